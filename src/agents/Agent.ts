@@ -1,0 +1,28 @@
+import type { AgentId } from '../runtime/AgentId.js';
+import type { AgentRuntime } from '../runtime/AgentRuntime.js';
+import type { MessageContext } from '../runtime/MessageContext.js';
+
+/** Type, key and description of an agent. */
+export interface AgentMetadata {
+  readonly type: string;
+  readonly key: string;
+  readonly description: string;
+}
+
+/** The contract between the runtime and an agent. Most agents extend {@link RoutedAgent}. */
+export interface Agent {
+  /** The agent's address. */
+  readonly id: AgentId;
+  /** Type, key and description. */
+  readonly metadata: AgentMetadata;
+  /** Called by the runtime once, when the agent is registered or created. */
+  bindIdAndRuntime(id: AgentId, runtime: AgentRuntime): void;
+  /** Handles one message; the return value answers a request, a throw fails it. */
+  onMessage(message: unknown, ctx: MessageContext): unknown;
+  /** A JSON-serialisable snapshot of the agent's state. */
+  saveState(): unknown;
+  /** Restores a snapshot made by {@link Agent.saveState}. */
+  loadState(state: unknown): unknown;
+  /** Releases resources; called by `runtime.close()`. */
+  close(): unknown;
+}

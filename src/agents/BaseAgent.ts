@@ -1,0 +1,180 @@
+import { injectable } from 'tsyringe';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { classSubscriptions } from '../decorators/metadata.js';
+import { AgentId } from '../runtime/AgentId.js';
+import type { AgentRuntime } from '../runtime/AgentRuntime.js';
+import type { AgentType } from '../runtime/AgentType.js';
+import type { AgentFactory } from '../runtime/AgentTypeRecord.js';
+import { currentInstantiation } from '../runtime/instantiationContext.js';
+import type { MessageContext } from '../runtime/MessageContext.js';
+import type { PublishOptions, SendOptions } from '../runtime/SendOptions.js';
+import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
+import type { TopicId } from '../runtime/TopicId.js';
+import type { Agent, AgentMetadata } from './Agent.js';
+
+/** Options of {@link BaseAgent.register}. */
+export interface RegisterOptions {
+  /** Do not add the class's `@typeSubscription` / `@defaultSubscription` subscriptions. */
+  skipClassSubscriptions?: boolean;
+  /** Do not add the direct-message subscription (topic type `"<type>:"` prefix). */
+  skipDirectMessageSubscription?: boolean;
+  /** Messages one instance may handle at once (default 1: turn-based). */
+  concurrency?: number;
+}
+
+/** Options of {@link BaseAgent.registerInstance}. */
+export interface RegisterInstanceOptions {
+  /** Also add the class's subscriptions (default false, as in AutoGen). */
+  skipClassSubscriptions?: boolean;
+  /** Do not add the direct-message subscription. */
+  skipDirectMessageSubscription?: boolean;
+  /** Messages the instance may handle at once (default 1). */
+  concurrency?: number;
+}
+
+type ConcreteAgentClass<T extends BaseAgent> = (new (...args: never[]) => T) & typeof BaseAgent;
+
+/**
+ * The base of every agent: an id, a runtime, a description, helpers to send and publish, and state
+ * hooks. Subclass {@link RoutedAgent} for decorator-routed handlers.
+ *
+ * When the runtime constructs the agent (factory or DI container), `this.id` and `this.runtime`
+ * are already available in the constructor.
+ */
+export abstract class BaseAgent implements Agent {
+  /** What this agent does, for people and for `agentMetadata`. */
+  readonly description: string;
+  private boundId: AgentId | undefined;
+  private boundRuntime: AgentRuntime | undefined;
+
+  constructor(description = '') {
+    this.description = description;
+    const context = currentInstantiation();
+    if (context !== undefined) {
+      this.boundId = context.id;
+      this.boundRuntime = context.runtime;
+    }
+  }
+
+  /** The agent's address. @throws {@link ConfigurationError} before the agent is registered. */
+  get id(): AgentId {
+    if (this.boundId === undefined) throw notBound(this, 'id');
+    return this.boundId;
+  }
+
+  /** The agent's type name. */
+  get type(): string {
+    return this.id.type;
+  }
+
+  /** The runtime hosting the agent. @throws {@link ConfigurationError} before the agent is registered. */
+  get runtime(): AgentRuntime {
+    if (this.boundRuntime === undefined) throw notBound(this, 'runtime');
+    return this.boundRuntime;
+  }
+
+  /** Type, key and description. */
+  get metadata(): AgentMetadata {
+    return { type: this.id.type, key: this.id.key, description: this.description };
+  }
+
+  /** @internal Called by the runtime; binding to a second id or runtime is refused. */
+  bindIdAndRuntime(id: AgentId, runtime: AgentRuntime): void {
+    if (this.boundId !== undefined && (!this.boundId.equals(id) || this.boundRuntime !== runtime)) {
+      throw new ConfigurationError(`Agent ${String(this.boundId)} is already bound; an agent instance belongs to one id in one runtime.`, {
+        agentId: id,
+      });
+    }
+    this.boundId = id;
+    this.boundRuntime = runtime;
+  }
+
+  /** Handles one message. {@link RoutedAgent} implements it by routing to decorated handlers. */
+  abstract onMessage(message: unknown, ctx: MessageContext): unknown;
+
+  /** Sends a request as this agent and resolves with the response. */
+  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
+    return this.runtime.sendMessage<R>(message, recipient, { ...options, sender: this.id });
+  }
+
+  /** Publishes as this agent (it never receives its own publish). */
+  publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void> {
+    return this.runtime.publishMessage(message, topic, { ...options, sender: this.id });
+  }
+
+  /** A JSON-serialisable snapshot of the agent's state; override it (default `{}`). */
+  saveState(): unknown {
+    return {};
+  }
+
+  /** Restores a snapshot made by {@link BaseAgent.saveState}; override it (default: ignores it). */
+  loadState(_state: unknown): unknown {
+    return undefined;
+  }
+
+  /** Releases resources; called by `runtime.close()`. Override it (default: nothing). */
+  close(): unknown {
+    return undefined;
+  }
+
+  /**
+   * Registers this class as agent type `type`. Without a factory, instances are constructed
+   * through the runtime's tsyringe container, so constructor dependencies are injected. Adds the
+   * class's subscriptions and the direct-message subscription.
+   *
+   * @example
+   * ```ts
+   * await Researcher.register(runtime, 'researcher', () => new Researcher());
+   * await Reviewer.register(runtime, 'reviewer'); // dependencies injected by tsyringe
+   * ```
+   */
+  static async register<T extends BaseAgent>(
+    this: ConcreteAgentClass<T>,
+    runtime: SingleThreadedAgentRuntime,
+    type: string,
+    factory?: AgentFactory<T>,
+    options: RegisterOptions = {},
+  ): Promise<AgentType> {
+    this.validateRegistration();
+    const make = factory ?? containerFactory(this, runtime);
+    const agentType = await runtime.registerFactory(type, make, { expectedClass: this, concurrency: options.concurrency });
+    if (!options.skipClassSubscriptions) await addClassSubscriptions(this, runtime, type);
+    if (!options.skipDirectMessageSubscription) await runtime.addDirectMessageSubscription(type);
+    return agentType;
+  }
+
+  /** @internal Hook for subclasses to validate their class when it is registered. */
+  protected static validateRegistration(): void {}
+
+  /**
+   * Registers this very instance under `id` (several instances may share a type; all must be the
+   * same class). Adds a subscription from topic type = key to this type (AutoGen's rule).
+   */
+  async registerInstance(runtime: SingleThreadedAgentRuntime, id: AgentId, options: RegisterInstanceOptions = {}): Promise<AgentId> {
+    (this.constructor as typeof BaseAgent).validateRegistration();
+    await runtime.registerAgentInstance(this, id, { concurrency: options.concurrency });
+    await runtime.addInstanceSubscription(id);
+    if (options.skipClassSubscriptions === false) await addClassSubscriptions(this.constructor as typeof BaseAgent, runtime, id.type);
+    if (!options.skipDirectMessageSubscription) await runtime.addDirectMessageSubscription(id.type);
+    return id;
+  }
+}
+
+function containerFactory<T extends BaseAgent>(agentClass: new (...args: never[]) => T, runtime: SingleThreadedAgentRuntime): AgentFactory<T> {
+  injectable()(agentClass as never);
+  return () => runtime.container.resolve<T>(agentClass as never);
+}
+
+async function addClassSubscriptions(agentClass: object, runtime: SingleThreadedAgentRuntime, type: string): Promise<void> {
+  for (const declare of classSubscriptions(agentClass)) {
+    for (const subscription of declare(type)) {
+      if (!runtime.hasSubscription(subscription)) await runtime.addSubscription(subscription);
+    }
+  }
+}
+
+function notBound(agent: object, what: string): ConfigurationError {
+  return new ConfigurationError(
+    `${agent.constructor.name}.${what} is not available: the agent is not bound to a runtime. Construct it in a factory passed to register(), or call registerInstance(runtime, id) first.`,
+  );
+}

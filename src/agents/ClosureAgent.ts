@@ -1,0 +1,98 @@
+import { CantHandleError } from '../errors/CantHandleError.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import type { MessageClass } from '../decorators/HandlerDeclaration.js';
+import type { AgentId } from '../runtime/AgentId.js';
+import type { AgentType } from '../runtime/AgentType.js';
+import type { MessageContext } from '../runtime/MessageContext.js';
+import type { PublishOptions, SendOptions } from '../runtime/SendOptions.js';
+import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
+import type { Subscription } from '../runtime/Subscription.js';
+import type { TopicId } from '../runtime/TopicId.js';
+import { BaseAgent } from './BaseAgent.js';
+
+/** What a closure sees of its agent: its id and how to send and publish as it. */
+export interface ClosureContext {
+  readonly id: AgentId;
+  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
+  publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void>;
+}
+
+/** A function agent's body. Its return value answers requests. */
+export type Closure<T = unknown> = (agent: ClosureContext, message: T, ctx: MessageContext) => unknown;
+
+/** Options of {@link ClosureAgent.registerClosure}. */
+export interface RegisterClosureOptions {
+  /** Returns the subscriptions to add for this type (called with the agent type). */
+  subscriptions?: (agentType: string) => Subscription[] | Promise<Subscription[]>;
+  /** Accept only messages of these classes. Others follow `unknownTypePolicy`. Default: accept everything. */
+  messageTypes?: readonly MessageClass[];
+  /**
+   * What to do with messages of other classes: `'error'` (default) throws CantHandleError, so a
+   * request fails and a publish is reported as an `unhandled` event; `'ignore'` runs the closure anyway.
+   */
+  unknownTypePolicy?: 'error' | 'ignore';
+  /** Do not add the direct-message subscription. */
+  skipDirectMessageSubscription?: boolean;
+  /** For `agentMetadata`. */
+  description?: string;
+  /** Messages one instance may handle at once (default 1). */
+  concurrency?: number;
+}
+
+/**
+ * An agent whose behaviour is one function: handy for collecting results or small glue.
+ *
+ * @example
+ * ```ts
+ * const seen: string[] = [];
+ * await ClosureAgent.registerClosure(runtime, 'collector', (_agent, msg: Note) => { seen.push(msg.text); },
+ *   { subscriptions: (type) => [new TypeSubscription('notes', type)] });
+ * ```
+ */
+export class ClosureAgent extends BaseAgent implements ClosureContext {
+  constructor(
+    description: string,
+    private readonly closure: Closure,
+    private readonly messageTypes: readonly MessageClass[] | undefined,
+    private readonly unknownTypePolicy: 'error' | 'ignore',
+  ) {
+    super(description);
+  }
+
+  /** Runs the closure (after the message-type check). */
+  onMessage(message: unknown, ctx: MessageContext): unknown {
+    if (this.messageTypes !== undefined && this.unknownTypePolicy !== 'ignore' && !this.accepts(message)) {
+      throw new CantHandleError(`Closure agent ${String(ctx.recipient)} does not accept ${describe(message)}.`, {
+        messageId: ctx.messageId,
+        agentId: ctx.recipient,
+      });
+    }
+    return this.closure(this, message, ctx);
+  }
+
+  private accepts(message: unknown): boolean {
+    return this.messageTypes!.some((type) => message instanceof type);
+  }
+
+  /** Registers a function agent as type `type`. */
+  static async registerClosure<T = unknown>(
+    runtime: SingleThreadedAgentRuntime,
+    type: string,
+    closure: Closure<T>,
+    options: RegisterClosureOptions = {},
+  ): Promise<AgentType> {
+    if (typeof closure !== 'function') {
+      throw new ConfigurationError(`registerClosure("${type}") needs a function (agent, message, ctx) => result.`);
+    }
+    const policy = options.unknownTypePolicy ?? 'error';
+    const make = (): ClosureAgent => new ClosureAgent(options.description ?? '', closure as Closure, options.messageTypes, policy);
+    const agentType = await runtime.registerFactory(type, make, { expectedClass: ClosureAgent, concurrency: options.concurrency });
+    for (const subscription of (await options.subscriptions?.(type)) ?? []) await runtime.addSubscription(subscription);
+    if (!options.skipDirectMessageSubscription) await runtime.addDirectMessageSubscription(type);
+    return agentType;
+  }
+}
+
+function describe(message: unknown): string {
+  return `a ${(message as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof message}`;
+}

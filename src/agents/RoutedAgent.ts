@@ -1,0 +1,68 @@
+import { CantHandleError } from '../errors/CantHandleError.js';
+import type { MessageContext } from '../runtime/MessageContext.js';
+import { BaseAgent } from './BaseAgent.js';
+import { RouteTable } from './RouteTable.js';
+
+/**
+ * An agent whose methods, decorated with {@link messageHandler}, {@link event} or {@link rpc},
+ * handle messages by class. A handler's return value answers a request; a throw fails it.
+ *
+ * Routing: by the message's class, then up its prototype chain; among the handlers of one class,
+ * the first in declaration order (base-class handlers first) whose kind fits (`@event` sees only
+ * publishes, `@rpc` only sends) and whose `match` accepts. The table is built once per class.
+ *
+ * @example
+ * ```ts
+ * class Researcher extends RoutedAgent {
+ *   constructor() { super('Finds trends'); }
+ *
+ *   @messageHandler()
+ *   async research(message: ResearchQuery): Promise<ResearchResult> {
+ *     return new ResearchResult([`${message.topic} is trending`]);
+ *   }
+ * }
+ * ```
+ */
+export abstract class RoutedAgent extends BaseAgent {
+  private readonly routes: RouteTable;
+
+  constructor(description = '') {
+    super(description);
+    this.routes = RouteTable.of(this.constructor as abstract new (...args: never[]) => unknown);
+  }
+
+  /** Routes the message to the first accepting handler, or to {@link RoutedAgent.onUnhandledMessage}. */
+  onMessage(message: unknown, ctx: MessageContext): unknown {
+    const routes = this.routes.routesFor(message);
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i]!;
+      if (route.kind === 'event' ? ctx.isRpc : route.kind === 'rpc' && !ctx.isRpc) continue;
+      if (route.match !== undefined && !route.match(message as never, ctx)) continue;
+      return route.invoke(this, message, ctx);
+    }
+    return this.onUnhandledMessage(message, ctx);
+  }
+
+  /**
+   * Called when no handler accepts a message. The default throws {@link CantHandleError}: a request
+   * fails with it, and a publish is reported as an `unhandled` event (not a failure).
+   */
+  onUnhandledMessage(message: unknown, ctx: MessageContext): unknown {
+    const name = (message as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof message;
+    throw new CantHandleError(
+      `${this.constructor.name} (${String(ctx.recipient)}) has no ${ctx.isRpc ? 'request' : 'event'} handler that accepts a ${name}. ` +
+        `Add a @messageHandler() for ${name}, or check its match predicates.`,
+      { messageId: ctx.messageId, agentId: ctx.recipient },
+    );
+  }
+
+  /** The message classes this agent handles. */
+  static handledMessageTypes(): unknown[] {
+    return RouteTable.of(this as unknown as abstract new (...args: never[]) => unknown).messageTypes;
+  }
+
+  /** @internal Builds the routing table at registration, so decorator mistakes surface there. */
+  protected static override validateRegistration(): void {
+    RouteTable.of(this as unknown as abstract new (...args: never[]) => unknown);
+  }
+}

@@ -1,0 +1,22 @@
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { TypeSubscription } from '../runtime/TypeSubscription.js';
+import { addSubscription } from './metadata.js';
+
+/**
+ * Class decorator: when the agent class is registered, subscribe its type to topics of `topicType`
+ * (the topic source becomes the agent key). Inherited by subclasses.
+ *
+ * @example
+ * ```ts
+ * @typeSubscription('alerts')
+ * class Pager extends RoutedAgent { … }
+ * ```
+ */
+export function typeSubscription(topicType: string): ClassDecorator {
+  if (typeof topicType !== 'string' || topicType.length === 0) {
+    throw new ConfigurationError('@typeSubscription(topicType) needs a non-empty topic type, e.g. @typeSubscription("alerts").');
+  }
+  return (target) => {
+    addSubscription(target, (agentType) => [new TypeSubscription(topicType, agentType)]);
+  };
+}

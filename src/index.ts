@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+
+export type { Agent, AgentMetadata } from './agents/Agent.js';
+export { BaseAgent, type RegisterOptions, type RegisterInstanceOptions } from './agents/BaseAgent.js';
+export { RoutedAgent } from './agents/RoutedAgent.js';
+export { ClosureAgent, type Closure, type ClosureContext, type RegisterClosureOptions } from './agents/ClosureAgent.js';
+
+export { messageHandler } from './decorators/messageHandler.js';
+export { event } from './decorators/event.js';
+export { rpc } from './decorators/rpc.js';
+export { typeSubscription } from './decorators/typeSubscription.js';
+export { defaultSubscription } from './decorators/defaultSubscription.js';
+export type { HandlerOptions, HandlerKind, MessageClass } from './decorators/HandlerDeclaration.js';
+
+export { SingleThreadedAgentRuntime } from './runtime/SingleThreadedAgentRuntime.js';
+export type { RuntimeOptions } from './runtime/RuntimeOptions.js';
+export type { AgentRuntime } from './runtime/AgentRuntime.js';
+export type { RegisterFactoryOptions } from './runtime/AgentDirectory.js';
+export type { AgentFactory } from './runtime/AgentTypeRecord.js';
+export { AgentId } from './runtime/AgentId.js';
+export { AgentType } from './runtime/AgentType.js';
+export { TopicId } from './runtime/TopicId.js';
+export { DefaultTopicId } from './runtime/DefaultTopicId.js';
+export type { Subscription } from './runtime/Subscription.js';
+export { TypeSubscription } from './runtime/TypeSubscription.js';
+export { TypePrefixSubscription } from './runtime/TypePrefixSubscription.js';
+export { DefaultSubscription } from './runtime/DefaultSubscription.js';
+export type { MessageContext, StatusReport } from './runtime/MessageContext.js';
+export type { SendOptions, PublishOptions } from './runtime/SendOptions.js';
+export {
+  DropMessage,
+  type InterventionHandler,
+  type InterventionResult,
+  type SendInterventionContext,
+  type PublishInterventionContext,
+  type ResponseInterventionContext,
+} from './runtime/InterventionHandler.js';
+export { DeadLetterQueue } from './runtime/DeadLetterQueue.js';
+export type { DeadLetterRecord } from './runtime/DeadLetterRecord.js';
+export type * from './runtime/RuntimeEvents.js';
+
+export { defineMessage, type DefinedMessageClass } from './messages/defineMessage.js';
+
+export { type Clock, type TimerHandle, systemClock } from './util/Clock.js';
+export { SimulatedClock } from './util/SimulatedClock.js';
+
+export { AgentwireError, isAgentwireError, type AgentwireErrorCode, type AgentwireErrorContext } from './errors/AgentwireError.js';
+export { CantHandleError } from './errors/CantHandleError.js';
+export { UndeliverableError } from './errors/UndeliverableError.js';
+export { TimeoutError } from './errors/TimeoutError.js';
+export { CircuitOpenError } from './errors/CircuitOpenError.js';
+export { RuntimeStoppedError } from './errors/RuntimeStoppedError.js';
+export { MessageDroppedError } from './errors/MessageDroppedError.js';
+export { MessageValidationError, type ValidationIssue } from './errors/MessageValidationError.js';
+export { CancelledError } from './errors/CancelledError.js';
+export { ConfigurationError } from './errors/ConfigurationError.js';
+export { RuntimeStateError } from './errors/RuntimeStateError.js';
+export { AgentConstructionError } from './errors/AgentConstructionError.js';

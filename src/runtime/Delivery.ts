@@ -1,0 +1,100 @@
+import { CancelledError } from '../errors/CancelledError.js';
+import type { TimerHandle } from '../util/Clock.js';
+import type { AgentId } from './AgentId.js';
+import type { AgentSlot } from './AgentSlot.js';
+import type { MessageContext, StatusReport } from './MessageContext.js';
+import type { TopicId } from './TopicId.js';
+
+/** @internal Lifecycle of a delivery inside the runtime. */
+export const QUEUED = 0;
+/** @internal The handler is running. */
+export const RUNNING = 1;
+/** @internal An outcome was delivered (or recorded); later results are ignored. */
+export const SETTLED = 2;
+
+/** @internal What a delivery needs from its runtime. */
+export interface DeliveryHost {
+  formatMessageId(seq: number): string;
+  reportStatus(delivery: Delivery, status: StatusReport): void;
+  cancelChild(child: Delivery, reason: unknown): void;
+}
+
+/**
+ * @internal One message on its way to one recipient: the queue entry, the pending request and the
+ * handler's {@link MessageContext} in a single object, so a request costs one allocation plus its
+ * promise.
+ */
+export class Delivery implements MessageContext {
+  state = QUEUED;
+  attempt = 1;
+  deadline: number | undefined = undefined;
+  timer: TimerHandle | undefined = undefined;
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((error: unknown) => void) | undefined = undefined;
+  /** Next delivery in the recipient's mailbox. */
+  next: Delivery | undefined = undefined;
+  /** Neighbours in the runtime's list of running deliveries. */
+  prevActive: Delivery | undefined = undefined;
+  nextActive: Delivery | undefined = undefined;
+  children: Set<Delivery> | undefined = undefined;
+  callerSignal: AbortSignal | undefined = undefined;
+  onCallerAbort: (() => void) | undefined = undefined;
+  startedAt = 0;
+  private controller: AbortController | undefined = undefined;
+  private abortReason: unknown = undefined;
+  private id: string | undefined;
+
+  constructor(
+    readonly host: DeliveryHost,
+    readonly seq: number,
+    public message: unknown,
+    readonly slot: AgentSlot,
+    readonly sender: AgentId | undefined,
+    readonly topicId: TopicId | undefined,
+    readonly isRpc: boolean,
+    readonly parent: Delivery | undefined,
+    messageId: string | undefined,
+  ) {
+    this.id = messageId;
+  }
+
+  get recipient(): AgentId {
+    return this.slot.id;
+  }
+
+  get messageId(): string {
+    return (this.id ??= this.host.formatMessageId(this.seq));
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** True once the handler's signal was aborted. */
+  get aborted(): boolean {
+    return this.abortReason !== undefined;
+  }
+
+  reportStatus(status: StatusReport): void {
+    this.host.reportStatus(this, status);
+  }
+
+  /** Aborts the handler's signal and cancels the requests it issued that are still pending. */
+  abort(reason: unknown): void {
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason ?? new CancelledError();
+    this.controller?.abort(this.abortReason);
+    if (this.children === undefined) return;
+    for (const child of this.children) this.host.cancelChild(child, this.abortReason);
+  }
+
+  /** Starts a fresh signal for a new attempt (the previous attempt's signal stays aborted). */
+  resetSignal(): void {
+    this.controller = undefined;
+    this.abortReason = undefined;
+  }
+}

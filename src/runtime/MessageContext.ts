@@ -1,0 +1,40 @@
+import type { AgentId } from './AgentId.js';
+import type { TopicId } from './TopicId.js';
+
+/** A progress report from a running handler (the seeds' status message). */
+export interface StatusReport {
+  /** Estimated milliseconds until the handler finishes. */
+  readonly etaMs?: number;
+  /** Free-form detail for people. */
+  readonly detail?: string;
+  /** Fraction done, 0..1. */
+  readonly progress?: number;
+}
+
+/**
+ * What a handler knows about the message it is handling. Passed as the second argument of every
+ * handler.
+ */
+export interface MessageContext {
+  /** The sending agent, or `undefined` for messages from outside any agent. */
+  readonly sender: AgentId | undefined;
+  /** The agent handling the message. */
+  readonly recipient: AgentId;
+  /** The topic for published messages; `undefined` for direct sends. */
+  readonly topicId: TopicId | undefined;
+  /** True for `sendMessage` (request–response), false for `publishMessage`. */
+  readonly isRpc: boolean;
+  /** The id of the message; retries of one request keep it, so handlers can deduplicate. */
+  readonly messageId: string;
+  /**
+   * Aborted when the request is cancelled by its caller, times out, or the runtime stops. Created
+   * on first read, so handlers that never look at it pay nothing.
+   */
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt, 2 for the first retry, and so on. */
+  readonly attempt: number;
+  /** The time (on the runtime's clock) by which the request must finish, if it has a limit. */
+  readonly deadline: number | undefined;
+  /** Reports progress to the sender and to runtime listeners (`status` events). */
+  reportStatus(status: StatusReport): void;
+}

@@ -1,0 +1,195 @@
+import type { AgentId } from './AgentId.js';
+import type { DeadLetterRecord } from './DeadLetterRecord.js';
+import type { TopicId } from './TopicId.js';
+
+/** Why a request ended without a value. */
+export type FailureReason =
+  | 'error'
+  | 'timeout'
+  | 'cancelled'
+  | 'rejected'
+  | 'circuit-open'
+  | 'stopped'
+  | 'dropped'
+  | 'unhandled'
+  | 'construction'
+  | 'validation';
+
+/** Acknowledgment levels of a request, in the order they happen. */
+export type AckLevel = 'received' | 'processing' | 'completed' | 'failed';
+
+/** An acknowledgment: the recipient dequeued, started, finished or failed a message. */
+export interface AckEvent {
+  readonly messageId: string;
+  readonly level: AckLevel;
+  readonly recipient: AgentId;
+  readonly sender: AgentId | undefined;
+  readonly isRpc: boolean;
+  /** The attempt, on `processing` (1 = first). */
+  readonly attempt: number;
+  /** On `failed`: why. */
+  readonly reason?: FailureReason;
+  /** On `failed`: the error. */
+  readonly error?: unknown;
+  /** Runtime clock time. */
+  readonly at: number;
+}
+
+/** A direct message (request) was accepted for delivery. */
+export interface SendEvent {
+  readonly messageId: string;
+  readonly message: unknown;
+  readonly sender: AgentId | undefined;
+  readonly recipient: AgentId;
+  readonly at: number;
+}
+
+/** A message was published; `recipients` lists who it was queued for. */
+export interface PublishEvent {
+  readonly messageId: string;
+  readonly message: unknown;
+  readonly sender: AgentId | undefined;
+  readonly topicId: TopicId;
+  readonly recipients: readonly AgentId[];
+  readonly at: number;
+}
+
+/** A request's response reached its sender. */
+export interface ResponseEvent {
+  readonly messageId: string;
+  readonly value: unknown;
+  /** The agent that answered. */
+  readonly responder: AgentId;
+  /** The original sender. */
+  readonly recipient: AgentId | undefined;
+  readonly durationMs: number;
+  readonly at: number;
+}
+
+/** A handler threw (for requests the error also went to the sender). */
+export interface HandlerErrorEvent {
+  readonly messageId: string;
+  readonly agentId: AgentId;
+  readonly error: unknown;
+  readonly isRpc: boolean;
+  readonly topicId: TopicId | undefined;
+  readonly message: unknown;
+  readonly at: number;
+}
+
+/** No handler of the recipient accepted the message. */
+export interface UnhandledEvent {
+  readonly messageId: string;
+  readonly agentId: AgentId;
+  readonly message: unknown;
+  readonly isRpc: boolean;
+  readonly at: number;
+}
+
+/** A publish reached no subscriber. */
+export interface UndeliveredEvent {
+  readonly messageId: string;
+  readonly message: unknown;
+  readonly topicId: TopicId;
+  readonly sender: AgentId | undefined;
+  readonly at: number;
+}
+
+/** An intervention handler dropped a message or a response. */
+export interface DroppedEvent {
+  readonly messageId: string;
+  readonly message: unknown;
+  readonly stage: 'send' | 'publish' | 'response';
+  readonly at: number;
+}
+
+/** A handler reported progress with `ctx.reportStatus`. */
+export interface StatusEvent {
+  readonly messageId: string;
+  readonly agentId: AgentId;
+  readonly sender: AgentId | undefined;
+  readonly etaMs?: number;
+  readonly detail?: string;
+  readonly progress?: number;
+  readonly at: number;
+}
+
+/** A handler finished after its request had already ended (timed out, cancelled, stopped): the result was discarded. */
+export interface LateResultEvent {
+  readonly messageId: string;
+  readonly agentId: AgentId;
+  readonly outcome: 'value' | 'error';
+  readonly value?: unknown;
+  readonly error?: unknown;
+  readonly at: number;
+}
+
+/** An agent instance was created. */
+export interface AgentCreatedEvent {
+  readonly agentId: AgentId;
+  readonly at: number;
+}
+
+/** A dead-letter record was evicted because the queue reached its capacity. */
+export interface DeadLetterEvictedEvent {
+  readonly record: DeadLetterRecord;
+  readonly capacity: number;
+}
+
+/** A retry is about to happen (handler-side or caller-side). */
+export interface RetryEvent {
+  readonly messageId: string;
+  readonly agentId: AgentId;
+  /** The attempt that failed (1 = first). */
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: unknown;
+  readonly side: 'handler' | 'caller';
+  readonly at: number;
+}
+
+/** An attempt timed out. */
+export interface TimeoutEvent {
+  readonly messageId: string;
+  readonly agentId: AgentId;
+  readonly attempt: number;
+  readonly timeoutMs: number;
+  readonly side: 'handler' | 'caller';
+  readonly at: number;
+}
+
+/** A circuit breaker changed state. */
+export interface BreakerEvent {
+  /** What the breaker guards: `type.method` for handler breakers, the recipient for caller breakers. */
+  readonly breaker: string;
+  readonly from: string;
+  readonly to: string;
+  readonly at: number;
+}
+
+/**
+ * Every event `runtime.events` emits, with its listener signature.
+ *
+ * @example
+ * ```ts
+ * runtime.events.on('ack', (ack) => console.log(ack.messageId, ack.level));
+ * ```
+ */
+export interface RuntimeEventMap {
+  send: (event: SendEvent) => void;
+  publish: (event: PublishEvent) => void;
+  ack: (event: AckEvent) => void;
+  response: (event: ResponseEvent) => void;
+  handlerError: (event: HandlerErrorEvent) => void;
+  unhandled: (event: UnhandledEvent) => void;
+  undelivered: (event: UndeliveredEvent) => void;
+  dropped: (event: DroppedEvent) => void;
+  status: (event: StatusEvent) => void;
+  lateResult: (event: LateResultEvent) => void;
+  agentCreated: (event: AgentCreatedEvent) => void;
+  deadLetter: (record: DeadLetterRecord) => void;
+  deadLetterEvicted: (event: DeadLetterEvictedEvent) => void;
+  retry: (event: RetryEvent) => void;
+  timeout: (event: TimeoutEvent) => void;
+  breaker: (event: BreakerEvent) => void;
+}

@@ -1,0 +1,21 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { Clock } from '../util/Clock.js';
+import type { InterventionHandler } from './InterventionHandler.js';
+
+/** Options of `new SingleThreadedAgentRuntime(options)`. */
+export interface RuntimeOptions {
+  /** The tsyringe container agents are constructed through (default: a child of the global container). */
+  container?: DependencyContainer;
+  /** The source of time for deadlines, timeouts and backoff (default: the system clock). */
+  clock?: Clock;
+  /**
+   * When false, the first failure of a publish handler since `start()` makes `stop()` and
+   * `stopWhenIdle()` reject with it. Default true (AutoGen's default): failures are still reported
+   * as `handlerError` events and dead letters.
+   */
+  ignoreUnhandledExceptions?: boolean;
+  /** Intercept sends, publishes and responses (see {@link InterventionHandler}). */
+  interventionHandlers?: readonly InterventionHandler[];
+  /** The most dead letters kept before the oldest is evicted (default 10,000). */
+  deadLetterCapacity?: number;
+}

@@ -1,0 +1,465 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'eventemitter3';
+import { container as globalContainer, type DependencyContainer } from 'tsyringe';
+import type { Agent, AgentMetadata } from '../agents/Agent.js';
+import { CancelledError } from '../errors/CancelledError.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { RuntimeStateError } from '../errors/RuntimeStateError.js';
+import { validateMessage } from '../messages/validateMessage.js';
+import { type Clock, systemClock } from '../util/Clock.js';
+import { AgentDirectory, type RegisterFactoryOptions } from './AgentDirectory.js';
+import { AgentId } from './AgentId.js';
+import type { AgentRuntime } from './AgentRuntime.js';
+import { AgentType } from './AgentType.js';
+import type { AgentFactory } from './AgentTypeRecord.js';
+import { currentDelivery } from './callContext.js';
+import { classifyFailure } from './classifyFailure.js';
+import { DeadLetterQueue } from './DeadLetterQueue.js';
+import type { DeadLetterRecord } from './DeadLetterRecord.js';
+import { Delivery, type DeliveryHost, SETTLED } from './Delivery.js';
+import { Dispatcher, type DispatcherHost } from './Dispatcher.js';
+import { InterventionChain } from './InterventionChain.js';
+import type { StatusReport } from './MessageContext.js';
+import type { FailureReason, RuntimeEventMap } from './RuntimeEvents.js';
+import type { RuntimeOptions } from './RuntimeOptions.js';
+import type { PublishOptions, SendOptions } from './SendOptions.js';
+import type { Subscription } from './Subscription.js';
+import { SubscriptionManager } from './SubscriptionManager.js';
+import { TopicId } from './TopicId.js';
+import { TypePrefixSubscription } from './TypePrefixSubscription.js';
+import { TypeSubscription } from './TypeSubscription.js';
+
+type AgentClass<T> = abstract new (...args: never[]) => T;
+
+/**
+ * Runs agents in one process: per-agent mailboxes (one message at a time per instance, in arrival
+ * order, with call-chain reentrancy), request–response with typed failures, topic publishing,
+ * lazy agent creation, interventions, state, dead letters and typed lifecycle events.
+ *
+ * @example
+ * ```ts
+ * const runtime = new SingleThreadedAgentRuntime();
+ * await Researcher.register(runtime, 'researcher', () => new Researcher());
+ * runtime.start();
+ * const result = await runtime.sendMessage<ResearchResult>(new ResearchQuery('AI'), new AgentId('researcher', 'default'));
+ * await runtime.stopWhenIdle();
+ * ```
+ */
+export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost, DeliveryHost {
+  /** Typed lifecycle events: sends, publishes, acks, responses, failures, dead letters, retries, breakers. */
+  readonly events = new EventEmitter<RuntimeEventMap>();
+  /** The tsyringe container agents without a factory are constructed through. */
+  readonly container: DependencyContainer;
+  /** The runtime's clock. */
+  readonly clock: Clock;
+  /** Messages that ended without a response reaching anyone; list, replay and remove them. */
+  readonly deadLetters: DeadLetterQueue;
+  /** @internal */
+  readonly directory: AgentDirectory;
+  /** @internal */
+  readonly respond: ((delivery: Delivery, value: unknown) => Promise<unknown>) | undefined;
+  private readonly dispatcher: Dispatcher;
+  private readonly subscriptions = new SubscriptionManager();
+  private readonly interventions: InterventionChain;
+  private readonly ignoreUnhandledExceptions: boolean;
+  private readonly idPrefix = `${randomUUID().slice(0, 8)}-`;
+  private seq = 0;
+  private interventionTail: Promise<unknown> = Promise.resolve();
+  private backgroundFailure: { error: unknown } | undefined;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.container = options.container ?? globalContainer.createChildContainer();
+    this.clock = options.clock ?? systemClock;
+    this.ignoreUnhandledExceptions = options.ignoreUnhandledExceptions ?? true;
+    this.interventions = new InterventionChain(options.interventionHandlers ?? []);
+    this.respond = this.interventions.has('onResponse') ? (d, value) => this.runResponseInterventions(d, value) : undefined;
+    this.directory = new AgentDirectory(this, (agentId) => this.emitAgentCreated(agentId));
+    this.dispatcher = new Dispatcher(this);
+    this.deadLetters = new DeadLetterQueue(
+      {
+        redeliver: (record) => this.redeliver(record),
+        emitRecorded: (record) => this.events.emit('deadLetter', record),
+        emitEvicted: (record, capacity) => this.events.emit('deadLetterEvicted', { record, capacity }),
+      },
+      checkCapacity(options.deadLetterCapacity),
+    );
+    this.container.registerInstance(SingleThreadedAgentRuntime, this);
+  }
+
+  /** True between `start()` and `stop()`. */
+  get isRunning(): boolean {
+    return this.dispatcher.running;
+  }
+
+  /** Messages queued and not yet handed to a handler. */
+  get unprocessedMessagesCount(): number {
+    return this.dispatcher.unprocessed;
+  }
+
+  /** Starts processing messages (those sent before `start` wait in their mailboxes). Restartable after `stop`. */
+  start(): void {
+    if (this.dispatcher.running) throw new RuntimeStateError('The runtime is already started: call stop() before starting it again.');
+    this.backgroundFailure = undefined;
+    this.dispatcher.start();
+  }
+
+  /**
+   * Stops at once: every queued or running request rejects with `RuntimeStoppedError`, running
+   * handlers see `ctx.signal` abort, and queued or running published messages become dead letters.
+   * Rejects with the first publish-handler failure when `ignoreUnhandledExceptions` is false.
+   */
+  async stop(): Promise<void> {
+    if (!this.dispatcher.running) throw new RuntimeStateError('The runtime is not started: nothing to stop.');
+    this.dispatcher.stop();
+    this.throwBackgroundFailure();
+  }
+
+  /** Waits until no message is queued or being handled, then stops (the usual way to finish). */
+  async stopWhenIdle(): Promise<void> {
+    if (!this.dispatcher.running) throw new RuntimeStateError('The runtime is not started: start() it before stopWhenIdle().');
+    await this.dispatcher.whenIdle();
+    if (this.dispatcher.running) this.dispatcher.stop();
+    this.throwBackgroundFailure();
+  }
+
+  /** Stops if running, then calls `close()` on every agent instance. Registrations are kept. */
+  async close(): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    if (this.dispatcher.running) await this.stop().catch((error: unknown) => (failure = { error }));
+    for (const agent of this.instances()) await agent.close();
+    if (failure) throw failure.error;
+  }
+
+  /**
+   * Sends `message` to `recipient` and resolves with the handler's return value, or rejects with
+   * the handler's error (the same object). Runtime failures are typed: `UndeliverableError`,
+   * `CantHandleError`, `TimeoutError`, `CancelledError`, `RuntimeStoppedError`, `MessageDroppedError`,
+   * `MessageValidationError`.
+   */
+  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
+    const parent = activeParent();
+    const messageId = options?.messageId;
+    let d: Delivery;
+    try {
+      checkRecipient(recipient);
+      checkTimeout(options?.timeout);
+      d = new Delivery(this, ++this.seq, message, this.directory.slotFor(recipient), options?.sender ?? parent?.recipient, undefined, true, parent, messageId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const invalid = validateMessage(message, messageId ?? d.messageId, recipient);
+    if (invalid) return Promise.reject(invalid);
+    const promise = new Promise<R>((resolve, reject) => {
+      d.resolve = resolve as (value: unknown) => void;
+      d.reject = reject;
+    });
+    if (!this.prepareRequest(d, parent, options)) return promise;
+    this.emitSend(d);
+    if (this.interventions.has('onSend')) this.interceptSend(d);
+    else this.dispatcher.enqueue(d);
+    return promise;
+  }
+
+  /**
+   * Publishes `message` to `topic`. Resolves once it is queued for every subscriber (not when they
+   * finish). Each subscribed agent receives it at most once, the sender never; failures of
+   * individual recipients are reported as events and dead letters, not thrown here.
+   */
+  async publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void> {
+    if (!(topic instanceof TopicId)) throw new ConfigurationError(`publishMessage needs a TopicId as topic, got ${String(topic)}.`);
+    const parent = currentDelivery();
+    const sender = options?.sender ?? (parent && parent.state !== SETTLED ? parent.recipient : undefined);
+    const messageId = options?.messageId ?? this.formatMessageId(++this.seq);
+    const invalid = validateMessage(message, messageId, undefined);
+    if (invalid) throw invalid;
+    let payload = message;
+    if (this.interventions.has('onPublish')) {
+      const intercepted = await this.interceptPublish(message, topic, sender, messageId);
+      if (intercepted === DROPPED) return;
+      payload = intercepted;
+    }
+    this.fanOut(payload, topic, sender, messageId);
+  }
+
+  /** Registers a factory for agent type `type`; instances are created lazily, one per key. Adds no subscriptions. */
+  async registerFactory<T extends Agent>(type: string, factory: AgentFactory<T>, options?: RegisterFactoryOptions): Promise<AgentType> {
+    this.directory.registerFactory(type, factory, options);
+    return new AgentType(type);
+  }
+
+  /** Registers an existing agent instance under `id`. Adds no subscriptions. */
+  async registerAgentInstance(agent: Agent, id: AgentId, options: { concurrency?: number } = {}): Promise<AgentId> {
+    checkRecipient(id);
+    this.directory.registerInstance(agent, id, options.concurrency);
+    agent.bindIdAndRuntime(id, this);
+    return id;
+  }
+
+  /** Adds a subscription. @throws {@link ConfigurationError} when an equal one exists. */
+  async addSubscription(subscription: Subscription): Promise<void> {
+    this.subscriptions.add(subscription);
+  }
+
+  /** Removes a subscription by id. @throws {@link ConfigurationError} when there is none. */
+  async removeSubscription(id: string): Promise<void> {
+    this.subscriptions.remove(id);
+  }
+
+  /** Every subscription, in the order added. */
+  listSubscriptions(): readonly Subscription[] {
+    return this.subscriptions.list();
+  }
+
+  /** True when an equal subscription exists. */
+  hasSubscription(subscription: Subscription): boolean {
+    return this.subscriptions.list().some((s) => s.equals(subscription));
+  }
+
+  /** @internal Adds `TypePrefixSubscription("<type>:", type)` once. */
+  async addDirectMessageSubscription(type: string): Promise<void> {
+    const subscription = new TypePrefixSubscription(`${type}:`, type);
+    if (!this.hasSubscription(subscription)) this.subscriptions.add(subscription);
+  }
+
+  /** @internal Adds `TypeSubscription(key, type)` once (AutoGen's rule for registered instances). */
+  async addInstanceSubscription(id: AgentId): Promise<void> {
+    const subscription = new TypeSubscription(id.key, id.type);
+    if (!this.hasSubscription(subscription)) this.subscriptions.add(subscription);
+  }
+
+  /**
+   * The id of an agent of type `type` (or the given id) with key `key`. With `lazy: false` the
+   * agent is created now. @throws {@link UndeliverableError} for an unknown type.
+   */
+  async get(typeOrId: string | AgentType | AgentId, key = 'default', options: { lazy?: boolean } = {}): Promise<AgentId> {
+    const id = typeOrId instanceof AgentId ? typeOrId : new AgentId(typeof typeOrId === 'string' ? typeOrId : typeOrId.type, key);
+    const slot = this.directory.slotFor(id);
+    if (options.lazy === false) await this.directory.instantiate(slot);
+    return id;
+  }
+
+  /** The agent object behind `id`, created if needed (discouraged: talk to agents with messages). */
+  async tryGetUnderlyingAgentInstance<T extends Agent = Agent>(id: AgentId, type?: AgentClass<T>): Promise<T> {
+    const agent = await this.directory.instantiate(this.directory.slotFor(id));
+    if (type !== undefined && !(agent instanceof type)) {
+      throw new ConfigurationError(`Agent ${String(id)} is a ${agent.constructor.name}, not a ${type.name}.`, { agentId: id });
+    }
+    return agent as T;
+  }
+
+  /** Type, key and description of an agent (created if needed). */
+  async agentMetadata(id: AgentId): Promise<AgentMetadata> {
+    return (await this.tryGetUnderlyingAgentInstance(id)).metadata;
+  }
+
+  /** One agent's state snapshot. */
+  async agentSaveState(id: AgentId): Promise<unknown> {
+    return (await this.tryGetUnderlyingAgentInstance(id)).saveState();
+  }
+
+  /** Restores one agent's state. */
+  async agentLoadState(id: AgentId, state: unknown): Promise<void> {
+    await (await this.tryGetUnderlyingAgentInstance(id)).loadState(state);
+  }
+
+  /** State of every created agent, keyed `"type/key"`. Subscriptions and queued messages are not included. */
+  async saveState(): Promise<Record<string, unknown>> {
+    const state: Record<string, unknown> = {};
+    for (const agent of this.instances()) state[agent.id.toString()] = await agent.saveState();
+    return state;
+  }
+
+  /** Restores state saved by {@link SingleThreadedAgentRuntime.saveState}; agents are created as needed, unknown types skipped. */
+  async loadState(state: Record<string, unknown>): Promise<void> {
+    for (const [key, value] of Object.entries(state)) {
+      const id = AgentId.fromString(key);
+      if (this.directory.record(id.type) === undefined) continue;
+      await this.agentLoadState(id, value);
+    }
+  }
+
+  /** @internal */
+  formatMessageId(seq: number): string {
+    return this.idPrefix + seq;
+  }
+
+  /** @internal */
+  reportStatus(d: Delivery, status: StatusReport): void {
+    if (this.events.listenerCount('status') === 0) return;
+    this.events.emit('status', { messageId: d.messageId, agentId: d.recipient, sender: d.sender, ...status, at: this.clock.now() });
+  }
+
+  /** @internal */
+  cancelChild(child: Delivery, reason: unknown): void {
+    this.dispatcher.cancel(child, reason);
+  }
+
+  /** @internal A published message failed for good. */
+  eventFailed(d: Delivery, error: unknown, reason: FailureReason): void {
+    const at = this.clock.now();
+    if (reason === 'unhandled') {
+      this.events.emit('unhandled', { messageId: d.messageId, agentId: d.recipient, message: d.message, isRpc: false, at });
+      return;
+    }
+    if (reason !== 'stopped') {
+      this.events.emit('handlerError', { messageId: d.messageId, agentId: d.recipient, error, isRpc: false, topicId: d.topicId, message: d.message, at });
+      if (!this.ignoreUnhandledExceptions) this.backgroundFailure ??= { error };
+    }
+    const attempts = d.startedAt === 0 && reason === 'stopped' ? 0 : d.attempt;
+    this.deadLetters.add({ messageId: d.messageId, message: d.message, recipient: d.recipient, topicId: d.topicId, sender: d.sender, error, attempts, at });
+  }
+
+  /** Sets up deadline, cancellation and call-chain links; false when the request already failed. */
+  private prepareRequest(d: Delivery, parent: Delivery | undefined, options: SendOptions | undefined): boolean {
+    const signal = options?.signal;
+    if (signal?.aborted || parent?.aborted) {
+      d.reject!(new CancelledError(`Request to "${String(d.recipient)}" was cancelled before it was sent.`, { messageId: d.messageId, agentId: d.recipient, cause: signal?.reason }));
+      return false;
+    }
+    this.dispatcher.accept(d);
+    const now = this.clock.now();
+    const deadline = requestDeadline(now, options?.timeout, parent);
+    if (deadline !== undefined) this.dispatcher.armDeadline(d, deadline, now);
+    if (signal !== undefined) listenForCancel(this.dispatcher, d, signal);
+    if (parent !== undefined) (parent.children ??= new Set()).add(d);
+    return true;
+  }
+
+  private interceptSend(d: Delivery): void {
+    const context = { messageId: d.messageId, sender: d.sender, recipient: d.recipient };
+    const run = this.interventionTail.then(() => this.interventions.run('onSend', d.message, context, d.messageId, d.recipient));
+    this.interventionTail = run.catch(() => undefined);
+    run.then(
+      (message) => {
+        d.message = message;
+        this.dispatcher.enqueue(d);
+      },
+      (error: unknown) => this.dispatcher.fail(d, error, classifyFailure(error)),
+    );
+  }
+
+  private async interceptPublish(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string): Promise<unknown> {
+    const run = this.interventionTail.then(() => this.interventions.run('onPublish', message, { messageId, sender, topicId }, messageId, undefined));
+    this.interventionTail = run.catch(() => undefined);
+    try {
+      return await run;
+    } catch (error) {
+      const at = this.clock.now();
+      if (classifyFailure(error) === 'dropped') this.events.emit('dropped', { messageId, message, stage: 'publish', at });
+      else this.events.emit('handlerError', { messageId, agentId: sender ?? new AgentId('publisher', 'external'), error, isRpc: false, topicId, message, at });
+      return DROPPED;
+    }
+  }
+
+  private runResponseInterventions(d: Delivery, value: unknown): Promise<unknown> {
+    const context = { messageId: d.messageId, sender: d.recipient, recipient: d.sender };
+    return this.interventions.run('onResponse', value, context, d.messageId, d.recipient).catch((error: unknown) => {
+      if (classifyFailure(error) === 'dropped') this.events.emit('dropped', { messageId: d.messageId, message: value, stage: 'response', at: this.clock.now() });
+      throw error;
+    });
+  }
+
+  private fanOut(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string): void {
+    const recipients = this.subscriptions.recipients(topicId);
+    const queuedFor: AgentId[] = [];
+    for (const recipient of recipients) {
+      if (sender !== undefined && recipient.equals(sender)) continue;
+      if (this.deliverEvent(message, recipient, topicId, sender, messageId)) queuedFor.push(recipient);
+    }
+    const at = this.clock.now();
+    if (recipients.length === 0 && this.events.listenerCount('undelivered') !== 0) {
+      this.events.emit('undelivered', { messageId, message, topicId, sender, at });
+    }
+    if (this.events.listenerCount('publish') !== 0) this.events.emit('publish', { messageId, message, sender, topicId, recipients: queuedFor, at });
+  }
+
+  private deliverEvent(message: unknown, recipient: AgentId, topicId: TopicId | undefined, sender: AgentId | undefined, messageId: string): Delivery | undefined {
+    let slot;
+    try {
+      slot = this.directory.slotFor(recipient);
+    } catch (error) {
+      this.deadLetters.add({ messageId, message, recipient, topicId, sender, error, attempts: 0, at: this.clock.now() });
+      if (!this.ignoreUnhandledExceptions) this.backgroundFailure ??= { error };
+      return undefined;
+    }
+    const d = new Delivery(this, 0, message, slot, sender, topicId, false, undefined, messageId);
+    this.dispatcher.accept(d);
+    this.dispatcher.enqueue(d);
+    return d;
+  }
+
+  private redeliver(record: DeadLetterRecord): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const d = this.deliverEvent(record.message, record.recipient, record.topicId, record.sender, record.messageId);
+      if (d === undefined) return reject(this.deadLetters.list().at(-1)?.error);
+      d.resolve = () => resolve();
+      d.reject = reject;
+    });
+  }
+
+  private emitSend(d: Delivery): void {
+    if (this.events.listenerCount('send') === 0) return;
+    this.events.emit('send', { messageId: d.messageId, message: d.message, sender: d.sender, recipient: d.recipient, at: this.clock.now() });
+  }
+
+  private emitAgentCreated(agentId: AgentId): void {
+    if (this.events.listenerCount('agentCreated') !== 0) this.events.emit('agentCreated', { agentId, at: this.clock.now() });
+  }
+
+  private *instances(): Generator<Agent> {
+    for (const record of this.directory.records()) {
+      for (const slot of record.slots.values()) if (slot.instance !== undefined) yield slot.instance;
+    }
+  }
+
+  private throwBackgroundFailure(): void {
+    const failure = this.backgroundFailure;
+    this.backgroundFailure = undefined;
+    if (failure !== undefined && !this.ignoreUnhandledExceptions) throw failure.error;
+  }
+}
+
+const DROPPED = Symbol('dropped');
+
+function activeParent(): Delivery | undefined {
+  const parent = currentDelivery();
+  return parent !== undefined && parent.state !== SETTLED ? parent : undefined;
+}
+
+function checkRecipient(recipient: AgentId): void {
+  if (!(recipient instanceof AgentId)) {
+    throw new ConfigurationError(`The recipient must be an AgentId (new AgentId(type, key)), got ${String(recipient)}.`);
+  }
+}
+
+function checkCapacity(capacity: number | undefined): number {
+  if (capacity === undefined) return 10_000;
+  if (!Number.isInteger(capacity) || capacity < 1) throw new ConfigurationError(`deadLetterCapacity must be a whole number ≥ 1, got ${String(capacity)}.`);
+  return capacity;
+}
+
+function checkTimeout(timeout: number | undefined): void {
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
+    throw new ConfigurationError(`The "timeout" send option must be a positive number of milliseconds, got ${String(timeout)}.`);
+  }
+}
+
+function requestDeadline(now: number, timeout: number | undefined, parent: Delivery | undefined): number | undefined {
+  const own = timeout === undefined ? undefined : now + timeout;
+  const inherited = parent?.deadline;
+  if (own === undefined) return inherited;
+  return inherited === undefined ? own : Math.min(own, inherited);
+}
+
+function listenForCancel(dispatcher: Dispatcher, d: Delivery, signal: AbortSignal): void {
+  d.callerSignal = signal;
+  d.onCallerAbort = () => {
+    const error = new CancelledError(`Request ${d.messageId} to "${String(d.recipient)}" was cancelled by its caller.`, {
+      messageId: d.messageId,
+      agentId: d.recipient,
+      cause: signal.reason,
+    });
+    dispatcher.fail(d, error, 'cancelled');
+  };
+  signal.addEventListener('abort', d.onCallerAbort, { once: true });
+}

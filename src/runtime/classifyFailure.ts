@@ -1,0 +1,20 @@
+import { isAgentwireError } from '../errors/AgentwireError.js';
+import type { FailureReason } from './RuntimeEvents.js';
+
+const REASONS: Partial<Record<string, FailureReason>> = {
+  CANT_HANDLE: 'unhandled',
+  TIMEOUT: 'timeout',
+  CANCELLED: 'cancelled',
+  CIRCUIT_OPEN: 'circuit-open',
+  REJECTED: 'rejected',
+  MESSAGE_DROPPED: 'dropped',
+  MESSAGE_VALIDATION: 'validation',
+  AGENT_CONSTRUCTION: 'construction',
+  RUNTIME_STOPPED: 'stopped',
+};
+
+/** @internal The failure reason an error stands for. */
+export function classifyFailure(error: unknown): FailureReason {
+  if (!isAgentwireError(error)) return 'error';
+  return REASONS[error.code] ?? 'error';
+}
