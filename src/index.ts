@@ -8,6 +8,10 @@ export { ClosureAgent, type Closure, type ClosureContext, type RegisterClosureOp
 export { messageHandler } from './decorators/messageHandler.js';
 export { event } from './decorators/event.js';
 export { rpc } from './decorators/rpc.js';
+export { timeout } from './decorators/timeout.js';
+export { retry } from './decorators/retry.js';
+export { circuitBreaker, type CircuitBreakerDecoratorOptions } from './decorators/circuitBreaker.js';
+export { fallback, type FallbackHandler } from './decorators/fallback.js';
 export { typeSubscription } from './decorators/typeSubscription.js';
 export { defaultSubscription } from './decorators/defaultSubscription.js';
 export type { HandlerOptions, HandlerKind, MessageClass } from './decorators/HandlerDeclaration.js';
@@ -56,3 +60,7 @@ export { CancelledError } from './errors/CancelledError.js';
 export { ConfigurationError } from './errors/ConfigurationError.js';
 export { RuntimeStateError } from './errors/RuntimeStateError.js';
 export { AgentConstructionError } from './errors/AgentConstructionError.js';
+export { BulkheadFullError } from './errors/BulkheadFullError.js';
+
+export * from './policies/index.js';
+export * from './protocol/index.js';

@@ -72,3 +72,46 @@ export class CascadingAgent extends RoutedAgent {
 export function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** A base agent whose handler throws "not implemented" (AutoGen's NoopAgent). */
+export class NoopAgent extends RoutedAgent {
+  constructor() {
+    super('A no-op agent');
+  }
+
+  @messageHandler()
+  onMessageType(_message: MessageType): never {
+    throw new Error('not implemented');
+  }
+}
+
+/** A promise with its resolve and reject functions, for handlers that wait on the test. */
+export interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/** Creates a {@link Deferred}. */
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Runs `flush()` `times` times, for work that needs several macrotask turns. */
+export async function flushAll(times = 5): Promise<void> {
+  for (let i = 0; i < times; i++) await flush();
+}
+
+/** The outcome of a promise without throwing: for asserting rejections after other work ran. */
+export function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}

@@ -32,7 +32,11 @@ export interface RegisterInstanceOptions {
   concurrency?: number;
 }
 
-type ConcreteAgentClass<T extends BaseAgent> = (new (...args: never[]) => T) & typeof BaseAgent;
+type ConcreteAgentClass<T extends BaseAgent> = new (...args: never[]) => T;
+
+interface ValidatingClass {
+  validateRegistration(): void;
+}
 
 /**
  * The base of every agent: an id, a runtime, a description, helpers to send and publish, and state
@@ -135,7 +139,7 @@ export abstract class BaseAgent implements Agent {
     factory?: AgentFactory<T>,
     options: RegisterOptions = {},
   ): Promise<AgentType> {
-    this.validateRegistration();
+    (this as unknown as ValidatingClass).validateRegistration();
     const make = factory ?? containerFactory(this, runtime);
     const agentType = await runtime.registerFactory(type, make, { expectedClass: this, concurrency: options.concurrency });
     if (!options.skipClassSubscriptions) await addClassSubscriptions(this, runtime, type);
@@ -151,10 +155,10 @@ export abstract class BaseAgent implements Agent {
    * same class). Adds a subscription from topic type = key to this type (AutoGen's rule).
    */
   async registerInstance(runtime: SingleThreadedAgentRuntime, id: AgentId, options: RegisterInstanceOptions = {}): Promise<AgentId> {
-    (this.constructor as typeof BaseAgent).validateRegistration();
+    (this.constructor as unknown as ValidatingClass).validateRegistration();
     await runtime.registerAgentInstance(this, id, { concurrency: options.concurrency });
     await runtime.addInstanceSubscription(id);
-    if (options.skipClassSubscriptions === false) await addClassSubscriptions(this.constructor as typeof BaseAgent, runtime, id.type);
+    if (options.skipClassSubscriptions === false) await addClassSubscriptions(this.constructor, runtime, id.type);
     if (!options.skipDirectMessageSubscription) await runtime.addDirectMessageSubscription(id.type);
     return id;
   }

@@ -52,6 +52,7 @@ export class AgentDirectory {
       expectedClass: options.expectedClass,
       concurrency: checkConcurrency(type, options.concurrency),
       slots: new Map(),
+      policySets: new Map(),
     };
     this.types.set(type, record);
     return record;
@@ -66,7 +67,7 @@ export class AgentDirectory {
       );
     }
     if (record === undefined) {
-      record = { type: id.type, factory: undefined, expectedClass: undefined, concurrency: checkConcurrency(id.type, concurrency), slots: new Map() };
+      record = { type: id.type, factory: undefined, expectedClass: undefined, concurrency: checkConcurrency(id.type, concurrency), slots: new Map(), policySets: new Map() };
       this.types.set(id.type, record);
     }
     this.assertInstanceFits(record, agent, id);

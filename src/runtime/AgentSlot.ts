@@ -2,6 +2,7 @@ import type { Agent } from '../agents/Agent.js';
 import type { AgentId } from './AgentId.js';
 import type { AgentTypeRecord } from './AgentTypeRecord.js';
 import type { Delivery } from './Delivery.js';
+import type { HandlerPolicySet, HandlerPolicySpec } from './HandlerPolicySpec.js';
 
 /**
  * @internal One agent address: its instance (once created) and its mailbox, a FIFO linked through
@@ -13,6 +14,8 @@ export class AgentSlot {
   running = 0;
   queued = 0;
   ready = false;
+  /** Instance-scoped handler policies (breakers with `scope: 'instance'`). */
+  policySets: Map<HandlerPolicySpec, HandlerPolicySet> | undefined = undefined;
   private head: Delivery | undefined = undefined;
   private tail: Delivery | undefined = undefined;
 

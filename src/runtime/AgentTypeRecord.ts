@@ -1,5 +1,6 @@
 import type { Agent } from '../agents/Agent.js';
 import type { AgentSlot } from './AgentSlot.js';
+import type { HandlerPolicySet, HandlerPolicySpec } from './HandlerPolicySpec.js';
 
 /** A factory the runtime calls to create an agent for a key of a registered type. */
 export type AgentFactory<T extends Agent = Agent> = () => T | Promise<T>;
@@ -12,4 +13,6 @@ export interface AgentTypeRecord {
   /** Turns one instance may run at once (1 = turn-based). */
   readonly concurrency: number;
   readonly slots: Map<string, AgentSlot>;
+  /** Handler policies shared by the type, built on first use. */
+  readonly policySets: Map<HandlerPolicySpec, HandlerPolicySet>;
 }

@@ -1,5 +1,7 @@
 import { CancelledError } from '../errors/CancelledError.js';
-import type { TimerHandle } from '../util/Clock.js';
+import type { EventEmitter } from 'eventemitter3';
+import type { Clock, TimerHandle } from '../util/Clock.js';
+import type { RuntimeEventMap } from './RuntimeEvents.js';
 import type { AgentId } from './AgentId.js';
 import type { AgentSlot } from './AgentSlot.js';
 import type { MessageContext, StatusReport } from './MessageContext.js';
@@ -14,7 +16,12 @@ export const SETTLED = 2;
 
 /** @internal What a delivery needs from its runtime. */
 export interface DeliveryHost {
+  readonly clock: Clock;
+  readonly events: EventEmitter<RuntimeEventMap>;
   formatMessageId(seq: number): string;
+  ackProcessing(delivery: Delivery): void;
+  reportTimeout(delivery: Delivery, limitMs: number): void;
+  reportLate(delivery: Delivery, ok: boolean, outcome: unknown): void;
   reportStatus(delivery: Delivery, status: StatusReport): void;
   cancelChild(child: Delivery, reason: unknown): void;
 }

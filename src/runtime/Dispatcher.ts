@@ -19,6 +19,8 @@ export interface DispatcherHost {
   readonly directory: AgentDirectory;
   /** Response interventions, or undefined when there are none (the fast path). */
   readonly respond: ((delivery: Delivery, value: unknown) => Promise<unknown>) | undefined;
+  /** A handler finished after its request ended. */
+  reportLate(delivery: Delivery, ok: boolean, outcome: unknown): void;
   /** A published message failed for good: dead-letter it and remember it for `stopWhenIdle`. */
   eventFailed(delivery: Delivery, error: unknown, reason: FailureReason): void;
 }
@@ -311,12 +313,11 @@ export class Dispatcher {
   }
 
   private late(d: Delivery, outcome: 'value' | 'error', value: unknown, error: unknown): void {
-    const events = this.host.events;
-    if (events.listenerCount('lateResult') === 0) return;
-    events.emit('lateResult', { messageId: d.messageId, agentId: d.recipient, outcome, value, error, at: this.host.clock.now() });
+    this.host.reportLate(d, outcome === 'value', outcome === 'value' ? value : error);
   }
 
-  private ack(d: Delivery, level: AckLevel, reason: FailureReason | undefined, error: unknown): void {
+  /** Emits an acknowledgment when someone listens. */
+  ack(d: Delivery, level: AckLevel, reason: FailureReason | undefined, error: unknown): void {
     const events = this.host.events;
     if (events.listenerCount('ack') === 0) return;
     events.emit('ack', {

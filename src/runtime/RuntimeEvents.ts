@@ -137,7 +137,7 @@ export interface DeadLetterEvictedEvent {
 }
 
 /** A retry is about to happen (handler-side or caller-side). */
-export interface RetryEvent {
+export interface RuntimeRetryEvent {
   readonly messageId: string;
   readonly agentId: AgentId;
   /** The attempt that failed (1 = first). */
@@ -149,7 +149,7 @@ export interface RetryEvent {
 }
 
 /** An attempt timed out. */
-export interface TimeoutEvent {
+export interface RuntimeTimeoutEvent {
   readonly messageId: string;
   readonly agentId: AgentId;
   readonly attempt: number;
@@ -189,7 +189,7 @@ export interface RuntimeEventMap {
   agentCreated: (event: AgentCreatedEvent) => void;
   deadLetter: (record: DeadLetterRecord) => void;
   deadLetterEvicted: (event: DeadLetterEvictedEvent) => void;
-  retry: (event: RetryEvent) => void;
-  timeout: (event: TimeoutEvent) => void;
+  retry: (event: RuntimeRetryEvent) => void;
+  timeout: (event: RuntimeTimeoutEvent) => void;
   breaker: (event: BreakerEvent) => void;
 }

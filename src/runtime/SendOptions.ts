@@ -1,19 +1,40 @@
+import type { CircuitBreakerOptions } from '../policies/CircuitBreakerOptions.js';
+import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
+import type { RetryOptions } from '../policies/RetryOptions.js';
+import type { RetryPolicy } from '../policies/RetryPolicy.js';
+import type { TimeoutSpec } from '../policies/TimeoutOptions.js';
+import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { AgentId } from './AgentId.js';
 
+/** A caller-side fallback: other recipients to try in order, or a function producing the answer ("solo execution"). */
+export type SendFallback = AgentId | readonly AgentId[] | ((error: unknown, message: unknown) => unknown);
+
 /**
- * Options of `sendMessage`. Inside a handler, `signal`, `deadline` and `sender` are inherited from
- * the handler's own request unless given: cancelling or timing out the outer request cancels the
- * nested ones.
+ * Options of `sendMessage`. Inside a handler, the signal and deadline of the handler's own request
+ * are inherited (cancelling or timing out the outer request cancels the nested ones) and `sender`
+ * defaults to the running agent.
+ *
+ * The policy options apply around the call from the sender's side, nested as retry → circuit
+ * breaker → timeout (per attempt), like the handler decorators.
  */
 export interface SendOptions {
   /** The sending agent; defaults to the agent whose handler is running, if any. */
   sender?: AgentId;
-  /** Use this message id instead of a generated one (e.g. to correlate with an external system). */
+  /** Use this message id instead of a generated one (retries keep it). */
   messageId?: string;
   /** Cancels the request: it rejects with `CancelledError` and the handler's `ctx.signal` aborts. */
   signal?: AbortSignal;
-  /** Time limit for the whole request in milliseconds; it rejects with `TimeoutError` when exceeded. */
-  timeout?: number;
+  /**
+   * Time limit per attempt in milliseconds (`TimeoutError` when exceeded), or an adaptive spec
+   * (`{ adaptive: {…} }`, learned per recipient), or a shared `TimeoutPolicy`.
+   */
+  timeout?: number | TimeoutSpec | TimeoutPolicy;
+  /** Retry failed attempts (options, or a shared `RetryPolicy`). Attempts keep the message id. */
+  retry?: RetryOptions | RetryPolicy;
+  /** Fail fast while the recipient keeps failing. Options create one breaker per recipient, kept by the runtime; or pass a shared `CircuitBreakerPolicy`. */
+  circuitBreaker?: CircuitBreakerOptions | CircuitBreakerPolicy;
+  /** What to do when the request finally fails (not when it is cancelled or the runtime stops). */
+  fallback?: SendFallback;
 }
 
 /** Options of `publishMessage`. */

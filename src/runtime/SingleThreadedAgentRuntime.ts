@@ -14,6 +14,8 @@ import { AgentType } from './AgentType.js';
 import type { AgentFactory } from './AgentTypeRecord.js';
 import { currentDelivery } from './callContext.js';
 import { classifyFailure } from './classifyFailure.js';
+import { CallerPolicies, checkFallback, hasCallerPolicies, type SendOnce } from './CallerPolicies.js';
+import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import { DeadLetterQueue } from './DeadLetterQueue.js';
 import type { DeadLetterRecord } from './DeadLetterRecord.js';
 import { Delivery, type DeliveryHost, SETTLED } from './Delivery.js';
@@ -59,6 +61,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   /** @internal */
   readonly respond: ((delivery: Delivery, value: unknown) => Promise<unknown>) | undefined;
   private readonly dispatcher: Dispatcher;
+  private readonly callerPolicies: CallerPolicies;
   private readonly subscriptions = new SubscriptionManager();
   private readonly interventions: InterventionChain;
   private readonly ignoreUnhandledExceptions: boolean;
@@ -75,6 +78,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     this.respond = this.interventions.has('onResponse') ? (d, value) => this.runResponseInterventions(d, value) : undefined;
     this.directory = new AgentDirectory(this, (agentId) => this.emitAgentCreated(agentId));
     this.dispatcher = new Dispatcher(this);
+    this.callerPolicies = new CallerPolicies(this.clock, this.events);
     this.deadLetters = new DeadLetterQueue(
       {
         redeliver: (record) => this.redeliver(record),
@@ -137,6 +141,24 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
    * `MessageValidationError`.
    */
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
+    if (!hasCallerPolicies(options)) return this.sendOnce(message, recipient, options) as Promise<R>;
+    try {
+      checkFallback(options!.fallback);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const messageId = options!.messageId ?? this.formatMessageId(++this.seq);
+    return this.callerPolicies.send(this.sendOnceBound, message, recipient, options!, messageId) as Promise<R>;
+  }
+
+  /** The caller-side circuit breaker the runtime keeps for `recipient` (created by the `circuitBreaker` send option). */
+  callerBreaker(recipient: AgentId): CircuitBreakerPolicy | undefined {
+    return this.callerPolicies.breakerFor(recipient);
+  }
+
+  private readonly sendOnceBound: SendOnce = (message, recipient, options) => this.sendOnce(message, recipient, options);
+
+  private sendOnce(message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown> {
     const parent = activeParent();
     const messageId = options?.messageId;
     let d: Delivery;
@@ -149,8 +171,8 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     }
     const invalid = validateMessage(message, messageId ?? d.messageId, recipient);
     if (invalid) return Promise.reject(invalid);
-    const promise = new Promise<R>((resolve, reject) => {
-      d.resolve = resolve as (value: unknown) => void;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      d.resolve = resolve;
       d.reject = reject;
     });
     if (!this.prepareRequest(d, parent, options)) return promise;
@@ -294,6 +316,26 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     this.dispatcher.cancel(child, reason);
   }
 
+  /** @internal */
+  ackProcessing(d: Delivery): void {
+    this.dispatcher.ack(d, 'processing', undefined, undefined);
+  }
+
+  /** @internal */
+  reportTimeout(d: Delivery, limitMs: number): void {
+    if (this.events.listenerCount('timeout') === 0) return;
+    this.events.emit('timeout', { messageId: d.messageId, agentId: d.recipient, attempt: d.attempt, timeoutMs: limitMs, side: 'handler', at: this.clock.now() });
+  }
+
+  /** @internal */
+  reportLate(d: Delivery, ok: boolean, outcome: unknown): void {
+    if (this.events.listenerCount('lateResult') === 0) return;
+    this.events.emit('lateResult', {
+      messageId: d.messageId, agentId: d.recipient, outcome: ok ? 'value' : 'error',
+      value: ok ? outcome : undefined, error: ok ? undefined : outcome, at: this.clock.now(),
+    });
+  }
+
   /** @internal A published message failed for good. */
   eventFailed(d: Delivery, error: unknown, reason: FailureReason): void {
     const at = this.clock.now();
@@ -318,7 +360,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     }
     this.dispatcher.accept(d);
     const now = this.clock.now();
-    const deadline = requestDeadline(now, options?.timeout, parent);
+    const deadline = requestDeadline(now, options?.timeout as number | undefined, parent);
     if (deadline !== undefined) this.dispatcher.armDeadline(d, deadline, now);
     if (signal !== undefined) listenForCancel(this.dispatcher, d, signal);
     if (parent !== undefined) (parent.children ??= new Set()).add(d);
@@ -438,7 +480,7 @@ function checkCapacity(capacity: number | undefined): number {
   return capacity;
 }
 
-function checkTimeout(timeout: number | undefined): void {
+function checkTimeout(timeout: SendOptions['timeout']): void {
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
     throw new ConfigurationError(`The "timeout" send option must be a positive number of milliseconds, got ${String(timeout)}.`);
   }

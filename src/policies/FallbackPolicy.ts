@@ -1,0 +1,50 @@
+import { neverAbortedSignal } from './neverAbortedSignal.js';
+import type { Policy, PolicyContext } from './Policy.js';
+
+/** Options of a {@link FallbackPolicy}. */
+export interface FallbackOptions<R> {
+  /** The value to resolve with instead of failing, or a function of the error (and the context) that produces it. */
+  readonly fallback: R | ((error: unknown, ctx: PolicyContext) => PromiseLike<R> | R);
+  /** Which errors fall back; others are rethrown unchanged. Default: every error. */
+  readonly handle?: (error: unknown) => boolean;
+}
+
+/**
+ * Replaces a failure with a default: when `fn` throws an error that `handle` accepts, resolves with
+ * the fallback value (or the result of calling the fallback function with the error). A fallback
+ * function that throws rejects with its own error. A call whose caller aborted `signal` never falls
+ * back: its error is rethrown, since nobody waits for a substitute. To fall back to a function *value*, wrap it:
+ * `fallback: () => myFunction`.
+ *
+ * @example
+ * ```ts
+ * const cached = new FallbackPolicy({ fallback: (error) => cache.get(key), handle: (e) => e instanceof TimeoutError });
+ * const quote = await cached.execute(() => fetchQuote(key));
+ * ```
+ */
+export class FallbackPolicy<R> implements Policy<R> {
+  private readonly fallback: FallbackOptions<R>['fallback'];
+  private readonly handle: ((error: unknown) => boolean) | undefined;
+
+  constructor(options: FallbackOptions<R>) {
+    this.fallback = options.fallback;
+    this.handle = options.handle;
+  }
+
+  /**
+   * Runs `fn`; on a handled failure resolves with the fallback instead.
+   *
+   * @throws errors that `handle` rejects (or any error once `signal` aborted), unchanged, and whatever a fallback function throws.
+   */
+  async execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T | R> {
+    const ctx: PolicyContext = { signal: signal ?? neverAbortedSignal, attempt: 1 };
+    try {
+      return await fn(ctx);
+    } catch (error) {
+      if (ctx.signal.aborted || (this.handle !== undefined && !this.handle(error))) throw error;
+      return typeof this.fallback === 'function'
+        ? await (this.fallback as (error: unknown, ctx: PolicyContext) => PromiseLike<R> | R)(error, ctx)
+        : this.fallback;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import type { TimeoutError } from '../errors/TimeoutError.js';
+import { systemClock, type Clock } from '../util/Clock.js';
+import { AdaptiveTimeout } from './AdaptiveTimeout.js';
+import { checkOption } from './checkOption.js';
+import { Emitter } from './Emitter.js';
+import { neverAbortedSignal } from './neverAbortedSignal.js';
+import type { Policy, PolicyContext } from './Policy.js';
+import type { TimeoutSpec } from './TimeoutOptions.js';
+import { TimeoutRun, type TimeoutRunOwner } from './TimeoutRun.js';
+import { toCancelledError } from './toCancelledError.js';
+
+/** Options of a {@link TimeoutPolicy} besides the limit. */
+export interface TimeoutPolicyOptions {
+  /** Time source. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+/**
+ * Limits how long a call may run. When the limit passes, the call rejects at once with a
+ * `TimeoutError` (carrying the limit and the elapsed time) and `ctx.signal` is aborted with that
+ * error as its reason; a result the abandoned function produces later is ignored. Aborting the
+ * caller's signal rejects with `CancelledError`, never a `TimeoutError`.
+ *
+ * The limit is fixed, or adaptive: `multiplier ×` the moving average of recent durations, clamped
+ * to `[min, max]` and grown by `growth` on each timeout (see {@link AdaptiveTimeout}).
+ *
+ * The happy path costs one timer: no `AbortController` unless the function reads `ctx.signal`, no
+ * listener unless a caller signal is passed, no `abort()` on success.
+ *
+ * @example
+ * ```ts
+ * const timeout = new TimeoutPolicy({ adaptive: { initial: 2_000, min: 200, max: 10_000 } });
+ * const reply = await timeout.execute(({ signal }) => llm.complete(prompt, { signal }));
+ * ```
+ */
+export class TimeoutPolicy implements Policy, TimeoutRunOwner {
+  /** Time source. */
+  readonly clock: Clock;
+  private readonly fixed: number;
+  private readonly adaptive: AdaptiveTimeout | undefined;
+  private readonly timeoutEmitter = new Emitter<TimeoutError>();
+  /** Fires with the `TimeoutError` each time a call times out. */
+  readonly onTimeout = this.timeoutEmitter.event;
+
+  /** @throws {@link ConfigurationError} when the limit or an adaptive option is out of range. */
+  constructor(spec: TimeoutSpec, options: TimeoutPolicyOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    if (typeof spec === 'object' && spec !== null && 'adaptive' in spec) {
+      this.adaptive = new AdaptiveTimeout(spec.adaptive);
+      this.fixed = 0;
+    } else {
+      const ms = typeof spec === 'object' && spec !== null ? spec.ms : spec;
+      this.fixed = checkOption('TimeoutPolicy', 'ms', ms, { min: 1 });
+    }
+  }
+
+  /** The limit the next call gets, in ms. */
+  currentLimit(): number {
+    return this.adaptive === undefined ? this.fixed : this.adaptive.current;
+  }
+
+  /** Feeds a successful call's duration to an adaptive limit (no-op when fixed). */
+  recordSuccess(durationMs: number): void {
+    this.adaptive?.recordSuccess(durationMs);
+  }
+
+  /** Tells an adaptive limit that a call timed out, growing it (no-op when fixed). */
+  recordTimeout(): void {
+    this.adaptive?.recordTimeout();
+  }
+
+  /**
+   * Runs `fn` within the current limit. Successes and timeouts are recorded automatically.
+   *
+   * @throws {@link TimeoutError} when the limit passes first.
+   * @throws {@link CancelledError} when `signal` aborts first.
+   */
+  execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(toCancelledError(signal));
+    const parent = signal === neverAbortedSignal ? undefined : signal; // no listener on a signal that cannot abort
+    return new TimeoutRun<T>(this, this.currentLimit(), parent).run(fn);
+  }
+
+  /** @internal Called by a run that finished in time. */
+  succeeded(durationMs: number): void {
+    this.adaptive?.recordSuccess(durationMs);
+  }
+
+  /** @internal Called by a run whose limit passed. */
+  timedOut(error: TimeoutError): void {
+    this.adaptive?.recordTimeout();
+    if (this.timeoutEmitter.hasListeners) this.timeoutEmitter.emit(error);
+  }
+}

@@ -1,0 +1,17 @@
+export * from './AdaptiveTimeout.js';
+export * from './BulkheadPolicy.js';
+export * from './CircuitBreakerOptions.js';
+export * from './CircuitBreakerPolicy.js';
+export * from './CircuitBreakerSnapshot.js';
+export * from './Event.js';
+export * from './FallbackPolicy.js';
+export * from './isNeverRetried.js';
+export * from './Policy.js';
+export * from './PolicyWrap.js';
+export * from './RetryBudget.js';
+export * from './RetryOptions.js';
+export * from './RetryPolicy.js';
+export * from './TimeoutOptions.js';
+export * from './TimeoutPolicy.js';
+export * from './wrap.js';
+export type { ResolvedRetryOptions } from './resolveRetryOptions.js';

@@ -1,0 +1,12 @@
+import { isAgentwireError } from '../errors/AgentwireError.js';
+
+const NEVER_RETRIED: ReadonlySet<string> = new Set(['CANT_HANDLE', 'MESSAGE_VALIDATION', 'CIRCUIT_OPEN', 'CANCELLED']);
+
+/**
+ * True for the errors a retry cannot fix: `CantHandleError`, `MessageValidationError` (the same
+ * message fails the same way), `CircuitOpenError` (retrying would hammer an open breaker) and
+ * `CancelledError` (the caller gave up). Matched by `code`, so it works across package copies.
+ */
+export function isNeverRetried(error: unknown): boolean {
+  return isAgentwireError(error) && NEVER_RETRIED.has(error.code);
+}

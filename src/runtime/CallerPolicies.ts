@@ -1,0 +1,161 @@
+import { CancelledError } from '../errors/CancelledError.js';
+import { CircuitOpenError } from '../errors/CircuitOpenError.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
+import type { CircuitBreakerOptions } from '../policies/CircuitBreakerOptions.js';
+import { RetryPolicy } from '../policies/RetryPolicy.js';
+import { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
+import type { Clock } from '../util/Clock.js';
+import type { EventEmitter } from 'eventemitter3';
+import { AgentId } from './AgentId.js';
+import { classifyFailure } from './classifyFailure.js';
+import type { RuntimeEventMap } from './RuntimeEvents.js';
+import type { SendFallback, SendOptions } from './SendOptions.js';
+
+/** @internal Sends one attempt (no caller policies). */
+export type SendOnce = (message: unknown, recipient: AgentId, options: SendOptions) => Promise<unknown>;
+
+/** True when the options ask for caller-side policies beyond a plain numeric timeout. */
+export function hasCallerPolicies(options: SendOptions | undefined): boolean {
+  return options !== undefined && (options.retry !== undefined || options.circuitBreaker !== undefined || options.fallback !== undefined || (options.timeout !== undefined && typeof options.timeout !== 'number'));
+}
+
+/**
+ * @internal The caller side of the seeds' RobustClient: retry → breaker (kept per recipient) →
+ * timeout per attempt around `sendMessage`, then the fallback.
+ */
+export class CallerPolicies {
+  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly timeouts = new Map<string, TimeoutPolicy>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly events: EventEmitter<RuntimeEventMap>,
+  ) {}
+
+  /** The caller-side breaker kept for `recipient`, if one was created. */
+  breakerFor(recipient: AgentId): CircuitBreakerPolicy | undefined {
+    return this.breakers.get(recipient.toString());
+  }
+
+  async send(sendOnce: SendOnce, message: unknown, recipient: AgentId, options: SendOptions, messageId: string): Promise<unknown> {
+    try {
+      return await this.attempts(sendOnce, message, recipient, options, messageId);
+    } catch (error) {
+      const reason = classifyFailure(error);
+      if (options.fallback === undefined || reason === 'cancelled' || reason === 'stopped') throw error;
+      return this.fallBack(sendOnce, options.fallback, error, message, options, messageId);
+    }
+  }
+
+  private async attempts(sendOnce: SendOnce, message: unknown, recipient: AgentId, options: SendOptions, messageId: string): Promise<unknown> {
+    const retry = this.retryPolicy(options);
+    const breaker = this.breakerPolicy(options, recipient);
+    const timeout = this.timeoutPolicy(options, recipient);
+    const base: SendOptions = { sender: options.sender, signal: options.signal, messageId };
+    let previousDelay: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const token = breaker === undefined ? undefined : admit(breaker, recipient, messageId);
+      const started = this.clock.now();
+      try {
+        const value = await sendOnce(message, recipient, timeout === undefined ? base : { ...base, timeout: timeout.currentLimit() });
+        if (token !== undefined) breaker!.onSuccess(token);
+        timeout?.recordSuccess(this.clock.now() - started);
+        retry?.recordSuccess(attempt);
+        return value;
+      } catch (error) {
+        if (token !== undefined) breaker!.onFailure(token, error);
+        if (classifyFailure(error) === 'timeout') timeout?.recordTimeout();
+        if (retry === undefined || !retry.shouldRetry(error, attempt)) throw error;
+        previousDelay = retry.delayFor(attempt, previousDelay);
+        this.reportRetry(messageId, recipient, attempt, previousDelay, error);
+        await sleep(this.clock, previousDelay, options.signal);
+      }
+    }
+  }
+
+  private async fallBack(sendOnce: SendOnce, fallback: SendFallback, error: unknown, message: unknown, options: SendOptions, messageId: string): Promise<unknown> {
+    if (typeof fallback === 'function') return fallback(error, message);
+    const recipients = fallback instanceof AgentId ? [fallback] : fallback;
+    let last = error;
+    for (const recipient of recipients) {
+      try {
+        return await sendOnce(message, recipient, { sender: options.sender, signal: options.signal, messageId, timeout: typeof options.timeout === 'number' ? options.timeout : undefined });
+      } catch (next) {
+        const reason = classifyFailure(next);
+        if (reason === 'cancelled' || reason === 'stopped') throw next;
+        last = next;
+      }
+    }
+    throw last;
+  }
+
+  private retryPolicy(options: SendOptions): RetryPolicy | undefined {
+    const retry = options.retry;
+    if (retry === undefined || retry instanceof RetryPolicy) return retry;
+    return new RetryPolicy({ clock: this.clock, ...retry });
+  }
+
+  private breakerPolicy(options: SendOptions, recipient: AgentId): CircuitBreakerPolicy | undefined {
+    const spec = options.circuitBreaker;
+    if (spec === undefined || spec instanceof CircuitBreakerPolicy) return spec;
+    const key = recipient.toString();
+    let breaker = this.breakers.get(key);
+    if (breaker === undefined) {
+      breaker = new CircuitBreakerPolicy({ clock: this.clock, ...(spec as CircuitBreakerOptions) });
+      breaker.onStateChange(({ from, to }) => this.events.emit('breaker', { breaker: key, from, to, at: this.clock.now() }));
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  private timeoutPolicy(options: SendOptions, recipient: AgentId): TimeoutPolicy | undefined {
+    const spec = options.timeout;
+    if (spec === undefined || spec instanceof TimeoutPolicy) return spec;
+    if (typeof spec === 'number' || !('adaptive' in spec)) return new TimeoutPolicy(spec, { clock: this.clock });
+    const key = recipient.toString();
+    let policy = this.timeouts.get(key);
+    if (policy === undefined) {
+      policy = new TimeoutPolicy(spec, { clock: this.clock });
+      this.timeouts.set(key, policy);
+    }
+    return policy;
+  }
+
+  private reportRetry(messageId: string, agentId: AgentId, attempt: number, delayMs: number, error: unknown): void {
+    if (this.events.listenerCount('retry') === 0) return;
+    this.events.emit('retry', { messageId, agentId, attempt, delayMs, error, side: 'caller', at: this.clock.now() });
+  }
+}
+
+function admit(breaker: CircuitBreakerPolicy, recipient: AgentId, messageId: string): number {
+  try {
+    return breaker.admit();
+  } catch (error) {
+    const retryAfter = (error as CircuitOpenError).retryAfter ?? 0;
+    throw new CircuitOpenError(retryAfter, { messageId, agentId: recipient, cause: error }, `The caller-side circuit breaker for ${String(recipient)} is open`);
+  }
+}
+
+function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.reject(new CancelledError('The request was cancelled by its caller.', { cause: signal.reason }));
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clock.clearTimeout(timer);
+      reject(new CancelledError('The request was cancelled by its caller during a retry backoff.', { cause: signal!.reason }));
+    };
+    const timer = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** @internal Validates policy options up front so a bad option fails the call clearly. */
+export function checkFallback(fallback: SendFallback | undefined): void {
+  if (fallback === undefined || typeof fallback === 'function' || fallback instanceof AgentId) return;
+  if (Array.isArray(fallback) && fallback.every((f) => f instanceof AgentId)) return;
+  throw new ConfigurationError('The "fallback" send option must be an AgentId, an array of AgentIds or a function (error, message) => value.');
+}
