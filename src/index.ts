@@ -12,6 +12,7 @@ export { timeout } from './decorators/timeout.js';
 export { retry } from './decorators/retry.js';
 export { circuitBreaker, type CircuitBreakerDecoratorOptions } from './decorators/circuitBreaker.js';
 export { fallback, type FallbackHandler } from './decorators/fallback.js';
+export { capabilities, type CapabilityOptions } from './decorators/capabilities.js';
 export { typeSubscription } from './decorators/typeSubscription.js';
 export { defaultSubscription } from './decorators/defaultSubscription.js';
 export type { HandlerOptions, HandlerKind, MessageClass } from './decorators/HandlerDeclaration.js';
@@ -30,7 +31,7 @@ export { TypeSubscription } from './runtime/TypeSubscription.js';
 export { TypePrefixSubscription } from './runtime/TypePrefixSubscription.js';
 export { DefaultSubscription } from './runtime/DefaultSubscription.js';
 export type { MessageContext, StatusReport } from './runtime/MessageContext.js';
-export type { SendOptions, PublishOptions } from './runtime/SendOptions.js';
+export type { SendOptions, PublishOptions, SendFallback } from './runtime/SendOptions.js';
 export {
   DropMessage,
   type InterventionHandler,
@@ -44,6 +45,19 @@ export type { DeadLetterRecord } from './runtime/DeadLetterRecord.js';
 export type * from './runtime/RuntimeEvents.js';
 
 export { defineMessage, type DefinedMessageClass } from './messages/defineMessage.js';
+
+export { RequestTracker, type TrackRequestsOptions } from './lifecycle/RequestTracker.js';
+export { RequestRecord, type RequestTransition, type RequestStatusReport } from './lifecycle/RequestRecord.js';
+export { RequestHandle, type RequestLevel } from './lifecycle/RequestHandle.js';
+export { type RequestState, type RequestPhase, canTransition, isOutcome, phaseOf } from './lifecycle/RequestState.js';
+export { PartialResult } from './results/PartialResult.js';
+export { completePartial, type CompletePartialOptions } from './results/completePartial.js';
+export { Escalation } from './runtime/Escalation.js';
+export { HandshakeRequest } from './handshake/HandshakeRequest.js';
+export { HandshakeResponse } from './handshake/HandshakeResponse.js';
+export { TraceRecorder, type TraceRecorderOptions } from './tracing/TraceRecorder.js';
+export type { TraceEntry, TraceEntryKind } from './tracing/TraceEntry.js';
+export { toMermaid, type MermaidOptions } from './tracing/toMermaid.js';
 
 export { type Clock, type TimerHandle, systemClock } from './util/Clock.js';
 export { SimulatedClock } from './util/SimulatedClock.js';
@@ -61,6 +75,7 @@ export { ConfigurationError } from './errors/ConfigurationError.js';
 export { RuntimeStateError } from './errors/RuntimeStateError.js';
 export { AgentConstructionError } from './errors/AgentConstructionError.js';
 export { BulkheadFullError } from './errors/BulkheadFullError.js';
+export { RejectedError } from './errors/RejectedError.js';
 
 export * from './policies/index.js';
 export * from './protocol/index.js';

@@ -1,6 +1,8 @@
 import {
   type MessageContext,
   RoutedAgent,
+  type RuntimeEventMap,
+  type SingleThreadedAgentRuntime,
   defaultSubscription,
   messageHandler,
 } from '../src/index.js';
@@ -114,4 +116,56 @@ export function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } |
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
+}
+
+/** A seeded pseudo-random generator in [0, 1) (mulberry32): the same seed gives the same sequence. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The clock surface the helpers below need (a SimulatedClock satisfies it). */
+interface TestClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  advance(ms: number): Promise<void>;
+}
+
+/** Resolves after `ms` of the given clock's time (a simulated sleep, for client loops in tests). */
+export function sleepOn(clock: Pick<TestClock, 'setTimeout'>, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+}
+
+/**
+ * Advances a simulated clock in `step` ms increments until `promise` settles (at most `limit` ms of
+ * simulated time), then returns its outcome without throwing.
+ */
+export async function drive<T>(
+  clock: Pick<TestClock, 'now' | 'advance'>,
+  promise: Promise<T>,
+  { step = 10, limit = 600_000 }: { step?: number; limit?: number } = {},
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  const settled = settle(promise).then((o) => (outcome = o));
+  const end = clock.now() + limit;
+  while (outcome === undefined && clock.now() < end) await clock.advance(step);
+  if (outcome === undefined) throw new Error(`drive: the promise did not settle within ${limit} ms of simulated time`);
+  await settled;
+  return outcome;
+}
+
+/** The payload type of runtime event `K`. */
+export type RuntimeEventPayload<K extends keyof RuntimeEventMap> = Parameters<RuntimeEventMap[K]>[0];
+
+/** Collects every `name` event the runtime emits from now on, in order. */
+export function collectEvents<K extends keyof RuntimeEventMap>(runtime: SingleThreadedAgentRuntime, name: K): RuntimeEventPayload<K>[] {
+  const seen: RuntimeEventPayload<K>[] = [];
+  runtime.events.on(name, ((event: RuntimeEventPayload<K>) => seen.push(event)) as never);
+  return seen;
 }

@@ -7,6 +7,12 @@ export interface AgentMetadata {
   readonly type: string;
   readonly key: string;
   readonly description: string;
+  /** What the agent declares it can do (`@capabilities`). */
+  readonly capabilities?: readonly string[];
+  /** The protocol version it speaks. */
+  readonly protocolVersion?: string;
+  /** Names of the message classes it handles (for routed agents). */
+  readonly handles?: readonly string[];
 }
 
 /** The contract between the runtime and an agent. Most agents extend {@link RoutedAgent}. */
@@ -25,4 +31,6 @@ export interface Agent {
   loadState(state: unknown): unknown;
   /** Releases resources; called by `runtime.close()`. */
   close(): unknown;
+  /** True when the agent has a handler for messages of this class (optional; assumed true when absent). */
+  handles?(messageType: abstract new (...args: never[]) => unknown): boolean;
 }

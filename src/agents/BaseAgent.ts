@@ -1,6 +1,10 @@
 import { injectable } from 'tsyringe';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import { classSubscriptions } from '../decorators/metadata.js';
+import { type CapabilityDeclaration, capabilitiesOf, classSubscriptions, hasConstructorMetadata } from '../decorators/metadata.js';
+import { withSubscriptionContext } from '../runtime/subscriptionContext.js';
+import { answerHandshake } from '../handshake/answerHandshake.js';
+import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
+import type { HandshakeResponse } from '../handshake/HandshakeResponse.js';
 import { AgentId } from '../runtime/AgentId.js';
 import type { AgentRuntime } from '../runtime/AgentRuntime.js';
 import type { AgentType } from '../runtime/AgentType.js';
@@ -31,6 +35,8 @@ export interface RegisterInstanceOptions {
   /** Messages the instance may handle at once (default 1). */
   concurrency?: number;
 }
+
+const NO_CAPABILITIES: CapabilityDeclaration = { capabilities: [], protocolVersion: '1.0' };
 
 type ConcreteAgentClass<T extends BaseAgent> = new (...args: never[]) => T;
 
@@ -77,9 +83,47 @@ export abstract class BaseAgent implements Agent {
     return this.boundRuntime;
   }
 
-  /** Type, key and description. */
+  /** Type, key, description, capabilities, protocol version and handled message classes. */
   get metadata(): AgentMetadata {
-    return { type: this.id.type, key: this.id.key, description: this.description };
+    const declared = this.declaredCapabilities();
+    return {
+      type: this.id.type,
+      key: this.id.key,
+      description: this.description,
+      capabilities: declared.capabilities,
+      protocolVersion: declared.protocolVersion,
+      handles: this.handledTypeNames(),
+    };
+  }
+
+  /** True when the agent has a handler for messages of this class (base agents: always true). */
+  handles(_messageType: abstract new (...args: never[]) => unknown): boolean {
+    return true;
+  }
+
+  /**
+   * Answers a handshake: by default accepted with the shared capabilities when the protocol major
+   * versions match and something is shared (the seed's rule). Override to decide otherwise.
+   */
+  onHandshake(request: HandshakeRequest): HandshakeResponse {
+    const own = this.declaredCapabilities();
+    return answerHandshake(this.id, own.capabilities, own.protocolVersion, request);
+  }
+
+  /** Starts a handshake with `target`, offering this agent's capabilities. */
+  handshake(target: AgentId): Promise<HandshakeResponse> {
+    const own = this.declaredCapabilities();
+    return this.sendMessage<HandshakeResponse>(new HandshakeRequest(this.id, own.capabilities, own.protocolVersion), target);
+  }
+
+  /** @internal The capabilities this agent declares (class decorator by default). */
+  protected declaredCapabilities(): CapabilityDeclaration {
+    return capabilitiesOf(this.constructor) ?? NO_CAPABILITIES;
+  }
+
+  /** @internal Names of handled message classes (none known for base agents). */
+  protected handledTypeNames(): readonly string[] {
+    return [];
   }
 
   /** @internal Called by the runtime; binding to a second id or runtime is refused. */
@@ -165,13 +209,19 @@ export abstract class BaseAgent implements Agent {
 }
 
 function containerFactory<T extends BaseAgent>(agentClass: new (...args: never[]) => T, runtime: SingleThreadedAgentRuntime): AgentFactory<T> {
+  if (agentClass.length > 0 && !hasConstructorMetadata(agentClass)) {
+    throw new ConfigurationError(
+      `${agentClass.name}'s constructor takes ${agentClass.length} parameter(s), but TypeScript emitted no parameter types for it, so they cannot be injected. ` +
+        `Decorate the class with @injectable() from "tsyringe" (any class decorator makes TypeScript emit them), or pass a factory to register().`,
+    );
+  }
   injectable()(agentClass as never);
   return () => runtime.container.resolve<T>(agentClass as never);
 }
 
 async function addClassSubscriptions(agentClass: object, runtime: SingleThreadedAgentRuntime, type: string): Promise<void> {
   for (const declare of classSubscriptions(agentClass)) {
-    for (const subscription of declare(type)) {
+    for (const subscription of withSubscriptionContext(type, () => declare(type))) {
       if (!runtime.hasSubscription(subscription)) await runtime.addSubscription(subscription);
     }
   }

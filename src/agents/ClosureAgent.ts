@@ -8,6 +8,9 @@ import type { PublishOptions, SendOptions } from '../runtime/SendOptions.js';
 import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import type { Subscription } from '../runtime/Subscription.js';
 import type { TopicId } from '../runtime/TopicId.js';
+import type { CapabilityDeclaration } from '../decorators/metadata.js';
+import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
+import { withSubscriptionContext } from '../runtime/subscriptionContext.js';
 import { BaseAgent } from './BaseAgent.js';
 
 /** What a closure sees of its agent: its id and how to send and publish as it. */
@@ -37,6 +40,10 @@ export interface RegisterClosureOptions {
   description?: string;
   /** Messages one instance may handle at once (default 1). */
   concurrency?: number;
+  /** Capabilities for handshakes and `agentMetadata`. */
+  capabilities?: readonly string[];
+  /** Protocol version (default `'1.0'`). */
+  protocolVersion?: string;
 }
 
 /**
@@ -55,12 +62,29 @@ export class ClosureAgent extends BaseAgent implements ClosureContext {
     private readonly closure: Closure,
     private readonly messageTypes: readonly MessageClass[] | undefined,
     private readonly unknownTypePolicy: 'error' | 'ignore',
+    private readonly declared: CapabilityDeclaration = { capabilities: [], protocolVersion: '1.0' },
   ) {
     super(description);
   }
 
+  /** True when `messageTypes` (if given) accepts this class. */
+  override handles(messageType: abstract new (...args: never[]) => unknown): boolean {
+    return this.messageTypes === undefined || this.messageTypes.some((t) => messageType === t || messageType.prototype instanceof t);
+  }
+
+  /** @internal */
+  protected override declaredCapabilities(): CapabilityDeclaration {
+    return this.declared;
+  }
+
+  /** @internal */
+  protected override handledTypeNames(): readonly string[] {
+    return this.messageTypes?.map((t) => t.name) ?? [];
+  }
+
   /** Runs the closure (after the message-type check). */
   onMessage(message: unknown, ctx: MessageContext): unknown {
+    if (message instanceof HandshakeRequest && !this.messageTypes?.includes(HandshakeRequest)) return this.onHandshake(message);
     if (this.messageTypes !== undefined && this.unknownTypePolicy !== 'ignore' && !this.accepts(message)) {
       throw new CantHandleError(`Closure agent ${String(ctx.recipient)} does not accept ${describe(message)}.`, {
         messageId: ctx.messageId,
@@ -85,9 +109,11 @@ export class ClosureAgent extends BaseAgent implements ClosureContext {
       throw new ConfigurationError(`registerClosure("${type}") needs a function (agent, message, ctx) => result.`);
     }
     const policy = options.unknownTypePolicy ?? 'error';
-    const make = (): ClosureAgent => new ClosureAgent(options.description ?? '', closure as Closure, options.messageTypes, policy);
+    const declared = { capabilities: [...(options.capabilities ?? [])], protocolVersion: options.protocolVersion ?? '1.0' };
+    const make = (): ClosureAgent => new ClosureAgent(options.description ?? '', closure as Closure, options.messageTypes, policy, declared);
     const agentType = await runtime.registerFactory(type, make, { expectedClass: ClosureAgent, concurrency: options.concurrency });
-    for (const subscription of (await options.subscriptions?.(type)) ?? []) await runtime.addSubscription(subscription);
+    const subscriptions = options.subscriptions === undefined ? [] : await withSubscriptionContext(type, () => options.subscriptions!(type));
+    for (const subscription of subscriptions) await runtime.addSubscription(subscription);
     if (!options.skipDirectMessageSubscription) await runtime.addDirectMessageSubscription(type);
     return agentType;
   }

@@ -1,5 +1,6 @@
 import { CantHandleError } from '../errors/CantHandleError.js';
 import type { MessageContext } from '../runtime/MessageContext.js';
+import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
 import { BaseAgent } from './BaseAgent.js';
 import { RouteTable } from './RouteTable.js';
 
@@ -40,7 +41,18 @@ export abstract class RoutedAgent extends BaseAgent {
       if (route.match !== undefined && !route.match(message as never, ctx)) continue;
       return route.invoke(this, message, ctx);
     }
+    if (message instanceof HandshakeRequest) return this.onHandshake(message);
     return this.onUnhandledMessage(message, ctx);
+  }
+
+  /** True when a handler accepts messages of this class (or of one of its base classes). */
+  override handles(messageType: abstract new (...args: never[]) => unknown): boolean {
+    return this.routes.routesFor(messageType.prototype).length > 0 || messageType === HandshakeRequest;
+  }
+
+  /** @internal */
+  protected override handledTypeNames(): readonly string[] {
+    return this.routes.messageTypes.map((t) => (t as { name: string }).name);
   }
 
   /**

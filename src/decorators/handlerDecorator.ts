@@ -13,6 +13,9 @@ export function handlerDecorator(kind: HandlerKind, name: string) {
     if (isPrototypeTarget(typeOrOptions, maybeOptions)) {
       throw new ConfigurationError(`@${name} must be called: write @${name}() or @${name}(MessageClass), with parentheses.`);
     }
+    if (typeOrOptions === null || maybeOptions === null) {
+      throw new ConfigurationError(`@${name}(null) is not valid: call @${name}(), @${name}(MessageClass) or @${name}({ match }).`);
+    }
     const explicit = typeof typeOrOptions === 'function' ? typeOrOptions : undefined;
     const options = (explicit ? maybeOptions : (typeOrOptions as HandlerOptions<never> | undefined)) ?? {};
     validateOptions(name, options);

@@ -1,4 +1,4 @@
-import { DESIGN_PARAMTYPES, HANDLERS, POLICIES, SUBSCRIPTIONS } from './metadataKeys.js';
+import { CAPABILITIES, DESIGN_PARAMTYPES, HANDLERS, POLICIES, SUBSCRIPTIONS } from './metadataKeys.js';
 import type { HandlerDeclaration } from './HandlerDeclaration.js';
 import type { PolicyDeclaration } from './PolicyDeclaration.js';
 import type { SubscriptionDeclaration } from './SubscriptionDeclaration.js';
@@ -59,4 +59,25 @@ export function firstParameterType(prototype: Target, method: string | symbol): 
 /** @internal True when the method has any emitted design metadata at all. */
 export function hasDesignMetadata(prototype: Target, method: string | symbol): boolean {
   return Reflect.getMetadata(DESIGN_PARAMTYPES, prototype, method) !== undefined;
+}
+
+/** @internal What `@capabilities` records on a class. */
+export interface CapabilityDeclaration {
+  readonly capabilities: readonly string[];
+  readonly protocolVersion: string;
+}
+
+/** @internal Records a class's capabilities. */
+export function setCapabilities(constructor: Target, declaration: CapabilityDeclaration): void {
+  Reflect.defineMetadata(CAPABILITIES, declaration, constructor);
+}
+
+/** @internal A class's capabilities (inherited from its bases when it declares none). */
+export function capabilitiesOf(constructor: Target): CapabilityDeclaration | undefined {
+  return Reflect.getMetadata(CAPABILITIES, constructor) as CapabilityDeclaration | undefined;
+}
+
+/** @internal True when TypeScript emitted the constructor's parameter types (the class has a decorator). */
+export function hasConstructorMetadata(constructor: Target): boolean {
+  return Reflect.getOwnMetadata(DESIGN_PARAMTYPES, constructor) !== undefined;
 }

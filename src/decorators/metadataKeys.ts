@@ -6,3 +6,5 @@ export const POLICIES = Symbol.for('agentwire:policies');
 export const SUBSCRIPTIONS = Symbol.for('agentwire:subscriptions');
 /** The parameter types TypeScript emits with `emitDecoratorMetadata`. */
 export const DESIGN_PARAMTYPES = 'design:paramtypes';
+/** Capabilities and protocol version recorded by `@capabilities`. */
+export const CAPABILITIES = Symbol.for('agentwire:capabilities');

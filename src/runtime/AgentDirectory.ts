@@ -77,6 +77,14 @@ export class AgentDirectory {
     return slot;
   }
 
+  /** Undoes `registerInstance` (used when binding the agent fails). */
+  unregisterInstance(id: AgentId): void {
+    const record = this.types.get(id.type);
+    if (record === undefined) return;
+    record.slots.delete(id.key);
+    if (record.slots.size === 0 && record.factory === undefined) this.types.delete(id.type);
+  }
+
   /** The slot of `id`, created on first use for factory types. @throws {@link UndeliverableError} */
   slotFor(id: AgentId): AgentSlot {
     const record = this.types.get(id.type);

@@ -17,7 +17,6 @@ export class AgentId {
   readonly type: string;
   /** The instance key (any non-empty string; may contain `/`). */
   readonly key: string;
-  private text: string | undefined;
 
   /** @throws {@link ConfigurationError} when the type or key is invalid. */
   constructor(type: string | { readonly type: string }, key: string) {
@@ -50,7 +49,7 @@ export class AgentId {
 
   /** `type/key`. */
   toString(): string {
-    return (this.text ??= `${this.type}/${this.key}`);
+    return `${this.type}/${this.key}`;
   }
 
   /** Serialises as `type/key`. */

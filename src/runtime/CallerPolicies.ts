@@ -1,5 +1,6 @@
 import { CancelledError } from '../errors/CancelledError.js';
 import { CircuitOpenError } from '../errors/CircuitOpenError.js';
+import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { CircuitBreakerOptions } from '../policies/CircuitBreakerOptions.js';
@@ -13,7 +14,7 @@ import type { RuntimeEventMap } from './RuntimeEvents.js';
 import type { SendFallback, SendOptions } from './SendOptions.js';
 
 /** @internal Sends one attempt (no caller policies). */
-export type SendOnce = (message: unknown, recipient: AgentId, options: SendOptions) => Promise<unknown>;
+export type SendOnce = (message: unknown, recipient: AgentId, options: SendOptions, attempt?: number) => Promise<unknown>;
 
 /** True when the options ask for caller-side policies beyond a plain numeric timeout. */
 export function hasCallerPolicies(options: SendOptions | undefined): boolean {
@@ -31,6 +32,8 @@ export class CallerPolicies {
   constructor(
     private readonly clock: Clock,
     private readonly events: EventEmitter<RuntimeEventMap>,
+    /** Aborted when the runtime stops, so backoff sleeps end at once. */
+    private readonly stopSignal: () => AbortSignal,
   ) {}
 
   /** The caller-side breaker kept for `recipient`, if one was created. */
@@ -58,18 +61,22 @@ export class CallerPolicies {
       const token = breaker === undefined ? undefined : admit(breaker, recipient, messageId);
       const started = this.clock.now();
       try {
-        const value = await sendOnce(message, recipient, timeout === undefined ? base : { ...base, timeout: timeout.currentLimit() });
+        const value = await sendOnce(message, recipient, timeout === undefined ? base : { ...base, timeout: timeout.currentLimit() }, attempt);
         if (token !== undefined) breaker!.onSuccess(token);
         timeout?.recordSuccess(this.clock.now() - started);
         retry?.recordSuccess(attempt);
         return value;
       } catch (error) {
-        if (token !== undefined) breaker!.onFailure(token, error);
-        if (classifyFailure(error) === 'timeout') timeout?.recordTimeout();
+        const reason = classifyFailure(error);
+        if (token !== undefined) {
+          if (reason === 'cancelled' || reason === 'stopped') breaker!.release(token);
+          else breaker!.onFailure(token, error);
+        }
+        if (reason === 'timeout') timeout?.recordTimeout();
         if (retry === undefined || !retry.shouldRetry(error, attempt)) throw error;
         previousDelay = retry.delayFor(attempt, previousDelay);
         this.reportRetry(messageId, recipient, attempt, previousDelay, error);
-        await sleep(this.clock, previousDelay, options.signal);
+        await sleep(this.clock, previousDelay, options.signal, this.stopSignal(), messageId, recipient);
       }
     }
   }
@@ -103,7 +110,9 @@ export class CallerPolicies {
     let breaker = this.breakers.get(key);
     if (breaker === undefined) {
       breaker = new CircuitBreakerPolicy({ clock: this.clock, ...(spec as CircuitBreakerOptions) });
-      breaker.onStateChange(({ from, to }) => this.events.emit('breaker', { breaker: key, from, to, at: this.clock.now() }));
+      breaker.onStateChange(({ from, to }) =>
+        this.events.emit('breaker', { breaker: key, side: 'caller', agentType: recipient.type, agentId: recipient, method: undefined, from, to, at: this.clock.now() }),
+      );
       this.breakers.set(key, breaker);
     }
     return breaker;
@@ -137,19 +146,25 @@ function admit(breaker: CircuitBreakerPolicy, recipient: AgentId, messageId: str
   }
 }
 
-function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new CancelledError('The request was cancelled by its caller.', { cause: signal.reason }));
-  if (ms <= 0) return Promise.resolve();
+/** The backoff sleep: ends at once when the caller cancels (CancelledError) or the runtime stops (RuntimeStoppedError). */
+function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined, stop: AbortSignal, messageId: string, recipient: AgentId): Promise<void> {
+  const cancelled = (): CancelledError => new CancelledError('The request was cancelled by its caller during a retry backoff.', { messageId, agentId: recipient, cause: signal?.reason });
+  const stopped = (): RuntimeStoppedError => new RuntimeStoppedError('The runtime stopped during a retry backoff.', { messageId, agentId: recipient });
+  if (signal?.aborted) return Promise.reject(cancelled());
+  if (stop.aborted) return Promise.reject(stopped());
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
+    const end = (error?: Error): void => {
       clock.clearTimeout(timer);
-      reject(new CancelledError('The request was cancelled by its caller during a retry backoff.', { cause: signal!.reason }));
+      signal?.removeEventListener('abort', onCancel);
+      stop.removeEventListener('abort', onStop);
+      if (error) reject(error);
+      else resolve();
     };
-    const timer = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const onCancel = (): void => end(cancelled());
+    const onStop = (): void => end(stopped());
+    const timer = clock.setTimeout(() => end(), Math.max(0, ms));
+    signal?.addEventListener('abort', onCancel, { once: true });
+    stop.addEventListener('abort', onStop, { once: true });
   });
 }
 

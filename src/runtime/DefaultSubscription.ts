@@ -1,4 +1,4 @@
-import { CantHandleError } from '../errors/CantHandleError.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { subscriptionContextType } from './subscriptionContext.js';
 import { TypeSubscription } from './TypeSubscription.js';
 
@@ -10,7 +10,7 @@ export class DefaultSubscription extends TypeSubscription {
   constructor(topicType = 'default', agentType?: string) {
     const type = agentType ?? subscriptionContextType();
     if (type === undefined) {
-      throw new CantHandleError(
+      throw new ConfigurationError(
         'DefaultSubscription() needs an agent type: pass it (new DefaultSubscription("default", "writer")) or create it inside register().',
       );
     }

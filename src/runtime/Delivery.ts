@@ -1,4 +1,5 @@
 import { CancelledError } from '../errors/CancelledError.js';
+import { RejectedError } from '../errors/RejectedError.js';
 import type { EventEmitter } from 'eventemitter3';
 import type { Clock, TimerHandle } from '../util/Clock.js';
 import type { RuntimeEventMap } from './RuntimeEvents.js';
@@ -36,8 +37,10 @@ export class Delivery implements MessageContext {
   attempt = 1;
   deadline: number | undefined = undefined;
   timer: TimerHandle | undefined = undefined;
-  resolve: ((value: unknown) => void) | undefined = undefined;
-  reject: ((error: unknown) => void) | undefined = undefined;
+  /** Settles the sender's promise with a value. */
+  onValue: ((value: unknown) => void) | undefined = undefined;
+  /** Settles the sender's promise with an error. */
+  onError: ((error: unknown) => void) | undefined = undefined;
   /** Next delivery in the recipient's mailbox. */
   next: Delivery | undefined = undefined;
   /** Neighbours in the runtime's list of running deliveries. */
@@ -88,6 +91,10 @@ export class Delivery implements MessageContext {
 
   reportStatus(status: StatusReport): void {
     this.host.reportStatus(this, status);
+  }
+
+  reject(reason: string, detail?: string): never {
+    throw new RejectedError(reason, detail, { messageId: this.messageId, agentId: this.recipient });
   }
 
   /** Aborts the handler's signal and cancels the requests it issued that are still pending. */

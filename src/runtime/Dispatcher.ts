@@ -49,6 +49,7 @@ export class Dispatcher {
   private pumpScheduled = false;
   private activeHead: Delivery | undefined = undefined;
   private idleWaiters: Array<() => void> = [];
+  private readonly held = new Set<Delivery>();
 
   constructor(private readonly host: DispatcherHost) {}
 
@@ -56,6 +57,16 @@ export class Dispatcher {
   accept(d: Delivery): void {
     d.state = NEW;
     this.pending++;
+  }
+
+  /** Remembers a delivery that is inside send interventions, so `stop()` can settle it. */
+  hold(d: Delivery): void {
+    this.held.add(d);
+  }
+
+  /** The delivery left the interventions. */
+  release(d: Delivery): void {
+    this.held.delete(d);
   }
 
   /** Queues an accepted delivery for its recipient (or runs it now when it re-enters its own call chain). */
@@ -100,6 +111,8 @@ export class Dispatcher {
     const urgent = this.urgent;
     this.urgent = [];
     for (const d of urgent) this.stopOne(d);
+    for (const d of this.held) this.stopOne(d);
+    this.held.clear();
     while (this.activeHead !== undefined) this.stopOne(this.activeHead);
     this.ready.length = 0;
     this.readyHead = 0;
@@ -134,10 +147,10 @@ export class Dispatcher {
     this.ack(d, 'failed', reason, error);
     if (d.isRpc) {
       this.reportRpcFailure(d, error, reason);
-      d.reject!(error);
+      d.onError!(error);
     } else {
       this.host.eventFailed(d, error, reason);
-      d.reject?.(error);
+      d.onError?.(error);
     }
   }
 
@@ -145,13 +158,13 @@ export class Dispatcher {
     if (d.state === SETTLED) return this.late(d, 'value', value, undefined);
     this.finish(d);
     this.ack(d, 'completed', undefined, undefined);
-    if (!d.isRpc) return d.resolve?.(value);
+    if (!d.isRpc) return d.onValue?.(value);
     const events = this.host.events;
     if (events.listenerCount('response') !== 0) {
       const at = this.host.clock.now();
       events.emit('response', { messageId: d.messageId, value, responder: d.recipient, recipient: d.sender, durationMs: at - d.startedAt, at });
     }
-    d.resolve!(value);
+    d.onValue!(value);
   }
 
   private reportRpcFailure(d: Delivery, error: unknown, reason: FailureReason): void {

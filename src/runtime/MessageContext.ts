@@ -37,4 +37,9 @@ export interface MessageContext {
   readonly deadline: number | undefined;
   /** Reports progress to the sender and to runtime listeners (`status` events). */
   reportStatus(status: StatusReport): void;
+  /**
+   * Refuses the request as out of scope (distinct from failing): throws a `RejectedError` that the
+   * sender receives; a caller-side `fallback` then reassigns the request to the next recipient.
+   */
+  reject(reason: string, detail?: string): never;
 }

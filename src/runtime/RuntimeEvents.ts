@@ -41,6 +41,10 @@ export interface SendEvent {
   readonly message: unknown;
   readonly sender: AgentId | undefined;
   readonly recipient: AgentId;
+  /** The request whose handler sent this one, if any (the call chain). */
+  readonly parentMessageId: string | undefined;
+  /** 1 for the first delivery; caller-side retries send the same message id again with 2, 3, … */
+  readonly attempt: number;
   readonly at: number;
 }
 
@@ -160,8 +164,19 @@ export interface RuntimeTimeoutEvent {
 
 /** A circuit breaker changed state. */
 export interface BreakerEvent {
-  /** What the breaker guards: `type.method` for handler breakers, the recipient for caller breakers. */
+  /**
+   * The breaker's name: `type.method` for a handler breaker shared by the type, `type/key.method`
+   * for an instance-scoped one, `type/key` for a caller-side breaker kept per recipient.
+   */
   readonly breaker: string;
+  /** Handler-side (decorator) or caller-side (send option). */
+  readonly side: 'handler' | 'caller';
+  /** The agent type it guards. */
+  readonly agentType: string;
+  /** The agent, for instance-scoped and caller-side breakers. */
+  readonly agentId: AgentId | undefined;
+  /** The handler method, for handler breakers. */
+  readonly method: string | undefined;
   readonly from: string;
   readonly to: string;
   readonly at: number;

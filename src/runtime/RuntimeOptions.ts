@@ -1,6 +1,8 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Clock } from '../util/Clock.js';
+import type { TrackRequestsOptions } from '../lifecycle/RequestTracker.js';
 import type { InterventionHandler } from './InterventionHandler.js';
+import type { TopicId } from './TopicId.js';
 
 /** Options of `new SingleThreadedAgentRuntime(options)`. */
 export interface RuntimeOptions {
@@ -18,4 +20,11 @@ export interface RuntimeOptions {
   interventionHandlers?: readonly InterventionHandler[];
   /** The most dead letters kept before the oldest is evicted (default 10,000). */
   deadLetterCapacity?: number;
+  /**
+   * Keep a lifecycle record of every request in `runtime.requests` (default off: only requests
+   * sent with `sendRequest` are followed). `true` keeps the last 1,000 finished records.
+   */
+  trackRequests?: boolean | TrackRequestsOptions;
+  /** Publish an `Escalation` to this topic whenever a request finally fails (per call: the `escalateTo` send option). */
+  escalationTopic?: TopicId;
 }

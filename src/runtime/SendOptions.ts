@@ -5,6 +5,7 @@ import type { RetryPolicy } from '../policies/RetryPolicy.js';
 import type { TimeoutSpec } from '../policies/TimeoutOptions.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { AgentId } from './AgentId.js';
+import type { TopicId } from './TopicId.js';
 
 /** A caller-side fallback: other recipients to try in order, or a function producing the answer ("solo execution"). */
 export type SendFallback = AgentId | readonly AgentId[] | ((error: unknown, message: unknown) => unknown);
@@ -35,6 +36,11 @@ export interface SendOptions {
   circuitBreaker?: CircuitBreakerOptions | CircuitBreakerPolicy;
   /** What to do when the request finally fails (not when it is cancelled or the runtime stops). */
   fallback?: SendFallback;
+  /**
+   * When the request finally fails (after retries and fallbacks; not when cancelled), publish an
+   * `Escalation` carrying the error and the lifecycle record to this topic, for a supervisor agent.
+   */
+  escalateTo?: TopicId;
 }
 
 /** Options of `publishMessage`. */

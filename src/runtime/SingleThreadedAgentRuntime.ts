@@ -17,6 +17,11 @@ import { classifyFailure } from './classifyFailure.js';
 import { CallerPolicies, checkFallback, hasCallerPolicies, type SendOnce } from './CallerPolicies.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import { DeadLetterQueue } from './DeadLetterQueue.js';
+import { Escalation } from './Escalation.js';
+import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
+import type { HandshakeResponse } from '../handshake/HandshakeResponse.js';
+import { RequestHandle } from '../lifecycle/RequestHandle.js';
+import { RequestTracker } from '../lifecycle/RequestTracker.js';
 import type { DeadLetterRecord } from './DeadLetterRecord.js';
 import { Delivery, type DeliveryHost, SETTLED } from './Delivery.js';
 import { Dispatcher, type DispatcherHost } from './Dispatcher.js';
@@ -69,6 +74,10 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   private seq = 0;
   private interventionTail: Promise<unknown> = Promise.resolve();
   private backgroundFailure: { error: unknown } | undefined;
+  private tracker: RequestTracker | undefined;
+  /** Aborted by `stop()`; waits outside any delivery (caller-side backoff) listen to it. */
+  private runController: AbortController | undefined;
+  private readonly escalationTopic: TopicId | undefined;
 
   constructor(options: RuntimeOptions = {}) {
     this.container = options.container ?? globalContainer.createChildContainer();
@@ -78,7 +87,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     this.respond = this.interventions.has('onResponse') ? (d, value) => this.runResponseInterventions(d, value) : undefined;
     this.directory = new AgentDirectory(this, (agentId) => this.emitAgentCreated(agentId));
     this.dispatcher = new Dispatcher(this);
-    this.callerPolicies = new CallerPolicies(this.clock, this.events);
+    this.callerPolicies = new CallerPolicies(this.clock, this.events, () => (this.runController ??= new AbortController()).signal);
     this.deadLetters = new DeadLetterQueue(
       {
         redeliver: (record) => this.redeliver(record),
@@ -88,6 +97,9 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
       checkCapacity(options.deadLetterCapacity),
     );
     this.container.registerInstance(SingleThreadedAgentRuntime, this);
+    this.escalationTopic = options.escalationTopic;
+    const track = options.trackRequests;
+    if (track) this.tracker = new RequestTracker(this.events, true, checkKeep(track === true ? undefined : track.keepFinished));
   }
 
   /** True between `start()` and `stop()`. */
@@ -104,6 +116,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   start(): void {
     if (this.dispatcher.running) throw new RuntimeStateError('The runtime is already started: call stop() before starting it again.');
     this.backgroundFailure = undefined;
+    this.runController = undefined;
     this.dispatcher.start();
   }
 
@@ -114,7 +127,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
    */
   async stop(): Promise<void> {
     if (!this.dispatcher.running) throw new RuntimeStateError('The runtime is not started: nothing to stop.');
-    this.dispatcher.stop();
+    this.halt();
     this.throwBackgroundFailure();
   }
 
@@ -122,7 +135,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   async stopWhenIdle(): Promise<void> {
     if (!this.dispatcher.running) throw new RuntimeStateError('The runtime is not started: start() it before stopWhenIdle().');
     await this.dispatcher.whenIdle();
-    if (this.dispatcher.running) this.dispatcher.stop();
+    if (this.dispatcher.running) this.halt();
     this.throwBackgroundFailure();
   }
 
@@ -141,14 +154,45 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
    * `MessageValidationError`.
    */
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
-    if (!hasCallerPolicies(options)) return this.sendOnce(message, recipient, options) as Promise<R>;
+    if (options?.escalateTo === undefined && this.escalationTopic === undefined) return this.sendWithPolicies(message, recipient, options) as Promise<R>;
+    const messageId = options?.messageId ?? this.formatMessageId(++this.seq);
+    const sending = this.sendWithPolicies(message, recipient, { ...options, messageId });
+    return sending.catch((error: unknown) => this.escalate(error, message, recipient, messageId, options)) as Promise<R>;
+  }
+
+  /**
+   * Like `sendMessage`, but returns a handle to observe the request while it runs: its state and
+   * lifecycle record, status updates, and `waitFor('received' | 'processing' | 'completed')`.
+   */
+  sendRequest<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): RequestHandle<R> {
+    const messageId = options?.messageId ?? this.formatMessageId(++this.seq);
+    return new RequestHandle<R>(messageId, this.requests, this.clock, () => this.sendMessage<R>(message, recipient, { ...options, messageId }));
+  }
+
+  /** Lifecycle records of requests: all of them with `trackRequests`, else those sent with `sendRequest`. */
+  get requests(): RequestTracker {
+    return (this.tracker ??= new RequestTracker(this.events, false, 0));
+  }
+
+  private sendWithPolicies(message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown> {
+    if (!hasCallerPolicies(options)) return this.sendOnce(message, recipient, options);
     try {
       checkFallback(options!.fallback);
     } catch (error) {
       return Promise.reject(error);
     }
     const messageId = options!.messageId ?? this.formatMessageId(++this.seq);
-    return this.callerPolicies.send(this.sendOnceBound, message, recipient, options!, messageId) as Promise<R>;
+    return this.callerPolicies.send(this.sendOnceBound, message, recipient, options!, messageId);
+  }
+
+  private async escalate(error: unknown, message: unknown, recipient: AgentId, messageId: string, options: SendOptions | undefined): Promise<never> {
+    const reason = classifyFailure(error);
+    const topic = options?.escalateTo ?? this.escalationTopic;
+    if (topic !== undefined && reason !== 'cancelled' && reason !== 'stopped') {
+      const escalation = new Escalation(messageId, message, recipient, options?.sender ?? activeParent()?.recipient, error, reason, this.tracker?.get(messageId));
+      await this.publishMessage(escalation, topic, { sender: options?.sender });
+    }
+    throw error;
   }
 
   /** The caller-side circuit breaker the runtime keeps for `recipient` (created by the `circuitBreaker` send option). */
@@ -156,10 +200,12 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     return this.callerPolicies.breakerFor(recipient);
   }
 
-  private readonly sendOnceBound: SendOnce = (message, recipient, options) => this.sendOnce(message, recipient, options);
+  private readonly sendOnceBound: SendOnce = (message, recipient, options, attempt) => this.sendOnce(message, recipient, options, attempt);
 
-  private sendOnce(message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown> {
-    const parent = activeParent();
+  private sendOnce(message: unknown, recipient: AgentId, options: SendOptions | undefined, attempt = 1): Promise<unknown> {
+    const current = currentDelivery();
+    if (current?.aborted) return Promise.reject(abandonedSend(current, recipient));
+    const parent = current !== undefined && current.state !== SETTLED ? current : undefined;
     const messageId = options?.messageId;
     let d: Delivery;
     try {
@@ -171,9 +217,10 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     }
     const invalid = validateMessage(message, messageId ?? d.messageId, recipient);
     if (invalid) return Promise.reject(invalid);
+    d.attempt = attempt;
     const promise = new Promise<unknown>((resolve, reject) => {
-      d.resolve = resolve;
-      d.reject = reject;
+      d.onValue = resolve;
+      d.onError = reject;
     });
     if (!this.prepareRequest(d, parent, options)) return promise;
     this.emitSend(d);
@@ -213,7 +260,12 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   async registerAgentInstance(agent: Agent, id: AgentId, options: { concurrency?: number } = {}): Promise<AgentId> {
     checkRecipient(id);
     this.directory.registerInstance(agent, id, options.concurrency);
-    agent.bindIdAndRuntime(id, this);
+    try {
+      agent.bindIdAndRuntime(id, this);
+    } catch (error) {
+      this.directory.unregisterInstance(id);
+      throw error;
+    }
     return id;
   }
 
@@ -272,6 +324,23 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   /** Type, key and description of an agent (created if needed). */
   async agentMetadata(id: AgentId): Promise<AgentMetadata> {
     return (await this.tryGetUnderlyingAgentInstance(id)).metadata;
+  }
+
+  /**
+   * Runs the capability handshake of the seeds between `initiator` (its declared capabilities,
+   * unless `offer` gives them) and `target`: accepted with the shared capabilities and a session
+   * id, or rejected with a reason.
+   */
+  async handshake(initiator: AgentId | undefined, target: AgentId, offer: { capabilities?: readonly string[]; protocolVersion?: string } = {}): Promise<HandshakeResponse> {
+    const own = initiator === undefined ? undefined : (await this.tryGetUnderlyingAgentInstance(initiator)).metadata;
+    const request = new HandshakeRequest(initiator, offer.capabilities ?? own?.capabilities ?? [], offer.protocolVersion ?? own?.protocolVersion ?? '1.0');
+    return this.sendMessage<HandshakeResponse>(request, target, { sender: initiator });
+  }
+
+  /** True when `recipient` has a handler for messages of `messageType` (creates the agent if needed). */
+  async canHandle(recipient: AgentId, messageType: AgentClass<unknown>): Promise<boolean> {
+    const agent = await this.tryGetUnderlyingAgentInstance(recipient);
+    return typeof agent.handles === 'function' ? agent.handles(messageType) : true;
   }
 
   /** One agent's state snapshot. */
@@ -355,7 +424,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   private prepareRequest(d: Delivery, parent: Delivery | undefined, options: SendOptions | undefined): boolean {
     const signal = options?.signal;
     if (signal?.aborted || parent?.aborted) {
-      d.reject!(new CancelledError(`Request to "${String(d.recipient)}" was cancelled before it was sent.`, { messageId: d.messageId, agentId: d.recipient, cause: signal?.reason }));
+      d.onError!(new CancelledError(`Request to "${String(d.recipient)}" was cancelled before it was sent.`, { messageId: d.messageId, agentId: d.recipient, cause: signal?.reason }));
       return false;
     }
     this.dispatcher.accept(d);
@@ -371,12 +440,19 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     const context = { messageId: d.messageId, sender: d.sender, recipient: d.recipient };
     const run = this.interventionTail.then(() => this.interventions.run('onSend', d.message, context, d.messageId, d.recipient));
     this.interventionTail = run.catch(() => undefined);
+    this.dispatcher.hold(d);
     run.then(
       (message) => {
         d.message = message;
+        this.dispatcher.release(d);
         this.dispatcher.enqueue(d);
       },
-      (error: unknown) => this.dispatcher.fail(d, error, classifyFailure(error)),
+      (error: unknown) => {
+        this.dispatcher.release(d);
+        const reason = classifyFailure(error);
+        if (reason === 'dropped') this.events.emit('dropped', { messageId: d.messageId, message: d.message, stage: 'send', at: this.clock.now() });
+        this.dispatcher.fail(d, error, reason);
+      },
     );
   }
 
@@ -388,7 +464,10 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     } catch (error) {
       const at = this.clock.now();
       if (classifyFailure(error) === 'dropped') this.events.emit('dropped', { messageId, message, stage: 'publish', at });
-      else this.events.emit('handlerError', { messageId, agentId: sender ?? new AgentId('publisher', 'external'), error, isRpc: false, topicId, message, at });
+      else {
+        this.events.emit('handlerError', { messageId, agentId: sender ?? INTERVENTION, error, isRpc: false, topicId, message, at });
+        if (!this.ignoreUnhandledExceptions) this.backgroundFailure ??= { error };
+      }
       return DROPPED;
     }
   }
@@ -434,14 +513,17 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     return new Promise<void>((resolve, reject) => {
       const d = this.deliverEvent(record.message, record.recipient, record.topicId, record.sender, record.messageId);
       if (d === undefined) return reject(this.deadLetters.list().at(-1)?.error);
-      d.resolve = () => resolve();
-      d.reject = reject;
+      d.onValue = () => resolve();
+      d.onError = reject;
     });
   }
 
   private emitSend(d: Delivery): void {
     if (this.events.listenerCount('send') === 0) return;
-    this.events.emit('send', { messageId: d.messageId, message: d.message, sender: d.sender, recipient: d.recipient, at: this.clock.now() });
+    this.events.emit('send', {
+      messageId: d.messageId, message: d.message, sender: d.sender, recipient: d.recipient,
+      parentMessageId: d.parent?.messageId, attempt: d.attempt, at: this.clock.now(),
+    });
   }
 
   private emitAgentCreated(agentId: AgentId): void {
@@ -454,6 +536,11 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     }
   }
 
+  private halt(): void {
+    this.dispatcher.stop();
+    this.runController?.abort();
+  }
+
   private throwBackgroundFailure(): void {
     const failure = this.backgroundFailure;
     this.backgroundFailure = undefined;
@@ -462,10 +549,25 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
 }
 
 const DROPPED = Symbol('dropped');
+/** Stands for the intervention chain in events about a publish that an intervention failed. */
+const INTERVENTION = new AgentId('agentwire.intervention', 'publish');
 
 function activeParent(): Delivery | undefined {
   const parent = currentDelivery();
   return parent !== undefined && parent.state !== SETTLED ? parent : undefined;
+}
+
+function abandonedSend(parent: Delivery, recipient: AgentId): CancelledError {
+  return new CancelledError(
+    `A handler of ${String(parent.recipient)} tried to send to "${String(recipient)}" after its own request ${parent.messageId} was cancelled or timed out; the send was refused.`,
+    { messageId: parent.messageId, agentId: recipient },
+  );
+}
+
+function checkKeep(keep: number | undefined): number {
+  if (keep === undefined) return 1_000;
+  if (!Number.isInteger(keep) || keep < 0) throw new ConfigurationError(`trackRequests.keepFinished must be a whole number ≥ 0, got ${String(keep)}.`);
+  return keep;
 }
 
 function checkRecipient(recipient: AgentId): void {

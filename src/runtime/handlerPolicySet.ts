@@ -14,17 +14,21 @@ export function handlerPolicySet(spec: HandlerPolicySpec, d: Delivery): HandlerP
   const sets = perInstance ? (slot.policySets ??= new Map()) : slot.record.policySets;
   let set = sets.get(spec);
   if (set === undefined) {
-    const name = perInstance ? `${spec.name}@${String(slot.id)}` : `${slot.id.type}.${String(spec.method)}`;
-    set = build(spec, d, name);
+    const name = `${perInstance ? String(slot.id) : slot.id.type}.${String(spec.method)}`;
+    set = build(spec, d, name, perInstance);
     sets.set(spec, set);
   }
   return set;
 }
 
-function build(spec: HandlerPolicySpec, d: Delivery, name: string): HandlerPolicySet {
+function build(spec: HandlerPolicySpec, d: Delivery, name: string, perInstance: boolean): HandlerPolicySet {
   const { clock, events } = d.host;
   const breaker = spec.breaker === undefined ? undefined : new CircuitBreakerPolicy({ clock, ...spec.breaker });
-  breaker?.onStateChange(({ from, to }) => events.emit('breaker', { breaker: name, from, to, at: clock.now() }));
+  const agentId = perInstance ? d.recipient : undefined;
+  const method = String(spec.method);
+  breaker?.onStateChange(({ from, to }) =>
+    events.emit('breaker', { breaker: name, side: 'handler', agentType: d.recipient.type, agentId, method, from, to, at: clock.now() }),
+  );
   return {
     timeout: spec.timeout === undefined ? undefined : new TimeoutPolicy(spec.timeout, { clock }),
     retry: spec.retry === undefined ? undefined : new RetryPolicy({ clock, ...spec.retry }),

@@ -36,7 +36,7 @@ async function attempts(set: HandlerPolicySet, agent: object, method: Method, me
       set.retry?.recordSuccess(attempt);
       return value;
     } catch (error) {
-      if (token !== undefined) set.breaker!.onFailure(token, error);
+      if (token !== undefined) recordFailure(set, token, error);
       const retry = set.retry;
       if (retry === undefined || d.state === SETTLED || !retry.shouldRetry(error, attempt)) throw error;
       previousDelay = retry.delayFor(attempt, previousDelay);
@@ -114,4 +114,11 @@ function reportRetry(d: Delivery, attempt: number, delayMs: number, error: unkno
   const events = d.host.events;
   if (events.listenerCount('retry') === 0) return;
   events.emit('retry', { messageId: d.messageId, agentId: d.recipient, attempt, delayMs, error, side: 'handler', at: d.host.clock.now() });
+}
+
+/** Cancellations and runtime stops say nothing about the handler's health: they give the permit back. */
+function recordFailure(set: HandlerPolicySet, token: number, error: unknown): void {
+  const reason = classifyFailure(error);
+  if (reason === 'cancelled' || reason === 'stopped') set.breaker!.release(token);
+  else set.breaker!.onFailure(token, error);
 }

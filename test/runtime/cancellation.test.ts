@@ -202,6 +202,34 @@ describe('cancellation', () => {
     expect(agent.signals[0]!.aborted).toBe(true);
   });
 
+  // DESIGN.md: nested sends inherit the caller's signal; an abandoned handler must not start new work
+  it('refuses sends a handler makes after its own request timed out', async () => {
+    const clock = new SimulatedClock();
+    runtime = new SingleThreadedAgentRuntime({ clock });
+    await LongRunningAgent.register(runtime, 'long_running', () => new LongRunningAgent());
+    await runtime.registerFactory('late', () => new LateSender());
+    runtime.start();
+    const sender = await runtime.tryGetUnderlyingAgentInstance(new AgentId('late', 'default'), LateSender);
+    const outer = settle(runtime.sendMessage(new MessageType(), new AgentId('late', 'default'), { timeout: 100 }));
+    await clock.advance(100);
+    expect((await outer).ok).toBe(false);
+    sender.gate.resolve();
+    await flushAll();
+    expect(sender.innerError).toBeInstanceOf(CancelledError);
+    expect((await longRunning()).called).toBe(0);
+  });
+
+  it('leaves no timer behind once a request with a timeout completes', async () => {
+    const clock = new SimulatedClock();
+    runtime = new SingleThreadedAgentRuntime({ clock });
+    await LongRunningAgent.register(runtime, 'long_running', () => new LongRunningAgent());
+    runtime.start();
+    const agent = await longRunning();
+    agent.release.resolve('fast');
+    await expect(runtime.sendMessage(new ContentMessage('x'), new AgentId('long_running', 'default'), { timeout: 1_000 })).resolves.toBe('fast');
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('has no deadline without a timeout', async () => {
     runtime = new SingleThreadedAgentRuntime({ clock: new SimulatedClock() });
     await LongRunningAgent.register(runtime, 'long_running', () => new LongRunningAgent());
@@ -229,5 +257,21 @@ class StubbornAgent extends RoutedAgent {
   @messageHandler()
   onMessageType(_message: MessageType): Promise<string> {
     return this.release.promise;
+  }
+}
+
+/** Waits for its gate, then sends to long_running/default (after its own request may have ended). */
+class LateSender extends RoutedAgent {
+  gate = deferred();
+  innerError: unknown;
+
+  @messageHandler()
+  async onMessageType(_message: MessageType): Promise<void> {
+    await this.gate.promise;
+    try {
+      await this.sendMessage(new ContentMessage('after timeout'), new AgentId('long_running', 'default'));
+    } catch (error) {
+      this.innerError = error;
+    }
   }
 }

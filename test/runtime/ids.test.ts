@@ -80,8 +80,10 @@ class TopicProbe extends RoutedAgent {
   topics: TopicId[] = [];
 
   @messageHandler()
-  onMessage_(_message: MessageType, _ctx: MessageContext): void {
+  async onMessage_(_message: MessageType, _ctx: MessageContext): Promise<void> {
     this.topics.push(new DefaultTopicId(), new DefaultTopicId('other'), new DefaultTopicId('default', 'explicit'));
+    await new Promise((resolve) => setImmediate(resolve));
+    this.topics.push(new DefaultTopicId()); // still inside the handler after an await
   }
 }
 
@@ -106,6 +108,6 @@ describe('DefaultTopicId', () => {
     runtime.start();
     await runtime.sendMessage(new MessageType(), new AgentId('probe', 'session-42'));
     const probe = await runtime.tryGetUnderlyingAgentInstance(new AgentId('probe', 'session-42'), TopicProbe);
-    expect(probe.topics.map(String)).toEqual(['default/session-42', 'other/session-42', 'default/explicit']);
+    expect(probe.topics.map(String)).toEqual(['default/session-42', 'other/session-42', 'default/explicit', 'default/session-42']);
   });
 });

@@ -132,9 +132,12 @@ describe('lifecycle', () => {
     await flushAll();
     await runtime.stop();
     const records = runtime.deadLetters.list();
-    expect(records.map((r) => (r.message as ContentMessage).content)).toEqual(['1', '2']);
+    const byContent = new Map(records.map((r) => [(r.message as ContentMessage).content, r]));
+    expect([...byContent.keys()].sort()).toEqual(['1', '2']);
     for (const record of records) expect(record.error).toBeInstanceOf(RuntimeStoppedError);
-    expect(records.map((r) => r.attempts)).toEqual([1, 0]);
+    expect(byContent.get('1')!.attempts).toBe(1); // was running
+    expect(byContent.get('2')!.attempts).toBe(0); // was still queued
+    expect((await gated()).signals[0]!.aborted).toBe(true);
   });
 
   it('waits in stopWhenIdle for running handlers to finish', async () => {
@@ -246,7 +249,7 @@ describe('lifecycle', () => {
     runtime.start();
     const message = new ContentMessage('x');
     await runtime.sendMessage(message, new AgentId('loop', 'k'), { messageId: 'r9', sender: new AgentId('client', 'c') });
-    expect(sends).toEqual([{ messageId: 'r9', message, sender: new AgentId('client', 'c'), recipient: new AgentId('loop', 'k'), at: 5 }]);
+    expect(sends).toMatchObject([{ messageId: 'r9', message, sender: new AgentId('client', 'c'), recipient: new AgentId('loop', 'k'), at: 5 }]);
     expect(responses).toHaveLength(1);
     expect(responses[0]).toMatchObject({ messageId: 'r9', value: message, responder: new AgentId('loop', 'k'), recipient: new AgentId('client', 'c') });
   });
@@ -263,5 +266,52 @@ describe('lifecycle', () => {
     expect(statuses[0]).toMatchObject({ messageId: 's1', agentId: new AgentId('gated', 'default'), detail: 'working on x', progress: 0.5, etaMs: 10 });
     (await gated()).gate.resolve('ok');
     await reply;
+  });
+
+  // DESIGN.md decision 2: "stop() → every pending request rejects with RuntimeStoppedError; nothing is left hanging"
+  it('rejects a request still inside a send intervention when the runtime stops', async () => {
+    const hold = deferred<void>();
+    runtime = new SingleThreadedAgentRuntime({
+      interventionHandlers: [
+        {
+          onSend: async (m) => {
+            await hold.promise;
+            return m;
+          },
+        },
+      ],
+    });
+    await LoopbackAgent.register(runtime, 'loop', () => new LoopbackAgent());
+    runtime.start();
+    const reply = settle(runtime.sendMessage(new MessageType(), new AgentId('loop', 'default')));
+    await flushAll();
+    await runtime.stop();
+    hold.resolve();
+    await flushAll();
+    let settled = false;
+    void reply.then(() => (settled = true));
+    await flushAll();
+    expect(settled).toBe(true);
+    const outcome = await reply;
+    expect(!outcome.ok && outcome.error).toBeInstanceOf(RuntimeStoppedError);
+  });
+
+  it('rejects stop() with a publish handler failure when ignoreUnhandledExceptions is false', async () => {
+    runtime = new SingleThreadedAgentRuntime({ ignoreUnhandledExceptions: false });
+    await GatedAgent.register(runtime, 'gated', () => new GatedAgent());
+    runtime.start();
+    await runtime.publishMessage(new MessageType(), new DefaultTopicId());
+    await flushAll();
+    await expect(runtime.stop()).rejects.toThrow('boom');
+  });
+
+  it('does not count messages cut off by stop() as handler failures', async () => {
+    runtime = new SingleThreadedAgentRuntime({ ignoreUnhandledExceptions: false });
+    await GatedAgent.register(runtime, 'gated', () => new GatedAgent());
+    runtime.start();
+    await runtime.publishMessage(new ContentMessage('1'), new DefaultTopicId());
+    await flushAll();
+    await expect(runtime.stop()).resolves.toBeUndefined();
+    expect(runtime.deadLetters.size).toBe(1);
   });
 });

@@ -33,6 +33,8 @@ import {
 @typeSubscription('Other')
 class LoopbackOnOther extends LoopbackAgent {}
 
+class LoopbackOnOtherChild extends LoopbackOnOther {}
+
 /** Maps every topic to one fixed agent (to make several keys of one type receive one publish). */
 class FixedSubscription implements Subscription {
   constructor(
@@ -148,6 +150,15 @@ describe('publishMessage', () => {
     await runtime.stopWhenIdle();
     expect(await callsOf(runtime, new AgentId('name', 'default'))).toBe(1);
     expect(await callsOf(runtime, new AgentId('name', 'other'))).toBe(0);
+  });
+
+  it('inherits class-level subscriptions from base classes', async () => {
+    runtime = new SingleThreadedAgentRuntime();
+    await LoopbackOnOtherChild.register(runtime, 'name', () => new LoopbackOnOtherChild());
+    runtime.start();
+    await runtime.publishMessage(new MessageType(), new TopicId('Other', 'default'));
+    await runtime.stopWhenIdle();
+    expect(await callsOf(runtime, new AgentId('name', 'default'))).toBe(1);
   });
 
   // autogen-core.md §4 B14

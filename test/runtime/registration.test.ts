@@ -151,7 +151,7 @@ describe('registration', () => {
     await agent.registerInstance(runtime, new AgentId('loop', 'k1'));
     expect(String(agent.id)).toBe('loop/k1');
     expect(agent.runtime).toBe(runtime);
-    expect(agent.metadata).toEqual({ type: 'loop', key: 'k1', description: 'A loopback agent' });
+    expect(agent.metadata).toMatchObject({ type: 'loop', key: 'k1', description: 'A loopback agent' });
   });
 
   // autogen-core.md §4 K56 / §2.20 #1
@@ -201,7 +201,7 @@ describe('registration', () => {
   it('reports type, key and description in agentMetadata', async () => {
     const runtime = newRuntime();
     await LoopbackAgent.register(runtime, 'loop', () => new LoopbackAgent());
-    expect(await runtime.agentMetadata(new AgentId('loop', 'k'))).toEqual({ type: 'loop', key: 'k', description: 'A loopback agent' });
+    expect(await runtime.agentMetadata(new AgentId('loop', 'k'))).toMatchObject({ type: 'loop', key: 'k', description: 'A loopback agent' });
   });
 
   // autogen-core.md §3.2 #11
@@ -239,5 +239,45 @@ describe('registration', () => {
     expect(error).toBeInstanceOf(AgentConstructionError);
     expect((error as AgentConstructionError).cause).toBe(cause);
     expect((error as AgentConstructionError).message).toMatch(/no API key/);
+  });
+
+  it('refuses to register one agent object under a second id and leaves that id unregistered', async () => {
+    const runtime = newRuntime();
+    const agent = new LoopbackAgent();
+    await agent.registerInstance(runtime, new AgentId('loop', 'a'));
+    await expect(agent.registerInstance(runtime, new AgentId('loop', 'b'))).rejects.toBeInstanceOf(ConfigurationError);
+    runtime.start();
+    await expect(runtime.sendMessage(new MessageType(), new AgentId('loop', 'b'))).rejects.toBeInstanceOf(UndeliverableError);
+    expect(String(agent.id)).toBe('loop/a');
+  });
+
+  it('refuses a factory that is not a function', async () => {
+    const runtime = newRuntime();
+    await expect(runtime.registerFactory('name', 'not a factory' as never)).rejects.toBeInstanceOf(ConfigurationError);
+  });
+
+  // autogen-core.md §2.20 #10
+  it('never looks up or creates the sender of a request', async () => {
+    const runtime = newRuntime();
+    await LoopbackAgent.register(runtime, 'loop', () => new LoopbackAgent());
+    runtime.start();
+    const message = new MessageType();
+    await expect(runtime.sendMessage(message, new AgentId('loop', 'default'), { sender: new AgentId('ghost', 'x') })).resolves.toBe(message);
+  });
+
+  it('calls the factory again on the next delivery after a failed construction', async () => {
+    const runtime = newRuntime();
+    let attempts = 0;
+    await runtime.registerFactory('flaky', async () => {
+      attempts++;
+      if (attempts === 1) throw new Error('cold start');
+      return new LoopbackAgent();
+    });
+    runtime.start();
+    const id = new AgentId('flaky', 'default');
+    await expect(runtime.sendMessage(new MessageType(), id)).rejects.toBeInstanceOf(AgentConstructionError);
+    const message = new MessageType();
+    await expect(runtime.sendMessage(message, id)).resolves.toBe(message);
+    expect(attempts).toBe(2);
   });
 });
