@@ -17,7 +17,7 @@ import { dirname } from 'node:path';
 export const config = {
   sampleMs: Number(process.env.BENCH_SAMPLE_MS ?? 15),
   rounds: Number(process.env.BENCH_ROUNDS ?? 11),
-  warmups: 2,
+  warmups: 3,
   clock: process.env.BENCH_CLOCK === 'cpu' ? ('cpu' as const) : ('wall' as const),
 };
 
@@ -75,7 +75,15 @@ function median(values: number[]): number {
 export async function compare(cases: readonly Case[], rounds = config.rounds): Promise<Map<string, Stats>> {
   const sizes = new Map<Case, number>();
   for (const c of cases) sizes.set(c, await calibrate(c));
-  for (let w = 0; w < config.warmups; w++) for (const c of cases) await c.run(sizes.get(c)!);
+  // Warm-up samples also re-calibrate: the first calibration includes JIT compilation and one-time setup.
+  const target = config.sampleMs * 1e6;
+  for (let w = 0; w < config.warmups; w++) {
+    for (const c of cases) {
+      const n = sizes.get(c)!;
+      const ns = await timeOnce(c, n);
+      sizes.set(c, Math.max(1, Math.round((n * target) / Math.max(ns, 1))));
+    }
+  }
   const samples = new Map<Case, number[]>(cases.map((c) => [c, []]));
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < cases.length; i++) {

@@ -34,10 +34,7 @@ export class Query {}
 
 /** Tells a worker to query the dependency, retrying with the given jitter. */
 export class Job {
-  constructor(
-    readonly jitter: Jitter,
-    readonly random: () => number,
-  ) {}
+  constructor(readonly jitter: Jitter) {}
 }
 
 /** The shared dependency: down for the whole run; records when each retry reaches it. */
@@ -57,7 +54,8 @@ class SharedDependency extends RoutedAgent {
 }
 
 class Worker extends RoutedAgent {
-  constructor() {
+  /** `random` is the jitter's source: one seeded PRNG shared by the three workers. */
+  constructor(private readonly random: () => number) {
     super('Needs the shared dependency');
   }
 
@@ -65,7 +63,7 @@ class Worker extends RoutedAgent {
   async work(job: Job): Promise<string> {
     try {
       await this.sendMessage(new Query(), DEPENDENCY, {
-        retry: { maxRetries: 4, baseDelay: 1_000, factor: 2, jitter: job.jitter, random: job.random },
+        retry: { maxRetries: 4, baseDelay: 1_000, factor: 2, jitter: job.jitter, random: this.random },
       });
       return 'done';
     } catch {
@@ -80,7 +78,8 @@ async function herd(jitter: Jitter): Promise<{ delays: Map<string, number[]>; ar
   const runtime = new SingleThreadedAgentRuntime({ clock });
   const arrivals: number[] = [];
   await SharedDependency.register(runtime, 'shared_db', () => new SharedDependency(clock, arrivals));
-  await Worker.register(runtime, 'worker', () => new Worker());
+  const random = mulberry32(SEED);
+  await Worker.register(runtime, 'worker', () => new Worker(random));
 
   // Caller-side retry events name the recipient; the send event tells which worker owns a message id.
   const owner = new Map<string, string>();
@@ -91,8 +90,7 @@ async function herd(jitter: Jitter): Promise<{ delays: Map<string, number[]>; ar
   runtime.events.on('retry', (e) => delays.get(owner.get(e.messageId)!)!.push(e.delayMs / 1000));
   runtime.start();
 
-  const random = mulberry32(SEED);
-  const jobs = WORKERS.map((key) => runtime.sendMessage(new Job(jitter, random), new AgentId('worker', key)));
+  const jobs = WORKERS.map((key) => runtime.sendMessage(new Job(jitter), new AgentId('worker', key)));
   await settle(clock, Promise.all(jobs));
   await runtime.stopWhenIdle();
   return { delays, arrivals };

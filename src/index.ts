@@ -58,6 +58,7 @@ export { HandshakeResponse } from './handshake/HandshakeResponse.js';
 export { TraceRecorder, type TraceRecorderOptions } from './tracing/TraceRecorder.js';
 export type { TraceEntry, TraceEntryKind } from './tracing/TraceEntry.js';
 export { toMermaid, type MermaidOptions } from './tracing/toMermaid.js';
+export { instrumentOpenTelemetry, type OpenTelemetryOptions, type Instrumentation, type SpanLike, type TracerLike } from './tracing/instrumentOpenTelemetry.js';
 
 export { type Clock, type TimerHandle, systemClock } from './util/Clock.js';
 export { SimulatedClock } from './util/SimulatedClock.js';

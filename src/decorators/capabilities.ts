@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { assertLegacyDecorator } from './assertLegacyDecorator.js';
 import { setCapabilities } from './metadata.js';
 
 /** Options of {@link capabilities}. */
@@ -25,5 +26,8 @@ export function capabilities(names: readonly string[], options: CapabilityOption
   if (!/^\d+(\.\d+)*$/.test(version)) {
     throw new ConfigurationError(`@capabilities({ protocolVersion }) must look like "1.0", got ${JSON.stringify(version)}.`);
   }
-  return (target) => setCapabilities(target, { capabilities: [...names], protocolVersion: version });
+  return (target, ...rest: unknown[]) => {
+    assertLegacyDecorator('capabilities', rest[0]);
+    setCapabilities(target, { capabilities: [...names], protocolVersion: version });
+  };
 }

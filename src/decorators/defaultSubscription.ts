@@ -1,4 +1,5 @@
 import { DefaultSubscription } from '../runtime/DefaultSubscription.js';
+import { assertLegacyDecorator } from './assertLegacyDecorator.js';
 import { addSubscription } from './metadata.js';
 
 type ClassTarget = abstract new (...args: never[]) => unknown;
@@ -23,5 +24,8 @@ export function defaultSubscription<T extends ClassTarget>(target: T): void;
 export function defaultSubscription(arg?: string | ClassTarget): ClassDecorator | void {
   if (typeof arg === 'function') return record(arg, 'default');
   const topicType = arg ?? 'default';
-  return (target) => record(target as unknown as ClassTarget, topicType);
+  return (target, ...rest: unknown[]) => {
+    assertLegacyDecorator('defaultSubscription', rest[0]);
+    record(target as unknown as ClassTarget, topicType);
+  };
 }

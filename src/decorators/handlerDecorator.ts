@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { HandlerKind, HandlerOptions, MessageClass } from './HandlerDeclaration.js';
+import { assertLegacyDecorator } from './assertLegacyDecorator.js';
 import { addHandler, firstParameterType, hasDesignMetadata } from './metadata.js';
 
 const NOT_MESSAGE_CLASSES = new Set<unknown>([Object, Function, Promise, undefined, null]);
@@ -20,6 +21,7 @@ export function handlerDecorator(kind: HandlerKind, name: string) {
     const options = (explicit ? maybeOptions : (typeOrOptions as HandlerOptions<never> | undefined)) ?? {};
     validateOptions(name, options);
     return (target, method, descriptor) => {
+      assertLegacyDecorator(name, method);
       const where = `${className(target)}.${String(method)}`;
       if (typeof descriptor.value !== 'function') {
         throw new ConfigurationError(`@${name} decorates methods only, and ${where} is not a method.`);

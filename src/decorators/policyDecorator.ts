@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { PolicyDeclaration } from './PolicyDeclaration.js';
+import { assertLegacyDecorator } from './assertLegacyDecorator.js';
 import { addPolicy, ownPolicies } from './metadata.js';
 
 /**
@@ -10,6 +11,7 @@ import { addPolicy, ownPolicies } from './metadata.js';
 export function policyDecorator(kind: PolicyDeclaration['kind'], options: unknown, validate: () => void): MethodDecorator {
   validate();
   return (target, method, descriptor) => {
+    assertLegacyDecorator(kind, method);
     const where = `${(target as { constructor: { name: string } }).constructor.name}.${String(method)}`;
     if (typeof descriptor.value !== 'function') throw new ConfigurationError(`@${kind} decorates methods only, and ${where} is not a method.`);
     if (ownPolicies(target).some((p) => p.method === method && p.kind === kind)) {

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { TypeSubscription } from '../runtime/TypeSubscription.js';
+import { assertLegacyDecorator } from './assertLegacyDecorator.js';
 import { addSubscription } from './metadata.js';
 
 /**
@@ -16,7 +17,8 @@ export function typeSubscription(topicType: string): ClassDecorator {
   if (typeof topicType !== 'string' || topicType.length === 0) {
     throw new ConfigurationError('@typeSubscription(topicType) needs a non-empty topic type, e.g. @typeSubscription("alerts").');
   }
-  return (target) => {
+  return (target, ...rest: unknown[]) => {
+    assertLegacyDecorator('typeSubscription', rest[0]);
     addSubscription(target, (agentType) => [new TypeSubscription(topicType, agentType)]);
   };
 }
