@@ -79,4 +79,5 @@ export { BulkheadFullError } from './errors/BulkheadFullError.js';
 export { RejectedError } from './errors/RejectedError.js';
 
 export * from './policies/index.js';
+export { sleep } from './policies/sleep.js';
 export * from './protocol/index.js';

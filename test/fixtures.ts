@@ -1,8 +1,10 @@
 import {
   type MessageContext,
+  PartialResult,
   RoutedAgent,
   type RuntimeEventMap,
   type SingleThreadedAgentRuntime,
+  type StatusReport,
   defaultSubscription,
   messageHandler,
 } from '../src/index.js';
@@ -168,4 +170,51 @@ export function collectEvents<K extends keyof RuntimeEventMap>(runtime: SingleTh
   const seen: RuntimeEventPayload<K>[] = [];
   runtime.events.on(name, ((event: RuntimeEventPayload<K>) => seen.push(event)) as never);
   return seen;
+}
+
+/** What {@link JobWorker} does on one attempt of a {@link Job}. */
+export type JobStep = 'ok' | 'fail' | 'hang' | 'reject' | 'partial' | 'slow';
+
+/** A request for {@link JobWorker}: `script[attempt - 1]` is the step for that attempt ('ok' after the script). */
+export class Job {
+  constructor(
+    readonly script: readonly JobStep[] = [],
+    /** Status reports the handler sends before it does its step. */
+    readonly statuses: readonly StatusReport[] = [],
+  ) {}
+}
+
+/** Runs one step of a job: answers, throws, hangs until aborted, rejects, answers partially, or answers after 100 ms. */
+export function performJob(step: JobStep, ctx: MessageContext, clock?: Pick<TestClock, 'setTimeout'>): unknown {
+  switch (step) {
+    case 'fail':
+      throw new Error(`attempt ${ctx.attempt} failed`);
+    case 'reject':
+      return ctx.reject('out_of_scope', `attempt ${ctx.attempt}`);
+    case 'partial':
+      return new PartialResult(['a'], [{ item: 'b', error: new Error('b failed') }]);
+    case 'hang':
+      return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)));
+    case 'slow':
+      if (clock === undefined) throw new Error('the "slow" step needs a clock');
+      return sleepOn(clock, 100).then(() => `done on attempt ${ctx.attempt}`);
+    default:
+      return `done on attempt ${ctx.attempt}`;
+  }
+}
+
+/** Handles {@link Job}s by their script; counts calls. Give it the runtime's clock for 'slow' steps. */
+export class JobWorker extends RoutedAgent {
+  calls = 0;
+
+  constructor(private readonly clock?: Pick<TestClock, 'setTimeout'>) {
+    super('Runs scripted jobs');
+  }
+
+  @messageHandler()
+  onJob(message: Job, ctx: MessageContext): unknown {
+    this.calls++;
+    for (const status of message.statuses) ctx.reportStatus(status);
+    return performJob(message.script[ctx.attempt - 1] ?? 'ok', ctx, this.clock);
+  }
 }

@@ -2,6 +2,7 @@ import { injectable } from 'tsyringe';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { type CapabilityDeclaration, capabilitiesOf, classSubscriptions, hasConstructorMetadata } from '../decorators/metadata.js';
 import { withSubscriptionContext } from '../runtime/subscriptionContext.js';
+import { topicFor } from '../runtime/DefaultTopicId.js';
 import { answerHandshake } from '../handshake/answerHandshake.js';
 import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
 import type { HandshakeResponse } from '../handshake/HandshakeResponse.js';
@@ -140,14 +141,18 @@ export abstract class BaseAgent implements Agent {
   /** Handles one message. {@link RoutedAgent} implements it by routing to decorated handlers. */
   abstract onMessage(message: unknown, ctx: MessageContext): unknown;
 
-  /** Sends a request as this agent and resolves with the response. */
+  /**
+   * Sends a request as this agent and resolves with the response. Inside a handler of a
+   * turn-based agent, the request joins the running turn's call chain (inherits its signal and
+   * deadline); with `concurrency` > 1 use `ctx.sendMessage` for that.
+   */
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
     return this.runtime.sendMessage<R>(message, recipient, { ...options, sender: this.id });
   }
 
   /** Publishes as this agent (it never receives its own publish). */
   publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void> {
-    return this.runtime.publishMessage(message, topic, { ...options, sender: this.id });
+    return this.runtime.publishMessage(message, topicFor(topic, this.id), { ...options, sender: this.id });
   }
 
   /** A JSON-serialisable snapshot of the agent's state; override it (default `{}`). */

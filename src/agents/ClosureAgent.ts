@@ -69,7 +69,7 @@ export class ClosureAgent extends BaseAgent implements ClosureContext {
 
   /** True when `messageTypes` (if given) accepts this class. */
   override handles(messageType: abstract new (...args: never[]) => unknown): boolean {
-    return this.messageTypes === undefined || this.messageTypes.some((t) => messageType === t || messageType.prototype instanceof t);
+    return this.messageTypes === undefined || messageType === HandshakeRequest || this.messageTypes.some((t) => messageType === t || messageType.prototype instanceof t);
   }
 
   /** @internal */

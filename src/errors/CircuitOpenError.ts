@@ -8,7 +8,7 @@ export class CircuitOpenError extends AgentwireError {
   readonly retryAfter: number;
 
   constructor(retryAfter: number, context: AgentwireErrorContext = {}, detail = 'The circuit breaker is open') {
-    super(`${detail}; the call was not attempted. Retry after ${Math.max(0, Math.ceil(retryAfter))} ms.`, context);
+    super(`${detail}; the call was not attempted. ${Number.isFinite(retryAfter) ? `Retry after ${Math.max(0, Math.ceil(retryAfter))} ms.` : 'It stays closed to calls until the breaker is reset.'}`, context);
     this.retryAfter = retryAfter;
   }
 }

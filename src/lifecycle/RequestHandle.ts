@@ -36,6 +36,7 @@ export class RequestHandle<R = unknown> {
   private readonly statusListeners = new Set<(record: RequestRecord) => void>();
   private failure: { error: unknown } | undefined;
   private lastReports = 0;
+  private ended = false;
 
   /** @internal */
   constructor(
@@ -88,8 +89,7 @@ export class RequestHandle<R = unknown> {
   private reached(level: number): Promise<RequestRecord> | undefined {
     const record = this.latest;
     if (record !== undefined && highestLevel(record) >= level) return Promise.resolve(record);
-    if (record !== undefined && isOutcome(record.state)) return Promise.reject(record.error);
-    if (this.failure !== undefined) return Promise.reject(this.failure.error);
+    if (this.ended) return Promise.reject(this.failure?.error ?? record?.error);
     return undefined;
   }
 
@@ -115,6 +115,7 @@ export class RequestHandle<R = unknown> {
 
   private end(failure: { error: unknown } | undefined): void {
     this.failure = failure;
+    this.ended = true;
     this.tracker.unwatch(this.messageId);
     this.settleWaiters();
     for (const w of this.waiters) w.reject(failure?.error ?? new ConfigurationError(`Request ${this.messageId} ended without a lifecycle record.`));
@@ -125,11 +126,9 @@ export class RequestHandle<R = unknown> {
     const record = this.latest;
     if (record === undefined) return;
     const level = highestLevel(record);
-    const ended = isOutcome(record.state);
     this.waiters = this.waiters.filter((w) => {
-      if (level >= w.level) w.resolve(record);
-      else if (ended) w.reject(record.error);
-      else return true;
+      if (level < w.level) return true;
+      w.resolve(record);
       return false;
     });
   }

@@ -33,6 +33,8 @@ export class RequestRecord {
   attempts = 0;
   /** The error of the last failure, if any. */
   error: unknown = undefined;
+  /** True while caller-side retries or fallbacks may still send it again after a failure. */
+  resendable = false;
 
   constructor(
     /** The request's message id. */

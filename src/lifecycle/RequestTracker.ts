@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'eventemitter3';
-import type { AckEvent, ResponseEvent, RuntimeEventMap, SendEvent, StatusEvent } from '../runtime/RuntimeEvents.js';
+import type { AckEvent, RequestEndEvent, ResponseEvent, RuntimeEventMap, SendEvent, StatusEvent } from '../runtime/RuntimeEvents.js';
 import { PartialResult } from '../results/PartialResult.js';
 import { RequestRecord } from './RequestRecord.js';
 import { isOutcome, type RequestState } from './RequestState.js';
@@ -86,10 +86,13 @@ export class RequestTracker {
     const existing = this.get(e.messageId);
     if (existing === undefined) {
       const name = (e.message as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof e.message;
-      this.changed(new RequestRecord(e.messageId, e.sender, e.recipient, name, e.at));
+      const record = new RequestRecord(e.messageId, e.sender, e.recipient, name, e.at);
+      record.resendable = e.resendable;
+      this.changed(record);
       return;
     }
-    this.apply(existing, 'sent', e.at, `again to ${String(e.recipient)} (attempt ${e.attempt})`, () => {
+    const detail = existing.recipient.equals(e.recipient) ? `again to ${String(e.recipient)} (attempt ${e.attempt})` : `reassigned to ${String(e.recipient)}`;
+    this.apply(existing, 'sent', e.at, detail, () => {
       existing.sends++;
       existing.recipient = e.recipient;
     });
@@ -109,6 +112,13 @@ export class RequestTracker {
     if (record === undefined) return;
     const partial = e.value instanceof PartialResult;
     this.apply(record, partial ? 'partial' : 'completed', e.at, partial ? (e.value as PartialResult).summary() : undefined);
+  };
+
+  private readonly onEnd = (e: RequestEndEvent): void => {
+    const record = this.active.get(e.messageId);
+    if (record === undefined) return;
+    record.resendable = false;
+    this.changed(record);
   };
 
   private readonly onStatus = (e: StatusEvent): void => {
@@ -131,7 +141,7 @@ export class RequestTracker {
 
   private changed(record: RequestRecord): void {
     const id = record.messageId;
-    if (isOutcome(record.state)) {
+    if (isFinal(record)) {
       this.active.delete(id);
       this.finished.delete(id);
       if (this.keepFinished > 0) this.finished.set(id, record);
@@ -146,12 +156,19 @@ export class RequestTracker {
   private attach(): void {
     if (this.attached) return;
     this.attached = true;
-    this.events.on('send', this.onSend).on('ack', this.onAck).on('response', this.onResponse).on('status', this.onStatus);
+    this.events.on('send', this.onSend).on('ack', this.onAck).on('response', this.onResponse).on('status', this.onStatus).on('requestEnd', this.onEnd);
   }
 
   private detach(): void {
     if (!this.attached) return;
     this.attached = false;
-    this.events.off('send', this.onSend).off('ack', this.onAck).off('response', this.onResponse).off('status', this.onStatus);
+    this.events.off('send', this.onSend).off('ack', this.onAck).off('response', this.onResponse).off('status', this.onStatus).off('requestEnd', this.onEnd);
   }
+}
+
+/** Ended for good: an outcome no caller-side retry or fallback can follow with another send. */
+function isFinal(record: RequestRecord): boolean {
+  const state = record.state;
+  if (!isOutcome(state)) return false;
+  return !record.resendable || state === 'completed' || state === 'partial' || state === 'cancelled';
 }

@@ -8,8 +8,9 @@ import { MESSAGE_SCHEMA } from './messageSchema.js';
  * or a `defineMessage` instance that no longer matches its schema. Plain class instances are not
  * inspected (no per-message cost).
  */
-export function validateMessage(message: unknown, messageId: string | undefined, agentId: AgentId | undefined): MessageValidationError | undefined {
+export function validateMessage(message: unknown, id: string | { readonly messageId: string }, agentId: AgentId | undefined): MessageValidationError | undefined {
   if (message === null || message === undefined) {
+    const messageId = typeof id === 'string' ? id : id.messageId;
     return new MessageValidationError('The message', [{ code: 'invalid_type', path: [], message: `messages must be objects (class instances), got ${String(message)}` }], {
       messageId,
       agentId,
@@ -20,5 +21,5 @@ export function validateMessage(message: unknown, messageId: string | undefined,
   const result = schema.safeParse({ ...(message as object) });
   if (result.success) return undefined;
   const name = (message as { constructor: { name: string } }).constructor.name;
-  return new MessageValidationError(name, result.error.issues, { messageId, agentId });
+  return new MessageValidationError(name, result.error.issues, { messageId: typeof id === 'string' ? id : id.messageId, agentId });
 }

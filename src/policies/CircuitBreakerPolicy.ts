@@ -23,6 +23,12 @@ export interface BreakEvent {
   readonly error?: unknown;
 }
 
+const REJECTIONS: Partial<Record<CircuitState, string>> = {
+  open: 'The circuit breaker is open',
+  'half-open': 'The circuit breaker is half-open and its trial calls are in flight',
+  isolated: 'The circuit breaker is isolated',
+};
+
 /**
  * Stops calling a failing dependency. Closed, it counts failures (consecutive, or a failure rate
  * over a count or time window, compared with `>=`); when they trip it opens and rejects calls with
@@ -114,21 +120,32 @@ export class CircuitBreakerPolicy implements Policy {
    * @throws {@link CircuitOpenError} when the call is rejected.
    */
   admit(): number {
+    const token = this.tryAdmit();
+    if (token >= 0) return token;
+    throw this.rejection(this.retryAfter, REJECTIONS[this.current]!);
+  }
+
+  /**
+   * Like {@link admit}, but returns -1 instead of throwing when the call is rejected (no
+   * allocation); read {@link retryAfter} and {@link state} to describe the rejection.
+   */
+  tryAdmit(): number {
     if (this.current === 'closed') return this.generation;
     if (this.current === 'open') {
-      const remaining = this.openDuration - (this.clock.now() - this.openedAt);
-      if (remaining > 0) throw this.rejection(remaining, 'The circuit breaker is open');
+      if (this.openDuration - (this.clock.now() - this.openedAt) > 0) return -1;
       this.enter('half-open');
       if (this.halfOpenEmitter.hasListeners) this.halfOpenEmitter.emit();
     }
-    if (this.current === 'half-open') {
-      if (this.trialsAdmitted < this.halfOpenMaxCalls) {
-        this.trialsAdmitted++;
-        return this.generation;
-      }
-      throw this.rejection(0, 'The circuit breaker is half-open and its trial calls are in flight');
+    if (this.current === 'half-open' && this.trialsAdmitted < this.halfOpenMaxCalls) {
+      this.trialsAdmitted++;
+      return this.generation;
     }
-    throw this.rejection(Infinity, 'The circuit breaker is isolated');
+    return -1;
+  }
+
+  /** Why a call made now would be rejected, for error messages. */
+  get rejectionDetail(): string {
+    return REJECTIONS[this.current] ?? 'The circuit breaker is closed';
   }
 
   /** Reports that the call admitted under `token` succeeded. */

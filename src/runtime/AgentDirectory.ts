@@ -77,6 +77,11 @@ export class AgentDirectory {
     return slot;
   }
 
+  /** The slot of `id` if it exists already (never creates one). */
+  existingSlot(id: AgentId): AgentSlot | undefined {
+    return this.types.get(id.type)?.slots.get(id.key);
+  }
+
   /** Undoes `registerInstance` (used when binding the agent fails). */
   unregisterInstance(id: AgentId): void {
     const record = this.types.get(id.type);

@@ -1,7 +1,7 @@
 import type { Agent } from '../agents/Agent.js';
 import type { AgentId } from './AgentId.js';
 import type { AgentTypeRecord } from './AgentTypeRecord.js';
-import type { Delivery } from './Delivery.js';
+import { type Delivery, SETTLED } from './Delivery.js';
 import type { HandlerPolicySet, HandlerPolicySpec } from './HandlerPolicySpec.js';
 
 /**
@@ -14,6 +14,8 @@ export class AgentSlot {
   running = 0;
   queued = 0;
   ready = false;
+  /** The latest turn started on this slot (a stack through `Delivery.prevTurn`, for reentrant turns). */
+  current: Delivery | undefined = undefined;
   /** Instance-scoped handler policies (breakers with `scope: 'instance'`). */
   policySets: Map<HandlerPolicySpec, HandlerPolicySet> | undefined = undefined;
   private head: Delivery | undefined = undefined;
@@ -42,6 +44,13 @@ export class AgentSlot {
     first.next = undefined;
     this.queued--;
     return first;
+  }
+
+  /** The running turn that sends from this agent belong to: the latest one still running. */
+  runningTurn(): Delivery | undefined {
+    let turn = this.current;
+    while (turn !== undefined && turn.state === SETTLED) turn = turn.prevTurn;
+    return turn;
   }
 
   /** True when the slot may start another turn. */

@@ -10,11 +10,14 @@ import type { Clock } from '../util/Clock.js';
 import type { EventEmitter } from 'eventemitter3';
 import { AgentId } from './AgentId.js';
 import { classifyFailure } from './classifyFailure.js';
+import type { Delivery } from './Delivery.js';
 import type { RuntimeEventMap } from './RuntimeEvents.js';
 import type { SendFallback, SendOptions } from './SendOptions.js';
 
 /** @internal Sends one attempt (no caller policies). */
-export type SendOnce = (message: unknown, recipient: AgentId, options: SendOptions, attempt?: number) => Promise<unknown>;
+export type SendOnce = (message: unknown, recipient: AgentId, options: SendOptions, attempt: number, parent: Delivery | undefined) => Promise<unknown>;
+
+type Attempt = (message: unknown, recipient: AgentId, options: SendOptions, attempt: number) => Promise<unknown>;
 
 /** True when the options ask for caller-side policies beyond a plain numeric timeout. */
 export function hasCallerPolicies(options: SendOptions | undefined): boolean {
@@ -31,27 +34,50 @@ export class CallerPolicies {
 
   constructor(
     private readonly clock: Clock,
+    private readonly random: () => number,
     private readonly events: EventEmitter<RuntimeEventMap>,
     /** Aborted when the runtime stops, so backoff sleeps end at once. */
     private readonly stopSignal: () => AbortSignal,
   ) {}
+
+  /** The adaptive caller-side timeout kept for `recipient`, if one was created. */
+  timeoutFor(recipient: AgentId): TimeoutPolicy | undefined {
+    return this.timeouts.get(recipient.toString());
+  }
 
   /** The caller-side breaker kept for `recipient`, if one was created. */
   breakerFor(recipient: AgentId): CircuitBreakerPolicy | undefined {
     return this.breakers.get(recipient.toString());
   }
 
-  async send(sendOnce: SendOnce, message: unknown, recipient: AgentId, options: SendOptions, messageId: string): Promise<unknown> {
+  async send(sendOnce: SendOnce, message: unknown, recipient: AgentId, options: SendOptions, messageId: string, parent: Delivery | undefined): Promise<unknown> {
+    const once: Attempt = (m, r, o, attempt) => sendOnce(m, r, o, attempt, parent);
     try {
-      return await this.attempts(sendOnce, message, recipient, options, messageId);
+      const value = await this.tryAll(once, message, recipient, options, messageId);
+      this.reportEnd(messageId, true, undefined);
+      return value;
     } catch (error) {
-      const reason = classifyFailure(error);
-      if (options.fallback === undefined || reason === 'cancelled' || reason === 'stopped') throw error;
-      return this.fallBack(sendOnce, options.fallback, error, message, options, messageId);
+      this.reportEnd(messageId, false, error);
+      throw error;
     }
   }
 
-  private async attempts(sendOnce: SendOnce, message: unknown, recipient: AgentId, options: SendOptions, messageId: string): Promise<unknown> {
+  private async tryAll(once: Attempt, message: unknown, recipient: AgentId, options: SendOptions, messageId: string): Promise<unknown> {
+    try {
+      return await this.attempts(once, message, recipient, options, messageId);
+    } catch (error) {
+      const reason = classifyFailure(error);
+      if (options.fallback === undefined || reason === 'cancelled' || reason === 'stopped') throw error;
+      return this.fallBack(once, options.fallback, error, message, options, messageId);
+    }
+  }
+
+  private reportEnd(messageId: string, ok: boolean, error: unknown): void {
+    if (this.events.listenerCount('requestEnd') === 0) return;
+    this.events.emit('requestEnd', ok ? { messageId, ok, at: this.clock.now() } : { messageId, ok, error, at: this.clock.now() });
+  }
+
+  private async attempts(sendOnce: Attempt, message: unknown, recipient: AgentId, options: SendOptions, messageId: string): Promise<unknown> {
     const retry = this.retryPolicy(options);
     const breaker = this.breakerPolicy(options, recipient);
     const timeout = this.timeoutPolicy(options, recipient);
@@ -75,19 +101,19 @@ export class CallerPolicies {
         if (reason === 'timeout') timeout?.recordTimeout();
         if (retry === undefined || !retry.shouldRetry(error, attempt)) throw error;
         previousDelay = retry.delayFor(attempt, previousDelay);
-        this.reportRetry(messageId, recipient, attempt, previousDelay, error);
+        this.reportRetry(messageId, recipient, options.sender, attempt, previousDelay, error);
         await sleep(this.clock, previousDelay, options.signal, this.stopSignal(), messageId, recipient);
       }
     }
   }
 
-  private async fallBack(sendOnce: SendOnce, fallback: SendFallback, error: unknown, message: unknown, options: SendOptions, messageId: string): Promise<unknown> {
+  private async fallBack(sendOnce: Attempt, fallback: SendFallback, error: unknown, message: unknown, options: SendOptions, messageId: string): Promise<unknown> {
     if (typeof fallback === 'function') return fallback(error, message);
     const recipients = fallback instanceof AgentId ? [fallback] : fallback;
     let last = error;
     for (const recipient of recipients) {
       try {
-        return await sendOnce(message, recipient, { sender: options.sender, signal: options.signal, messageId, timeout: typeof options.timeout === 'number' ? options.timeout : undefined });
+        return await sendOnce(message, recipient, { sender: options.sender, signal: options.signal, messageId, timeout: typeof options.timeout === 'number' ? options.timeout : undefined }, 1);
       } catch (next) {
         const reason = classifyFailure(next);
         if (reason === 'cancelled' || reason === 'stopped') throw next;
@@ -100,7 +126,7 @@ export class CallerPolicies {
   private retryPolicy(options: SendOptions): RetryPolicy | undefined {
     const retry = options.retry;
     if (retry === undefined || retry instanceof RetryPolicy) return retry;
-    return new RetryPolicy({ clock: this.clock, ...retry });
+    return new RetryPolicy({ clock: this.clock, random: this.random, ...retry });
   }
 
   private breakerPolicy(options: SendOptions, recipient: AgentId): CircuitBreakerPolicy | undefined {
@@ -131,19 +157,16 @@ export class CallerPolicies {
     return policy;
   }
 
-  private reportRetry(messageId: string, agentId: AgentId, attempt: number, delayMs: number, error: unknown): void {
+  private reportRetry(messageId: string, agentId: AgentId, sender: AgentId | undefined, attempt: number, delayMs: number, error: unknown): void {
     if (this.events.listenerCount('retry') === 0) return;
-    this.events.emit('retry', { messageId, agentId, attempt, delayMs, error, side: 'caller', at: this.clock.now() });
+    this.events.emit('retry', { messageId, agentId, sender, attempt, delayMs, error, side: 'caller', at: this.clock.now() });
   }
 }
 
 function admit(breaker: CircuitBreakerPolicy, recipient: AgentId, messageId: string): number {
-  try {
-    return breaker.admit();
-  } catch (error) {
-    const retryAfter = (error as CircuitOpenError).retryAfter ?? 0;
-    throw new CircuitOpenError(retryAfter, { messageId, agentId: recipient, cause: error }, `The caller-side circuit breaker for ${String(recipient)} is open`);
-  }
+  const token = breaker.tryAdmit();
+  if (token >= 0) return token;
+  throw new CircuitOpenError(breaker.retryAfter, { messageId, agentId: recipient }, `${breaker.rejectionDetail} (caller side, for ${String(recipient)})`);
 }
 
 /** The backoff sleep: ends at once when the caller cancels (CancelledError) or the runtime stops (RuntimeStoppedError). */

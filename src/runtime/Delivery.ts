@@ -6,6 +6,7 @@ import type { RuntimeEventMap } from './RuntimeEvents.js';
 import type { AgentId } from './AgentId.js';
 import type { AgentSlot } from './AgentSlot.js';
 import type { MessageContext, StatusReport } from './MessageContext.js';
+import type { PublishOptions, SendOptions } from './SendOptions.js';
 import type { TopicId } from './TopicId.js';
 
 /** @internal Lifecycle of a delivery inside the runtime. */
@@ -18,8 +19,11 @@ export const SETTLED = 2;
 /** @internal What a delivery needs from its runtime. */
 export interface DeliveryHost {
   readonly clock: Clock;
+  readonly random: () => number;
   readonly events: EventEmitter<RuntimeEventMap>;
   formatMessageId(seq: number): string;
+  sendFrom(parent: Delivery, message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown>;
+  publishFrom(parent: Delivery, message: unknown, topic: TopicId, options: PublishOptions | undefined): Promise<void>;
   ackProcessing(delivery: Delivery): void;
   reportTimeout(delivery: Delivery, limitMs: number): void;
   reportLate(delivery: Delivery, ok: boolean, outcome: unknown): void;
@@ -47,9 +51,13 @@ export class Delivery implements MessageContext {
   prevActive: Delivery | undefined = undefined;
   nextActive: Delivery | undefined = undefined;
   children: Set<Delivery> | undefined = undefined;
+  /** The turn that was current on the slot when this one started (reentrancy stack). */
+  prevTurn: Delivery | undefined = undefined;
   callerSignal: AbortSignal | undefined = undefined;
   onCallerAbort: (() => void) | undefined = undefined;
   startedAt = 0;
+  /** Caller-side retries or fallbacks may send this message id again. */
+  resendable = false;
   private controller: AbortController | undefined = undefined;
   private abortReason: unknown = undefined;
   private id: string | undefined;
@@ -91,6 +99,14 @@ export class Delivery implements MessageContext {
 
   reportStatus(status: StatusReport): void {
     this.host.reportStatus(this, status);
+  }
+
+  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
+    return this.host.sendFrom(this, message, recipient, options) as Promise<R>;
+  }
+
+  publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void> {
+    return this.host.publishFrom(this, message, topic, options);
   }
 
   reject(reason: string, detail?: string): never {

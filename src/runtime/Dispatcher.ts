@@ -22,7 +22,7 @@ export interface DispatcherHost {
   /** A handler finished after its request ended. */
   reportLate(delivery: Delivery, ok: boolean, outcome: unknown): void;
   /** A published message failed for good: dead-letter it and remember it for `stopWhenIdle`. */
-  eventFailed(delivery: Delivery, error: unknown, reason: FailureReason): void;
+  eventFailed(delivery: Delivery, error: unknown, reason: FailureReason, started: boolean): void;
 }
 
 const NEW = 3;
@@ -50,6 +50,8 @@ export class Dispatcher {
   private activeHead: Delivery | undefined = undefined;
   private idleWaiters: Array<() => void> = [];
   private readonly held = new Set<Delivery>();
+  /** True while settling an async completion: the freed slot may start its next turn in place. */
+  private continueDirectly = false;
 
   constructor(private readonly host: DispatcherHost) {}
 
@@ -142,6 +144,7 @@ export class Dispatcher {
   /** Settles a delivery with a failure. */
   fail(d: Delivery, error: unknown, reason: FailureReason): void {
     if (d.state === SETTLED) return this.late(d, 'error', undefined, error);
+    const started = d.state === RUNNING;
     this.finish(d);
     if (reason === 'timeout' || reason === 'cancelled' || reason === 'stopped') d.abort(error);
     this.ack(d, 'failed', reason, error);
@@ -149,7 +152,7 @@ export class Dispatcher {
       this.reportRpcFailure(d, error, reason);
       d.onError!(error);
     } else {
-      this.host.eventFailed(d, error, reason);
+      this.host.eventFailed(d, error, reason, started);
       d.onError?.(error);
     }
   }
@@ -162,7 +165,7 @@ export class Dispatcher {
     const events = this.host.events;
     if (events.listenerCount('response') !== 0) {
       const at = this.host.clock.now();
-      events.emit('response', { messageId: d.messageId, value, responder: d.recipient, recipient: d.sender, durationMs: at - d.startedAt, at });
+      events.emit('response', { messageId: d.messageId, value, responder: d.recipient, recipient: d.sender, attempt: d.attempt, durationMs: at - d.startedAt, at });
     }
     d.onValue!(value);
   }
@@ -198,7 +201,14 @@ export class Dispatcher {
     d.prevActive = d.nextActive = undefined;
     const slot = d.slot;
     slot.running--;
-    if (slot.queued > 0) this.schedule(slot);
+    if (slot.current === d) slot.current = slot.runningTurn();
+    if (slot.queued === 0) return;
+    if (this.continueDirectly && this.running && !slot.ready && this.urgent.length === 0) {
+      this.continueDirectly = false;
+      this.drain(slot, this.epoch);
+    } else {
+      this.schedule(slot);
+    }
   }
 
   private schedule(slot: AgentSlot): void {
@@ -253,9 +263,11 @@ export class Dispatcher {
 
   private startTurn(d: Delivery): void {
     d.state = RUNNING;
-    d.startedAt = this.host.clock.now();
+    if (this.host.events.listenerCount('response') !== 0) d.startedAt = this.host.clock.now();
     const slot = d.slot;
     slot.running++;
+    d.prevTurn = slot.current;
+    slot.current = d;
     d.nextActive = this.activeHead;
     if (this.activeHead !== undefined) this.activeHead.prevActive = d;
     this.activeHead = d;
@@ -287,11 +299,25 @@ export class Dispatcher {
     }
     if (isThenable(result)) {
       result.then(
-        (value) => this.complete(d, value),
-        (error: unknown) => this.fail(d, error, classifyFailure(error)),
+        (value) => this.settleAsync(d, true, value),
+        (error: unknown) => this.settleAsync(d, false, error),
       );
     } else {
       this.complete(d, result);
+    }
+  }
+
+  /**
+   * Settles a delivery whose handler finished asynchronously. We are on a fresh, shallow stack
+   * here, so the slot's next turn starts right away instead of waiting for another pump.
+   */
+  private settleAsync(d: Delivery, ok: boolean, outcome: unknown): void {
+    this.continueDirectly = true;
+    try {
+      if (ok) this.complete(d, outcome);
+      else this.fail(d, outcome, classifyFailure(outcome));
+    } finally {
+      this.continueDirectly = false;
     }
   }
 

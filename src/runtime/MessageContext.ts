@@ -1,4 +1,5 @@
 import type { AgentId } from './AgentId.js';
+import type { PublishOptions, SendOptions } from './SendOptions.js';
 import type { TopicId } from './TopicId.js';
 
 /** A progress report from a running handler (the seeds' status message). */
@@ -42,4 +43,12 @@ export interface MessageContext {
    * sender receives; a caller-side `fallback` then reassigns the request to the next recipient.
    */
   reject(reason: string, detail?: string): never;
+  /**
+   * Sends a request as the handling agent, as part of this request's call chain: it inherits this
+   * request's signal and deadline, and a call back into this agent runs at once (reentrancy).
+   * `this.sendMessage` inside a turn-based agent's handler does the same.
+   */
+  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
+  /** Publishes as the handling agent (`DefaultTopicId()` takes this agent's key as source). */
+  publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void>;
 }

@@ -45,6 +45,16 @@ export interface SendEvent {
   readonly parentMessageId: string | undefined;
   /** 1 for the first delivery; caller-side retries send the same message id again with 2, 3, … */
   readonly attempt: number;
+  /** True when caller-side retries or fallbacks may send this message id again after a failure. */
+  readonly resendable: boolean;
+  readonly at: number;
+}
+
+/** A request sent with caller-side retries or fallbacks ended for good (after its last attempt). */
+export interface RequestEndEvent {
+  readonly messageId: string;
+  readonly ok: boolean;
+  readonly error?: unknown;
   readonly at: number;
 }
 
@@ -66,6 +76,8 @@ export interface ResponseEvent {
   readonly responder: AgentId;
   /** The original sender. */
   readonly recipient: AgentId | undefined;
+  /** The attempt that succeeded (1 = first; counts handler-side and caller-side retries). */
+  readonly attempt: number;
   readonly durationMs: number;
   readonly at: number;
 }
@@ -143,7 +155,10 @@ export interface DeadLetterEvictedEvent {
 /** A retry is about to happen (handler-side or caller-side). */
 export interface RuntimeRetryEvent {
   readonly messageId: string;
+  /** The agent whose handling failed (the recipient). */
   readonly agentId: AgentId;
+  /** The request's sender. */
+  readonly sender: AgentId | undefined;
   /** The attempt that failed (1 = first). */
   readonly attempt: number;
   readonly delayMs: number;
@@ -192,6 +207,7 @@ export interface BreakerEvent {
  */
 export interface RuntimeEventMap {
   send: (event: SendEvent) => void;
+  requestEnd: (event: RequestEndEvent) => void;
   publish: (event: PublishEvent) => void;
   ack: (event: AckEvent) => void;
   response: (event: ResponseEvent) => void;

@@ -18,6 +18,11 @@ export interface RuntimeOptions {
   ignoreUnhandledExceptions?: boolean;
   /** Intercept sends, publishes and responses (see {@link InterventionHandler}). */
   interventionHandlers?: readonly InterventionHandler[];
+  /**
+   * Source of randomness in [0, 1) for retry jitter of every `@retry` handler and caller-side retry
+   * that does not set its own `random` (default `Math.random`): seed it for reproducible runs.
+   */
+  random?: () => number;
   /** The most dead letters kept before the oldest is evicted (default 10,000). */
   deadLetterCapacity?: number;
   /**

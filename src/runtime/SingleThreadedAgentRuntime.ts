@@ -16,6 +16,7 @@ import { currentDelivery } from './callContext.js';
 import { classifyFailure } from './classifyFailure.js';
 import { CallerPolicies, checkFallback, hasCallerPolicies, type SendOnce } from './CallerPolicies.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
+import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import { DeadLetterQueue } from './DeadLetterQueue.js';
 import { Escalation } from './Escalation.js';
 import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
@@ -33,6 +34,7 @@ import type { PublishOptions, SendOptions } from './SendOptions.js';
 import type { Subscription } from './Subscription.js';
 import { SubscriptionManager } from './SubscriptionManager.js';
 import { TopicId } from './TopicId.js';
+import { topicFor } from './DefaultTopicId.js';
 import { TypePrefixSubscription } from './TypePrefixSubscription.js';
 import { TypeSubscription } from './TypeSubscription.js';
 
@@ -59,6 +61,8 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   readonly container: DependencyContainer;
   /** The runtime's clock. */
   readonly clock: Clock;
+  /** The randomness used for retry jitter (see `RuntimeOptions.random`). */
+  readonly random: () => number;
   /** Messages that ended without a response reaching anyone; list, replay and remove them. */
   readonly deadLetters: DeadLetterQueue;
   /** @internal */
@@ -82,12 +86,13 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   constructor(options: RuntimeOptions = {}) {
     this.container = options.container ?? globalContainer.createChildContainer();
     this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
     this.ignoreUnhandledExceptions = options.ignoreUnhandledExceptions ?? true;
     this.interventions = new InterventionChain(options.interventionHandlers ?? []);
     this.respond = this.interventions.has('onResponse') ? (d, value) => this.runResponseInterventions(d, value) : undefined;
     this.directory = new AgentDirectory(this, (agentId) => this.emitAgentCreated(agentId));
     this.dispatcher = new Dispatcher(this);
-    this.callerPolicies = new CallerPolicies(this.clock, this.events, () => (this.runController ??= new AbortController()).signal);
+    this.callerPolicies = new CallerPolicies(this.clock, this.random, this.events, () => (this.runController ??= new AbortController()).signal);
     this.deadLetters = new DeadLetterQueue(
       {
         redeliver: (record) => this.redeliver(record),
@@ -154,10 +159,35 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
    * `MessageValidationError`.
    */
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
-    if (options?.escalateTo === undefined && this.escalationTopic === undefined) return this.sendWithPolicies(message, recipient, options) as Promise<R>;
+    return this.send(message, recipient, options, this.callerTurn(options?.sender)) as Promise<R>;
+  }
+
+  /** @internal `ctx.sendMessage`: sends as the handling agent, within its request's call chain. */
+  sendFrom(parent: Delivery, message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown> {
+    return this.send(message, recipient, { ...options, sender: options?.sender ?? parent.recipient }, parent);
+  }
+
+  /** @internal `ctx.publishMessage`: publishes as the handling agent. */
+  publishFrom(parent: Delivery, message: unknown, topic: TopicId, options: PublishOptions | undefined): Promise<void> {
+    return this.publishMessage(message, topicFor(topic, parent.recipient), { ...options, sender: options?.sender ?? parent.recipient });
+  }
+
+  /**
+   * The turn a send belongs to: the handler running synchronously right now, else the running turn
+   * of the sending agent (exact for turn-based agents; for concurrent ones `ctx.sendMessage` is).
+   */
+  private callerTurn(sender: AgentId | undefined): Delivery | undefined {
+    const current = currentDelivery();
+    if (sender === undefined || current?.recipient.equals(sender)) return current;
+    const slot = this.directory.existingSlot(sender);
+    return slot !== undefined && slot.record.concurrency === 1 ? slot.runningTurn() : undefined;
+  }
+
+  private send(message: unknown, recipient: AgentId, options: SendOptions | undefined, parent: Delivery | undefined): Promise<unknown> {
+    if (options?.escalateTo === undefined && this.escalationTopic === undefined) return this.sendWithPolicies(message, recipient, options, parent);
     const messageId = options?.messageId ?? this.formatMessageId(++this.seq);
-    const sending = this.sendWithPolicies(message, recipient, { ...options, messageId });
-    return sending.catch((error: unknown) => this.escalate(error, message, recipient, messageId, options)) as Promise<R>;
+    const sending = this.sendWithPolicies(message, recipient, { ...options, messageId }, parent);
+    return sending.catch((error: unknown) => this.escalate(error, message, recipient, messageId, options));
   }
 
   /**
@@ -174,22 +204,22 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     return (this.tracker ??= new RequestTracker(this.events, false, 0));
   }
 
-  private sendWithPolicies(message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown> {
-    if (!hasCallerPolicies(options)) return this.sendOnce(message, recipient, options);
+  private sendWithPolicies(message: unknown, recipient: AgentId, options: SendOptions | undefined, parent: Delivery | undefined): Promise<unknown> {
+    if (!hasCallerPolicies(options)) return this.sendOnce(message, recipient, options, 1, parent);
     try {
       checkFallback(options!.fallback);
     } catch (error) {
       return Promise.reject(error);
     }
     const messageId = options!.messageId ?? this.formatMessageId(++this.seq);
-    return this.callerPolicies.send(this.sendOnceBound, message, recipient, options!, messageId);
+    return this.callerPolicies.send(this.sendOnceBound, message, recipient, options!, messageId, parent);
   }
 
   private async escalate(error: unknown, message: unknown, recipient: AgentId, messageId: string, options: SendOptions | undefined): Promise<never> {
     const reason = classifyFailure(error);
     const topic = options?.escalateTo ?? this.escalationTopic;
     if (topic !== undefined && reason !== 'cancelled' && reason !== 'stopped') {
-      const escalation = new Escalation(messageId, message, recipient, options?.sender ?? activeParent()?.recipient, error, reason, this.tracker?.get(messageId));
+      const escalation = new Escalation(messageId, message, recipient, options?.sender, error, reason, this.tracker?.get(messageId));
       await this.publishMessage(escalation, topic, { sender: options?.sender });
     }
     throw error;
@@ -200,12 +230,16 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     return this.callerPolicies.breakerFor(recipient);
   }
 
-  private readonly sendOnceBound: SendOnce = (message, recipient, options, attempt) => this.sendOnce(message, recipient, options, attempt);
+  /** The adaptive caller-side timeout the runtime keeps for `recipient` (created by `timeout: { adaptive }`), to read its `currentLimit()`. */
+  callerTimeout(recipient: AgentId): TimeoutPolicy | undefined {
+    return this.callerPolicies.timeoutFor(recipient);
+  }
 
-  private sendOnce(message: unknown, recipient: AgentId, options: SendOptions | undefined, attempt = 1): Promise<unknown> {
-    const current = currentDelivery();
-    if (current?.aborted) return Promise.reject(abandonedSend(current, recipient));
-    const parent = current !== undefined && current.state !== SETTLED ? current : undefined;
+  private readonly sendOnceBound: SendOnce = (message, recipient, options, attempt, parent) => this.sendOnce(message, recipient, options, attempt, parent, true);
+
+  private sendOnce(message: unknown, recipient: AgentId, options: SendOptions | undefined, attempt: number, caller: Delivery | undefined, resendable = false): Promise<unknown> {
+    if (caller?.aborted) return Promise.reject(abandonedSend(caller, recipient));
+    const parent = caller !== undefined && caller.state !== SETTLED ? caller : undefined;
     const messageId = options?.messageId;
     let d: Delivery;
     try {
@@ -215,9 +249,10 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     } catch (error) {
       return Promise.reject(error);
     }
-    const invalid = validateMessage(message, messageId ?? d.messageId, recipient);
+    const invalid = validateMessage(message, d, recipient);
     if (invalid) return Promise.reject(invalid);
     d.attempt = attempt;
+    d.resendable = resendable;
     const promise = new Promise<unknown>((resolve, reject) => {
       d.onValue = resolve;
       d.onError = reject;
@@ -236,8 +271,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
    */
   async publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void> {
     if (!(topic instanceof TopicId)) throw new ConfigurationError(`publishMessage needs a TopicId as topic, got ${String(topic)}.`);
-    const parent = currentDelivery();
-    const sender = options?.sender ?? (parent && parent.state !== SETTLED ? parent.recipient : undefined);
+    const sender = options?.sender ?? currentDelivery()?.recipient;
     const messageId = options?.messageId ?? this.formatMessageId(++this.seq);
     const invalid = validateMessage(message, messageId, undefined);
     if (invalid) throw invalid;
@@ -406,7 +440,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   }
 
   /** @internal A published message failed for good. */
-  eventFailed(d: Delivery, error: unknown, reason: FailureReason): void {
+  eventFailed(d: Delivery, error: unknown, reason: FailureReason, started: boolean): void {
     const at = this.clock.now();
     if (reason === 'unhandled') {
       this.events.emit('unhandled', { messageId: d.messageId, agentId: d.recipient, message: d.message, isRpc: false, at });
@@ -416,7 +450,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
       this.events.emit('handlerError', { messageId: d.messageId, agentId: d.recipient, error, isRpc: false, topicId: d.topicId, message: d.message, at });
       if (!this.ignoreUnhandledExceptions) this.backgroundFailure ??= { error };
     }
-    const attempts = d.startedAt === 0 && reason === 'stopped' ? 0 : d.attempt;
+    const attempts = started ? d.attempt : 0;
     this.deadLetters.add({ messageId: d.messageId, message: d.message, recipient: d.recipient, topicId: d.topicId, sender: d.sender, error, attempts, at });
   }
 
@@ -428,9 +462,11 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
       return false;
     }
     this.dispatcher.accept(d);
-    const now = this.clock.now();
-    const deadline = requestDeadline(now, options?.timeout as number | undefined, parent);
-    if (deadline !== undefined) this.dispatcher.armDeadline(d, deadline, now);
+    const timeout = options?.timeout as number | undefined;
+    if (timeout !== undefined || parent?.deadline !== undefined) {
+      const now = this.clock.now();
+      this.dispatcher.armDeadline(d, requestDeadline(now, timeout, parent)!, now);
+    }
     if (signal !== undefined) listenForCancel(this.dispatcher, d, signal);
     if (parent !== undefined) (parent.children ??= new Set()).add(d);
     return true;
@@ -522,7 +558,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     if (this.events.listenerCount('send') === 0) return;
     this.events.emit('send', {
       messageId: d.messageId, message: d.message, sender: d.sender, recipient: d.recipient,
-      parentMessageId: d.parent?.messageId, attempt: d.attempt, at: this.clock.now(),
+      parentMessageId: d.parent?.messageId, attempt: d.attempt, resendable: d.resendable, at: this.clock.now(),
     });
   }
 
@@ -551,11 +587,6 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
 const DROPPED = Symbol('dropped');
 /** Stands for the intervention chain in events about a publish that an intervention failed. */
 const INTERVENTION = new AgentId('agentwire.intervention', 'publish');
-
-function activeParent(): Delivery | undefined {
-  const parent = currentDelivery();
-  return parent !== undefined && parent.state !== SETTLED ? parent : undefined;
-}
 
 function abandonedSend(parent: Delivery, recipient: AgentId): CancelledError {
   return new CancelledError(

@@ -1,18 +1,27 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Delivery } from './Delivery.js';
 
-const storage = new AsyncLocalStorage<Delivery>();
+let current: Delivery | undefined;
 
 /**
- * @internal Runs a handler with `delivery` as the current call-chain context, so sends made from
- * inside it (even after `await`) inherit its signal and deadline and are recognised as part of its
- * call chain for reentrancy.
+ * @internal Runs the synchronous part of a handler with `delivery` as the current delivery.
+ *
+ * agentwire does not use AsyncLocalStorage: on Node 20 it switches on promise hooks for the whole
+ * process and makes every `await` about 3× slower (measured in `bench/`). Instead, the call chain
+ * is found from the sender: `this.sendMessage` / `ctx.sendMessage` name their agent, and the
+ * runtime knows which turn that agent is running. This variable covers the synchronous prefix of a
+ * handler (before its first `await`) for code that calls the runtime directly.
  */
 export function runInDelivery<R>(delivery: Delivery, fn: (delivery: Delivery) => R): R {
-  return storage.run(delivery, fn, delivery);
+  const previous = current;
+  current = delivery;
+  try {
+    return fn(delivery);
+  } finally {
+    current = previous;
+  }
 }
 
-/** @internal The delivery whose handler is running, if any. */
+/** @internal The delivery whose handler is running synchronously right now, if any. */
 export function currentDelivery(): Delivery | undefined {
-  return storage.getStore();
+  return current;
 }

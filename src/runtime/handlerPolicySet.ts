@@ -31,7 +31,7 @@ function build(spec: HandlerPolicySpec, d: Delivery, name: string, perInstance: 
   );
   return {
     timeout: spec.timeout === undefined ? undefined : new TimeoutPolicy(spec.timeout, { clock }),
-    retry: spec.retry === undefined ? undefined : new RetryPolicy({ clock, ...spec.retry }),
+    retry: spec.retry === undefined ? undefined : new RetryPolicy({ clock, random: d.host.random, ...spec.retry }),
     breaker,
   };
 }

@@ -47,12 +47,10 @@ async function attempts(set: HandlerPolicySet, agent: object, method: Method, me
 }
 
 function admit(set: HandlerPolicySet, d: Delivery): number {
-  try {
-    return set.breaker!.admit();
-  } catch (error) {
-    const retryAfter = (error as CircuitOpenError).retryAfter ?? 0;
-    throw new CircuitOpenError(retryAfter, { messageId: d.messageId, agentId: d.recipient, cause: error }, `The circuit breaker of ${String(d.recipient)} is open`);
-  }
+  const breaker = set.breaker!;
+  const token = breaker.tryAdmit();
+  if (token >= 0) return token;
+  throw new CircuitOpenError(breaker.retryAfter, { messageId: d.messageId, agentId: d.recipient }, `${breaker.rejectionDetail} (${String(d.recipient)})`);
 }
 
 function startAttempt(d: Delivery, attempt: number): void {
@@ -113,7 +111,7 @@ function backoff(d: Delivery, delay: number): Promise<void> {
 function reportRetry(d: Delivery, attempt: number, delayMs: number, error: unknown): void {
   const events = d.host.events;
   if (events.listenerCount('retry') === 0) return;
-  events.emit('retry', { messageId: d.messageId, agentId: d.recipient, attempt, delayMs, error, side: 'handler', at: d.host.clock.now() });
+  events.emit('retry', { messageId: d.messageId, agentId: d.recipient, sender: d.sender, attempt, delayMs, error, side: 'handler', at: d.host.clock.now() });
 }
 
 /** Cancellations and runtime stops say nothing about the handler's health: they give the permit back. */

@@ -266,10 +266,11 @@ class LateSender extends RoutedAgent {
   innerError: unknown;
 
   @messageHandler()
-  async onMessageType(_message: MessageType): Promise<void> {
+  async onMessageType(_message: MessageType, ctx: MessageContext): Promise<void> {
     await this.gate.promise;
     try {
-      await this.sendMessage(new ContentMessage('after timeout'), new AgentId('long_running', 'default'));
+      // ctx.sendMessage ties the send to this handler's request (exact even after it ended).
+      await ctx.sendMessage(new ContentMessage('after timeout'), new AgentId('long_running', 'default'));
     } catch (error) {
       this.innerError = error;
     }

@@ -2,15 +2,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AgentId,
   AgentType,
+  ClosureAgent,
   ConfigurationError,
   DefaultTopicId,
   type MessageContext,
   RoutedAgent,
   SingleThreadedAgentRuntime,
   TopicId,
+  TypeSubscription,
   messageHandler,
 } from '../../src/index.js';
-import { MessageType } from '../fixtures.js';
+import { ContentMessage, MessageType } from '../fixtures.js';
 
 describe('AgentId', () => {
   it('is written type/key', () => {
@@ -79,11 +81,21 @@ describe('TopicId', () => {
 class TopicProbe extends RoutedAgent {
   topics: TopicId[] = [];
 
+  published: string[] = [];
+
   @messageHandler()
   async onMessage_(_message: MessageType, _ctx: MessageContext): Promise<void> {
     this.topics.push(new DefaultTopicId(), new DefaultTopicId('other'), new DefaultTopicId('default', 'explicit'));
     await new Promise((resolve) => setImmediate(resolve));
-    this.topics.push(new DefaultTopicId()); // still inside the handler after an await
+    // After an await the running handler is no longer known to the constructor (agentwire does not
+    // use AsyncLocalStorage); publishing it as the agent still fills in the agent's key.
+    this.topics.push(new DefaultTopicId());
+    await this.publishMessage(new ContentMessage('after await'), new DefaultTopicId());
+  }
+
+  @messageHandler()
+  onContent(message: ContentMessage, ctx: MessageContext): void {
+    this.published.push(`${message.content} → ${String(ctx.topicId)} at ${String(ctx.recipient)}`);
   }
 }
 
@@ -108,6 +120,20 @@ describe('DefaultTopicId', () => {
     runtime.start();
     await runtime.sendMessage(new MessageType(), new AgentId('probe', 'session-42'));
     const probe = await runtime.tryGetUnderlyingAgentInstance(new AgentId('probe', 'session-42'), TopicProbe);
-    expect(probe.topics.map(String)).toEqual(['default/session-42', 'other/session-42', 'default/explicit', 'default/session-42']);
+    expect(probe.topics.map(String)).toEqual(['default/session-42', 'other/session-42', 'default/explicit', 'default/default']);
+  });
+
+  it('takes the publishing agent\'s key when the agent publishes it after an await in its handler', async () => {
+    runtime = new SingleThreadedAgentRuntime();
+    await TopicProbe.register(runtime, 'probe', () => new TopicProbe());
+    await runtime.addSubscription(new TypeSubscription('default', 'listener'));
+    const heard: string[] = [];
+    await ClosureAgent.registerClosure(runtime, 'listener', (_agent, message: ContentMessage, ctx) => {
+      heard.push(`${message.content} → ${String(ctx.topicId)}`);
+    });
+    runtime.start();
+    await runtime.sendMessage(new MessageType(), new AgentId('probe', 'session-42'));
+    await runtime.stopWhenIdle();
+    expect(heard).toEqual(['after await → default/session-42']);
   });
 });
