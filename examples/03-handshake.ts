@@ -9,13 +9,22 @@
  * Run: `npm run example` (all examples) or `node .out/examples/03-handshake.js`.
  */
 import 'reflect-metadata';
-import { AgentId, RoutedAgent, SingleThreadedAgentRuntime, capabilities } from '../src/index.js';
+import { AgentId, RoutedAgent, SingleThreadedAgentRuntime, capabilities, messageHandler } from '../src/index.js';
+
+class WriteReport {
+  constructor(readonly topic: string) {}
+}
 
 @capabilities(['text_analysis', 'web_search', 'summarization'])
 class Researcher extends RoutedAgent {}
 
 @capabilities(['text_generation', 'summarization', 'formatting'])
-class Writer extends RoutedAgent {}
+class Writer extends RoutedAgent {
+  @messageHandler()
+  write(message: WriteReport): string {
+    return `Report on ${message.topic}`;
+  }
+}
 
 @capabilities(['code_generation', 'debugging'])
 class Coder extends RoutedAgent {}
@@ -41,7 +50,10 @@ export async function main(log: (line: string) => void = console.log): Promise<v
     log('');
   }
 
-  log(`Before sending, a sender can also check: can the coder handle a HandshakeRequest? ${await runtime.canHandle(new AgentId('coder', 'default'), (await import('../src/index.js')).HandshakeRequest)}`);
+  log('Before sending, a sender can also check who handles a message:');
+  for (const type of ['writer', 'coder']) {
+    log(`  can ${type} handle WriteReport? ${await runtime.canHandle(new AgentId(type, 'default'), WriteReport)}`);
+  }
   await runtime.stopWhenIdle();
 }
 

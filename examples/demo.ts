@@ -1,81 +1,284 @@
 /**
- * The flagship demo (`npm start`): a small research team on agentwire.
- * A coordinator asks a researcher for findings, a flaky reviewer is called with a timeout,
- * and every request's lifecycle is printed as it happens.
+ * The flagship demo (`npm start`): a small research team on agentwire, under faults.
+ *
+ * - a **slow researcher** whose first answer misses its `@timeout`; `@retry` asks again;
+ * - a **flaky reviewer** that fails twice before it succeeds (exponential backoff with jitter);
+ * - a **fact checker** whose search dependency goes down and recovers: its `@circuitBreaker`
+ *   opens, fails calls fast, lets a trial through and closes again;
+ * - an **archive** subscribed to published reports that is down too: the publish becomes a
+ *   **dead letter**, which is replayed once the archive is back.
+ *
+ * Time is simulated (a `SimulatedClock` driven by the demo) and randomness seeded, so the run is
+ * deterministic and takes well under a second. The conversation is written to `trace.md` as a
+ * Mermaid sequence diagram.
  */
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import {
   AgentId,
+  type Clock,
   type MessageContext,
   RoutedAgent,
+  SimulatedClock,
   SingleThreadedAgentRuntime,
-  TimeoutError,
+  TopicId,
+  TraceRecorder,
+  circuitBreaker,
+  event,
   messageHandler,
+  retry,
+  sleep,
+  timeout,
+  typeSubscription,
 } from '../src/index.js';
+import { settle } from './support/clock.js';
+import { mulberry32 } from './support/random.js';
 
-class ResearchQuery {
+type Log = (line: string) => void;
+
+// ── messages ─────────────────────────────────────────────────────────────────────────────────
+export class Research {
   constructor(readonly topic: string) {}
 }
-class ResearchResult {
-  constructor(readonly findings: string[]) {}
+export class Findings {
+  constructor(readonly items: readonly string[]) {}
 }
-class ReviewRequest {
-  constructor(readonly text: string) {}
+export class Review {
+  constructor(readonly draft: string) {}
+}
+export class CheckFact {
+  constructor(readonly claim: string) {}
+}
+export class Search {
+  constructor(readonly query: string) {}
+}
+export class ReportPublished {
+  constructor(readonly title: string) {}
 }
 
+/** Shared switches the demo flips to inject and heal faults. */
+export class World {
+  searchDown = false;
+  archiveDown = false;
+  researchCalls = 0;
+  constructor(readonly random: () => number) {}
+}
+
+// ── agents ───────────────────────────────────────────────────────────────────────────────────
 class Researcher extends RoutedAgent {
-  constructor() {
-    super('Finds trends');
+  constructor(
+    private readonly world: World,
+    private readonly clock: Clock,
+  ) {
+    super('Finds trends (slow on its first try)');
   }
 
   @messageHandler()
-  async research(message: ResearchQuery, ctx: MessageContext): Promise<ResearchResult> {
-    ctx.reportStatus({ etaMs: 20, detail: `searching "${message.topic}"` });
-    return new ResearchResult([`${message.topic}: agents are everywhere`, `${message.topic}: reliability matters`]);
+  @timeout(300)
+  @retry({ maxRetries: 2, baseDelay: 100, jitter: 'none' })
+  async research(message: Research, ctx: MessageContext): Promise<Findings> {
+    ctx.reportStatus({ etaMs: this.world.researchCalls === 0 ? 500 : 100, detail: `researching ${message.topic}` });
+    await sleep(this.clock, this.world.researchCalls++ === 0 ? 500 : 100, ctx.signal);
+    return new Findings([`${message.topic}: multi-agent systems are going mainstream`, `${message.topic}: reliability is the bottleneck`]);
   }
 }
 
-class SlowReviewer extends RoutedAgent {
+class Reviewer extends RoutedAgent {
+  private failuresLeft = 2;
+
   constructor() {
-    super('Reviews, slowly');
+    super('Reviews drafts (flaky)');
   }
 
   @messageHandler()
-  async review(_message: ReviewRequest, ctx: MessageContext): Promise<string> {
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(resolve, 500);
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(ctx.signal.reason);
-      });
-    });
-    return 'looks good';
+  @retry({ maxRetries: 3, baseDelay: 200, jitter: 'full' })
+  review(message: Review): string {
+    if (this.failuresLeft-- > 0) throw new Error('reviewer overloaded');
+    return `approved: "${message.draft.slice(0, 40)}…"`;
   }
 }
 
-async function main(): Promise<void> {
-  const runtime = new SingleThreadedAgentRuntime();
-  runtime.events.on('ack', (ack) => console.log(`  ack ${ack.level.padEnd(10)} ${ack.messageId.slice(-4)} @ ${String(ack.recipient)}${ack.reason ? ` (${ack.reason})` : ''}`));
-  runtime.events.on('status', (s) => console.log(`  status     ${s.messageId.slice(-4)} eta ${s.etaMs} ms: ${s.detail}`));
+class SearchApi extends RoutedAgent {
+  constructor(private readonly world: World) {
+    super('An external search dependency');
+  }
 
-  await Researcher.register(runtime, 'researcher', () => new Researcher());
-  await SlowReviewer.register(runtime, 'reviewer', () => new SlowReviewer());
+  @messageHandler()
+  search(message: Search): string {
+    if (this.world.searchDown) throw new Error('search API unavailable (503)');
+    return `3 sources confirm "${message.query}"`;
+  }
+}
+
+class FactChecker extends RoutedAgent {
+  constructor() {
+    super('Checks claims against the search API');
+  }
+
+  @messageHandler()
+  @circuitBreaker({ failureThreshold: 3, recoveryTimeout: 1_000 })
+  check(message: CheckFact): Promise<string> {
+    return this.sendMessage<string>(new Search(message.claim), new AgentId('search', 'default'));
+  }
+}
+
+@typeSubscription('reports')
+class Archive extends RoutedAgent {
+  readonly archived: string[] = [];
+
+  constructor(private readonly world: World) {
+    super('Archives published reports');
+  }
+
+  @event()
+  store(message: ReportPublished): void {
+    if (this.world.archiveDown) throw new Error('archive disk full');
+    this.archived.push(message.title);
+  }
+}
+
+// ── the run ──────────────────────────────────────────────────────────────────────────────────
+export interface DemoSummary {
+  readonly requests: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly retries: number;
+  readonly timeouts: number;
+  readonly breakerTransitions: readonly string[];
+  readonly deadLetters: number;
+  readonly replayed: number;
+  readonly mermaid: string;
+}
+
+/** Runs the demo, printing through `log`; writes the diagram to `traceFile` unless it is `null`. */
+export async function main(log: Log = console.log, traceFile: string | null = 'trace.md'): Promise<DemoSummary> {
+  const clock = new SimulatedClock();
+  const world = new World(mulberry32(7));
+  const runtime = new SingleThreadedAgentRuntime({ clock, random: world.random, trackRequests: true });
+  const trace = TraceRecorder.attach(runtime);
+  const counts = { retries: 0, timeouts: 0, breaker: [] as string[] };
+  const t = (): string => `[t=${String(Math.round(clock.now())).padStart(5)} ms]`;
+
+  runtime.events.on('retry', (e) => {
+    counts.retries++;
+    log(`  ${t()} ↻ ${e.agentId.type}: attempt ${e.attempt} failed (${errorText(e.error)}); retrying in ${Math.round(e.delayMs)} ms`);
+  });
+  runtime.events.on('timeout', (e) => {
+    counts.timeouts++;
+    log(`  ${t()} ⏱ ${e.agentId.type}: attempt ${e.attempt} timed out after ${e.timeoutMs} ms; its ctx.signal is aborted`);
+  });
+  runtime.events.on('breaker', (e) => {
+    counts.breaker.push(`${e.from}→${e.to}`);
+    log(`  ${t()} ⚡ breaker ${e.breaker}: ${e.from} → ${e.to}`);
+  });
+  runtime.events.on('status', (e) => log(`  ${t()} … ${e.agentId.type} reports: ${e.detail} (eta ${e.etaMs} ms)`));
+  runtime.events.on('deadLetter', (r) => log(`  ${t()} ✉ dead letter ${r.id}: ${r.recipient.type} could not handle ${typeName(r.message)} (${errorText(r.error)})`));
+
+  await Researcher.register(runtime, 'researcher', () => new Researcher(world, clock));
+  await Reviewer.register(runtime, 'reviewer', () => new Reviewer());
+  await SearchApi.register(runtime, 'search', () => new SearchApi(world));
+  await FactChecker.register(runtime, 'fact-checker', () => new FactChecker());
+  await Archive.register(runtime, 'archive', () => new Archive(world));
   runtime.start();
+  const call = <R>(message: unknown, type: string): Promise<R> => settle(clock, runtime.sendMessage<R>(message, new AgentId(type, 'default')));
 
-  console.log('1. request–response with acknowledgments');
-  const result = await runtime.sendMessage<ResearchResult>(new ResearchQuery('AI'), new AgentId('researcher', 'default'));
-  console.log('  findings:', result.findings);
+  log('agentwire demo — a research team under faults (simulated time, seeded randomness)');
+  log('');
+  log('1. A slow researcher: @timeout(300) per attempt, @retry asks again');
+  const findings = await call<Findings>(new Research('AI agents'), 'researcher');
+  log(`  ${t()} ✓ findings: ${findings.items.join(' | ')}`);
+  const researchRecord = runtime.requests.recent().at(-1)!;
+  log(`  lifecycle: ${researchRecord.history.map((h) => h.to).join(' → ')}`);
 
-  console.log('2. a request with a 50 ms timeout to a slow reviewer');
-  try {
-    await runtime.sendMessage(new ReviewRequest('draft'), new AgentId('reviewer', 'default'), { timeout: 50 });
-  } catch (error) {
-    if (error instanceof TimeoutError) console.log(`  ${error.code}: ${error.message}`);
-    else throw error;
+  log('');
+  log('2. A flaky reviewer: fails twice, exponential backoff with full jitter, then succeeds');
+  const verdict = await call<string>(new Review(findings.items.join('. ')), 'reviewer');
+  log(`  ${t()} ✓ ${verdict}`);
+
+  log('');
+  log('3. The search dependency goes down and recovers: the fact checker\'s circuit breaker');
+  const claims = ['agents need timeouts', 'retries need jitter', 'breakers fail fast', 'dead letters lose nothing', 'replays recover', 'traces explain', 'acks reassure', 'turns keep order'];
+  for (const [i, claim] of claims.entries()) {
+    if (i === 1) {
+      world.searchDown = true;
+      log(`  ${t()} ✗ the search API goes down`);
+    }
+    if (i === 6) {
+      world.searchDown = false;
+      log(`  ${t()} ✓ the search API is back`);
+    }
+    try {
+      log(`  ${t()} ✓ ${await call<string>(new CheckFact(claim), 'fact-checker')}`);
+    } catch (error) {
+      log(`  ${t()} ✗ "${claim}": ${errorCode(error)}${errorCode(error) === 'CIRCUIT_OPEN' ? ' (failed fast, the handler was not called)' : ''}`);
+    }
+    await clock.advance(i === 5 ? 1_000 : 300);
   }
 
+  log('');
+  log('4. A published report reaches an archive that is down: a dead letter, replayed later');
+  world.archiveDown = true;
+  await runtime.publishMessage(new ReportPublished('State of AI agents, 2026'), new TopicId('reports', 'default'));
+  await clock.advance(0);
+  world.archiveDown = false;
+  log(`  ${t()} ✓ the archive is back; replaying ${runtime.deadLetters.size} dead letter(s)`);
+  let replayed = 0;
+  for (const record of runtime.deadLetters.list()) {
+    await runtime.deadLetters.replay(record.id);
+    replayed++;
+  }
+  const archive = await runtime.tryGetUnderlyingAgentInstance(new AgentId('archive', 'default'), Archive);
+  log(`  ${t()} ✓ archived: ${archive.archived.join(', ')}`);
   await runtime.stopWhenIdle();
-  console.log('done.');
+
+  const records = runtime.requests.recent();
+  const summary: DemoSummary = {
+    requests: records.length,
+    completed: records.filter((r) => r.state === 'completed').length,
+    failed: records.filter((r) => r.state !== 'completed').length,
+    retries: counts.retries,
+    timeouts: counts.timeouts,
+    breakerTransitions: counts.breaker,
+    deadLetters: replayed + runtime.deadLetters.size,
+    replayed,
+    mermaid: trace.toMermaid(),
+  };
+  printSummary(log, summary);
+  if (traceFile !== null) {
+    writeFileSync(traceFile, `# agentwire demo — conversation trace\n\nWritten by \`npm start\` (examples/demo.ts).\n\n\`\`\`mermaid\n${summary.mermaid}\n\`\`\`\n`);
+    log('');
+    log(`The whole conversation is in ${traceFile} as a Mermaid sequence diagram (GitHub renders it).`);
+  }
+  return summary;
 }
 
-await main();
+function printSummary(log: Log, s: DemoSummary): void {
+  const rows: [string, string][] = [
+    ['requests', String(s.requests)],
+    ['  completed', String(s.completed)],
+    ['  failed (incl. circuit-open)', String(s.failed)],
+    ['retries', String(s.retries)],
+    ['timeouts', String(s.timeouts)],
+    ['breaker transitions', s.breakerTransitions.join(', ')],
+    ['dead letters', `${s.deadLetters} (${s.replayed} replayed)`],
+  ];
+  log('');
+  log('Summary');
+  log(`  ${'─'.repeat(30)}┬${'─'.repeat(44)}`);
+  for (const [name, value] of rows) log(`  ${name.padEnd(30)}│ ${value}`);
+  log(`  ${'─'.repeat(30)}┴${'─'.repeat(44)}`);
+}
+
+function errorCode(error: unknown): string {
+  return (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? ((error as { code?: string }).code ?? error.message) : String(error);
+}
+
+function typeName(value: unknown): string {
+  return (value as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof value;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -7,6 +7,7 @@ export type TraceEntryKind =
   | 'failure'
   | 'publish'
   | 'retry'
+  | 'timeout'
   | 'breaker'
   | 'deadLetter'
   | 'unhandled'

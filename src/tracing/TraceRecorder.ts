@@ -91,7 +91,8 @@ export class TraceRecorder {
         }
       },
       status: (e) => this.add({ kind: 'status', at: e.at, messageId: e.messageId, from: party(e.agentId), label: `status: ${e.detail ?? ''}${e.etaMs !== undefined ? ` (eta ${e.etaMs} ms)` : ''}`.trim() }),
-      response: (e) => this.add({ kind: 'response', at: e.at, messageId: e.messageId, from: party(e.responder), to: party(e.recipient), label: typeName(e.value) }),
+      response: (e) => this.add({ kind: 'response', at: e.at, messageId: e.messageId, from: party(e.responder), to: party(e.recipient), label: valueLabel(e.value) }),
+      timeout: (e) => this.add({ kind: 'timeout', at: e.at, messageId: e.messageId, from: party(e.agentId), label: `attempt ${e.attempt} timed out after ${Math.round(e.timeoutMs)} ms (${e.side})` }),
       publish: (e) => {
         for (const r of e.recipients) this.add({ kind: 'publish', at: e.at, messageId: e.messageId, from: party(e.sender), to: party(r), label: `${typeName(e.message)} [${String(e.topicId)}]` });
       },
@@ -112,6 +113,13 @@ function typeName(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   return (value as { constructor?: { name?: string } }).constructor?.name ?? typeof value;
+}
+
+/** Objects by class name; strings, numbers and booleans by a short quote of their value. */
+function valueLabel(value: unknown): string {
+  if (typeof value === 'string') return `"${value.length > 32 ? `${value.slice(0, 31)}…` : value}"`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeName(value);
 }
 
 function errorName(error: unknown): string {

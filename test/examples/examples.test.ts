@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { main as requestResponse } from '../../examples/01-request-response.js';
 import { main as autogenSendMessage } from '../../examples/02-autogen-send-message.js';
+import { main as handshake } from '../../examples/03-handshake.js';
+import { main as acknowledgments } from '../../examples/04-acknowledgments.js';
 import { main as adaptiveTimeout } from '../../examples/05-adaptive-timeout.js';
 import { main as backoffWithJitter } from '../../examples/06-backoff-with-jitter.js';
 import { main as thunderingHerd } from '../../examples/07-thundering-herd.js';
 import { main as circuitBreaker } from '../../examples/08-circuit-breaker.js';
 import { main as robustClient } from '../../examples/09-robust-client.js';
+import { main as implementerReviewer } from '../../examples/10-implementer-reviewer.js';
+import { main as rejectionAndPartial } from '../../examples/11-rejection-and-partial-failure.js';
 import { EXAMPLES, runAll } from '../../examples/run.js';
 
 /** Runs an example's main and returns the lines it printed. */
@@ -41,6 +45,43 @@ describe('examples', () => {
     expect(lines).toContain(`[coordinator] research failed, handled here: NoSourcesError: No sources found for 'perpetual motion'`);
     expect(lines).toContain(`[main] coordinator failed: NoSourcesError: No sources found for 'perpetual motion'`);
     expect(lines).toContain('[main] instanceof NoSourcesError: true, same object the researcher threw: true');
+  });
+
+  it('03 handshake: accepted with the shared capability, rejected without one', async () => {
+    const lines = await run(handshake);
+    expect(lines).toContain('[Handshake] ✅ Connected! Shared: ["summarization"] (session 8-char id)');
+    expect(lines).toContain('[Handshake] ❌ Rejected: No compatible capabilities');
+    expect(lines).toContain('  can writer handle WriteReport? true');
+    expect(lines).toContain('  can coder handle WriteReport? false');
+  });
+
+  it('04 acknowledgments: received, processing and completed in order, with status reports in between', async () => {
+    const lines = await run(acknowledgments);
+    const acks = lines.filter((l) => l.includes('] ack '));
+    expect(acks.map((l) => l.replace(/^.*ack /, ''))).toEqual(['received', 'processing (attempt 1)', 'completed']);
+    expect(lines.filter((l) => l.includes('status:'))).toHaveLength(2);
+    expect(lines.at(-1)).toBe('History: sent@0 → received@0 → processing@0 → completed@300');
+  });
+
+  it('10 implementer/reviewer: each step moves the FSM, the re-review is a new request and is approved', async () => {
+    const lines = await run(implementerReviewer);
+    const states = lines.filter((l) => l.trim().startsWith('State:')).map((l) => l.trim());
+    const round = ['State: IDLE → REQUEST_SENT', 'State: REQUEST_SENT → WAITING', 'State: WAITING → RESPONSE_RECEIVED', 'State: RESPONSE_RECEIVED → IDLE'];
+    expect(states).toEqual([...round, ...round]);
+    expect(lines.some((l) => l.includes('"request_id":"req-0042"') && l.includes('"type":"request"'))).toBe(true);
+    expect(lines.some((l) => l.includes('"type":"status"') && l.includes('"eta_ms":15000'))).toBe(true);
+    expect(lines.some((l) => l.includes('"request_id":"req-0043"') && l.includes('"approved":true'))).toBe(true);
+    expect(lines).toContain('  req-0042: sent → received → processing → completed');
+  });
+
+  it('11 rejection and partial failure: reassigned after a rejection, failed parts retried, the rest run solo', async () => {
+    const lines = await run(rejectionAndPartial);
+    expect(lines).toContain('  result: slow query on orders: fixed by db-admin');
+    expect(lines).toContain('  lifecycle: sent → received → processing → rejected → sent → received → processing → completed');
+    expect(lines).toContain('  REJECTED (out_of_scope)');
+    expect(lines).toContain('  first answer: 2 completed, 2 failed (lifecycle state: partial)');
+    expect(lines).toContain('  solo execution: the coordinator runs payments itself');
+    expect(lines.at(-1)).toBe('  final: 4 completed, 0 failed → login, search, auth, payments (run locally)');
   });
 
   it('05 adaptive timeout: the limit follows response times, grows on timeouts', async () => {
@@ -125,11 +166,15 @@ describe('examples', () => {
     expect(EXAMPLES.map((e) => e.name)).toEqual([
       '01-request-response',
       '02-autogen-send-message',
+      '03-handshake',
+      '04-acknowledgments',
       '05-adaptive-timeout',
       '06-backoff-with-jitter',
       '07-thundering-herd',
       '08-circuit-breaker',
       '09-robust-client',
+      '10-implementer-reviewer',
+      '11-rejection-and-partial-failure',
     ]);
     const lines: string[] = [];
     const failed = await runAll(EXAMPLES, (line) => lines.push(line));
