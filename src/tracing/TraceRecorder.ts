@@ -117,7 +117,7 @@ function typeName(value: unknown): string {
 
 /** Objects by class name; strings, numbers and booleans by a short quote of their value. */
 function valueLabel(value: unknown): string {
-  if (typeof value === 'string') return `"${value.length > 32 ? `${value.slice(0, 31)}…` : value}"`;
+  if (typeof value === 'string') return `'${value.length > 32 ? `${value.slice(0, 31)}…` : value}'`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeName(value);
 }

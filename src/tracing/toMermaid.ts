@@ -55,7 +55,7 @@ function defaultName(party: string): string {
   return party;
 }
 
-/** Mermaid treats `;` and `#` specially in message text; keep labels on one safe line. */
+/** Mermaid treats `;`, `#` and double quotes specially in message text; keep labels on one safe line. */
 function escape(text: string): string {
-  return text.replace(/[;#]/g, ' ').replace(/\s+/g, ' ').trim();
+  return text.replace(/[;#]/g, ' ').replace(/"/g, "'").replace(/\s+/g, ' ').trim();
 }

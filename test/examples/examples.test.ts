@@ -11,6 +11,7 @@ import { main as robustClient } from '../../examples/09-robust-client.js';
 import { main as implementerReviewer } from '../../examples/10-implementer-reviewer.js';
 import { main as rejectionAndPartial } from '../../examples/11-rejection-and-partial-failure.js';
 import { EXAMPLES, runAll } from '../../examples/run.js';
+import { main as demo } from '../../examples/demo.js';
 
 /** Runs an example's main and returns the lines it printed. */
 async function run(main: (log: (line: string) => void) => Promise<void>): Promise<string[]> {
@@ -82,6 +83,22 @@ describe('examples', () => {
     expect(lines).toContain('  first answer: 2 completed, 2 failed (lifecycle state: partial)');
     expect(lines).toContain('  solo execution: the coordinator runs payments itself');
     expect(lines.at(-1)).toBe('  final: 4 completed, 0 failed → login, search, auth, payments (run locally)');
+  });
+
+  it('the flagship demo shows a timeout and retry, a breaker opening and closing, and a replayed dead letter', async () => {
+    const lines: string[] = [];
+    const summary = await demo((line) => lines.push(line), null);
+    expect(summary.timeouts).toBe(1);
+    expect(summary.retries).toBe(3);
+    expect(summary.breakerTransitions).toEqual(['closed→open', 'open→half-open', 'half-open→closed']);
+    expect(summary).toMatchObject({ deadLetters: 1, replayed: 1 });
+    expect(summary.completed + summary.failed).toBe(summary.requests);
+    expect(lines.some((l) => l.includes('CIRCUIT_OPEN (failed fast, the handler was not called)'))).toBe(true);
+    expect(lines.some((l) => l.includes('✓ archived: State of AI agents, 2026'))).toBe(true);
+    expect(summary.mermaid.split('\n')[0]).toBe('sequenceDiagram');
+    expect(summary.mermaid).toContain('--x');
+    const again = await demo(() => {}, null);
+    expect(again.mermaid).toBe(summary.mermaid); // deterministic: simulated time, seeded randomness
   });
 
   it('05 adaptive timeout: the limit follows response times, grows on timeouts', async () => {

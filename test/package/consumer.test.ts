@@ -82,13 +82,13 @@ describe('agentwire as an installed package', () => {
     await removeTempRoot(root);
   });
 
-  it('packs dist/ with the entry point and its types, and no sources or tests', () => {
+  it('packs dist/ with the entry point and its types, the sources its maps point to, and no tests', () => {
     expect(packed.files).toContain('package.json');
     expect(packed.files).toContain('dist/index.js');
     expect(packed.files).toContain('dist/index.d.ts');
-    const outsideDist = packed.files.filter((f) => !f.startsWith('dist/'));
+    const outsideDist = packed.files.filter((f) => !f.startsWith('dist/') && !f.startsWith('src/'));
     expect(outsideDist.filter((f) => !/^(package\.json|README\.md|LICENSE(\.\w+)?|CHANGELOG\.md)$/i.test(f))).toEqual([]);
-    expect(packed.files.filter((f) => /\.test\.|\.tsbuildinfo$|^src\/|^test\//.test(f))).toEqual([]);
+    expect(packed.files.filter((f) => /\.test\.|\.tsbuildinfo$|^test\//.test(f))).toEqual([]);
   });
 
   it('compiles with the documented tsconfig and runs: inferred handler, retry, sendMessage', async () => {

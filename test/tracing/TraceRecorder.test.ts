@@ -113,7 +113,7 @@ describe('TraceRecorder', () => {
           p0->>p2: Job (attempt 2) (req 2)
           p2-->>p0: ack received (req 2)
           Note over p2: processing (attempt 2) (req 2)
-          p2-->>p0: "done on attempt 2" (req 2)
+          p2-->>p0: 'done on attempt 2' (req 2)
           Note over p2: breaker flaky/default: half-open → closed
           p0-)p3: AuditNote [audit/default] (req 3)
           Note over p3: processing (req 3)"
