@@ -62,6 +62,7 @@ export { instrumentOpenTelemetry, type OpenTelemetryOptions, type Instrumentatio
 
 export { type Clock, type TimerHandle, systemClock } from './util/Clock.js';
 export { SimulatedClock } from './util/SimulatedClock.js';
+export { seededRandom } from './util/seededRandom.js';
 
 export { AgentwireError, isAgentwireError, type AgentwireErrorCode, type AgentwireErrorContext } from './errors/AgentwireError.js';
 export { CantHandleError } from './errors/CantHandleError.js';

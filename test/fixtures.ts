@@ -120,17 +120,8 @@ export function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } |
   );
 }
 
-/** A seeded pseudo-random generator in [0, 1) (mulberry32): the same seed gives the same sequence. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded pseudo-random generator in [0, 1) (agentwire's `seededRandom`). */
+export { seededRandom } from '../src/index.js';
 
 /** The clock surface the helpers below need (a SimulatedClock satisfies it). */
 interface TestClock {
