@@ -1,19 +1,19 @@
 import { TopicId } from '../src/index.js';
-import { CascadingAgent, CascadingMessage, Counter, Ping, echoRuntime } from './agents.js';
+import { CascadingAgent, CascadingMessage, Counter, Ping, StackEcho, echoRuntime } from './agents.js';
 import { MinimalDispatcher } from './minimalDispatcher.js';
 
 /**
  * A focused workload to profile (not part of `npm run bench`):
  *   npm run bench (to compile), then
- *   node --cpu-prof --cpu-prof-dir=/tmp/prof .out/bench/profile.js one|many|cascade|minimal [seconds]
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof .out/bench/profile.js one|stack|many|cascade|minimal [seconds]
  */
 const mode = process.argv[2] ?? 'one';
 const seconds = Number(process.argv[3] ?? 5);
 const ping = new Ping(1);
 const until = Date.now() + seconds * 1000;
 
-async function one(): Promise<number> {
-  const { runtime, id } = await echoRuntime();
+async function one(stack = false): Promise<number> {
+  const { runtime, id } = stack ? await echoRuntime(StackEcho, {}, 'stack') : await echoRuntime();
   let n = 0;
   while (Date.now() < until) {
     for (let i = 0; i < 10_000; i++) await runtime.sendMessage(ping, id);
@@ -60,7 +60,7 @@ async function minimal(): Promise<number> {
   return n;
 }
 
-const modes: Record<string, () => Promise<number>> = { one, many, cascade, minimal };
+const modes: Record<string, () => Promise<number>> = { one: () => one(), stack: () => one(true), many, cascade, minimal };
 const run = modes[mode];
 if (run === undefined) throw new Error(`unknown mode ${mode}: use ${Object.keys(modes).join(', ')}`);
 const started = process.hrtime.bigint();

@@ -59,6 +59,11 @@ export class TimeoutPolicy implements Policy, TimeoutRunOwner {
     return this.adaptive === undefined ? this.fixed : this.adaptive.current;
   }
 
+  /** @internal True when the limit adapts to observed durations (so successes need timing). */
+  get adapts(): boolean {
+    return this.adaptive !== undefined;
+  }
+
   /** Feeds a successful call's duration to an adaptive limit (no-op when fixed). */
   recordSuccess(durationMs: number): void {
     this.adaptive?.recordSuccess(durationMs);

@@ -5,6 +5,7 @@ import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { Clock } from '../util/Clock.js';
 import type { AgentDirectory } from './AgentDirectory.js';
+import type { DeadlineScheduler } from './DeadlineScheduler.js';
 import { isThenable } from './AgentDirectory.js';
 import type { AgentSlot } from './AgentSlot.js';
 import { runInDelivery } from './callContext.js';
@@ -17,6 +18,8 @@ export interface DispatcherHost {
   readonly events: EventEmitter<RuntimeEventMap>;
   readonly clock: Clock;
   readonly directory: AgentDirectory;
+  /** The runtime's deadlines (one clock timer for all of them). */
+  readonly deadlines: DeadlineScheduler;
   /** Response interventions, or undefined when there are none (the fast path). */
   readonly respond: ((delivery: Delivery, value: unknown) => Promise<unknown>) | undefined;
   /** A handler finished after its request ended. */
@@ -47,7 +50,6 @@ export class Dispatcher {
   private readyHead = 0;
   private urgent: Delivery[] = [];
   private pumpScheduled = false;
-  private activeHead: Delivery | undefined = undefined;
   private idleWaiters: Array<() => void> = [];
   private readonly held = new Set<Delivery>();
   /** True while settling an async completion: the freed slot may start its next turn in place. */
@@ -86,10 +88,10 @@ export class Dispatcher {
     this.schedule(slot);
   }
 
-  /** Arms the request's deadline timer. */
+  /** Schedules the request's deadline (`now` is when its limit started). */
   armDeadline(d: Delivery, deadline: number, now: number): void {
     d.deadline = deadline;
-    d.timer = this.host.clock.setTimeout(() => this.expire(d, now), Math.max(0, deadline - now));
+    this.host.deadlines.add(d, deadline, now);
   }
 
   start(): void {
@@ -115,10 +117,24 @@ export class Dispatcher {
     for (const d of urgent) this.stopOne(d);
     for (const d of this.held) this.stopOne(d);
     this.held.clear();
-    while (this.activeHead !== undefined) this.stopOne(this.activeHead);
+    for (const d of this.runningDeliveries()) this.stopOne(d);
     this.ready.length = 0;
     this.readyHead = 0;
     for (const record of this.host.directory.records()) for (const slot of record.slots.values()) slot.ready = false;
+  }
+
+  /**
+   * Every running delivery, latest started first per agent. A running turn is always on its slot's
+   * turn stack (`slot.current`, then `prevTurn`), so no separate list of running deliveries is kept.
+   */
+  private runningDeliveries(): Delivery[] {
+    const running: Delivery[] = [];
+    for (const record of this.host.directory.records()) {
+      for (const slot of record.slots.values()) {
+        for (let d = slot.current; d !== undefined; d = d.prevTurn) if (d.state === RUNNING) running.push(d);
+      }
+    }
+    return running;
   }
 
   /** Resolves when nothing is pending. */
@@ -165,7 +181,7 @@ export class Dispatcher {
     const events = this.host.events;
     if (events.listenerCount('response') !== 0) {
       const at = this.host.clock.now();
-      events.emit('response', { messageId: d.messageId, value, responder: d.recipient, recipient: d.sender, attempt: d.attempt, durationMs: at - d.startedAt, at });
+      events.emit('response', { messageId: d.messageId, value, responder: d.recipient, recipient: d.sender, attempt: d.attempt, durationMs: at - (d.extras?.startedAt ?? 0), at });
     }
     d.onValue!(value);
   }
@@ -186,19 +202,16 @@ export class Dispatcher {
   private finish(d: Delivery): void {
     const state = d.state;
     d.state = SETTLED;
-    if (d.timer !== undefined) this.host.clock.clearTimeout(d.timer);
-    if (d.onCallerAbort !== undefined) d.callerSignal!.removeEventListener('abort', d.onCallerAbort);
-    d.parent?.children?.delete(d);
+    if (d.heapIndex >= 0) this.host.deadlines.remove(d);
+    const extras = d.extras;
+    if (extras?.onCallerAbort !== undefined) extras.callerSignal!.removeEventListener('abort', extras.onCallerAbort);
+    d.parent?.extras?.children?.delete(d);
     if (state === RUNNING) this.endTurn(d);
     else if (state === QUEUED) this.unprocessed--;
     if (--this.pending === 0) this.notifyIdle();
   }
 
   private endTurn(d: Delivery): void {
-    if (d.prevActive !== undefined) d.prevActive.nextActive = d.nextActive;
-    else this.activeHead = d.nextActive;
-    if (d.nextActive !== undefined) d.nextActive.prevActive = d.prevActive;
-    d.prevActive = d.nextActive = undefined;
     const slot = d.slot;
     slot.running--;
     if (slot.current === d) slot.current = slot.runningTurn();
@@ -263,14 +276,11 @@ export class Dispatcher {
 
   private startTurn(d: Delivery): void {
     d.state = RUNNING;
-    if (this.host.events.listenerCount('response') !== 0) d.startedAt = this.host.clock.now();
+    if (this.host.events.listenerCount('response') !== 0) d.more().startedAt = this.host.clock.now();
     const slot = d.slot;
     slot.running++;
     d.prevTurn = slot.current;
     slot.current = d;
-    d.nextActive = this.activeHead;
-    if (this.activeHead !== undefined) this.activeHead.prevActive = d;
-    this.activeHead = d;
     this.ack(d, 'received', undefined, undefined);
     let agent: Agent | Promise<Agent>;
     try {
@@ -321,8 +331,8 @@ export class Dispatcher {
     }
   }
 
-  private expire(d: Delivery, armedAt: number): void {
-    d.timer = undefined;
+  /** The request's deadline passed (`armedAt`: when its limit started). */
+  expire(d: Delivery, armedAt: number): void {
     if (d.state === SETTLED) return;
     const limit = d.deadline! - armedAt;
     const error = new TimeoutError(limit, this.host.clock.now() - armedAt, { messageId: d.messageId, agentId: d.recipient });

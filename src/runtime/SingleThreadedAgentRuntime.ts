@@ -18,6 +18,7 @@ import { CallerPolicies, checkFallback, hasCallerPolicies, type SendOnce } from 
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import { DeadLetterQueue } from './DeadLetterQueue.js';
+import { DeadlineScheduler } from './DeadlineScheduler.js';
 import { Escalation } from './Escalation.js';
 import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
 import type { HandshakeResponse } from '../handshake/HandshakeResponse.js';
@@ -67,6 +68,8 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   readonly deadLetters: DeadLetterQueue;
   /** @internal */
   readonly directory: AgentDirectory;
+  /** @internal Request deadlines and handler timeouts, on one clock timer. */
+  readonly deadlines: DeadlineScheduler;
   /** @internal */
   readonly respond: ((delivery: Delivery, value: unknown) => Promise<unknown>) | undefined;
   private readonly dispatcher: Dispatcher;
@@ -87,6 +90,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     this.container = options.container ?? globalContainer.createChildContainer();
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
+    this.deadlines = new DeadlineScheduler(this.clock);
     this.ignoreUnhandledExceptions = options.ignoreUnhandledExceptions ?? true;
     this.interventions = new InterventionChain(options.interventionHandlers ?? []);
     this.respond = this.interventions.has('onResponse') ? (d, value) => this.runResponseInterventions(d, value) : undefined;
@@ -252,7 +256,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     const invalid = validateMessage(message, d, recipient);
     if (invalid) return Promise.reject(invalid);
     d.attempt = attempt;
-    d.resendable = resendable;
+    if (resendable) d.more().resendable = true;
     const promise = new Promise<unknown>((resolve, reject) => {
       d.onValue = resolve;
       d.onError = reject;
@@ -420,6 +424,11 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   }
 
   /** @internal */
+  expireDelivery(d: Delivery, armedAt: number): void {
+    this.dispatcher.expire(d, armedAt);
+  }
+
+  /** @internal */
   ackProcessing(d: Delivery): void {
     this.dispatcher.ack(d, 'processing', undefined, undefined);
   }
@@ -468,7 +477,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
       this.dispatcher.armDeadline(d, requestDeadline(now, timeout, parent)!, now);
     }
     if (signal !== undefined) listenForCancel(this.dispatcher, d, signal);
-    if (parent !== undefined) (parent.children ??= new Set()).add(d);
+    if (parent !== undefined) (parent.more().children ??= new Set()).add(d);
     return true;
   }
 
@@ -627,8 +636,9 @@ function requestDeadline(now: number, timeout: number | undefined, parent: Deliv
 }
 
 function listenForCancel(dispatcher: Dispatcher, d: Delivery, signal: AbortSignal): void {
-  d.callerSignal = signal;
-  d.onCallerAbort = () => {
+  const extras = d.more();
+  extras.callerSignal = signal;
+  extras.onCallerAbort = () => {
     const error = new CancelledError(`Request ${d.messageId} to "${String(d.recipient)}" was cancelled by its caller.`, {
       messageId: d.messageId,
       agentId: d.recipient,
@@ -636,5 +646,5 @@ function listenForCancel(dispatcher: Dispatcher, d: Delivery, signal: AbortSigna
     });
     dispatcher.fail(d, error, 'cancelled');
   };
-  signal.addEventListener('abort', d.onCallerAbort, { once: true });
+  signal.addEventListener('abort', extras.onCallerAbort, { once: true });
 }
