@@ -130,8 +130,8 @@ export async function failurePaths(): Promise<void> {
     baseline: stats.get(steadyCase.name)!,
   });
   record(`agentwire ${openCase.name}`, stats.get(openCase.name)!, { baselineName: 'request, no policy', baseline: stats.get(echoCase.name)! });
-  record(`${RETRY_SIM} [pristine]`, pristineOf(RETRY_SIM), { baselineName: 'success', baseline: pristineOf(RETRY_SIM_OK) });
-  record(`${OPEN.cockatiel} [pristine]`, pristineOf(OPEN.cockatiel));
-  record(`${OPEN.opossum} [pristine]`, pristineOf(OPEN.opossum), { baselineName: 'cockatiel', baseline: pristineOf(OPEN.cockatiel) });
-  record(`${OPEN.agentwire} [pristine]`, pristineOf(OPEN.agentwire), { baselineName: 'cockatiel', baseline: pristineOf(OPEN.cockatiel) });
+  record(`${RETRY_SIM} [phase 1]`, pristineOf(RETRY_SIM), { baselineName: 'success', baseline: pristineOf(RETRY_SIM_OK) });
+  record(`${OPEN.cockatiel} [phase 1]`, pristineOf(OPEN.cockatiel));
+  record(`${OPEN.opossum} [phase 1]`, pristineOf(OPEN.opossum), { baselineName: 'cockatiel', baseline: pristineOf(OPEN.cockatiel) });
+  record(`${OPEN.agentwire} [phase 1]`, pristineOf(OPEN.agentwire), { baselineName: 'cockatiel', baseline: pristineOf(OPEN.cockatiel) });
 }

@@ -118,10 +118,10 @@ export async function fanOut(): Promise<void> {
   const same = await compare([fan.c, minimalFanOut(), cascade.c, minimalCascade()]);
   await fan.runtime.stop();
   await cascade.runtime.stop();
-  record(`${MINIMAL_FAN} [pristine]`, pristineOf(MINIMAL_FAN));
-  record(fan.c.name, same.get(fan.c.name)!, { baselineName: 'minimal [pristine]', baseline: pristineOf(MINIMAL_FAN) });
-  record(`${fan.c.name} [same process]`, same.get(fan.c.name)!, { baselineName: 'minimal, hooks on', baseline: same.get(MINIMAL_FAN)! });
-  record(`${MINIMAL_CASCADE} [pristine]`, pristineOf(MINIMAL_CASCADE));
-  record(cascade.c.name, same.get(cascade.c.name)!, { baselineName: 'minimal [pristine]', baseline: pristineOf(MINIMAL_CASCADE) });
-  record(`${cascade.c.name} [same process]`, same.get(cascade.c.name)!, { baselineName: 'minimal, hooks on', baseline: same.get(MINIMAL_CASCADE)! });
+  record(`${MINIMAL_FAN} [phase 1]`, pristineOf(MINIMAL_FAN));
+  record(fan.c.name, same.get(fan.c.name)!, { baselineName: 'minimal [phase 1]', baseline: pristineOf(MINIMAL_FAN) });
+  record(`${fan.c.name} [interleaved]`, same.get(fan.c.name)!, { baselineName: 'minimal (interleaved)', baseline: same.get(MINIMAL_FAN)! });
+  record(`${MINIMAL_CASCADE} [phase 1]`, pristineOf(MINIMAL_CASCADE));
+  record(cascade.c.name, same.get(cascade.c.name)!, { baselineName: 'minimal [phase 1]', baseline: pristineOf(MINIMAL_CASCADE) });
+  record(`${cascade.c.name} [interleaved]`, same.get(cascade.c.name)!, { baselineName: 'minimal (interleaved)', baseline: same.get(MINIMAL_CASCADE)! });
 }

@@ -69,7 +69,7 @@ function overhead(a: Stats, base: Stats): number {
 
 /** Scenario 4: policies on the happy path. */
 export async function policies(): Promise<void> {
-  group('4a. standalone policies vs cockatiel 3 / opossum 9, happy path (ns per call) [pristine]');
+  group('4a. standalone policies vs cockatiel 3 / opossum 9, happy path (ns per call) [phase 1]');
   const bare = pristineOf(BARE);
   record(BARE, bare);
   for (const name of [...Object.values(C), ...Object.values(O)]) record(name, pristineOf(name), { baselineName: 'bare', baseline: bare });

@@ -1,11 +1,11 @@
 import type { Stats } from './harness.js';
 
 /**
- * Baselines measured before agentwire handles its first message. agentwire keeps the call chain in
- * an `AsyncLocalStorage`; on Node 20 its first `run()` installs promise hooks that stay on for the
- * whole process and slow every `await` (~3×, ours included). Baselines measured afterwards carry
- * that tax too, so each scenario records both: the pristine baseline (a process without agentwire)
- * and the same baseline re-measured side by side with agentwire.
+ * Baselines measured in phase 1, before agentwire handles its first message. (agentwire once kept
+ * the call chain in an `AsyncLocalStorage`, whose promise hooks slowed every `await` in the process
+ * ~3×; this split made that visible, and it is why agentwire no longer uses one.) Targets are judged
+ * against the baseline re-measured interleaved with agentwire in phase 2, the side-by-side figure;
+ * phase-1 figures are shown for reference (JIT and CPU state differ between the phases).
  */
 export const pristine = new Map<string, Stats>();
 

@@ -3,15 +3,14 @@ import { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
+import type { RuntimeEmitter } from './RuntimeEmitter.js';
 import type { CircuitBreakerOptions } from '../policies/CircuitBreakerOptions.js';
 import { RetryPolicy } from '../policies/RetryPolicy.js';
 import { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { Clock } from '../util/Clock.js';
-import type { EventEmitter } from 'eventemitter3';
 import { AgentId } from './AgentId.js';
 import { classifyFailure } from './classifyFailure.js';
 import type { Delivery } from './Delivery.js';
-import type { RuntimeEventMap } from './RuntimeEvents.js';
 import type { SendFallback, SendOptions } from './SendOptions.js';
 
 /** @internal Sends one attempt (no caller policies). */
@@ -35,7 +34,7 @@ export class CallerPolicies {
   constructor(
     private readonly clock: Clock,
     private readonly random: () => number,
-    private readonly events: EventEmitter<RuntimeEventMap>,
+    private readonly events: RuntimeEmitter,
     /** Aborted when the runtime stops, so backoff sleeps end at once. */
     private readonly stopSignal: () => AbortSignal,
   ) {}
@@ -73,7 +72,7 @@ export class CallerPolicies {
   }
 
   private reportEnd(messageId: string, ok: boolean, error: unknown): void {
-    if (this.events.listenerCount('requestEnd') === 0) return;
+    if (this.events.listening.requestEnd !== true) return;
     this.events.emit('requestEnd', ok ? { messageId, ok, at: this.clock.now() } : { messageId, ok, error, at: this.clock.now() });
   }
 
@@ -158,7 +157,7 @@ export class CallerPolicies {
   }
 
   private reportRetry(messageId: string, agentId: AgentId, sender: AgentId | undefined, attempt: number, delayMs: number, error: unknown): void {
-    if (this.events.listenerCount('retry') === 0) return;
+    if (this.events.listening.retry !== true) return;
     this.events.emit('retry', { messageId, agentId, sender, attempt, delayMs, error, side: 'caller', at: this.clock.now() });
   }
 }

@@ -1,9 +1,8 @@
 import { CancelledError } from '../errors/CancelledError.js';
 import { RejectedError } from '../errors/RejectedError.js';
-import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../util/Clock.js';
 import type { DeadlineEntry, DeadlineScheduler } from './DeadlineScheduler.js';
-import type { RuntimeEventMap } from './RuntimeEvents.js';
+import type { RuntimeEmitter } from './RuntimeEmitter.js';
 import type { AgentId } from './AgentId.js';
 import type { AgentSlot } from './AgentSlot.js';
 import type { MessageContext, StatusReport } from './MessageContext.js';
@@ -21,7 +20,7 @@ export const SETTLED = 2;
 export interface DeliveryHost {
   readonly clock: Clock;
   readonly random: () => number;
-  readonly events: EventEmitter<RuntimeEventMap>;
+  readonly events: RuntimeEmitter;
   readonly deadlines: DeadlineScheduler;
   formatMessageId(seq: number): string;
   sendFrom(parent: Delivery, message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown>;

@@ -1,4 +1,4 @@
-import type { EventEmitter } from 'eventemitter3';
+import type { RuntimeEmitter } from './RuntimeEmitter.js';
 import type { Agent } from '../agents/Agent.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
@@ -11,11 +11,11 @@ import type { AgentSlot } from './AgentSlot.js';
 import { runInDelivery } from './callContext.js';
 import { classifyFailure } from './classifyFailure.js';
 import { type Delivery, QUEUED, RUNNING, SETTLED } from './Delivery.js';
-import type { AckLevel, FailureReason, RuntimeEventMap } from './RuntimeEvents.js';
+import type { AckLevel, FailureReason } from './RuntimeEvents.js';
 
 /** @internal What the dispatcher needs from the runtime around it. */
 export interface DispatcherHost {
-  readonly events: EventEmitter<RuntimeEventMap>;
+  readonly events: RuntimeEmitter;
   readonly clock: Clock;
   readonly directory: AgentDirectory;
   /** The runtime's deadlines (one clock timer for all of them). */
@@ -48,6 +48,7 @@ export class Dispatcher {
   private epoch = 0;
   private readonly ready: AgentSlot[] = [];
   private readyHead = 0;
+  private readyTail = 0;
   private urgent: Delivery[] = [];
   private pumpScheduled = false;
   private idleWaiters: Array<() => void> = [];
@@ -118,8 +119,7 @@ export class Dispatcher {
     for (const d of this.held) this.stopOne(d);
     this.held.clear();
     for (const d of this.runningDeliveries()) this.stopOne(d);
-    this.ready.length = 0;
-    this.readyHead = 0;
+    this.readyHead = this.readyTail = 0;
     for (const record of this.host.directory.records()) for (const slot of record.slots.values()) slot.ready = false;
   }
 
@@ -179,7 +179,7 @@ export class Dispatcher {
     this.ack(d, 'completed', undefined, undefined);
     if (!d.isRpc) return d.onValue?.(value);
     const events = this.host.events;
-    if (events.listenerCount('response') !== 0) {
+    if (events.listening.response === true) {
       const at = this.host.clock.now();
       events.emit('response', { messageId: d.messageId, value, responder: d.recipient, recipient: d.sender, attempt: d.attempt, durationMs: at - (d.extras?.startedAt ?? 0), at });
     }
@@ -190,10 +190,10 @@ export class Dispatcher {
     const events = this.host.events;
     const at = this.host.clock.now();
     if (reason === 'unhandled') {
-      if (events.listenerCount('unhandled') !== 0) {
+      if (events.listening.unhandled === true) {
         events.emit('unhandled', { messageId: d.messageId, agentId: d.recipient, message: d.message, isRpc: true, at });
       }
-    } else if (reason === 'error' && events.listenerCount('handlerError') !== 0) {
+    } else if (reason === 'error' && events.listening.handlerError === true) {
       events.emit('handlerError', { messageId: d.messageId, agentId: d.recipient, error, isRpc: true, topicId: undefined, message: d.message, at });
     }
   }
@@ -227,7 +227,7 @@ export class Dispatcher {
   private schedule(slot: AgentSlot): void {
     if (!slot.ready) {
       slot.ready = true;
-      this.ready.push(slot);
+      this.ready[this.readyTail++] = slot;
     }
     this.schedulePump();
   }
@@ -243,15 +243,12 @@ export class Dispatcher {
     this.pumpScheduled = false;
     const epoch = this.epoch;
     if (this.urgent.length !== 0) this.startUrgent();
-    while (this.readyHead < this.ready.length && this.epoch === epoch) {
+    while (this.readyHead < this.readyTail && this.epoch === epoch) {
       const slot = this.ready[this.readyHead++]!;
       slot.ready = false;
       this.drain(slot, epoch);
     }
-    if (this.readyHead >= this.ready.length) {
-      this.ready.length = 0;
-      this.readyHead = 0;
-    }
+    if (this.readyHead >= this.readyTail) this.readyHead = this.readyTail = 0; // slots stay referenced: they live as long as the runtime
   };
 
   private startUrgent(): void {
@@ -276,7 +273,7 @@ export class Dispatcher {
 
   private startTurn(d: Delivery): void {
     d.state = RUNNING;
-    if (this.host.events.listenerCount('response') !== 0) d.more().startedAt = this.host.clock.now();
+    if (this.host.events.listening.response === true) d.more().startedAt = this.host.clock.now();
     const slot = d.slot;
     slot.running++;
     d.prevTurn = slot.current;
@@ -337,7 +334,7 @@ export class Dispatcher {
     const limit = d.deadline! - armedAt;
     const error = new TimeoutError(limit, this.host.clock.now() - armedAt, { messageId: d.messageId, agentId: d.recipient });
     const events = this.host.events;
-    if (events.listenerCount('timeout') !== 0) {
+    if (events.listening.timeout === true) {
       events.emit('timeout', { messageId: d.messageId, agentId: d.recipient, attempt: d.attempt, timeoutMs: limit, side: 'caller', at: this.host.clock.now() });
     }
     this.fail(d, error, 'timeout');
@@ -368,7 +365,7 @@ export class Dispatcher {
   /** Emits an acknowledgment when someone listens. */
   ack(d: Delivery, level: AckLevel, reason: FailureReason | undefined, error: unknown): void {
     const events = this.host.events;
-    if (events.listenerCount('ack') === 0) return;
+    if (events.listening.ack !== true) return;
     events.emit('ack', {
       messageId: d.messageId, level, recipient: d.recipient, sender: d.sender, isRpc: d.isRpc,
       attempt: d.attempt, reason, error, at: this.host.clock.now(),

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'eventemitter3';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
 import type { Agent, AgentMetadata } from '../agents/Agent.js';
 import { CancelledError } from '../errors/CancelledError.js';
@@ -28,8 +27,9 @@ import type { DeadLetterRecord } from './DeadLetterRecord.js';
 import { Delivery, type DeliveryHost, SETTLED } from './Delivery.js';
 import { Dispatcher, type DispatcherHost } from './Dispatcher.js';
 import { InterventionChain } from './InterventionChain.js';
+import { RuntimeEmitter } from './RuntimeEmitter.js';
 import type { StatusReport } from './MessageContext.js';
-import type { FailureReason, RuntimeEventMap } from './RuntimeEvents.js';
+import type { FailureReason } from './RuntimeEvents.js';
 import type { RuntimeOptions } from './RuntimeOptions.js';
 import type { PublishOptions, SendOptions } from './SendOptions.js';
 import type { Subscription } from './Subscription.js';
@@ -57,7 +57,7 @@ type AgentClass<T> = abstract new (...args: never[]) => T;
  */
 export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost, DeliveryHost {
   /** Typed lifecycle events: sends, publishes, acks, responses, failures, dead letters, retries, breakers. */
-  readonly events = new EventEmitter<RuntimeEventMap>();
+  readonly events = new RuntimeEmitter();
   /** The tsyringe container agents without a factory are constructed through. */
   readonly container: DependencyContainer;
   /** The runtime's clock. */
@@ -414,7 +414,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
 
   /** @internal */
   reportStatus(d: Delivery, status: StatusReport): void {
-    if (this.events.listenerCount('status') === 0) return;
+    if (this.events.listening.status !== true) return;
     this.events.emit('status', { messageId: d.messageId, agentId: d.recipient, sender: d.sender, ...status, at: this.clock.now() });
   }
 
@@ -435,13 +435,13 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
 
   /** @internal */
   reportTimeout(d: Delivery, limitMs: number): void {
-    if (this.events.listenerCount('timeout') === 0) return;
+    if (this.events.listening.timeout !== true) return;
     this.events.emit('timeout', { messageId: d.messageId, agentId: d.recipient, attempt: d.attempt, timeoutMs: limitMs, side: 'handler', at: this.clock.now() });
   }
 
   /** @internal */
   reportLate(d: Delivery, ok: boolean, outcome: unknown): void {
-    if (this.events.listenerCount('lateResult') === 0) return;
+    if (this.events.listening.lateResult !== true) return;
     this.events.emit('lateResult', {
       messageId: d.messageId, agentId: d.recipient, outcome: ok ? 'value' : 'error',
       value: ok ? outcome : undefined, error: ok ? undefined : outcome, at: this.clock.now(),
@@ -533,10 +533,10 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
       if (this.deliverEvent(message, recipient, topicId, sender, messageId)) queuedFor.push(recipient);
     }
     const at = this.clock.now();
-    if (recipients.length === 0 && this.events.listenerCount('undelivered') !== 0) {
+    if (recipients.length === 0 && this.events.listening.undelivered === true) {
       this.events.emit('undelivered', { messageId, message, topicId, sender, at });
     }
-    if (this.events.listenerCount('publish') !== 0) this.events.emit('publish', { messageId, message, sender, topicId, recipients: queuedFor, at });
+    if (this.events.listening.publish === true) this.events.emit('publish', { messageId, message, sender, topicId, recipients: queuedFor, at });
   }
 
   private deliverEvent(message: unknown, recipient: AgentId, topicId: TopicId | undefined, sender: AgentId | undefined, messageId: string): Delivery | undefined {
@@ -564,7 +564,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   }
 
   private emitSend(d: Delivery): void {
-    if (this.events.listenerCount('send') === 0) return;
+    if (this.events.listening.send !== true) return;
     this.events.emit('send', {
       messageId: d.messageId, message: d.message, sender: d.sender, recipient: d.recipient,
       parentMessageId: d.parent?.messageId, attempt: d.attempt, resendable: d.resendable, at: this.clock.now(),
@@ -572,7 +572,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   }
 
   private emitAgentCreated(agentId: AgentId): void {
-    if (this.events.listenerCount('agentCreated') !== 0) this.events.emit('agentCreated', { agentId, at: this.clock.now() });
+    if (this.events.listening.agentCreated === true) this.events.emit('agentCreated', { agentId, at: this.clock.now() });
   }
 
   private *instances(): Generator<Agent> {

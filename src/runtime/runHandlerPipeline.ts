@@ -277,6 +277,6 @@ function backoff(d: Delivery, delay: number): Promise<void> {
 
 function reportRetry(d: Delivery, attempt: number, delayMs: number, error: unknown): void {
   const events = d.host.events;
-  if (events.listenerCount('retry') === 0) return;
+  if (events.listening.retry !== true) return;
   events.emit('retry', { messageId: d.messageId, agentId: d.recipient, sender: d.sender, attempt, delayMs, error, side: 'handler', at: d.host.clock.now() });
 }
