@@ -38,6 +38,8 @@ import { TopicId } from './TopicId.js';
 import { topicFor } from './DefaultTopicId.js';
 import { TypePrefixSubscription } from './TypePrefixSubscription.js';
 import { TypeSubscription } from './TypeSubscription.js';
+import { abandonedSend, checkRecipient, checkTimeout, listenForCancel, requestDeadline } from './requestSupport.js';
+import { checkCapacity, checkKeep } from './runtimeOptionChecks.js';
 
 type AgentClass<T> = abstract new (...args: never[]) => T;
 
@@ -596,55 +598,3 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
 const DROPPED = Symbol('dropped');
 /** Stands for the intervention chain in events about a publish that an intervention failed. */
 const INTERVENTION = new AgentId('agentwire.intervention', 'publish');
-
-function abandonedSend(parent: Delivery, recipient: AgentId): CancelledError {
-  return new CancelledError(
-    `A handler of ${String(parent.recipient)} tried to send to "${String(recipient)}" after its own request ${parent.messageId} was cancelled or timed out; the send was refused.`,
-    { messageId: parent.messageId, agentId: recipient },
-  );
-}
-
-function checkKeep(keep: number | undefined): number {
-  if (keep === undefined) return 1_000;
-  if (!Number.isInteger(keep) || keep < 0) throw new ConfigurationError(`trackRequests.keepFinished must be a whole number ≥ 0, got ${String(keep)}.`);
-  return keep;
-}
-
-function checkRecipient(recipient: AgentId): void {
-  if (!(recipient instanceof AgentId)) {
-    throw new ConfigurationError(`The recipient must be an AgentId (new AgentId(type, key)), got ${String(recipient)}.`);
-  }
-}
-
-function checkCapacity(capacity: number | undefined): number {
-  if (capacity === undefined) return 10_000;
-  if (!Number.isInteger(capacity) || capacity < 1) throw new ConfigurationError(`deadLetterCapacity must be a whole number ≥ 1, got ${String(capacity)}.`);
-  return capacity;
-}
-
-function checkTimeout(timeout: SendOptions['timeout']): void {
-  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
-    throw new ConfigurationError(`The "timeout" send option must be a positive number of milliseconds, got ${String(timeout)}.`);
-  }
-}
-
-function requestDeadline(now: number, timeout: number | undefined, parent: Delivery | undefined): number | undefined {
-  const own = timeout === undefined ? undefined : now + timeout;
-  const inherited = parent?.deadline;
-  if (own === undefined) return inherited;
-  return inherited === undefined ? own : Math.min(own, inherited);
-}
-
-function listenForCancel(dispatcher: Dispatcher, d: Delivery, signal: AbortSignal): void {
-  const extras = d.more();
-  extras.callerSignal = signal;
-  extras.onCallerAbort = () => {
-    const error = new CancelledError(`Request ${d.messageId} to "${String(d.recipient)}" was cancelled by its caller.`, {
-      messageId: d.messageId,
-      agentId: d.recipient,
-      cause: signal.reason,
-    });
-    dispatcher.fail(d, error, 'cancelled');
-  };
-  signal.addEventListener('abort', extras.onCallerAbort, { once: true });
-}

@@ -1,0 +1,15 @@
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+
+/** @internal Validates `trackRequests.keepFinished` (default 1,000). */
+export function checkKeep(keep: number | undefined): number {
+  if (keep === undefined) return 1_000;
+  if (!Number.isInteger(keep) || keep < 0) throw new ConfigurationError(`trackRequests.keepFinished must be a whole number ≥ 0, got ${String(keep)}.`);
+  return keep;
+}
+
+/** @internal Validates `deadLetterCapacity` (default 10,000). */
+export function checkCapacity(capacity: number | undefined): number {
+  if (capacity === undefined) return 10_000;
+  if (!Number.isInteger(capacity) || capacity < 1) throw new ConfigurationError(`deadLetterCapacity must be a whole number ≥ 1, got ${String(capacity)}.`);
+  return capacity;
+}
