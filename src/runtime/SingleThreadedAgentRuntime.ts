@@ -515,7 +515,16 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
         this.events.emit('handlerError', { messageId, agentId: sender ?? INTERVENTION, error, isRpc: false, topicId, message, at });
         if (!this.ignoreUnhandledExceptions) this.backgroundFailure ??= { error };
       }
+      this.deadLetterForSubscribers(message, topicId, sender, messageId, error);
       return DROPPED;
+    }
+  }
+
+  /** A publish that never reached its subscribers: one dead letter per agent it would have reached (replay delivers it). */
+  private deadLetterForSubscribers(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string, error: unknown): void {
+    for (const recipient of this.subscriptions.recipients(topicId)) {
+      if (sender !== undefined && recipient.equals(sender)) continue;
+      this.deadLetters.add({ messageId, message, recipient, topicId, sender, error, attempts: 0, at: this.clock.now() });
     }
   }
 

@@ -198,6 +198,22 @@ describe('interventions', () => {
     expect(dropped.map((e) => e.stage)).toEqual(['publish']);
   });
 
+  it('keeps a dropped publish as a dead letter per subscriber, which replay delivers past the intervention', async () => {
+    let dropping = true;
+    runtime = new SingleThreadedAgentRuntime({ interventionHandlers: [{ onPublish: (m) => (dropping ? DropMessage : m) }] });
+    await LoopbackWithDefaultSubscription.register(runtime, 'name', () => new LoopbackWithDefaultSubscription());
+    runtime.start();
+    await runtime.publishMessage(new MessageType(), new DefaultTopicId());
+    const [record] = runtime.deadLetters.list();
+    expect(runtime.deadLetters.size).toBe(1);
+    expect(record).toMatchObject({ recipient: new AgentId('name', 'default'), attempts: 0 });
+    expect(record!.error).toBeInstanceOf(MessageDroppedError);
+    dropping = false;
+    await runtime.deadLetters.replay(record!.id);
+    expect((await loopback()).calls).toBe(1);
+    await runtime.stopWhenIdle();
+  });
+
   it('delivers the replacement a publish intervention returns', async () => {
     runtime = new SingleThreadedAgentRuntime({ interventionHandlers: [{ onPublish: () => new ContentMessage('rewritten') }] });
     await LoopbackWithDefaultSubscription.register(runtime, 'name', () => new LoopbackWithDefaultSubscription());
