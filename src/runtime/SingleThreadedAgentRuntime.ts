@@ -236,6 +236,20 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
     return this.callerPolicies.breakerFor(recipient);
   }
 
+  /**
+   * The circuit breaker of a handler method (`@circuitBreaker`) in this runtime, to `isolate()`,
+   * `reset()`, inspect or export it: the agent type's shared breaker, or with `key` an
+   * instance-scoped one. Breakers are built on the handler's first message; before that this is
+   * `undefined`.
+   */
+  handlerBreaker(agentType: string, method: string, key?: string): CircuitBreakerPolicy | undefined {
+    const record = this.directory.record(agentType);
+    const sets = key === undefined ? record?.policySets : record?.slots.get(key)?.policySets;
+    if (sets === undefined) return undefined;
+    for (const [spec, set] of sets) if (String(spec.method) === method && set.breaker !== undefined) return set.breaker;
+    return undefined;
+  }
+
   /** The adaptive caller-side timeout the runtime keeps for `recipient` (created by `timeout: { adaptive }`), to read its `currentLimit()`. */
   callerTimeout(recipient: AgentId): TimeoutPolicy | undefined {
     return this.callerPolicies.timeoutFor(recipient);

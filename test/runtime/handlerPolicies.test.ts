@@ -22,7 +22,7 @@ import {
   retry,
   timeout,
 } from '../../src/index.js';
-import { ContentMessage, type Deferred, type RuntimeEventPayload, collectEvents, deferred, drive, flushAll, settle, sleepOn } from '../fixtures.js';
+import { ContentMessage, MessageType, type Deferred, type RuntimeEventPayload, collectEvents, deferred, drive, flushAll, settle, sleepOn } from '../fixtures.js';
 
 /** A unit of work. */
 class Job {
@@ -879,5 +879,34 @@ describe('handler policies', () => {
       expect(runtime.deadLetters.list().map((r) => r.message)).toEqual([new Job(2)]);
       expect(evicted).toEqual([{ record: first, capacity: 1 }]);
     });
+  });
+});
+
+describe('runtime.handlerBreaker', () => {
+  class Quoter extends RoutedAgent {
+    calls = 0;
+
+    @messageHandler()
+    @circuitBreaker({ failureThreshold: 2, recoveryTimeout: 1_000 })
+    quote(_message: MessageType): string {
+      this.calls++;
+      return 'ok';
+    }
+  }
+
+  it('gives access to a handler breaker, so it can be isolated by hand and reset', async () => {
+    const runtime = new SingleThreadedAgentRuntime({ clock: new SimulatedClock() });
+    await Quoter.register(runtime, 'quoter', () => new Quoter());
+    runtime.start();
+    const id = new AgentId('quoter', 'default');
+    expect(runtime.handlerBreaker('quoter', 'quote')).toBeUndefined(); // built on the first message
+    await runtime.sendMessage(new MessageType(), id);
+    const breaker = runtime.handlerBreaker('quoter', 'quote')!;
+    const hold = breaker.isolate();
+    await expect(runtime.sendMessage(new MessageType(), id)).rejects.toBeInstanceOf(CircuitOpenError);
+    hold.dispose();
+    await expect(runtime.sendMessage(new MessageType(), id)).resolves.toBe('ok');
+    expect((await runtime.tryGetUnderlyingAgentInstance(id, Quoter)).calls).toBe(2);
+    await runtime.stop();
   });
 });
