@@ -29,6 +29,8 @@ export interface DispatcherHost {
 }
 
 const NEW = 3;
+/** Reactions on a settled promise run in the same microtask queue as `queueMicrotask`, without Node's per-call AsyncResource. */
+const RESOLVED = Promise.resolve();
 
 function callHandler(delivery: Delivery): unknown {
   return delivery.slot.instance!.onMessage(delivery.message, delivery);
@@ -235,11 +237,22 @@ export class Dispatcher {
   private schedulePump(): void {
     if (this.running && !this.pumpScheduled) {
       this.pumpScheduled = true;
-      queueMicrotask(this.pump);
+      void RESOLVED.then(this.pump);
     }
   }
 
+  /** Runs the pump; a throw (from an event listener) surfaces as an uncaught exception, as from `queueMicrotask`. */
   private readonly pump = (): void => {
+    try {
+      this.pumpReady();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
+
+  private pumpReady(): void {
     this.pumpScheduled = false;
     const epoch = this.epoch;
     if (this.urgent.length !== 0) this.startUrgent();
@@ -249,7 +262,7 @@ export class Dispatcher {
       this.drain(slot, epoch);
     }
     if (this.readyHead >= this.readyTail) this.readyHead = this.readyTail = 0; // slots stay referenced: they live as long as the runtime
-  };
+  }
 
   private startUrgent(): void {
     const urgent = this.urgent;
