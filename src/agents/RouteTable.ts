@@ -30,7 +30,7 @@ export class RouteTable {
     const policies = collectPolicies(agentClass.prototype as object);
     checkPoliciesHaveHandlers(agentClass.name, declarations, policies);
     for (const d of declarations) {
-      const route: Route = { method: d.method, kind: d.kind, match: d.match, invoke: compileHandler(agentClass.name, d, policies.get(d.method) ?? []) };
+      const route: Route = { method: d.method, kind: d.kind, match: d.match, invoke: compileHandler(d, policies.get(d.method) ?? []) };
       const list = this.byType.get(d.messageType);
       if (list) list.push(route);
       else this.byType.set(d.messageType, [route]);

@@ -18,19 +18,18 @@ type HandlerMethod = (message: unknown, ctx: MessageContext) => unknown;
  * @internal Turns a handler declaration and its policy decorators into an invoker, once per class.
  * Without policies the invoker is a plain method call.
  */
-export function compileHandler(className: string, declaration: HandlerDeclaration, policies: readonly PolicyDeclaration[]): HandlerInvoker {
+export function compileHandler(declaration: HandlerDeclaration, policies: readonly PolicyDeclaration[]): HandlerInvoker {
   const method = declaration.method;
   if (policies.length === 0) {
     return (agent, message, ctx) => (agent as Record<string | symbol, HandlerMethod>)[method]!(message, ctx);
   }
-  const spec = toSpec(`${className}.${String(method)}`, method, policies);
+  const spec = toSpec(method, policies);
   return (agent, message, ctx) => runHandlerPipeline(spec, agent, message, ctx as Delivery);
 }
 
-function toSpec(name: string, method: string | symbol, policies: readonly PolicyDeclaration[]): HandlerPolicySpec {
+function toSpec(method: string | symbol, policies: readonly PolicyDeclaration[]): HandlerPolicySpec {
   const find = (kind: PolicyDeclaration['kind']): unknown => policies.find((p) => p.kind === kind)?.options;
   return {
-    name,
     method,
     timeout: find('timeout') as TimeoutSpec | undefined,
     retry: find('retry') as RetryOptions | undefined,

@@ -8,8 +8,6 @@ import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 
 /** @internal The policy decorators of one handler method, compiled once per class. */
 export interface HandlerPolicySpec {
-  /** `Class.method`, used to name breakers in events. */
-  readonly name: string;
   readonly method: string | symbol;
   readonly timeout: TimeoutSpec | undefined;
   readonly retry: RetryOptions | undefined;
