@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 
-export type { Agent, AgentMetadata } from './agents/Agent.js';
+export type { Agent, AgentMetadata } from './core/Agent.js';
 export { BaseAgent, type RegisterOptions, type RegisterInstanceOptions } from './agents/BaseAgent.js';
 export { RoutedAgent } from './agents/RoutedAgent.js';
 export { ClosureAgent, type Closure, type ClosureContext, type RegisterClosureOptions } from './agents/ClosureAgent.js';
@@ -19,19 +19,20 @@ export type { HandlerOptions, HandlerKind, MessageClass } from './decorators/Han
 
 export { SingleThreadedAgentRuntime } from './runtime/SingleThreadedAgentRuntime.js';
 export type { RuntimeOptions } from './runtime/RuntimeOptions.js';
-export type { AgentRuntime } from './runtime/AgentRuntime.js';
-export type { RegisterFactoryOptions } from './runtime/AgentDirectory.js';
-export type { AgentFactory } from './runtime/AgentTypeRecord.js';
-export { AgentId } from './runtime/AgentId.js';
-export { AgentType } from './runtime/AgentType.js';
-export { TopicId } from './runtime/TopicId.js';
-export { DefaultTopicId } from './runtime/DefaultTopicId.js';
-export type { Subscription } from './runtime/Subscription.js';
-export { TypeSubscription } from './runtime/TypeSubscription.js';
-export { TypePrefixSubscription } from './runtime/TypePrefixSubscription.js';
-export { DefaultSubscription } from './runtime/DefaultSubscription.js';
-export type { MessageContext, StatusReport } from './runtime/MessageContext.js';
-export type { SendOptions, PublishOptions, SendFallback } from './runtime/SendOptions.js';
+export type { AgentRuntime } from './core/AgentRuntime.js';
+export type { RegisterFactoryOptions } from './core/RegisterFactoryOptions.js';
+export type { AgentFactory } from './core/AgentFactory.js';
+export type { AgentClass } from './core/AgentRuntime.js';
+export { AgentId } from './core/AgentId.js';
+export { AgentType } from './core/AgentType.js';
+export { TopicId } from './core/TopicId.js';
+export { DefaultTopicId } from './core/DefaultTopicId.js';
+export type { Subscription } from './core/Subscription.js';
+export { TypeSubscription } from './core/TypeSubscription.js';
+export { TypePrefixSubscription } from './core/TypePrefixSubscription.js';
+export { DefaultSubscription } from './core/DefaultSubscription.js';
+export type { MessageContext, StatusReport } from './core/MessageContext.js';
+export type { SendOptions, PublishOptions, SendFallback } from './core/SendOptions.js';
 export {
   DropMessage,
   type InterventionHandler,
@@ -40,19 +41,19 @@ export {
   type PublishInterventionContext,
   type ResponseInterventionContext,
 } from './runtime/InterventionHandler.js';
-export { DeadLetterQueue } from './runtime/DeadLetterQueue.js';
-export type { DeadLetterRecord } from './runtime/DeadLetterRecord.js';
-export type * from './runtime/RuntimeEvents.js';
+export { DeadLetterQueue } from './core/DeadLetterQueue.js';
+export type { DeadLetterRecord } from './core/DeadLetterRecord.js';
+export type * from './core/RuntimeEvents.js';
 
 export { defineMessage, type DefinedMessageClass } from './messages/defineMessage.js';
 
-export { RequestTracker, type TrackRequestsOptions } from './lifecycle/RequestTracker.js';
-export { RequestRecord, type RequestTransition, type RequestStatusReport } from './lifecycle/RequestRecord.js';
-export { RequestHandle, type RequestLevel } from './lifecycle/RequestHandle.js';
-export { type RequestState, type RequestPhase, canTransition, isOutcome, phaseOf } from './lifecycle/RequestState.js';
+export { RequestTracker, type TrackRequestsOptions } from './core/RequestTracker.js';
+export { RequestRecord, type RequestTransition, type RequestStatusReport } from './core/RequestRecord.js';
+export { RequestHandle, type RequestLevel } from './core/RequestHandle.js';
+export { type RequestState, type RequestPhase, canTransition, isOutcome, phaseOf } from './core/RequestState.js';
 export { PartialResult } from './results/PartialResult.js';
 export { completePartial, type CompletePartialOptions } from './results/completePartial.js';
-export { Escalation } from './runtime/Escalation.js';
+export { Escalation } from './core/Escalation.js';
 export { HandshakeRequest } from './handshake/HandshakeRequest.js';
 export { HandshakeResponse } from './handshake/HandshakeResponse.js';
 export { TraceRecorder, type TraceRecorderOptions } from './tracing/TraceRecorder.js';

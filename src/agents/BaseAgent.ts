@@ -1,21 +1,23 @@
 import { injectable } from 'tsyringe';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { type CapabilityDeclaration, capabilitiesOf, classSubscriptions, hasConstructorMetadata } from '../decorators/metadata.js';
-import { withSubscriptionContext } from '../runtime/subscriptionContext.js';
-import { topicFor } from '../runtime/DefaultTopicId.js';
+import { withSubscriptionContext } from '../core/subscriptionContext.js';
+import { topicFor } from '../core/DefaultTopicId.js';
 import { answerHandshake } from '../handshake/answerHandshake.js';
 import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
 import type { HandshakeResponse } from '../handshake/HandshakeResponse.js';
-import { AgentId } from '../runtime/AgentId.js';
-import type { AgentRuntime } from '../runtime/AgentRuntime.js';
-import type { AgentType } from '../runtime/AgentType.js';
-import type { AgentFactory } from '../runtime/AgentTypeRecord.js';
-import { currentInstantiation } from '../runtime/instantiationContext.js';
-import type { MessageContext } from '../runtime/MessageContext.js';
-import type { PublishOptions, SendOptions } from '../runtime/SendOptions.js';
-import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
-import type { TopicId } from '../runtime/TopicId.js';
-import type { Agent, AgentMetadata } from './Agent.js';
+import { AgentId } from '../core/AgentId.js';
+import type { AgentRuntime } from '../core/AgentRuntime.js';
+import type { AgentType } from '../core/AgentType.js';
+import type { AgentFactory } from '../core/AgentFactory.js';
+import { currentInstantiation } from '../core/instantiationContext.js';
+import type { MessageContext } from '../core/MessageContext.js';
+import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
+import type { Subscription } from '../core/Subscription.js';
+import type { TopicId } from '../core/TopicId.js';
+import { TypePrefixSubscription } from '../core/TypePrefixSubscription.js';
+import { TypeSubscription } from '../core/TypeSubscription.js';
+import type { Agent, AgentMetadata } from '../core/Agent.js';
 
 /** Options of {@link BaseAgent.register}. */
 export interface RegisterOptions {
@@ -183,7 +185,7 @@ export abstract class BaseAgent implements Agent {
    */
   static async register<T extends BaseAgent>(
     this: ConcreteAgentClass<T>,
-    runtime: SingleThreadedAgentRuntime,
+    runtime: AgentRuntime,
     type: string,
     factory?: AgentFactory<T>,
     options: RegisterOptions = {},
@@ -192,7 +194,7 @@ export abstract class BaseAgent implements Agent {
     const make = factory ?? containerFactory(this, runtime);
     const agentType = await runtime.registerFactory(type, make, { expectedClass: this, concurrency: options.concurrency });
     if (!options.skipClassSubscriptions) await addClassSubscriptions(this, runtime, type);
-    if (!options.skipDirectMessageSubscription) await runtime.addDirectMessageSubscription(type);
+    if (!options.skipDirectMessageSubscription) await addDirectMessageSubscription(runtime, type);
     return agentType;
   }
 
@@ -203,17 +205,17 @@ export abstract class BaseAgent implements Agent {
    * Registers this very instance under `id` (several instances may share a type; all must be the
    * same class). Adds a subscription from topic type = key to this type (AutoGen's rule).
    */
-  async registerInstance(runtime: SingleThreadedAgentRuntime, id: AgentId, options: RegisterInstanceOptions = {}): Promise<AgentId> {
+  async registerInstance(runtime: AgentRuntime, id: AgentId, options: RegisterInstanceOptions = {}): Promise<AgentId> {
     (this.constructor as unknown as ValidatingClass).validateRegistration();
     await runtime.registerAgentInstance(this, id, { concurrency: options.concurrency });
-    await runtime.addInstanceSubscription(id);
+    await addOnce(runtime, new TypeSubscription(id.key, id.type)); // AutoGen's rule for registered instances
     if (options.skipClassSubscriptions === false) await addClassSubscriptions(this.constructor, runtime, id.type);
-    if (!options.skipDirectMessageSubscription) await runtime.addDirectMessageSubscription(id.type);
+    if (!options.skipDirectMessageSubscription) await addDirectMessageSubscription(runtime, id.type);
     return id;
   }
 }
 
-function containerFactory<T extends BaseAgent>(agentClass: new (...args: never[]) => T, runtime: SingleThreadedAgentRuntime): AgentFactory<T> {
+function containerFactory<T extends BaseAgent>(agentClass: new (...args: never[]) => T, runtime: AgentRuntime): AgentFactory<T> {
   if (agentClass.length > 0 && !hasConstructorMetadata(agentClass)) {
     throw new ConfigurationError(
       `${agentClass.name}'s constructor takes ${agentClass.length} parameter(s), but TypeScript emitted no parameter types for it, so they cannot be injected. ` +
@@ -224,12 +226,19 @@ function containerFactory<T extends BaseAgent>(agentClass: new (...args: never[]
   return () => runtime.container.resolve<T>(agentClass as never);
 }
 
-async function addClassSubscriptions(agentClass: object, runtime: SingleThreadedAgentRuntime, type: string): Promise<void> {
+async function addClassSubscriptions(agentClass: object, runtime: AgentRuntime, type: string): Promise<void> {
   for (const declare of classSubscriptions(agentClass)) {
-    for (const subscription of withSubscriptionContext(type, () => declare(type))) {
-      if (!runtime.hasSubscription(subscription)) await runtime.addSubscription(subscription);
-    }
+    for (const subscription of withSubscriptionContext(type, () => declare(type))) await addOnce(runtime, subscription);
   }
+}
+
+/** @internal Adds `TypePrefixSubscription("<type>:", type)` once: direct messages to the type by topic. */
+export function addDirectMessageSubscription(runtime: AgentRuntime, type: string): Promise<void> {
+  return addOnce(runtime, new TypePrefixSubscription(`${type}:`, type));
+}
+
+async function addOnce(runtime: AgentRuntime, subscription: Subscription): Promise<void> {
+  if (!runtime.hasSubscription(subscription)) await runtime.addSubscription(subscription);
 }
 
 function notBound(agent: object, what: string): ConfigurationError {

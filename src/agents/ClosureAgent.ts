@@ -1,17 +1,17 @@
 import { CantHandleError } from '../errors/CantHandleError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { MessageClass } from '../decorators/HandlerDeclaration.js';
-import type { AgentId } from '../runtime/AgentId.js';
-import type { AgentType } from '../runtime/AgentType.js';
-import type { MessageContext } from '../runtime/MessageContext.js';
-import type { PublishOptions, SendOptions } from '../runtime/SendOptions.js';
-import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
-import type { Subscription } from '../runtime/Subscription.js';
-import type { TopicId } from '../runtime/TopicId.js';
+import type { AgentId } from '../core/AgentId.js';
+import type { AgentType } from '../core/AgentType.js';
+import type { MessageContext } from '../core/MessageContext.js';
+import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
+import type { AgentRuntime } from '../core/AgentRuntime.js';
+import type { Subscription } from '../core/Subscription.js';
+import type { TopicId } from '../core/TopicId.js';
 import type { CapabilityDeclaration } from '../decorators/metadata.js';
 import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
-import { withSubscriptionContext } from '../runtime/subscriptionContext.js';
-import { BaseAgent } from './BaseAgent.js';
+import { withSubscriptionContext } from '../core/subscriptionContext.js';
+import { BaseAgent, addDirectMessageSubscription } from './BaseAgent.js';
 
 /** What a closure sees of its agent: its id and how to send and publish as it. */
 export interface ClosureContext {
@@ -100,7 +100,7 @@ export class ClosureAgent extends BaseAgent implements ClosureContext {
 
   /** Registers a function agent as type `type`. */
   static async registerClosure<T = unknown>(
-    runtime: SingleThreadedAgentRuntime,
+    runtime: AgentRuntime,
     type: string,
     closure: Closure<T>,
     options: RegisterClosureOptions = {},
@@ -114,7 +114,7 @@ export class ClosureAgent extends BaseAgent implements ClosureContext {
     const agentType = await runtime.registerFactory(type, make, { expectedClass: ClosureAgent, concurrency: options.concurrency });
     const subscriptions = options.subscriptions === undefined ? [] : await withSubscriptionContext(type, () => options.subscriptions!(type));
     for (const subscription of subscriptions) await runtime.addSubscription(subscription);
-    if (!options.skipDirectMessageSubscription) await runtime.addDirectMessageSubscription(type);
+    if (!options.skipDirectMessageSubscription) await addDirectMessageSubscription(runtime, type);
     return agentType;
   }
 }

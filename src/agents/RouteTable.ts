@@ -2,7 +2,7 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { HandlerDeclaration, HandlerKind } from '../decorators/HandlerDeclaration.js';
 import { ownHandlers, ownPolicies } from '../decorators/metadata.js';
 import type { PolicyDeclaration } from '../decorators/PolicyDeclaration.js';
-import type { MessageContext } from '../runtime/MessageContext.js';
+import type { MessageContext } from '../core/MessageContext.js';
 import { compileHandler, type HandlerInvoker } from './compileHandler.js';
 
 /** @internal One handler ready to run: routing data plus its compiled invoker (policies included). */

@@ -1,5 +1,5 @@
 import { CantHandleError } from '../errors/CantHandleError.js';
-import type { MessageContext } from '../runtime/MessageContext.js';
+import type { MessageContext } from '../core/MessageContext.js';
 import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
 import { BaseAgent } from './BaseAgent.js';
 import { RouteTable } from './RouteTable.js';

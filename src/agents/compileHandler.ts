@@ -6,7 +6,7 @@ import type { RetryOptions } from '../policies/RetryOptions.js';
 import type { TimeoutSpec } from '../policies/TimeoutOptions.js';
 import type { Delivery } from '../runtime/Delivery.js';
 import type { HandlerPolicySpec } from '../runtime/HandlerPolicySpec.js';
-import type { MessageContext } from '../runtime/MessageContext.js';
+import type { MessageContext } from '../core/MessageContext.js';
 import { runHandlerPipeline } from '../runtime/runHandlerPipeline.js';
 
 /** @internal Calls one handler of one agent, with its policies applied. */

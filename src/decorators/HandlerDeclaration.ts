@@ -1,4 +1,4 @@
-import type { MessageContext } from '../runtime/MessageContext.js';
+import type { MessageContext } from '../core/MessageContext.js';
 
 /** A class that messages are instances of. */
 export type MessageClass<T = unknown> = abstract new (...args: never[]) => T;

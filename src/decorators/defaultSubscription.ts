@@ -1,4 +1,4 @@
-import { DefaultSubscription } from '../runtime/DefaultSubscription.js';
+import { DefaultSubscription } from '../core/DefaultSubscription.js';
 import { assertLegacyDecorator } from './assertLegacyDecorator.js';
 import { addSubscription } from './metadata.js';
 

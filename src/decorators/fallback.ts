@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import type { MessageContext } from '../runtime/MessageContext.js';
+import type { MessageContext } from '../core/MessageContext.js';
 import { policyDecorator } from './policyDecorator.js';
 
 /** What `@fallback` produces when the handler finally fails. */

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import { TypeSubscription } from '../runtime/TypeSubscription.js';
+import { TypeSubscription } from '../core/TypeSubscription.js';
 import { assertLegacyDecorator } from './assertLegacyDecorator.js';
 import { addSubscription } from './metadata.js';
 

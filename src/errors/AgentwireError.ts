@@ -1,4 +1,4 @@
-import type { AgentId } from '../runtime/AgentId.js';
+import type { AgentAddress } from './AgentAddress.js';
 
 /** Every stable error code agentwire raises; switch on `error.code` to handle them. */
 export type AgentwireErrorCode =
@@ -21,7 +21,7 @@ export interface AgentwireErrorContext {
   /** The id of the message (request) the error belongs to. */
   readonly messageId?: string;
   /** The agent involved: the recipient for delivery errors, the agent for handler errors. */
-  readonly agentId?: AgentId;
+  readonly agentId?: AgentAddress;
   /** The underlying error, where there is one. */
   readonly cause?: unknown;
 }
@@ -47,7 +47,7 @@ export abstract class AgentwireError extends Error {
   /** The id of the message (request) the error belongs to, if any. */
   readonly messageId: string | undefined;
   /** The agent involved, if any. */
-  readonly agentId: AgentId | undefined;
+  readonly agentId: AgentAddress | undefined;
 
   constructor(message: string, context: AgentwireErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });

@@ -1,4 +1,4 @@
-import type { AgentId } from '../runtime/AgentId.js';
+import type { AgentId } from '../core/AgentId.js';
 
 /** Asks an agent to agree on a session: the initiator's capabilities and protocol version. */
 export class HandshakeRequest {

@@ -1,4 +1,4 @@
-import type { AgentId } from '../runtime/AgentId.js';
+import type { AgentId } from '../core/AgentId.js';
 
 /** The answer to a {@link HandshakeRequest}: accepted with the shared capabilities and a session id, or rejected with a reason. */
 export class HandshakeResponse {

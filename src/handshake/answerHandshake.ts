@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AgentId } from '../runtime/AgentId.js';
+import type { AgentId } from '../core/AgentId.js';
 import type { HandshakeRequest } from './HandshakeRequest.js';
 import { HandshakeResponse } from './HandshakeResponse.js';
 

@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
-import type { AgentId } from '../runtime/AgentId.js';
+import type { AgentId } from '../core/AgentId.js';
 import { MESSAGE_SCHEMA } from './messageSchema.js';
 
 /**

@@ -1,23 +1,14 @@
-import type { Agent } from '../agents/Agent.js';
+import type { Agent } from '../core/Agent.js';
 import { AgentConstructionError } from '../errors/AgentConstructionError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { UndeliverableError } from '../errors/UndeliverableError.js';
-import { AgentId } from './AgentId.js';
-import type { AgentRuntime } from './AgentRuntime.js';
+import { AgentId } from '../core/AgentId.js';
+import type { AgentRuntime } from '../core/AgentRuntime.js';
 import { AgentSlot } from './AgentSlot.js';
-import type { AgentFactory, AgentTypeRecord } from './AgentTypeRecord.js';
-import { withInstantiationContext } from './instantiationContext.js';
-
-/** Options of `registerFactory`. */
-export interface RegisterFactoryOptions {
-  /** The class the factory must produce; checked when an instance is created. */
-  expectedClass?: abstract new (...args: never[]) => Agent;
-  /**
-   * How many messages one instance may handle at once. Default 1: turn-based, one message at a
-   * time in arrival order. Raise it for AutoGen's interleaving behaviour (bounded).
-   */
-  concurrency?: number;
-}
+import type { AgentFactory } from '../core/AgentFactory.js';
+import type { RegisterFactoryOptions } from '../core/RegisterFactoryOptions.js';
+import type { AgentTypeRecord } from './AgentTypeRecord.js';
+import { withInstantiationContext } from '../core/instantiationContext.js';
 
 type AgentClass = abstract new (...args: never[]) => Agent;
 

@@ -1,5 +1,5 @@
-import type { Agent } from '../agents/Agent.js';
-import type { AgentId } from './AgentId.js';
+import type { Agent } from '../core/Agent.js';
+import type { AgentId } from '../core/AgentId.js';
 import type { AgentTypeRecord } from './AgentTypeRecord.js';
 import { type Delivery, SETTLED } from './Delivery.js';
 import type { HandlerPolicySet, HandlerPolicySpec } from './HandlerPolicySpec.js';

@@ -1,9 +1,7 @@
-import type { Agent } from '../agents/Agent.js';
+import type { Agent } from '../core/Agent.js';
+import type { AgentFactory } from '../core/AgentFactory.js';
 import type { AgentSlot } from './AgentSlot.js';
 import type { HandlerPolicySet, HandlerPolicySpec } from './HandlerPolicySpec.js';
-
-/** A factory the runtime calls to create an agent for a key of a registered type. */
-export type AgentFactory<T extends Agent = Agent> = () => T | Promise<T>;
 
 /** @internal What the runtime knows about one registered agent type. */
 export interface AgentTypeRecord {

@@ -3,15 +3,15 @@ import { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
-import type { RuntimeEmitter } from './RuntimeEmitter.js';
+import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
 import type { CircuitBreakerOptions } from '../policies/CircuitBreakerOptions.js';
 import { RetryPolicy } from '../policies/RetryPolicy.js';
 import { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { Clock } from '../util/Clock.js';
-import { AgentId } from './AgentId.js';
-import { classifyFailure } from './classifyFailure.js';
+import { AgentId } from '../core/AgentId.js';
+import { classifyFailure } from '../core/classifyFailure.js';
 import type { Delivery } from './Delivery.js';
-import type { SendFallback, SendOptions } from './SendOptions.js';
+import type { SendFallback, SendOptions } from '../core/SendOptions.js';
 
 /** @internal Sends one attempt (no caller policies). */
 export type SendOnce = (message: unknown, recipient: AgentId, options: SendOptions, attempt: number, parent: Delivery | undefined) => Promise<unknown>;

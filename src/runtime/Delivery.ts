@@ -1,13 +1,13 @@
 import { CancelledError } from '../errors/CancelledError.js';
 import { RejectedError } from '../errors/RejectedError.js';
 import type { Clock } from '../util/Clock.js';
-import type { DeadlineEntry, DeadlineScheduler } from './DeadlineScheduler.js';
-import type { RuntimeEmitter } from './RuntimeEmitter.js';
-import type { AgentId } from './AgentId.js';
+import type { DeadlineEntry, DeadlineScheduler } from '../util/DeadlineScheduler.js';
+import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
+import type { AgentId } from '../core/AgentId.js';
 import type { AgentSlot } from './AgentSlot.js';
-import type { MessageContext, StatusReport } from './MessageContext.js';
-import type { PublishOptions, SendOptions } from './SendOptions.js';
-import type { TopicId } from './TopicId.js';
+import type { MessageContext, StatusReport } from '../core/MessageContext.js';
+import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
+import type { TopicId } from '../core/TopicId.js';
 
 /** @internal Lifecycle of a delivery inside the runtime. */
 export const QUEUED = 0;

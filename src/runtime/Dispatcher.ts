@@ -1,17 +1,17 @@
-import type { RuntimeEmitter } from './RuntimeEmitter.js';
-import type { Agent } from '../agents/Agent.js';
+import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
+import type { Agent } from '../core/Agent.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { Clock } from '../util/Clock.js';
 import type { AgentDirectory } from './AgentDirectory.js';
-import type { DeadlineScheduler } from './DeadlineScheduler.js';
+import type { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { isThenable } from './AgentDirectory.js';
 import type { AgentSlot } from './AgentSlot.js';
-import { runInDelivery } from './callContext.js';
-import { classifyFailure } from './classifyFailure.js';
+import { runInContext } from '../core/callContext.js';
+import { classifyFailure } from '../core/classifyFailure.js';
 import { type Delivery, QUEUED, RUNNING, SETTLED } from './Delivery.js';
-import type { AckLevel, FailureReason } from './RuntimeEvents.js';
+import type { AckLevel, FailureReason } from '../core/RuntimeEvents.js';
 
 /** @internal What the dispatcher needs from the runtime around it. */
 export interface DispatcherHost {
@@ -313,7 +313,7 @@ export class Dispatcher {
     this.ack(d, 'processing', undefined, undefined);
     let result: unknown;
     try {
-      result = runInDelivery(d, callHandler);
+      result = runInContext(d, callHandler);
     } catch (error) {
       return this.fail(d, error, classifyFailure(error));
     }

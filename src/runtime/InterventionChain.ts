@@ -1,5 +1,5 @@
 import { MessageDroppedError } from '../errors/MessageDroppedError.js';
-import type { AgentId } from './AgentId.js';
+import type { AgentId } from '../core/AgentId.js';
 import { type InterventionHandler, isDrop } from './InterventionHandler.js';
 
 type Stage = 'onSend' | 'onPublish' | 'onResponse';

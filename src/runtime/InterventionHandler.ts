@@ -1,5 +1,5 @@
-import type { AgentId } from './AgentId.js';
-import type { TopicId } from './TopicId.js';
+import type { AgentId } from '../core/AgentId.js';
+import type { TopicId } from '../core/TopicId.js';
 
 /**
  * Return `DropMessage` (the class or an instance) from an intervention handler to drop the message:

@@ -1,8 +1,8 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Clock } from '../util/Clock.js';
-import type { TrackRequestsOptions } from '../lifecycle/RequestTracker.js';
+import type { TrackRequestsOptions } from '../core/RequestTracker.js';
 import type { InterventionHandler } from './InterventionHandler.js';
-import type { TopicId } from './TopicId.js';
+import type { TopicId } from '../core/TopicId.js';
 
 /** Options of `new SingleThreadedAgentRuntime(options)`. */
 export interface RuntimeOptions {

@@ -1,47 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
-import type { Agent, AgentMetadata } from '../agents/Agent.js';
+import type { Agent, AgentMetadata } from '../core/Agent.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { RuntimeStateError } from '../errors/RuntimeStateError.js';
 import { validateMessage } from '../messages/validateMessage.js';
 import { type Clock, systemClock } from '../util/Clock.js';
-import { AgentDirectory, type RegisterFactoryOptions } from './AgentDirectory.js';
-import { AgentId } from './AgentId.js';
-import type { AgentRuntime } from './AgentRuntime.js';
-import { AgentType } from './AgentType.js';
-import type { AgentFactory } from './AgentTypeRecord.js';
-import { currentDelivery } from './callContext.js';
-import { classifyFailure } from './classifyFailure.js';
+import { AgentDirectory } from './AgentDirectory.js';
+import type { RegisterFactoryOptions } from '../core/RegisterFactoryOptions.js';
+import { AgentId } from '../core/AgentId.js';
+import type { AgentClass, AgentRuntime } from '../core/AgentRuntime.js';
+import { AgentType } from '../core/AgentType.js';
+import type { AgentFactory } from '../core/AgentFactory.js';
+import { currentContext } from '../core/callContext.js';
+import { classifyFailure } from '../core/classifyFailure.js';
 import { CallerPolicies, checkFallback, hasCallerPolicies, type SendOnce } from './CallerPolicies.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
-import { DeadLetterQueue } from './DeadLetterQueue.js';
-import { DeadlineScheduler } from './DeadlineScheduler.js';
-import { Escalation } from './Escalation.js';
+import { DeadLetterQueue } from '../core/DeadLetterQueue.js';
+import { DeadlineScheduler } from '../util/DeadlineScheduler.js';
+import { Escalation } from '../core/Escalation.js';
 import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
 import type { HandshakeResponse } from '../handshake/HandshakeResponse.js';
-import { RequestHandle } from '../lifecycle/RequestHandle.js';
-import { RequestTracker } from '../lifecycle/RequestTracker.js';
-import type { DeadLetterRecord } from './DeadLetterRecord.js';
+import { RequestHandle } from '../core/RequestHandle.js';
+import { RequestTracker } from '../core/RequestTracker.js';
+import type { DeadLetterRecord } from '../core/DeadLetterRecord.js';
 import { Delivery, type DeliveryHost, SETTLED } from './Delivery.js';
 import { Dispatcher, type DispatcherHost } from './Dispatcher.js';
 import { InterventionChain } from './InterventionChain.js';
-import { RuntimeEmitter } from './RuntimeEmitter.js';
-import type { StatusReport } from './MessageContext.js';
-import type { FailureReason } from './RuntimeEvents.js';
+import { RuntimeEmitter } from '../core/RuntimeEmitter.js';
+import type { StatusReport } from '../core/MessageContext.js';
+import type { FailureReason } from '../core/RuntimeEvents.js';
 import type { RuntimeOptions } from './RuntimeOptions.js';
-import type { PublishOptions, SendOptions } from './SendOptions.js';
-import type { Subscription } from './Subscription.js';
+import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
+import type { Subscription } from '../core/Subscription.js';
 import { SubscriptionManager } from './SubscriptionManager.js';
-import { TopicId } from './TopicId.js';
-import { topicFor } from './DefaultTopicId.js';
-import { TypePrefixSubscription } from './TypePrefixSubscription.js';
-import { TypeSubscription } from './TypeSubscription.js';
+import { TopicId } from '../core/TopicId.js';
+import { topicFor } from '../core/DefaultTopicId.js';
 import { abandonedSend, checkRecipient, checkTimeout, listenForCancel, requestDeadline } from './requestSupport.js';
 import { checkCapacity, checkKeep } from './runtimeOptionChecks.js';
-
-type AgentClass<T> = abstract new (...args: never[]) => T;
 
 /**
  * Runs agents in one process: per-agent mailboxes (one message at a time per instance, in arrival
@@ -183,7 +180,8 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
    * of the sending agent (exact for turn-based agents; for concurrent ones `ctx.sendMessage` is).
    */
   private callerTurn(sender: AgentId | undefined): Delivery | undefined {
-    const current = currentDelivery();
+    const context = currentContext();
+    const current = context instanceof Delivery ? context : undefined;
     if (sender === undefined || current?.recipient.equals(sender)) return current;
     const slot = this.directory.existingSlot(sender);
     return slot !== undefined && slot.record.concurrency === 1 ? slot.runningTurn() : undefined;
@@ -291,7 +289,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
    */
   async publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void> {
     if (!(topic instanceof TopicId)) throw new ConfigurationError(`publishMessage needs a TopicId as topic, got ${String(topic)}.`);
-    const sender = options?.sender ?? currentDelivery()?.recipient;
+    const sender = options?.sender ?? currentContext()?.recipient;
     const messageId = options?.messageId ?? this.formatMessageId(++this.seq);
     const invalid = validateMessage(message, messageId, undefined);
     if (invalid) throw invalid;
@@ -341,18 +339,6 @@ export class SingleThreadedAgentRuntime implements AgentRuntime, DispatcherHost,
   /** True when an equal subscription exists. */
   hasSubscription(subscription: Subscription): boolean {
     return this.subscriptions.list().some((s) => s.equals(subscription));
-  }
-
-  /** @internal Adds `TypePrefixSubscription("<type>:", type)` once. */
-  async addDirectMessageSubscription(type: string): Promise<void> {
-    const subscription = new TypePrefixSubscription(`${type}:`, type);
-    if (!this.hasSubscription(subscription)) this.subscriptions.add(subscription);
-  }
-
-  /** @internal Adds `TypeSubscription(key, type)` once (AutoGen's rule for registered instances). */
-  async addInstanceSubscription(id: AgentId): Promise<void> {
-    const subscription = new TypeSubscription(id.key, id.type);
-    if (!this.hasSubscription(subscription)) this.subscriptions.add(subscription);
   }
 
   /**

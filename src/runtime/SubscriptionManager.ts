@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import type { AgentId } from './AgentId.js';
-import type { Subscription } from './Subscription.js';
-import type { TopicId } from './TopicId.js';
+import type { AgentId } from '../core/AgentId.js';
+import type { Subscription } from '../core/Subscription.js';
+import type { TopicId } from '../core/TopicId.js';
 
 const MAX_CACHED_TOPICS = 10_000;
 

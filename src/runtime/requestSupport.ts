@@ -1,9 +1,9 @@
 import { CancelledError } from '../errors/CancelledError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import { AgentId } from './AgentId.js';
+import { AgentId } from '../core/AgentId.js';
 import type { Delivery } from './Delivery.js';
 import type { Dispatcher } from './Dispatcher.js';
-import type { SendOptions } from './SendOptions.js';
+import type { SendOptions } from '../core/SendOptions.js';
 
 /* @internal Checks and small steps of sending a request, kept out of the runtime class. */
 

@@ -1,8 +1,8 @@
 import { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
-import { classifyFailure } from './classifyFailure.js';
-import type { DeadlineEntry } from './DeadlineScheduler.js';
+import { classifyFailure } from '../core/classifyFailure.js';
+import type { DeadlineEntry } from '../util/DeadlineScheduler.js';
 import { type Delivery, SETTLED } from './Delivery.js';
 import type { HandlerPolicySet, HandlerPolicySpec } from './HandlerPolicySpec.js';
 import { handlerPolicySet } from './handlerPolicySet.js';

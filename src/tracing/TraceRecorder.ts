@@ -1,6 +1,6 @@
-import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
-import type { AgentId } from '../runtime/AgentId.js';
-import type { RuntimeEventMap } from '../runtime/RuntimeEvents.js';
+import type { AgentRuntime } from '../core/AgentRuntime.js';
+import type { AgentId } from '../core/AgentId.js';
+import type { RuntimeEventMap } from '../core/RuntimeEvents.js';
 import type { TraceEntry } from './TraceEntry.js';
 import { type MermaidOptions, toMermaid } from './toMermaid.js';
 
@@ -33,7 +33,7 @@ export class TraceRecorder {
   droppedEntries = 0;
 
   private constructor(
-    private readonly runtime: SingleThreadedAgentRuntime,
+    private readonly runtime: AgentRuntime,
     private readonly options: TraceRecorderOptions,
   ) {
     this.handlers = this.listeners();
@@ -41,7 +41,7 @@ export class TraceRecorder {
   }
 
   /** Starts recording `runtime`'s conversation. */
-  static attach(runtime: SingleThreadedAgentRuntime, options: TraceRecorderOptions = {}): TraceRecorder {
+  static attach(runtime: AgentRuntime, options: TraceRecorderOptions = {}): TraceRecorder {
     return new TraceRecorder(runtime, options);
   }
 

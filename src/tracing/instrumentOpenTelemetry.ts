@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import type { AckEvent, PublishEvent, ResponseEvent, SendEvent } from '../runtime/RuntimeEvents.js';
-import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
+import type { AckEvent, PublishEvent, ResponseEvent, SendEvent } from '../core/RuntimeEvents.js';
+import type { AgentRuntime } from '../core/AgentRuntime.js';
 
 /** The part of an OpenTelemetry `Span` agentwire uses. */
 export interface SpanLike {
@@ -45,7 +45,7 @@ const OK = 1;
  * ```
  * @throws {@link ConfigurationError} when `@opentelemetry/api` is not installed.
  */
-export async function instrumentOpenTelemetry(runtime: SingleThreadedAgentRuntime, options: OpenTelemetryOptions = {}): Promise<Instrumentation> {
+export async function instrumentOpenTelemetry(runtime: AgentRuntime, options: OpenTelemetryOptions = {}): Promise<Instrumentation> {
   const api = await loadApi();
   const tracer: TracerLike = options.tracer ?? api.trace.getTracer('agentwire');
   const spans = new Map<string, SpanLike>();

@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../lifecycle/RequestRecord.js';
+import type { RequestRecord } from './RequestRecord.js';
 import type { AgentId } from './AgentId.js';
 import type { FailureReason } from './RuntimeEvents.js';
 

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import type { AgentId } from '../runtime/AgentId.js';
-import type { StatusReport } from '../runtime/MessageContext.js';
+import type { AgentId } from './AgentId.js';
+import type { StatusReport } from './MessageContext.js';
 import { canTransition, type RequestState } from './RequestState.js';
 
 /** One state change of a request, with when it happened (runtime clock) and a note. */

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../util/Clock.js';
+import type { Clock, TimerHandle } from './Clock.js';
 
 /**
  * @internal Something with a deadline, kept in a {@link DeadlineScheduler}. The scheduler keeps the

@@ -1,9 +1,9 @@
-import type { Delivery } from './Delivery.js';
+import type { MessageContext } from './MessageContext.js';
 
-let current: Delivery | undefined;
+let current: MessageContext | undefined;
 
 /**
- * @internal Runs the synchronous part of a handler with `delivery` as the current delivery.
+ * @internal Runs the synchronous part of a handler with `ctx` as the current handler context.
  *
  * agentwire does not use AsyncLocalStorage: on Node 20 it switches on promise hooks for the whole
  * process and makes every `await` about 3× slower (measured in `bench/`). Instead, the call chain
@@ -11,17 +11,17 @@ let current: Delivery | undefined;
  * runtime knows which turn that agent is running. This variable covers the synchronous prefix of a
  * handler (before its first `await`) for code that calls the runtime directly.
  */
-export function runInDelivery<R>(delivery: Delivery, fn: (delivery: Delivery) => R): R {
+export function runInContext<C extends MessageContext, R>(ctx: C, fn: (ctx: C) => R): R {
   const previous = current;
-  current = delivery;
+  current = ctx;
   try {
-    return fn(delivery);
+    return fn(ctx);
   } finally {
     current = previous;
   }
 }
 
-/** @internal The delivery whose handler is running synchronously right now, if any. */
-export function currentDelivery(): Delivery | undefined {
+/** @internal The context of the handler running synchronously right now, if any (of any runtime). */
+export function currentContext(): MessageContext | undefined {
   return current;
 }

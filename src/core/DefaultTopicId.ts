@@ -1,4 +1,4 @@
-import { currentDelivery } from './callContext.js';
+import { currentContext } from './callContext.js';
 import type { AgentId } from './AgentId.js';
 import { TopicId } from './TopicId.js';
 
@@ -23,7 +23,7 @@ export class DefaultTopicId extends TopicId {
   declare readonly fromContext: boolean;
 
   constructor(type = 'default', source?: string) {
-    const running = currentDelivery()?.recipient.key;
+    const running = currentContext()?.recipient.key;
     super(type, source ?? running ?? 'default');
     Object.defineProperty(this, 'fromContext', { value: source !== undefined || running !== undefined, enumerable: false });
   }

@@ -1,3 +1,4 @@
+import type { AgentAddress } from '../errors/AgentAddress.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 
 const AGENT_TYPE = /^[\w\-.]+$/;
@@ -12,7 +13,7 @@ const AGENT_TYPE = /^[\w\-.]+$/;
  * String(id); // 'researcher/default'
  * ```
  */
-export class AgentId {
+export class AgentId implements AgentAddress {
   /** The registered agent type (letters, digits, `_`, `-` and `.`). */
   readonly type: string;
   /** The instance key (any non-empty string; may contain `/`). */
@@ -43,7 +44,7 @@ export class AgentId {
   }
 
   /** True when `other` has the same type and key. */
-  equals(other: AgentId | undefined | null): boolean {
+  equals(other: AgentAddress | undefined | null): boolean {
     return !!other && other.type === this.type && other.key === this.key;
   }
 

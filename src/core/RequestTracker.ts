@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'eventemitter3';
-import type { AckEvent, RequestEndEvent, ResponseEvent, RuntimeEventMap, SendEvent, StatusEvent } from '../runtime/RuntimeEvents.js';
+import type { AckEvent, RequestEndEvent, ResponseEvent, RuntimeEventMap, SendEvent, StatusEvent } from './RuntimeEvents.js';
 import { PartialResult } from '../results/PartialResult.js';
 import { RequestRecord } from './RequestRecord.js';
 import { isOutcome, type RequestState } from './RequestState.js';

@@ -1,6 +1,6 @@
-import type { AgentId } from '../runtime/AgentId.js';
-import type { AgentRuntime } from '../runtime/AgentRuntime.js';
-import type { MessageContext } from '../runtime/MessageContext.js';
+import type { AgentId } from './AgentId.js';
+import type { AgentRuntime } from './AgentRuntime.js';
+import type { MessageContext } from './MessageContext.js';
 
 /** Type, key and description of an agent. */
 export interface AgentMetadata {
