@@ -1,9 +1,11 @@
+import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
 import { BulkheadFullError } from '../errors/BulkheadFullError.js';
 import { checkOption } from './checkOption.js';
 import { Emitter } from './Emitter.js';
+import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { Policy, PolicyContext } from './Policy.js';
-import { toCancelledError } from './toCancelledError.js';
+import { stackOf, type BulkheadStage, type BulkheadWaiter, type PolicyStack } from './PolicyStack.js';
 
 /** Options of a {@link BulkheadPolicy}. */
 export interface BulkheadOptions {
@@ -13,15 +15,11 @@ export interface BulkheadOptions {
   readonly maxQueued?: number;
 }
 
-interface Waiter {
-  readonly start: () => void;
-  readonly onAbort: () => void;
-}
-
 /**
  * Caps concurrency: at most `maxConcurrent` calls run, up to `maxQueued` more wait in FIFO order,
  * and any further call rejects at once with `BulkheadFullError` without running. A waiter whose
  * signal aborts leaves the queue at once (rejecting with `CancelledError`) and frees its queue slot.
+ * With retries around it (`wrap`, `@retry`, the `retry` send option) each attempt takes a slot.
  *
  * @example
  * ```ts
@@ -29,20 +27,22 @@ interface Waiter {
  * const page = await bulkhead.execute(({ signal }) => crawl(url, signal));
  * ```
  */
-export class BulkheadPolicy implements Policy {
+export class BulkheadPolicy implements Policy, BulkheadStage {
   /** How many calls run at once. */
   readonly maxConcurrent: number;
   /** How many calls may wait. */
   readonly maxQueued: number;
+  /** @internal This policy alone, as a pipeline. */
+  readonly stack: PolicyStack = stackOf({ bulkhead: this });
   private running = 0;
-  private readonly queue: Waiter[] = [];
+  private readonly queue: BulkheadWaiter[] = [];
   private readonly rejectEmitter = new Emitter<BulkheadFullError>();
   /** Fires with the error each time a call is rejected because the bulkhead is full. */
   readonly onReject = this.rejectEmitter.event;
 
   /** @throws {@link ConfigurationError} on out-of-range options. */
   constructor(options: BulkheadOptions) {
-    this.maxConcurrent = checkOption('BulkheadPolicy', 'maxConcurrent', options.maxConcurrent, { min: 1, integer: true });
+    this.maxConcurrent = checkOption('BulkheadPolicy', 'maxConcurrent', options?.maxConcurrent, { min: 1, integer: true });
     this.maxQueued = checkOption('BulkheadPolicy', 'maxQueued', options.maxQueued ?? 0, { min: 0, integer: true });
   }
 
@@ -62,43 +62,41 @@ export class BulkheadPolicy implements Policy {
    * @throws {@link BulkheadFullError} when no execution or queue slot is free.
    * @throws {@link CancelledError} when `signal` aborts before `fn` starts.
    */
-  async execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal: AbortSignal = neverAbortedSignal): Promise<T> {
-    if (signal.aborted) throw toCancelledError(signal);
-    if (this.running < this.maxConcurrent) this.running++;
-    else await this.waitForSlot(signal); // the slot is handed over, still counted in `running`
-    try {
-      return await fn({ signal, attempt: 1 });
-    } finally {
-      this.release();
-    }
+  execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal: AbortSignal = neverAbortedSignal): Promise<T> {
+    return new FunctionRun(this.stack, fn, signal, 1).run();
   }
 
-  /** Hands the freed slot to the first waiter, or frees it. */
-  private release(): void {
+  /** @internal Takes a slot if one is free. */
+  tryEnter(): boolean {
+    if (this.running >= this.maxConcurrent) return false;
+    this.running++;
+    return true;
+  }
+
+  /** @internal Queues a waiter for the next free slot; false when the queue is full. */
+  enqueue(waiter: BulkheadWaiter): boolean {
+    if (this.queue.length >= this.maxQueued) return false;
+    this.queue.push(waiter);
+    return true;
+  }
+
+  /** @internal Frees a slot, handing it straight to the first waiter if there is one. */
+  release(): void {
     const next = this.queue.shift();
-    if (next) next.start();
-    else this.running--;
+    if (next === undefined) this.running--;
+    else next.grant(); // the slot stays counted in `running`
   }
 
-  private waitForSlot(signal: AbortSignal): Promise<void> {
-    if (this.queue.length >= this.maxQueued) {
-      const error = new BulkheadFullError(this.maxConcurrent, this.maxQueued);
-      if (this.rejectEmitter.hasListeners) this.rejectEmitter.emit(error);
-      return Promise.reject(error);
-    }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        start: () => {
-          signal.removeEventListener('abort', waiter.onAbort);
-          resolve();
-        },
-        onAbort: () => {
-          this.queue.splice(this.queue.indexOf(waiter), 1);
-          reject(toCancelledError(signal));
-        },
-      };
-      this.queue.push(waiter);
-      if (signal !== neverAbortedSignal) signal.addEventListener('abort', waiter.onAbort, { once: true });
-    });
+  /** @internal Removes a waiter that gave up. */
+  leave(waiter: BulkheadWaiter): void {
+    const index = this.queue.indexOf(waiter);
+    if (index >= 0) this.queue.splice(index, 1);
+  }
+
+  /** @internal The error for a call turned away; fires `onReject`. */
+  rejection(context: AgentwireErrorContext): BulkheadFullError {
+    const error = new BulkheadFullError(this.maxConcurrent, this.maxQueued, context);
+    if (this.rejectEmitter.hasListeners) this.rejectEmitter.emit(error);
+    return error;
   }
 }

@@ -1,3 +1,4 @@
+import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
 import { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { systemClock, type Clock } from '../util/Clock.js';
@@ -7,9 +8,10 @@ import { parseCircuitBreakerSnapshot, type CircuitBreakerSnapshot } from './Circ
 import { Emitter } from './Emitter.js';
 import type { Disposable } from './Event.js';
 import { FailureTracker } from './FailureTracker.js';
+import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { Policy, PolicyContext } from './Policy.js';
-import { toCancelledError } from './toCancelledError.js';
+import { stackOf, type BreakerStage, type PolicyStack } from './PolicyStack.js';
 
 /** Payload of {@link CircuitBreakerPolicy.onStateChange}. */
 export interface StateChangeEvent {
@@ -49,7 +51,9 @@ const REJECTIONS: Partial<Record<CircuitState, string>> = {
  * const answer = await breaker.execute(() => callModel(prompt));
  * ```
  */
-export class CircuitBreakerPolicy implements Policy {
+export class CircuitBreakerPolicy implements Policy, BreakerStage {
+  /** @internal This policy alone, as a pipeline. */
+  readonly stack: PolicyStack = stackOf({ breaker: this });
   private readonly clock: Clock;
   private readonly tracker: FailureTracker;
   private readonly recoveryTimeout: number;
@@ -122,7 +126,7 @@ export class CircuitBreakerPolicy implements Policy {
   admit(): number {
     const token = this.tryAdmit();
     if (token >= 0) return token;
-    throw this.rejection(this.retryAfter, REJECTIONS[this.current]!);
+    throw this.rejection({}, undefined);
   }
 
   /**
@@ -180,19 +184,8 @@ export class CircuitBreakerPolicy implements Policy {
    * @throws {@link CancelledError} when `signal` is already aborted.
    * @throws whatever `fn` throws.
    */
-  async execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal: AbortSignal = neverAbortedSignal): Promise<T> {
-    if (signal.aborted) throw toCancelledError(signal);
-    const token = this.admit();
-    let value: T;
-    try {
-      value = await fn({ signal, attempt: 1 });
-    } catch (error) {
-      if (signal.aborted) this.release(token);
-      else this.onFailure(token, error);
-      throw error;
-    }
-    this.onSuccess(token);
-    return value;
+  execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal: AbortSignal = neverAbortedSignal): Promise<T> {
+    return new FunctionRun(this.stack, fn, signal, 1).run();
   }
 
   /**
@@ -266,7 +259,12 @@ export class CircuitBreakerPolicy implements Policy {
     if (from !== to && this.stateChangeEmitter.hasListeners) this.stateChangeEmitter.emit({ from, to });
   }
 
-  private rejection(retryAfter: number, detail: string): CircuitOpenError {
-    return new CircuitOpenError(retryAfter, this.lastFailure === undefined ? {} : { cause: this.lastFailure }, detail);
+  /**
+   * @internal The error for a call refused now, with `context` (message id, agent), `where` naming
+   * whose breaker it is, and the failure that opened it as `cause`.
+   */
+  rejection(context: AgentwireErrorContext, where: string | undefined): CircuitOpenError {
+    const detail = this.rejectionDetail + (where === undefined ? '' : ` (${where})`);
+    return new CircuitOpenError(this.retryAfter, this.lastFailure === undefined ? context : { ...context, cause: this.lastFailure }, detail);
   }
 }

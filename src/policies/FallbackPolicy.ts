@@ -1,5 +1,7 @@
+import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { Policy, PolicyContext } from './Policy.js';
+import { stackOf, type FallbackStage, type PolicyStack } from './PolicyStack.js';
 
 /** Options of a {@link FallbackPolicy}. */
 export interface FallbackOptions<R> {
@@ -22,7 +24,9 @@ export interface FallbackOptions<R> {
  * const quote = await cached.execute(() => fetchQuote(key));
  * ```
  */
-export class FallbackPolicy<R> implements Policy<R> {
+export class FallbackPolicy<R> implements Policy<R>, FallbackStage {
+  /** @internal This policy alone, as a pipeline. */
+  readonly stack: PolicyStack = stackOf({ fallback: this });
   private readonly fallback: FallbackOptions<R>['fallback'];
   private readonly handle: ((error: unknown) => boolean) | undefined;
 
@@ -36,15 +40,18 @@ export class FallbackPolicy<R> implements Policy<R> {
    *
    * @throws errors that `handle` rejects (or any error once `signal` aborted), unchanged, and whatever a fallback function throws.
    */
-  async execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T | R> {
-    const ctx: PolicyContext = { signal: signal ?? neverAbortedSignal, attempt: 1 };
-    try {
-      return await fn(ctx);
-    } catch (error) {
-      if (ctx.signal.aborted || (this.handle !== undefined && !this.handle(error))) throw error;
-      return typeof this.fallback === 'function'
-        ? await (this.fallback as (error: unknown, ctx: PolicyContext) => PromiseLike<R> | R)(error, ctx)
-        : this.fallback;
-    }
+  execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal: AbortSignal = neverAbortedSignal): Promise<T | R> {
+    return new FunctionRun<T | R>(this.stack, fn, signal, 1).run();
+  }
+
+  /** True when `error` falls back (the `handle` filter accepts it). */
+  handles(error: unknown): boolean {
+    return this.handle === undefined || this.handle(error);
+  }
+
+  /** The substitute for a call that failed with `error`: the value, or what the fallback function returns (or throws). */
+  recover(error: unknown, ctx: PolicyContext): R | PromiseLike<R> {
+    const fallback = this.fallback;
+    return typeof fallback === 'function' ? (fallback as (error: unknown, ctx: PolicyContext) => PromiseLike<R> | R)(error, ctx) : fallback;
   }
 }

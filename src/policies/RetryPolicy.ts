@@ -1,12 +1,14 @@
+import type { Clock } from '../util/Clock.js';
+import { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { Emitter } from './Emitter.js';
 import { backoffDelay } from './backoffDelay.js';
+import { FunctionRun } from './FunctionRun.js';
 import { isNeverRetried } from './isNeverRetried.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { Policy, PolicyContext } from './Policy.js';
+import { stackOf, type PolicyStack, type RetryStage } from './PolicyStack.js';
 import { resolveRetryOptions, type ResolvedRetryOptions } from './resolveRetryOptions.js';
 import type { RetryOptions } from './RetryOptions.js';
-import { sleep } from './sleep.js';
-import { toCancelledError } from './toCancelledError.js';
 
 /** Payload of {@link RetryPolicy.onRetry}: the attempt that failed, the delay before the next one, and its error. */
 export interface RetryEvent {
@@ -44,9 +46,13 @@ export interface RetrySuccessEvent {
  * const data = await retry.execute(({ attempt, signal }) => fetchReport(signal), controller.signal);
  * ```
  */
-export class RetryPolicy implements Policy {
+export class RetryPolicy implements Policy, RetryStage {
   /** The options in force, defaults applied. */
   readonly options: ResolvedRetryOptions;
+  /** @internal This policy alone, as a pipeline. */
+  readonly stack: PolicyStack;
+  /** @internal Where backoff waits are scheduled (the clock's one scheduler). */
+  readonly scheduler: DeadlineScheduler;
   private readonly retryEmitter = new Emitter<RetryEvent>();
   private readonly giveUpEmitter = new Emitter<GiveUpEvent>();
   private readonly successEmitter = new Emitter<RetrySuccessEvent>();
@@ -60,6 +66,13 @@ export class RetryPolicy implements Policy {
   /** @throws {@link ConfigurationError} when an option is out of range. */
   constructor(options: RetryOptions = {}) {
     this.options = resolveRetryOptions(options);
+    this.scheduler = DeadlineScheduler.for(this.options.clock);
+    this.stack = stackOf({ retry: this });
+  }
+
+  /** The clock backoff waits run on. */
+  get clock(): Clock {
+    return this.options.clock;
   }
 
   /**
@@ -80,7 +93,7 @@ export class RetryPolicy implements Policy {
     return this.options.budget === undefined || this.options.budget.tryAcquire();
   }
 
-  /** Records a success reached outside {@link execute} (returns budget tokens, fires `onSuccess`). */
+  /** Records a successful call (returns budget tokens, fires `onSuccess`). */
   recordSuccess(attempts: number): void {
     this.options.budget?.onSuccess();
     if (this.successEmitter.hasListeners) this.successEmitter.emit({ attempts });
@@ -92,21 +105,18 @@ export class RetryPolicy implements Policy {
    * @throws the last attempt's error when retries run out or the error is not retryable.
    * @throws {@link CancelledError} when `signal` aborts before the first attempt or during a backoff sleep.
    */
-  async execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal: AbortSignal = neverAbortedSignal): Promise<T> {
-    if (signal.aborted) throw toCancelledError(signal);
-    let previousDelay: number | undefined;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const value = await fn({ attempt, signal });
-        this.recordSuccess(attempt);
-        return value;
-      } catch (error) {
-        if (signal.aborted || !this.shouldRetry(error, attempt)) throw this.giveUp(attempt, error);
-        previousDelay = this.delayFor(attempt, previousDelay);
-        if (this.retryEmitter.hasListeners) this.retryEmitter.emit({ attempt, delay: previousDelay, error });
-        if (previousDelay > 0) await sleep(this.options.clock, previousDelay, signal);
-      }
-    }
+  execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal: AbortSignal = neverAbortedSignal): Promise<T> {
+    return new FunctionRun(this.stack, fn, signal, 1).run();
+  }
+
+  /** @internal A retry of `attempt` will follow after `delay` ms: fires `onRetry`. */
+  retrying(attempt: number, delay: number, error: unknown): void {
+    if (this.retryEmitter.hasListeners) this.retryEmitter.emit({ attempt, delay, error });
+  }
+
+  /** @internal The run stops retrying and fails: fires `onGiveUp`. */
+  gaveUp(attempts: number, error: unknown): void {
+    if (this.giveUpEmitter.hasListeners) this.giveUpEmitter.emit({ attempts, error });
   }
 
   private isRetryable(error: unknown, attempt: number): boolean {
@@ -116,8 +126,4 @@ export class RetryPolicy implements Policy {
     return retryOn === undefined || retryOn.some((cls) => error instanceof cls);
   }
 
-  private giveUp(attempts: number, error: unknown): unknown {
-    if (this.giveUpEmitter.hasListeners) this.giveUpEmitter.emit({ attempts, error });
-    return error;
-  }
 }

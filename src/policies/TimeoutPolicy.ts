@@ -1,13 +1,14 @@
 import type { TimeoutError } from '../errors/TimeoutError.js';
 import { systemClock, type Clock } from '../util/Clock.js';
+import { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { AdaptiveTimeout } from './AdaptiveTimeout.js';
 import { checkOption } from './checkOption.js';
 import { Emitter } from './Emitter.js';
+import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { Policy, PolicyContext } from './Policy.js';
+import { stackOf, type PolicyStack, type TimeoutStage } from './PolicyStack.js';
 import type { TimeoutSpec } from './TimeoutOptions.js';
-import { TimeoutRun, type TimeoutRunOwner } from './TimeoutRun.js';
-import { toCancelledError } from './toCancelledError.js';
 
 /** Options of a {@link TimeoutPolicy} besides the limit. */
 export interface TimeoutPolicyOptions {
@@ -24,8 +25,9 @@ export interface TimeoutPolicyOptions {
  * The limit is fixed, or adaptive: `multiplier ×` the moving average of recent durations, clamped
  * to `[min, max]` and grown by `growth` on each timeout (see {@link AdaptiveTimeout}).
  *
- * The happy path costs one timer: no `AbortController` unless the function reads `ctx.signal`, no
- * listener unless a caller signal is passed, no `abort()` on success.
+ * The happy path costs no timer of its own: the limit is an entry in the clock's one deadline
+ * scheduler; no `AbortController` exists unless the function reads `ctx.signal`, no listener unless
+ * a caller signal is passed, no `abort()` on success.
  *
  * @example
  * ```ts
@@ -33,9 +35,13 @@ export interface TimeoutPolicyOptions {
  * const reply = await timeout.execute(({ signal }) => llm.complete(prompt, { signal }));
  * ```
  */
-export class TimeoutPolicy implements Policy, TimeoutRunOwner {
+export class TimeoutPolicy implements Policy, TimeoutStage {
   /** Time source. */
   readonly clock: Clock;
+  /** @internal Where attempt deadlines are scheduled (the clock's one scheduler). */
+  readonly scheduler: DeadlineScheduler;
+  /** @internal This policy alone, as a pipeline. */
+  readonly stack: PolicyStack;
   private readonly fixed: number;
   private readonly adaptive: AdaptiveTimeout | undefined;
   private readonly timeoutEmitter = new Emitter<TimeoutError>();
@@ -45,6 +51,8 @@ export class TimeoutPolicy implements Policy, TimeoutRunOwner {
   /** @throws {@link ConfigurationError} when the limit or an adaptive option is out of range. */
   constructor(spec: TimeoutSpec, options: TimeoutPolicyOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.scheduler = DeadlineScheduler.for(this.clock);
+    this.stack = stackOf({ timeout: this });
     if (typeof spec === 'object' && spec !== null && 'adaptive' in spec) {
       this.adaptive = new AdaptiveTimeout(spec.adaptive);
       this.fixed = 0;
@@ -80,18 +88,16 @@ export class TimeoutPolicy implements Policy, TimeoutRunOwner {
    * @throws {@link TimeoutError} when the limit passes first.
    * @throws {@link CancelledError} when `signal` aborts first.
    */
-  execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) return Promise.reject(toCancelledError(signal));
-    const parent = signal === neverAbortedSignal ? undefined : signal; // no listener on a signal that cannot abort
-    return new TimeoutRun<T>(this, this.currentLimit(), parent).run(fn);
+  execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal: AbortSignal = neverAbortedSignal): Promise<T> {
+    return new FunctionRun(this.stack, fn, signal, 1).run();
   }
 
-  /** @internal Called by a run that finished in time. */
+  /** @internal An attempt finished in time (feeds an adaptive limit). */
   succeeded(durationMs: number): void {
     this.adaptive?.recordSuccess(durationMs);
   }
 
-  /** @internal Called by a run whose limit passed. */
+  /** @internal An attempt's limit passed: records it and fires `onTimeout`. */
   timedOut(error: TimeoutError): void {
     this.adaptive?.recordTimeout();
     if (this.timeoutEmitter.hasListeners) this.timeoutEmitter.emit(error);

@@ -18,8 +18,11 @@ interface ParkableTimer {
 
 const INITIAL_CAPACITY = 16;
 
+const schedulers = new WeakMap<Clock, DeadlineScheduler>();
+
 /**
- * @internal The runtime's deadlines: a binary min-heap of entries ordered by deadline (ties: first
+ * @internal Every deadline on one clock — request deadlines, handler and caller timeouts, backoff
+ * waits, `sleep` — in one place: a binary min-heap of entries ordered by deadline (ties: first
  * added first, as separate timers would fire), driven by ONE clock timer armed for the earliest
  * deadline. Adding and removing are O(log n); the timer is re-armed only when a new earliest deadline
  * arrives, and when it fires (everything due expires, then it is armed for the next deadline).
@@ -45,6 +48,16 @@ export class DeadlineScheduler {
   private readonly fire = (): void => this.expireDue();
 
   constructor(private readonly clock: Clock) {}
+
+  /** The one scheduler of `clock` (created on first use), shared by the runtimes and policies on it. */
+  static for(clock: Clock): DeadlineScheduler {
+    let scheduler = schedulers.get(clock);
+    if (scheduler === undefined) {
+      scheduler = new DeadlineScheduler(clock);
+      schedulers.set(clock, scheduler);
+    }
+    return scheduler;
+  }
 
   /** Number of scheduled entries. */
   get size(): number {

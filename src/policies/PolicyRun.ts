@@ -1,0 +1,321 @@
+import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
+import { TimeoutError } from '../errors/TimeoutError.js';
+import type { DeadlineEntry, DeadlineScheduler } from '../util/DeadlineScheduler.js';
+import { isThenable } from '../util/isThenable.js';
+import { promiseSettledBy } from '../util/settlers.js';
+import { isAbandonment } from './isAbandonment.js';
+import type { PolicyContext } from './Policy.js';
+import type { BulkheadWaiter, PolicyStack } from './PolicyStack.js';
+
+const IDLE = 0;
+const ATTEMPT = 1;
+const BACKOFF = 2;
+const QUEUED = 3;
+const DONE = 4;
+
+const RESOLVED = Promise.resolve();
+
+/**
+ * @internal One call run through a {@link PolicyStack}: THE policy pipeline of agentwire. Standalone
+ * `execute`, `wrap`, handler decorators and `sendMessage` options all run through it; they differ
+ * only in the innermost step (a function, a handler call, one delivery), which subclasses supply.
+ *
+ * Per attempt: bulkhead slot → breaker admission → the attempt's deadline → the attempt. A failure
+ * is recorded with the breaker, then retried after a backoff, or replaced by the fallback, or
+ * final. The fast path allocates nothing beyond the run: the first attempt runs synchronously (a
+ * synchronous result settles the run synchronously), deadlines and backoff waits are entries in the
+ * clock's one {@link DeadlineScheduler} (the run is the entry), and no timer, signal or listener
+ * exists unless a stage needs it.
+ *
+ * Exactly one outcome: an attempt that ends after its deadline, or after the run was cancelled,
+ * is late and only reported ({@link PolicyRun.late}).
+ */
+export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
+  heapIndex = -1;
+  /** The attempt running now (or about to), 1-based. */
+  attempt = 1;
+  private phase = IDLE;
+  /** The breaker's token for the current attempt (-1: none held). */
+  private token = -1;
+  private holdsSlot = false;
+  /** The last attempt whose outcome is known; later outcomes of it are late. */
+  private settledAttempt = 0;
+  private startedAt = 0;
+  private limit = 0;
+  private previousDelay: number | undefined = undefined;
+  /** The scheduler the run's entry is in while armed. */
+  private armedOn: DeadlineScheduler | undefined = undefined;
+  private ok = false;
+  private outcome: unknown = undefined;
+  resolve: ((value: T | PromiseLike<T>) => void) | undefined = undefined;
+  reject: ((error: unknown) => void) | undefined = undefined;
+
+  constructor(readonly stack: PolicyStack) {}
+
+  /** The innermost step: starts attempt {@link PolicyRun.attempt}. */
+  protected abstract callAttempt(): T | PromiseLike<T>;
+
+  /** The context a fallback function receives. */
+  protected abstract fallbackContext(): PolicyContext;
+
+  /** An attempt is starting (after admission): reset per-attempt state, report it. */
+  protected attemptStarting(): void {}
+
+  /** The current attempt was abandoned (its deadline passed, or the run was cancelled): abort its work. */
+  protected abortAttempt(_reason: unknown): void {}
+
+  /** A retry will start after `delay` ms. */
+  protected retrying(_attempt: number, _delay: number, _error: unknown): void {}
+
+  /** The current attempt exceeded its limit. */
+  protected timedOut(_error: TimeoutError): void {}
+
+  /** An abandoned attempt finished after all. */
+  protected late(_ok: boolean, _outcome: unknown): void {}
+
+  /** The run waits (backoff, bulkhead queue) or stops waiting: listen for cancellation meanwhile if need be. */
+  protected waiting(_on: boolean): void {}
+
+  /** True when whoever asked for the run no longer waits for it (nothing is retried or replaced then). */
+  protected callerGaveUp(): boolean {
+    return false;
+  }
+
+  /** Correlation for the errors the run raises (message id, agent). */
+  protected errorContext(): AgentwireErrorContext {
+    return {};
+  }
+
+  /** How a timed-out attempt is named in its error, e.g. "The call". */
+  protected describeAttempt(): string {
+    return 'The call';
+  }
+
+  /** Whose circuit breaker refused, for its error (undefined: the breaker's own wording). */
+  protected breakerOwner(): string | undefined {
+    return undefined;
+  }
+
+  /** Cancelled by its owner: settle with `error` (override to drop the outcome instead). */
+  protected settleCancelled(error: unknown): void {
+    this.settle(false, error);
+  }
+
+  /** True once the run has its outcome. */
+  get done(): boolean {
+    return this.phase === DONE;
+  }
+
+  /**
+   * Starts the run: the outcome itself when the first attempt settled synchronously (a value, or a
+   * throw), else a promise of it.
+   */
+  start(): T | Promise<T> {
+    this.next();
+    if (this.phase === DONE && this.resolve === undefined) {
+      if (this.ok) return this.outcome as T;
+      throw this.outcome;
+    }
+    return promiseSettledBy<T>(this);
+  }
+
+  /**
+   * Ends the run from outside (the caller cancelled, the runtime stopped, the request's deadline
+   * passed): the current attempt is abandoned, a wait ends, held slots and breaker permits are given
+   * back (an abandoned call is no failure), and the run settles with `error`.
+   */
+  cancel(error: unknown): void {
+    const phase = this.phase;
+    if (phase === DONE) return;
+    this.phase = DONE;
+    if (phase === BACKOFF || phase === QUEUED) this.waiting(false);
+    if (phase === QUEUED && !this.holdsSlot) this.stack.bulkhead!.leave(this);
+    this.disarm();
+    this.releaseSlot();
+    if (phase === ATTEMPT) {
+      this.settledAttempt = this.attempt;
+      this.releaseToken();
+      this.abortAttempt(error);
+    }
+    this.settleCancelled(error);
+  }
+
+  /** @internal A bulkhead handed this run a freed slot; it resumes on a fresh stack. */
+  grant(): void {
+    this.holdsSlot = true;
+    void RESOLVED.then(() => this.resumeAfterGrant());
+  }
+
+  /** @internal The deadline entry fired: the attempt's limit passed, or the backoff is over. */
+  onDeadline(since: number): void {
+    this.armedOn = undefined;
+    if (this.phase === BACKOFF) {
+      this.waiting(false);
+      this.phase = IDLE;
+      this.next();
+    } else if (this.phase === ATTEMPT) {
+      this.attemptTimedOut(since);
+    }
+  }
+
+  /** Starts the next attempt: a bulkhead slot first, then admission and the call. */
+  private next(): void {
+    const bulkhead = this.stack.bulkhead;
+    if (bulkhead !== undefined && !bulkhead.tryEnter()) {
+      if (!bulkhead.enqueue(this)) return this.failed(bulkhead.rejection(this.errorContext()));
+      this.phase = QUEUED;
+      this.waiting(true);
+      return;
+    }
+    this.holdsSlot = bulkhead !== undefined;
+    this.admitAndCall();
+  }
+
+  private resumeAfterGrant(): void {
+    if (this.phase !== QUEUED) return this.releaseSlot(); // cancelled meanwhile
+    this.waiting(false);
+    this.phase = IDLE;
+    this.admitAndCall();
+  }
+
+  private admitAndCall(): void {
+    const breaker = this.stack.breaker;
+    if (breaker !== undefined) {
+      const token = breaker.tryAdmit();
+      if (token < 0) {
+        this.releaseSlot();
+        return this.failed(breaker.rejection(this.errorContext(), this.breakerOwner()));
+      }
+      this.token = token;
+    }
+    const timeout = this.stack.timeout;
+    this.phase = ATTEMPT;
+    if (timeout !== undefined) {
+      const now = timeout.clock.now();
+      this.startedAt = now;
+      this.limit = timeout.currentLimit();
+      this.arm(timeout.scheduler, now + this.limit, now);
+    }
+    this.attemptStarting();
+    const attempt = this.attempt;
+    let value: T | PromiseLike<T>;
+    try {
+      value = this.callAttempt();
+    } catch (error) {
+      return this.attemptEnded(attempt, false, error);
+    }
+    if (!isThenable(value)) return this.attemptEnded(attempt, true, value);
+    value.then(
+      (v) => this.attemptEnded(attempt, true, v),
+      (e: unknown) => this.attemptEnded(attempt, false, e),
+    );
+  }
+
+  private attemptEnded(attempt: number, ok: boolean, outcome: unknown): void {
+    if (attempt <= this.settledAttempt) return this.late(ok, outcome);
+    this.settledAttempt = attempt;
+    this.phase = IDLE;
+    this.disarm();
+    this.releaseSlot();
+    const { timeout, breaker, retry } = this.stack;
+    if (!ok) return this.failed(outcome);
+    if (timeout !== undefined && timeout.adapts) timeout.succeeded(timeout.clock.now() - this.startedAt);
+    if (breaker !== undefined) breaker.onSuccess(this.takeToken());
+    retry?.recordSuccess(attempt);
+    this.finish(true, outcome);
+  }
+
+  private attemptTimedOut(since: number): void {
+    const timeout = this.stack.timeout!;
+    this.settledAttempt = this.attempt;
+    this.phase = IDLE;
+    this.releaseSlot();
+    const error = new TimeoutError(this.limit, timeout.clock.now() - since, this.errorContext(), this.describeAttempt());
+    timeout.timedOut(error);
+    this.timedOut(error);
+    this.abortAttempt(error);
+    this.failed(error);
+  }
+
+  /** The attempt failed: tell the breaker, then retry, fall back or fail. */
+  private failed(error: unknown): void {
+    const abandoned = isAbandonment(error) || this.callerGaveUp();
+    if (this.token >= 0) {
+      if (abandoned) this.releaseToken();
+      else this.stack.breaker!.onFailure(this.takeToken(), error);
+    }
+    const retry = this.stack.retry;
+    if (retry !== undefined && !abandoned && retry.shouldRetry(error, this.attempt)) return this.backoff(error);
+    this.giveUp(error, abandoned);
+  }
+
+  private backoff(error: unknown): void {
+    const retry = this.stack.retry!;
+    const delay = (this.previousDelay = retry.delayFor(this.attempt, this.previousDelay));
+    retry.retrying(this.attempt, delay, error);
+    this.retrying(this.attempt, delay, error);
+    this.attempt++;
+    if (this.phase === DONE) return; // a listener cancelled the run
+    if (delay <= 0) return this.next();
+    this.phase = BACKOFF;
+    const now = retry.clock.now();
+    this.arm(retry.scheduler, now + delay, now);
+    this.waiting(true);
+  }
+
+  private giveUp(error: unknown, abandoned: boolean): void {
+    this.stack.retry?.gaveUp(this.attempt, error);
+    const fallback = this.stack.fallback;
+    if (fallback === undefined || abandoned || !fallback.handles(error)) return this.finish(false, error);
+    let value: unknown;
+    try {
+      value = fallback.recover(error, this.fallbackContext());
+    } catch (failure) {
+      return this.finish(false, failure);
+    }
+    this.finish(true, value);
+  }
+
+  private finish(ok: boolean, outcome: unknown): void {
+    this.phase = DONE;
+    this.settle(ok, outcome);
+  }
+
+  /** Hands the outcome over: synchronously into `start()`'s return, or through the run's promise. */
+  protected settle(ok: boolean, outcome: unknown): void {
+    if (this.resolve === undefined) {
+      this.ok = ok;
+      this.outcome = outcome;
+      return;
+    }
+    if (ok) this.resolve(outcome as T);
+    else this.reject!(outcome);
+  }
+
+  private arm(scheduler: DeadlineScheduler, deadline: number, since: number): void {
+    this.armedOn = scheduler;
+    scheduler.add(this, deadline, since);
+  }
+
+  private disarm(): void {
+    if (this.armedOn === undefined) return;
+    this.armedOn.remove(this);
+    this.armedOn = undefined;
+  }
+
+  private releaseSlot(): void {
+    if (!this.holdsSlot) return;
+    this.holdsSlot = false;
+    this.stack.bulkhead!.release();
+  }
+
+  private takeToken(): number {
+    const token = this.token;
+    this.token = -1;
+    return token;
+  }
+
+  private releaseToken(): void {
+    if (this.token >= 0) this.stack.breaker!.release(this.takeToken());
+  }
+}
