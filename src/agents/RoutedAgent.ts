@@ -1,4 +1,5 @@
 import { CantHandleError } from '../errors/CantHandleError.js';
+import { beginsAttempts, isHandlerContext } from '../core/HandlerContext.js';
 import type { MessageContext } from '../core/MessageContext.js';
 import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
 import { BaseAgent } from './BaseAgent.js';
@@ -26,6 +27,8 @@ import { RouteTable } from './RouteTable.js';
  */
 export abstract class RoutedAgent extends BaseAgent {
   private readonly routes: RouteTable;
+  /** @internal Handler attempts begin after routing (and after a breaker admitted them), not before. */
+  declare readonly [beginsAttempts]: true;
 
   constructor(description = '') {
     super(description);
@@ -41,6 +44,7 @@ export abstract class RoutedAgent extends BaseAgent {
       if (route.match !== undefined && !route.match(message as never, ctx)) continue;
       return route.invoke(this, message, ctx);
     }
+    if (isHandlerContext(ctx)) ctx.beginAttempt(1);
     if (message instanceof HandshakeRequest) return this.onHandshake(message);
     return this.onUnhandledMessage(message, ctx);
   }
@@ -78,3 +82,5 @@ export abstract class RoutedAgent extends BaseAgent {
     RouteTable.of(this as unknown as abstract new (...args: never[]) => unknown);
   }
 }
+
+Object.defineProperty(RoutedAgent.prototype, beginsAttempts, { value: true });

@@ -20,10 +20,11 @@ const TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = {
   sent: ['received', 'failed', 'timed-out', 'cancelled', 'rejected'],
   received: ['processing', 'failed', 'timed-out', 'cancelled'],
   processing: ['processing', 'completed', 'partial', 'failed', 'timed-out', 'cancelled', 'rejected'],
-  // A failed, timed-out or rejected request may be sent again by the caller (retry or reassignment).
-  failed: ['sent'],
-  'timed-out': ['sent'],
-  rejected: ['sent'],
+  // A failed, timed-out or rejected request may be sent again by the caller (retry or reassignment),
+  // answered by a caller-side fallback function, or given up by its caller while it waits to resend.
+  failed: ['sent', 'completed', 'cancelled'],
+  'timed-out': ['sent', 'completed', 'cancelled'],
+  rejected: ['sent', 'completed', 'cancelled'],
   completed: [],
   partial: [],
   cancelled: [],

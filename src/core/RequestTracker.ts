@@ -1,6 +1,4 @@
-import type { EventEmitter } from 'eventemitter3';
-import type { AckEvent, RequestEndEvent, ResponseEvent, RuntimeEventMap, SendEvent, StatusEvent } from './RuntimeEvents.js';
-import { PartialResult } from '../results/PartialResult.js';
+import type { AgentId } from './AgentId.js';
 import { RequestRecord } from './RequestRecord.js';
 import { isOutcome, type RequestState } from './RequestState.js';
 
@@ -13,18 +11,12 @@ export interface TrackRequestsOptions {
 /** @internal Told about every change of a watched record. */
 export type RecordObserver = (record: RequestRecord) => void;
 
-const FAILURE_STATES: Partial<Record<string, RequestState>> = {
-  timeout: 'timed-out',
-  cancelled: 'cancelled',
-  stopped: 'cancelled',
-  rejected: 'rejected',
-};
-
 /**
- * Lifecycle records of requests (`runtime.requests`), built from the runtime's events: every
- * request when tracking is on (`trackRequests`), otherwise only those watched through
- * `runtime.sendRequest`. In-flight records are kept until they end; finished ones up to
- * `keepFinished`, oldest dropped first.
+ * Lifecycle records of requests (`runtime.requests`): every request when tracking is on
+ * (`trackRequests`), otherwise only those followed through `runtime.sendRequest`. The runtime's
+ * request lifecycle writes them as the request moves (never rebuilt from events), so every history
+ * is a legal path of the request state machine. In-flight records are kept until they end;
+ * finished ones up to `keepFinished`, oldest dropped first.
  *
  * @example
  * ```ts
@@ -37,18 +29,12 @@ export class RequestTracker {
   private readonly active = new Map<string, RequestRecord>();
   private readonly finished = new Map<string, RequestRecord>();
   private readonly observers = new Map<string, RecordObserver>();
-  private attached = false;
-  /** Events that did not fit the request machine (should stay 0; for diagnosis). */
-  anomalies = 0;
 
   /** @internal */
   constructor(
-    private readonly events: EventEmitter<RuntimeEventMap>,
     private readonly trackAll: boolean,
     private readonly keepFinished: number,
-  ) {
-    if (trackAll) this.attach();
-  }
+  ) {}
 
   /** The record of a request, in flight or recently finished. */
   get(messageId: string): RequestRecord | undefined {
@@ -65,77 +51,67 @@ export class RequestTracker {
     return [...this.finished.values()];
   }
 
+  /** @internal True when some request may be recorded (tracking on, or a request is watched). */
+  get recording(): boolean {
+    return this.trackAll || this.observers.size !== 0;
+  }
+
+  /** @internal True when the request with this id is recorded. */
+  follows(messageId: string): boolean {
+    return this.trackAll || this.observers.has(messageId);
+  }
+
   /** @internal Follows one request (and tells `observer` of its changes) even when tracking is off. */
   watch(messageId: string, observer: RecordObserver): void {
     this.observers.set(messageId, observer);
-    this.attach();
   }
 
   /** @internal */
   unwatch(messageId: string): void {
     this.observers.delete(messageId);
-    if (!this.trackAll && this.observers.size === 0) this.detach();
   }
 
-  private follows(messageId: string): boolean {
-    return this.trackAll || this.observers.has(messageId);
-  }
-
-  private readonly onSend = (e: SendEvent): void => {
-    if (!this.follows(e.messageId)) return;
-    const existing = this.get(e.messageId);
+  /** @internal Opens the record of a new request (state `sent`), or sends a known one again. */
+  sent(messageId: string, sender: AgentId | undefined, recipient: AgentId, message: unknown, attempt: number, resendable: boolean, at: number): void {
+    const existing = this.get(messageId);
     if (existing === undefined) {
-      const name = (e.message as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof e.message;
-      const record = new RequestRecord(e.messageId, e.sender, e.recipient, name, e.at);
-      record.resendable = e.resendable;
-      this.changed(record);
-      return;
+      const record = new RequestRecord(messageId, sender, recipient, typeName(message), at);
+      record.resendable = resendable;
+      return this.changed(record);
     }
-    const detail = existing.recipient.equals(e.recipient) ? `again to ${String(e.recipient)} (attempt ${e.attempt})` : `reassigned to ${String(e.recipient)}`;
-    this.apply(existing, 'sent', e.at, detail, () => {
-      existing.sends++;
-      existing.recipient = e.recipient;
-    });
-  };
+    const detail = existing.recipient.equals(recipient) ? `again to ${String(recipient)} (attempt ${attempt})` : `reassigned to ${String(recipient)}`;
+    existing.transition('sent', at, detail);
+    existing.sends++;
+    existing.recipient = recipient;
+    this.changed(existing);
+  }
 
-  private readonly onAck = (e: AckEvent): void => {
-    if (!e.isRpc || e.level === 'completed') return;
-    const record = this.follows(e.messageId) ? this.get(e.messageId) : undefined;
+  /**
+   * @internal Moves a record. An illegal move is a bug in the runtime, never in the caller's code:
+   * it throws (the lifecycle reports it as an invariant violation).
+   */
+  move(messageId: string, to: RequestState, at: number, detail?: string, error?: unknown): void {
+    const record = this.get(messageId);
     if (record === undefined) return;
-    if (e.level === 'received') this.apply(record, 'received', e.at);
-    else if (e.level === 'processing') this.apply(record, 'processing', e.at, `attempt ${e.attempt}`, () => record.attempts++);
-    else this.apply(record, FAILURE_STATES[e.reason ?? 'error'] ?? 'failed', e.at, e.reason, () => (record.error = e.error));
-  };
+    record.transition(to, at, detail);
+    if (to === 'processing') record.attempts++;
+    if (error !== undefined) record.error = error;
+    this.changed(record);
+  }
 
-  private readonly onResponse = (e: ResponseEvent): void => {
-    const record = this.follows(e.messageId) ? this.get(e.messageId) : undefined;
+  /** @internal Adds a progress report to the record. */
+  report(messageId: string, report: { etaMs?: number; detail?: string; progress?: number; at: number }): void {
+    const record = this.get(messageId);
     if (record === undefined) return;
-    const partial = e.value instanceof PartialResult;
-    this.apply(record, partial ? 'partial' : 'completed', e.at, partial ? (e.value as PartialResult).summary() : undefined);
-  };
+    record.addReport(report);
+    this.observers.get(messageId)?.(record);
+  }
 
-  private readonly onEnd = (e: RequestEndEvent): void => {
-    const record = this.active.get(e.messageId);
+  /** @internal The caller's side of the request ended: nothing will send it again. */
+  closed(messageId: string): void {
+    const record = this.active.get(messageId);
     if (record === undefined) return;
     record.resendable = false;
-    this.changed(record);
-  };
-
-  private readonly onStatus = (e: StatusEvent): void => {
-    const record = this.follows(e.messageId) ? this.get(e.messageId) : undefined;
-    if (record === undefined) return;
-    record.addReport({ etaMs: e.etaMs, detail: e.detail, progress: e.progress, at: e.at });
-    this.observers.get(record.messageId)?.(record);
-  };
-
-  private apply(record: RequestRecord, to: RequestState, at: number, detail?: string, update?: () => void): void {
-    try {
-      record.transition(to, at, detail);
-    } catch {
-      this.anomalies++;
-      return;
-    }
-    update?.();
     this.changed(record);
   }
 
@@ -152,18 +128,6 @@ export class RequestTracker {
     }
     this.observers.get(id)?.(record);
   }
-
-  private attach(): void {
-    if (this.attached) return;
-    this.attached = true;
-    this.events.on('send', this.onSend).on('ack', this.onAck).on('response', this.onResponse).on('status', this.onStatus).on('requestEnd', this.onEnd);
-  }
-
-  private detach(): void {
-    if (!this.attached) return;
-    this.attached = false;
-    this.events.off('send', this.onSend).off('ack', this.onAck).off('response', this.onResponse).off('status', this.onStatus).off('requestEnd', this.onEnd);
-  }
 }
 
 /** Ended for good: an outcome no caller-side retry or fallback can follow with another send. */
@@ -171,4 +135,8 @@ function isFinal(record: RequestRecord): boolean {
   const state = record.state;
   if (!isOutcome(state)) return false;
   return !record.resendable || state === 'completed' || state === 'partial' || state === 'cancelled';
+}
+
+function typeName(message: unknown): string {
+  return (message as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof message;
 }

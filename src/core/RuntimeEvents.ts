@@ -13,7 +13,9 @@ export type FailureReason =
   | 'dropped'
   | 'unhandled'
   | 'construction'
-  | 'validation';
+  | 'validation'
+  | 'undeliverable'
+  | 'bulkhead-full';
 
 /** Acknowledgment levels of a request, in the order they happen. */
 export type AckLevel = 'received' | 'processing' | 'completed' | 'failed';

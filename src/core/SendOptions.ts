@@ -1,3 +1,4 @@
+import type { BulkheadOptions, BulkheadPolicy } from '../policies/BulkheadPolicy.js';
 import type { CircuitBreakerOptions } from '../policies/CircuitBreakerOptions.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { RetryOptions } from '../policies/RetryOptions.js';
@@ -15,8 +16,12 @@ export type SendFallback = AgentId | readonly AgentId[] | ((error: unknown, mess
  * are inherited (cancelling or timing out the outer request cancels the nested ones) and `sender`
  * defaults to the running agent.
  *
- * The policy options apply around the call from the sender's side, nested as retry → circuit
- * breaker → timeout (per attempt), like the handler decorators.
+ * The policy options apply around the call from the sender's side, nested as fallback → retry →
+ * bulkhead → circuit breaker → timeout (per attempt) → one delivery, exactly like the handler
+ * decorators (the same pipeline runs both). Option literals are turned into policies once per
+ * recipient and reused while the options stay the same, so a fresh `{ retry: { maxRetries: 3 } }`
+ * on every call costs no more than a shared `RetryPolicy`; breakers, bulkheads and adaptive
+ * timeouts made from options are kept per recipient (created from the first options seen).
  */
 export interface SendOptions {
   /** The sending agent; defaults to the agent whose handler is running, if any. */
@@ -34,6 +39,8 @@ export interface SendOptions {
   retry?: RetryOptions | RetryPolicy;
   /** Fail fast while the recipient keeps failing. Options create one breaker per recipient, kept by the runtime; or pass a shared `CircuitBreakerPolicy`. */
   circuitBreaker?: CircuitBreakerOptions | CircuitBreakerPolicy;
+  /** Cap the attempts in flight to the recipient. Options create one bulkhead per recipient; or pass a shared `BulkheadPolicy`. */
+  bulkhead?: BulkheadOptions | BulkheadPolicy;
   /** What to do when the request finally fails (not when it is cancelled or the runtime stops). */
   fallback?: SendFallback;
   /**

@@ -11,6 +11,8 @@ const REASONS: Partial<Record<string, FailureReason>> = {
   MESSAGE_VALIDATION: 'validation',
   AGENT_CONSTRUCTION: 'construction',
   RUNTIME_STOPPED: 'stopped',
+  UNDELIVERABLE: 'undeliverable',
+  BULKHEAD_FULL: 'bulkhead-full',
 };
 
 /** @internal The failure reason an error stands for. */

@@ -1,15 +1,17 @@
 import type { CircuitBreakerOptions } from '../policies/CircuitBreakerOptions.js';
 import { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import type { PolicyScope } from '../core/HandlerPolicySpec.js';
 import { policyDecorator } from './policyDecorator.js';
 
 /** Options of `@circuitBreaker`: the breaker's options plus its scope. */
 export interface CircuitBreakerDecoratorOptions extends CircuitBreakerOptions {
   /**
    * `'type'` (default): one breaker shared by every instance of the agent type in a runtime (the
-   * downstream dependency is shared). `'instance'`: one breaker per agent instance.
+   * downstream dependency is shared). `'instance'`: one breaker per agent instance (the handler's
+   * other policies then live per instance too).
    */
-  readonly scope?: 'type' | 'instance';
+  readonly scope?: PolicyScope;
 }
 
 /**

@@ -1,9 +1,6 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import type { MessageContext } from '../core/MessageContext.js';
+import type { FallbackHandler } from '../core/HandlerPolicySpec.js';
 import { policyDecorator } from './policyDecorator.js';
-
-/** What `@fallback` produces when the handler finally fails. */
-export type FallbackHandler<R = unknown> = (error: unknown, message: never, ctx: MessageContext) => R | Promise<R>;
 
 /**
  * Answers with a fallback instead of failing, once retries (if any) are exhausted: the outermost

@@ -43,7 +43,7 @@ export class BulkheadPolicy implements Policy, BulkheadStage {
   /** @throws {@link ConfigurationError} on out-of-range options. */
   constructor(options: BulkheadOptions) {
     this.maxConcurrent = checkOption('BulkheadPolicy', 'maxConcurrent', options?.maxConcurrent, { min: 1, integer: true });
-    this.maxQueued = checkOption('BulkheadPolicy', 'maxQueued', options.maxQueued ?? 0, { min: 0, integer: true });
+    this.maxQueued = checkOption('BulkheadPolicy', 'maxQueued', options?.maxQueued ?? 0, { min: 0, integer: true });
   }
 
   /** Calls running now. */

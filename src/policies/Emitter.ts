@@ -1,3 +1,4 @@
+import { reportUncaught } from '../util/reportUncaught.js';
 import type { Disposable, Event } from './Event.js';
 
 /**
@@ -31,9 +32,7 @@ export class Emitter<T> {
       try {
         listener(value);
       } catch (error) {
-        setTimeout(() => {
-          throw error;
-        });
+        reportUncaught(error);
       }
     }
   }

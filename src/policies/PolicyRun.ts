@@ -2,7 +2,7 @@ import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { DeadlineEntry, DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { isThenable } from '../util/isThenable.js';
-import { promiseSettledBy } from '../util/settlers.js';
+import { pendingPromise, takeReject, takeResolve } from '../util/settlers.js';
 import { isAbandonment } from './isAbandonment.js';
 import type { PolicyContext } from './Policy.js';
 import type { BulkheadWaiter, PolicyStack } from './PolicyStack.js';
@@ -14,6 +14,12 @@ const QUEUED = 3;
 const DONE = 4;
 
 const RESOLVED = Promise.resolve();
+
+/**
+ * @internal What {@link PolicyRun.callAttempt} returns when the attempt will report its own outcome
+ * through {@link PolicyRun.attemptSettled} (no promise per attempt).
+ */
+export const PENDING: unique symbol = Symbol('agentwire.pendingAttempt');
 
 /**
  * @internal One call run through a {@link PolicyStack}: THE policy pipeline of agentwire. Standalone
@@ -40,20 +46,23 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
   private holdsSlot = false;
   /** The last attempt whose outcome is known; later outcomes of it are late. */
   private settledAttempt = 0;
-  private startedAt = 0;
+  private attemptStartedAt = 0;
   private limit = 0;
   private previousDelay: number | undefined = undefined;
   /** The scheduler the run's entry is in while armed. */
   private armedOn: DeadlineScheduler | undefined = undefined;
   private ok = false;
   private outcome: unknown = undefined;
-  resolve: ((value: T | PromiseLike<T>) => void) | undefined = undefined;
-  reject: ((error: unknown) => void) | undefined = undefined;
+  private resolve: ((value: T | PromiseLike<T>) => void) | undefined = undefined;
+  private reject: ((error: unknown) => void) | undefined = undefined;
 
   constructor(readonly stack: PolicyStack) {}
 
-  /** The innermost step: starts attempt {@link PolicyRun.attempt}. */
-  protected abstract callAttempt(): T | PromiseLike<T>;
+  /**
+   * The innermost step: starts attempt {@link PolicyRun.attempt}. Returns its outcome, a promise of
+   * it, or {@link PENDING} when it will call {@link PolicyRun.attemptSettled} itself.
+   */
+  protected abstract callAttempt(): T | PromiseLike<T> | typeof PENDING;
 
   /** The context a fallback function receives. */
   protected abstract fallbackContext(): PolicyContext;
@@ -91,6 +100,9 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
     return 'The call';
   }
 
+  /** A breaker or a full bulkhead refused the attempt before it started. */
+  protected attemptRefused(_error: unknown): void {}
+
   /** Whose circuit breaker refused, for its error (undefined: the breaker's own wording). */
   protected breakerOwner(): string | undefined {
     return undefined;
@@ -116,7 +128,10 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
       if (this.ok) return this.outcome as T;
       throw this.outcome;
     }
-    return promiseSettledBy<T>(this);
+    const promise = pendingPromise<T>();
+    this.resolve = takeResolve();
+    this.reject = takeReject();
+    return promise;
   }
 
   /**
@@ -162,7 +177,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
   private next(): void {
     const bulkhead = this.stack.bulkhead;
     if (bulkhead !== undefined && !bulkhead.tryEnter()) {
-      if (!bulkhead.enqueue(this)) return this.failed(bulkhead.rejection(this.errorContext()));
+      if (!bulkhead.enqueue(this)) return this.refused(bulkhead.rejection(this.errorContext()));
       this.phase = QUEUED;
       this.waiting(true);
       return;
@@ -184,7 +199,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
       const token = breaker.tryAdmit();
       if (token < 0) {
         this.releaseSlot();
-        return this.failed(breaker.rejection(this.errorContext(), this.breakerOwner()));
+        return this.refused(breaker.rejection(this.errorContext(), this.breakerOwner()));
       }
       this.token = token;
     }
@@ -192,26 +207,33 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
     this.phase = ATTEMPT;
     if (timeout !== undefined) {
       const now = timeout.clock.now();
-      this.startedAt = now;
+      this.attemptStartedAt = now;
       this.limit = timeout.currentLimit();
       this.arm(timeout.scheduler, now + this.limit, now);
     }
     this.attemptStarting();
     const attempt = this.attempt;
-    let value: T | PromiseLike<T>;
+    let value: T | PromiseLike<T> | typeof PENDING;
     try {
       value = this.callAttempt();
     } catch (error) {
-      return this.attemptEnded(attempt, false, error);
+      return this.attemptSettled(attempt, false, error);
     }
-    if (!isThenable(value)) return this.attemptEnded(attempt, true, value);
+    if (value === PENDING) return;
+    if (!isThenable(value)) return this.attemptSettled(attempt, true, value);
     value.then(
-      (v) => this.attemptEnded(attempt, true, v),
-      (e: unknown) => this.attemptEnded(attempt, false, e),
+      (v) => this.attemptSettled(attempt, true, v),
+      (e: unknown) => this.attemptSettled(attempt, false, e),
     );
   }
 
-  private attemptEnded(attempt: number, ok: boolean, outcome: unknown): void {
+  /** The deadline of the current attempt, when a timeout stage limits it. */
+  protected get attemptDeadline(): number | undefined {
+    return this.stack.timeout === undefined ? undefined : this.attemptStartedAt + this.limit;
+  }
+
+  /** Attempt `attempt` ended with `outcome` (late when it was abandoned already). */
+  protected attemptSettled(attempt: number, ok: boolean, outcome: unknown): void {
     if (attempt <= this.settledAttempt) return this.late(ok, outcome);
     this.settledAttempt = attempt;
     this.phase = IDLE;
@@ -219,7 +241,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
     this.releaseSlot();
     const { timeout, breaker, retry } = this.stack;
     if (!ok) return this.failed(outcome);
-    if (timeout !== undefined && timeout.adapts) timeout.succeeded(timeout.clock.now() - this.startedAt);
+    if (timeout !== undefined && timeout.adapts) timeout.succeeded(timeout.clock.now() - this.attemptStartedAt);
     if (breaker !== undefined) breaker.onSuccess(this.takeToken());
     retry?.recordSuccess(attempt);
     this.finish(true, outcome);
@@ -234,6 +256,11 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
     timeout.timedOut(error);
     this.timedOut(error);
     this.abortAttempt(error);
+    this.failed(error);
+  }
+
+  private refused(error: unknown): void {
+    this.attemptRefused(error);
     this.failed(error);
   }
 
@@ -273,10 +300,15 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
     } catch (failure) {
       return this.finish(false, failure);
     }
-    this.finish(true, value);
+    if (!isThenable(value)) return this.finish(true, value);
+    value.then(
+      (v) => this.finish(true, v),
+      (e: unknown) => this.finish(false, e),
+    );
   }
 
   private finish(ok: boolean, outcome: unknown): void {
+    if (this.phase === DONE) return; // cancelled while a fallback was being computed
     this.phase = DONE;
     this.settle(ok, outcome);
   }

@@ -5,16 +5,25 @@ import { UndeliverableError } from '../errors/UndeliverableError.js';
 import { AgentId } from '../core/AgentId.js';
 import type { AgentRuntime } from '../core/AgentRuntime.js';
 import { AgentSlot } from './AgentSlot.js';
+import type { Delivery } from './Delivery.js';
+import { isThenable } from '../util/isThenable.js';
 import type { AgentFactory } from '../core/AgentFactory.js';
 import type { RegisterFactoryOptions } from '../core/RegisterFactoryOptions.js';
 import type { AgentTypeRecord } from './AgentTypeRecord.js';
 import { withInstantiationContext } from '../core/instantiationContext.js';
 
 type AgentClass = abstract new (...args: never[]) => Agent;
+type Slot = AgentSlot<Delivery>;
+
+/** A registered type and the addresses of its agents. */
+interface TypeEntry {
+  readonly record: AgentTypeRecord;
+  readonly slots: Map<string, Slot>;
+}
 
 /** @internal Registered agent types, their instances and mailboxes, and instance creation. */
 export class AgentDirectory {
-  private readonly types = new Map<string, AgentTypeRecord>();
+  private readonly types = new Map<string, TypeEntry>();
 
   constructor(
     private readonly runtime: AgentRuntime,
@@ -23,12 +32,12 @@ export class AgentDirectory {
 
   /** The record of a registered type. */
   record(type: string): AgentTypeRecord | undefined {
-    return this.types.get(type);
+    return this.types.get(type)?.record;
   }
 
-  /** Every registered type record. */
-  records(): IterableIterator<AgentTypeRecord> {
-    return this.types.values();
+  /** Every agent address of every type (created lazily, so only those used so far). */
+  *slots(): Generator<Slot> {
+    for (const entry of this.types.values()) yield* entry.slots.values();
   }
 
   registerFactory(type: string, factory: AgentFactory, options: RegisterFactoryOptions = {}): AgentTypeRecord {
@@ -42,60 +51,72 @@ export class AgentDirectory {
       factory,
       expectedClass: options.expectedClass,
       concurrency: checkConcurrency(type, options.concurrency),
-      slots: new Map(),
-      policySets: new Map(),
+      stacks: new Map(),
     };
-    this.types.set(type, record);
+    this.types.set(type, { record, slots: new Map() });
     return record;
   }
 
-  registerInstance(agent: Agent, id: AgentId, concurrency?: number): AgentSlot {
-    let record = this.types.get(id.type);
-    if (record?.factory) {
+  registerInstance(agent: Agent, id: AgentId, concurrency?: number): Slot {
+    let entry = this.types.get(id.type);
+    if (entry?.record.factory) {
       throw new ConfigurationError(
         `Agent type "${id.type}" is registered with a factory: factories and instances cannot share a type. Use another type name.`,
         { agentId: id },
       );
     }
-    if (record === undefined) {
-      record = { type: id.type, factory: undefined, expectedClass: undefined, concurrency: checkConcurrency(id.type, concurrency), slots: new Map(), policySets: new Map() };
-      this.types.set(id.type, record);
+    if (entry === undefined) {
+      const record = { type: id.type, factory: undefined, expectedClass: undefined, concurrency: checkConcurrency(id.type, concurrency), stacks: new Map() };
+      entry = { record, slots: new Map() };
+      this.types.set(id.type, entry);
     }
-    this.assertInstanceFits(record, agent, id);
-    const slot = new AgentSlot(id, record);
+    this.assertInstanceFits(entry, agent, id);
+    const slot: Slot = new AgentSlot(id, entry.record);
     slot.instance = agent;
-    record.slots.set(id.key, slot);
+    entry.slots.set(id.key, slot);
     return slot;
   }
 
   /** The slot of `id` if it exists already (never creates one). */
-  existingSlot(id: AgentId): AgentSlot | undefined {
-    return this.types.get(id.type)?.slots.get(id.key);
+  existingSlot(type: string, key: string): Slot | undefined {
+    return this.types.get(type)?.slots.get(key);
   }
 
   /** Undoes `registerInstance` (used when binding the agent fails). */
   unregisterInstance(id: AgentId): void {
-    const record = this.types.get(id.type);
-    if (record === undefined) return;
-    record.slots.delete(id.key);
-    if (record.slots.size === 0 && record.factory === undefined) this.types.delete(id.type);
+    const entry = this.types.get(id.type);
+    if (entry === undefined) return;
+    entry.slots.delete(id.key);
+    if (entry.slots.size === 0 && entry.record.factory === undefined) this.types.delete(id.type);
   }
 
-  /** The slot of `id`, created on first use for factory types. @throws {@link UndeliverableError} */
-  slotFor(id: AgentId): AgentSlot {
-    const record = this.types.get(id.type);
-    if (record === undefined) throw unknownType(id);
-    let slot = record.slots.get(id.key);
-    if (slot === undefined) {
-      if (record.factory === undefined) throw unknownInstance(record, id);
-      slot = new AgentSlot(id, record);
-      record.slots.set(id.key, slot);
+  /** The slot of `id`, created on first use for factory types; undefined when there is no such agent. */
+  findSlot(id: AgentId): Slot | undefined {
+    const entry = this.types.get(id.type);
+    if (entry === undefined) return undefined;
+    let slot = entry.slots.get(id.key);
+    if (slot === undefined && entry.record.factory !== undefined) {
+      slot = new AgentSlot(id, entry.record);
+      entry.slots.set(id.key, slot);
     }
     return slot;
   }
 
+  /** The slot of `id` (see {@link findSlot}). @throws {@link UndeliverableError} naming what is missing. */
+  slotFor(id: AgentId, messageId?: string): Slot {
+    const slot = this.findSlot(id);
+    if (slot === undefined) throw this.undeliverable(id, messageId);
+    return slot;
+  }
+
+  /** The error for a message to an agent that does not exist. */
+  undeliverable(id: AgentId, messageId: string | undefined): UndeliverableError {
+    const entry = this.types.get(id.type);
+    return entry === undefined ? unknownType(id, messageId) : unknownInstance(entry, id, messageId);
+  }
+
   /** The slot's agent, creating it through the factory on first use (once, even when called concurrently). */
-  instantiate(slot: AgentSlot): Agent | Promise<Agent> {
+  instantiate(slot: Slot): Agent | Promise<Agent> {
     if (slot.instance !== undefined) return slot.instance;
     if (slot.creating !== undefined) return slot.creating;
     const produced = this.callFactory(slot);
@@ -110,7 +131,7 @@ export class AgentDirectory {
     return slot.creating;
   }
 
-  private callFactory(slot: AgentSlot): Agent | Promise<Agent> {
+  private callFactory(slot: Slot): Agent | Promise<Agent> {
     try {
       return withInstantiationContext(this.runtime, slot.id, slot.record.factory!);
     } catch (error) {
@@ -118,7 +139,7 @@ export class AgentDirectory {
     }
   }
 
-  private adopt(slot: AgentSlot, agent: Agent): Agent {
+  private adopt(slot: Slot, agent: Agent): Agent {
     slot.creating = undefined;
     const expected = slot.record.expectedClass;
     if (expected !== undefined && !(agent instanceof expected)) {
@@ -144,7 +165,7 @@ export class AgentDirectory {
     }
   }
 
-  private assertInstanceFits(record: AgentTypeRecord, agent: Agent, id: AgentId): void {
+  private assertInstanceFits(record: TypeEntry, agent: Agent, id: AgentId): void {
     if (agent === null || typeof agent !== 'object' || typeof agent.onMessage !== 'function') {
       throw new ConfigurationError(`registerAgentInstance needs an agent (an object with onMessage), got ${describe(agent)}.`, { agentId: id });
     }
@@ -170,18 +191,18 @@ function checkConcurrency(type: string, value: number | undefined): number {
   return value;
 }
 
-function unknownType(id: AgentId): UndeliverableError {
+function unknownType(id: AgentId, messageId: string | undefined): UndeliverableError {
   return new UndeliverableError(
     `No agent type "${id.type}" is registered, so "${String(id)}" cannot receive messages. Register it first (MyAgent.register(runtime, "${id.type}", factory)).`,
-    { agentId: id },
+    { agentId: id, messageId },
   );
 }
 
-function unknownInstance(record: AgentTypeRecord, id: AgentId): UndeliverableError {
-  const keys = [...record.slots.keys()].map((k) => `"${k}"`).join(', ');
+function unknownInstance(entry: TypeEntry, id: AgentId, messageId: string | undefined): UndeliverableError {
+  const keys = [...entry.slots.keys()].map((k) => `"${k}"`).join(', ');
   return new UndeliverableError(
     `Agent type "${id.type}" has only registered instances (${keys}) and no factory, so there is no agent "${String(id)}". Register that instance, or register the type with a factory.`,
-    { agentId: id },
+    { agentId: id, messageId },
   );
 }
 
@@ -196,7 +217,3 @@ function describe(value: unknown): string {
   return `an instance of ${value.constructor?.name ?? 'Object'}`;
 }
 
-/** @internal */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
-}

@@ -1,53 +1,42 @@
 import type { Agent } from '../core/Agent.js';
-import type { AgentId } from '../core/AgentId.js';
+import type { HandlerPolicySpec } from '../core/HandlerPolicySpec.js';
+import type { PolicyStack } from '../policies/PolicyStack.js';
 import type { AgentTypeRecord } from './AgentTypeRecord.js';
-import { type Delivery, SETTLED } from './Delivery.js';
-import type { HandlerPolicySet, HandlerPolicySpec } from './HandlerPolicySpec.js';
+import { SETTLED } from './deliveryStates.js';
+import { Mailbox, type MailboxEntry } from './Mailbox.js';
+import type { AgentId } from '../core/AgentId.js';
+
+/** @internal A turn on a slot: a queued or running delivery. */
+export interface Turn<T> extends MailboxEntry<T> {
+  readonly state: number;
+  /** The turn that was current on the slot when this one started (reentrancy stack). */
+  prevTurn: T | undefined;
+}
 
 /**
- * @internal One agent address: its instance (once created) and its mailbox, a FIFO linked through
- * the deliveries themselves (no array shifting, no per-message node).
+ * @internal One agent address: its instance (once created), its mailbox and the stack of turns
+ * running on it (more than one only through reentrancy or `concurrency` > 1).
  */
-export class AgentSlot {
+export class AgentSlot<T extends Turn<T>> {
   instance: Agent | undefined = undefined;
   creating: Promise<Agent> | undefined = undefined;
+  /** Turns running now. */
   running = 0;
-  queued = 0;
+  /** Queued in the dispatcher's ready list. */
   ready = false;
-  /** The latest turn started on this slot (a stack through `Delivery.prevTurn`, for reentrant turns). */
-  current: Delivery | undefined = undefined;
-  /** Instance-scoped handler policies (breakers with `scope: 'instance'`). */
-  policySets: Map<HandlerPolicySpec, HandlerPolicySet> | undefined = undefined;
-  private head: Delivery | undefined = undefined;
-  private tail: Delivery | undefined = undefined;
+  /** The latest turn started on this slot (a stack through `prevTurn`). */
+  current: T | undefined = undefined;
+  /** Instance-scoped handler policies (`scope: 'instance'`). */
+  stacks: Map<HandlerPolicySpec, PolicyStack> | undefined = undefined;
+  readonly mailbox = new Mailbox<T>();
 
   constructor(
     readonly id: AgentId,
     readonly record: AgentTypeRecord,
   ) {}
 
-  /** Appends to the mailbox. */
-  push(delivery: Delivery): void {
-    delivery.next = undefined;
-    if (this.tail === undefined) this.head = delivery;
-    else this.tail.next = delivery;
-    this.tail = delivery;
-    this.queued++;
-  }
-
-  /** Removes and returns the oldest queued delivery. */
-  shift(): Delivery | undefined {
-    const first = this.head;
-    if (first === undefined) return undefined;
-    this.head = first.next;
-    if (this.head === undefined) this.tail = undefined;
-    first.next = undefined;
-    this.queued--;
-    return first;
-  }
-
   /** The running turn that sends from this agent belong to: the latest one still running. */
-  runningTurn(): Delivery | undefined {
+  runningTurn(): T | undefined {
     let turn = this.current;
     while (turn !== undefined && turn.state === SETTLED) turn = turn.prevTurn;
     return turn;

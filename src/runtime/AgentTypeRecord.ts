@@ -1,7 +1,7 @@
 import type { Agent } from '../core/Agent.js';
 import type { AgentFactory } from '../core/AgentFactory.js';
-import type { AgentSlot } from './AgentSlot.js';
-import type { HandlerPolicySet, HandlerPolicySpec } from './HandlerPolicySpec.js';
+import type { HandlerPolicySpec } from '../core/HandlerPolicySpec.js';
+import type { PolicyStack } from '../policies/PolicyStack.js';
 
 /** @internal What the runtime knows about one registered agent type. */
 export interface AgentTypeRecord {
@@ -10,7 +10,6 @@ export interface AgentTypeRecord {
   readonly expectedClass: (abstract new (...args: never[]) => Agent) | undefined;
   /** Turns one instance may run at once (1 = turn-based). */
   readonly concurrency: number;
-  readonly slots: Map<string, AgentSlot>;
-  /** Handler policies shared by the type, built on first use. */
-  readonly policySets: Map<HandlerPolicySpec, HandlerPolicySet>;
+  /** Policies of decorated handlers shared by the type, built on first use. */
+  readonly stacks: Map<HandlerPolicySpec, PolicyStack>;
 }

@@ -1,37 +1,34 @@
 import { CancelledError } from '../errors/CancelledError.js';
 import { RejectedError } from '../errors/RejectedError.js';
-import type { Clock } from '../util/Clock.js';
-import type { DeadlineEntry, DeadlineScheduler } from '../util/DeadlineScheduler.js';
-import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
 import type { AgentId } from '../core/AgentId.js';
-import type { AgentSlot } from './AgentSlot.js';
-import type { MessageContext, StatusReport } from '../core/MessageContext.js';
+import type { HandlerContext } from '../core/HandlerContext.js';
+import type { HandlerPolicySpec } from '../core/HandlerPolicySpec.js';
+import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycle.js';
+import type { StatusReport } from '../core/MessageContext.js';
 import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
 import type { TopicId } from '../core/TopicId.js';
+import type { PolicyStack } from '../policies/PolicyStack.js';
+import type { DeadlineEntry } from '../util/DeadlineScheduler.js';
+import type { AgentSlot, Turn } from './AgentSlot.js';
+import { NEW, SETTLED } from './deliveryStates.js';
 
-/** @internal Lifecycle of a delivery inside the runtime. */
-export const QUEUED = 0;
-/** @internal The handler is running. */
-export const RUNNING = 1;
-/** @internal An outcome was delivered (or recorded); later results are ignored. */
-export const SETTLED = 2;
+/** @internal A request issued from a handler: cancelled when the request that issued it ends. */
+export interface ChildRequest {
+  cancelByParent(reason: unknown): void;
+}
 
-/** @internal What a delivery needs from its runtime. */
+/** @internal The engine services a delivery's context reaches: narrow, and only functions of the delivery. */
 export interface DeliveryHost {
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly events: RuntimeEmitter;
-  readonly deadlines: DeadlineScheduler;
+  readonly lifecycle: RequestLifecycle;
   formatMessageId(seq: number): string;
   sendFrom(parent: Delivery, message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown>;
   publishFrom(parent: Delivery, message: unknown, topic: TopicId, options: PublishOptions | undefined): Promise<void>;
-  ackProcessing(delivery: Delivery): void;
-  reportTimeout(delivery: Delivery, limitMs: number): void;
-  reportLate(delivery: Delivery, ok: boolean, outcome: unknown): void;
-  reportStatus(delivery: Delivery, status: StatusReport): void;
-  cancelChild(child: Delivery, reason: unknown): void;
-  /** The request's deadline passed (`armedAt`: when its limit started). */
-  expireDelivery(delivery: Delivery, armedAt: number): void;
+  handlerStack(d: Delivery, spec: HandlerPolicySpec): PolicyStack;
+  beginAttempt(d: Delivery, attempt: number): void;
+  abortAttempt(d: Delivery, reason: unknown): void;
+  cancelChild(d: Delivery, reason: unknown): void;
+  /** The delivery's deadline passed (`armedAt`: when its limit started). */
+  expire(d: Delivery, armedAt: number): void;
 }
 
 /**
@@ -42,61 +39,69 @@ export class DeliveryExtras {
   controller: AbortController | undefined = undefined;
   abortReason: unknown = undefined;
   /** Requests the handler issued that are still pending (cancelled with it). */
-  children: Set<Delivery> | undefined = undefined;
+  children: Set<ChildRequest> | undefined = undefined;
   callerSignal: AbortSignal | undefined = undefined;
   onCallerAbort: (() => void) | undefined = undefined;
   /** When the turn started (recorded only while someone listens to `response` events). */
   startedAt = 0;
-  /** Caller-side retries or fallbacks may send this message id again. */
+  /** A caller-side policy run owns this delivery: it may send the message id again, and it ends the request. */
   resendable = false;
 }
 
 /**
- * @internal One message on its way to one recipient: the queue entry, the pending request, the
- * handler's {@link MessageContext} and its deadline-heap entry in a single object, so a request costs
- * one allocation plus its promise. Rarely used state lives in a lazily created {@link DeliveryExtras}.
+ * @internal One message on its way to one recipient: the mailbox entry, the pending request, the
+ * handler's context and its deadline-heap entry in a single object, so a request costs one
+ * allocation plus its promise. Built by {@link Delivery.request} and {@link Delivery.event}; only
+ * the dispatcher changes its state.
  */
-export class Delivery implements MessageContext, DeadlineEntry {
-  state = QUEUED;
+export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry, Turn<Delivery>, ChildRequest {
+  state = NEW;
   attempt = 1;
   deadline: number | undefined = undefined;
-  /** Position in the runtime's deadline heap (-1: no deadline scheduled). */
+  /** Position in the deadline heap (-1: no deadline of its own scheduled). */
   heapIndex = -1;
-  /** Settles the sender's promise with a value. */
+  /** Settles the sender's side with a value. */
   onValue: ((value: unknown) => void) | undefined = undefined;
-  /** Settles the sender's promise with an error. */
+  /** Settles the sender's side with an error. */
   onError: ((error: unknown) => void) | undefined = undefined;
   /** Next delivery in the recipient's mailbox. */
   next: Delivery | undefined = undefined;
-  /** The turn that was current on the slot when this one started (reentrancy stack). */
   prevTurn: Delivery | undefined = undefined;
   /** See {@link DeliveryExtras}; undefined until needed. */
   extras: DeliveryExtras | undefined = undefined;
+  /** The policy run of a decorated handler handling this delivery (ended with it). */
+  run: { cancel(error: unknown): void } | undefined = undefined;
   /** The message id once known, else the sequence number it is formatted from on first read. */
   private id: string | number;
 
-  constructor(
+  private constructor(
     readonly host: DeliveryHost,
-    seq: number,
+    id: string | number,
     public message: unknown,
-    readonly slot: AgentSlot,
+    readonly slot: AgentSlot<Delivery>,
     readonly sender: AgentId | undefined,
     readonly topicId: TopicId | undefined,
     readonly isRpc: boolean,
     readonly parent: Delivery | undefined,
-    messageId: string | undefined,
   ) {
-    this.id = messageId ?? seq;
+    this.id = id;
+  }
+
+  /** A request (`sendMessage`): `messageId` when the caller chose one, else formatted from `seq` when first read. */
+  static request(host: DeliveryHost, seq: number, messageId: string | undefined, message: unknown, slot: AgentSlot<Delivery>, sender: AgentId | undefined, parent: Delivery | undefined, attempt: number): Delivery {
+    const d = new Delivery(host, messageId ?? seq, message, slot, sender, undefined, true, parent);
+    d.attempt = attempt;
+    return d;
+  }
+
+  /** One recipient's copy of a published message. */
+  static event(host: DeliveryHost, messageId: string, message: unknown, slot: AgentSlot<Delivery>, sender: AgentId | undefined, topicId: TopicId | undefined): Delivery {
+    return new Delivery(host, messageId, message, slot, sender, topicId, false, undefined);
   }
 
   /** The extras, created on first use. */
   more(): DeliveryExtras {
     return (this.extras ??= new DeliveryExtras());
-  }
-
-  /** Caller-side retries or fallbacks may send this message id again. */
-  get resendable(): boolean {
-    return this.extras?.resendable ?? false;
   }
 
   get recipient(): AgentId {
@@ -106,6 +111,18 @@ export class Delivery implements MessageContext, DeadlineEntry {
   get messageId(): string {
     const id = this.id;
     return typeof id === 'string' ? id : (this.id = this.host.formatMessageId(id));
+  }
+
+  get parentMessageId(): string | undefined {
+    return this.parent?.messageId;
+  }
+
+  get resendable(): boolean {
+    return this.extras?.resendable ?? false;
+  }
+
+  get startedAt(): number {
+    return this.extras?.startedAt ?? 0;
   }
 
   get signal(): AbortSignal {
@@ -123,7 +140,7 @@ export class Delivery implements MessageContext, DeadlineEntry {
   }
 
   reportStatus(status: StatusReport): void {
-    this.host.reportStatus(this, status);
+    if (this.state !== SETTLED) this.host.lifecycle.status(this, status);
   }
 
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
@@ -138,22 +155,56 @@ export class Delivery implements MessageContext, DeadlineEntry {
     throw new RejectedError(reason, detail, { messageId: this.messageId, agentId: this.recipient });
   }
 
-  /** Aborts the handler's signal and cancels the requests it issued that are still pending. */
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    const extras = this.more();
-    const abortReason = (extras.abortReason = reason ?? new CancelledError());
-    extras.controller?.abort(abortReason);
-    if (extras.children === undefined) return;
-    for (const child of extras.children) this.host.cancelChild(child, abortReason);
+  handlerStack(spec: HandlerPolicySpec): PolicyStack {
+    return this.host.handlerStack(this, spec);
+  }
+
+  beginAttempt(attempt: number): void {
+    this.host.beginAttempt(this, attempt);
+  }
+
+  abortAttempt(reason: unknown): void {
+    this.host.abortAttempt(this, reason);
+  }
+
+  attemptRetrying(attempt: number, delayMs: number, error: unknown): void {
+    this.host.lifecycle.retrying(this, attempt, delayMs, error, 'handler');
+  }
+
+  attemptTimedOut(limitMs: number): void {
+    this.host.lifecycle.timedOut(this, limitMs, 'handler');
+  }
+
+  attemptLate(ok: boolean, outcome: unknown): void {
+    this.host.lifecycle.late(this, ok, outcome);
+  }
+
+  adoptRun(run: { cancel(error: unknown): void }): void {
+    this.run = run;
+  }
+
+  /** @internal The request that issued this one ended. */
+  cancelByParent(reason: unknown): void {
+    this.host.cancelChild(this, reason);
   }
 
   /** @internal Called by the deadline scheduler. */
   onDeadline(armedAt: number): void {
-    this.host.expireDelivery(this, armedAt);
+    this.host.expire(this, armedAt);
   }
 
-  /** Starts a fresh signal for a new attempt (the previous attempt's signal stays aborted). */
+  /** @internal (dispatcher) Aborts the handler's signal and cancels the requests it issued that are still pending. */
+  abortSignal(reason: unknown): void {
+    if (this.aborted) return;
+    const extras = this.more();
+    const abortReason = (extras.abortReason = reason ?? new CancelledError());
+    extras.controller?.abort(abortReason);
+    const children = extras.children;
+    if (children === undefined) return;
+    for (const child of children) child.cancelByParent(abortReason);
+  }
+
+  /** @internal (dispatcher) A fresh signal for a new attempt (the previous attempt's stays aborted). */
   resetSignal(): void {
     const extras = this.extras;
     if (extras === undefined) return;

@@ -1,45 +1,47 @@
-import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
 import type { Agent } from '../core/Agent.js';
+import { runInContext } from '../core/callContext.js';
+import { classifyFailure } from '../core/classifyFailure.js';
+import { beginsAttempts } from '../core/HandlerContext.js';
+import type { RequestLifecycle } from '../core/RequestLifecycle.js';
+import type { FailureReason } from '../core/RuntimeEvents.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { Clock } from '../util/Clock.js';
-import type { AgentDirectory } from './AgentDirectory.js';
 import type { DeadlineScheduler } from '../util/DeadlineScheduler.js';
-import { isThenable } from './AgentDirectory.js';
+import { isThenable } from '../util/isThenable.js';
+import { reportUncaught } from '../util/reportUncaught.js';
+import type { AgentDirectory } from './AgentDirectory.js';
 import type { AgentSlot } from './AgentSlot.js';
-import { runInContext } from '../core/callContext.js';
-import { classifyFailure } from '../core/classifyFailure.js';
-import { type Delivery, QUEUED, RUNNING, SETTLED } from './Delivery.js';
-import type { AckLevel, FailureReason } from '../core/RuntimeEvents.js';
+import type { Delivery } from './Delivery.js';
+import { NEW, QUEUED, RUNNING, SETTLED } from './deliveryStates.js';
 
-/** @internal What the dispatcher needs from the runtime around it. */
-export interface DispatcherHost {
-  readonly events: RuntimeEmitter;
+type Slot = AgentSlot<Delivery>;
+
+/** @internal What the dispatcher needs around it. */
+export interface DispatcherEnvironment {
   readonly clock: Clock;
   readonly directory: AgentDirectory;
-  /** The runtime's deadlines (one clock timer for all of them). */
+  readonly lifecycle: RequestLifecycle;
   readonly deadlines: DeadlineScheduler;
   /** Response interventions, or undefined when there are none (the fast path). */
-  readonly respond: ((delivery: Delivery, value: unknown) => Promise<unknown>) | undefined;
-  /** A handler finished after its request ended. */
-  reportLate(delivery: Delivery, ok: boolean, outcome: unknown): void;
-  /** A published message failed for good: dead-letter it and remember it for `stopWhenIdle`. */
-  eventFailed(delivery: Delivery, error: unknown, reason: FailureReason, started: boolean): void;
+  readonly respond: ((d: Delivery, value: unknown) => Promise<unknown>) | undefined;
+  /** A published message failed for good (dead letter, events, `stopWhenIdle`). */
+  eventFailed(d: Delivery, error: unknown, reason: FailureReason, started: boolean): void;
 }
 
-const NEW = 3;
 /** Reactions on a settled promise run in the same microtask queue as `queueMicrotask`, without Node's per-call AsyncResource. */
 const RESOLVED = Promise.resolve();
 
-function callHandler(delivery: Delivery): unknown {
-  return delivery.slot.instance!.onMessage(delivery.message, delivery);
+function callHandler(d: Delivery): unknown {
+  return d.slot.instance!.onMessage(d.message, d);
 }
 
 /**
- * @internal The single-threaded dispatch loop: per-agent mailboxes drained from one microtask,
- * turns that end when their request settles, call-chain reentrancy, deadlines and the settlement of
- * every delivery (exactly once).
+ * @internal The single-threaded dispatch loop and the only code that moves a delivery: per-agent
+ * mailboxes drained from one microtask, turns that end when their request settles, call-chain
+ * reentrancy, deadlines, and the settlement of every delivery exactly once. Each move goes through
+ * the request lifecycle, which emits the acknowledgments and writes the records.
  */
 export class Dispatcher {
   running = false;
@@ -48,7 +50,7 @@ export class Dispatcher {
   /** Deliveries queued and not yet started. */
   unprocessed = 0;
   private epoch = 0;
-  private readonly ready: AgentSlot[] = [];
+  private readonly ready: Slot[] = [];
   private readyHead = 0;
   private readyTail = 0;
   private urgent: Delivery[] = [];
@@ -58,9 +60,9 @@ export class Dispatcher {
   /** True while settling an async completion: the freed slot may start its next turn in place. */
   private continueDirectly = false;
 
-  constructor(private readonly host: DispatcherHost) {}
+  constructor(private readonly env: DispatcherEnvironment) {}
 
-  /** Counts a new delivery as pending before interventions run. */
+  /** Counts a new delivery as pending (before interventions run). */
   accept(d: Delivery): void {
     d.state = NEW;
     this.pending++;
@@ -87,22 +89,40 @@ export class Dispatcher {
       this.schedulePump();
       return;
     }
-    slot.push(d);
+    slot.mailbox.push(d);
     this.schedule(slot);
   }
 
-  /** Schedules the request's deadline (`now` is when its limit started). */
-  armDeadline(d: Delivery, deadline: number, now: number): void {
+  /** Sets the request's deadline; schedules it unless something else (a caller-side policy run) enforces it. */
+  setDeadline(d: Delivery, deadline: number, now: number, scheduled: boolean): void {
     d.deadline = deadline;
-    this.host.deadlines.add(d, deadline, now);
+    if (scheduled) this.env.deadlines.add(d, deadline, now);
+  }
+
+  /** Ties a request to its caller's signal: aborting it fails the request with `CancelledError`. */
+  listenForCancel(d: Delivery, signal: AbortSignal): void {
+    const extras = d.more();
+    extras.callerSignal = signal;
+    extras.onCallerAbort = () => {
+      const error = new CancelledError(`Request ${d.messageId} to "${String(d.recipient)}" was cancelled by its caller.`, {
+        messageId: d.messageId,
+        agentId: d.recipient,
+        cause: signal.reason,
+      });
+      this.fail(d, error, 'cancelled');
+    };
+    signal.addEventListener('abort', extras.onCallerAbort, { once: true });
+  }
+
+  /** Marks a caller-side policy run as the owner of this delivery (it ends the request, and may resend). */
+  ownedByRun(d: Delivery): void {
+    d.more().resendable = true;
   }
 
   start(): void {
     this.running = true;
     this.epoch++;
-    for (const record of this.host.directory.records()) {
-      for (const slot of record.slots.values()) if (slot.queued > 0) this.schedule(slot);
-    }
+    for (const slot of this.env.directory.slots()) if (slot.mailbox.size > 0) this.schedule(slot);
     this.schedulePump();
   }
 
@@ -110,10 +130,8 @@ export class Dispatcher {
   stop(): void {
     this.running = false;
     this.epoch++;
-    for (const record of this.host.directory.records()) {
-      for (const slot of record.slots.values()) {
-        for (let d = slot.shift(); d !== undefined; d = slot.shift()) this.stopOne(d);
-      }
+    for (const slot of this.env.directory.slots()) {
+      for (let d = slot.mailbox.shift(); d !== undefined; d = slot.mailbox.shift()) this.stopOne(d);
     }
     const urgent = this.urgent;
     this.urgent = [];
@@ -122,7 +140,7 @@ export class Dispatcher {
     this.held.clear();
     for (const d of this.runningDeliveries()) this.stopOne(d);
     this.readyHead = this.readyTail = 0;
-    for (const record of this.host.directory.records()) for (const slot of record.slots.values()) slot.ready = false;
+    for (const slot of this.env.directory.slots()) slot.ready = false;
   }
 
   /**
@@ -131,10 +149,8 @@ export class Dispatcher {
    */
   private runningDeliveries(): Delivery[] {
     const running: Delivery[] = [];
-    for (const record of this.host.directory.records()) {
-      for (const slot of record.slots.values()) {
-        for (let d = slot.current; d !== undefined; d = d.prevTurn) if (d.state === RUNNING) running.push(d);
-      }
+    for (const slot of this.env.directory.slots()) {
+      for (let d = slot.current; d !== undefined; d = d.prevTurn) if (d.state === RUNNING) running.push(d);
     }
     return running;
   }
@@ -145,10 +161,29 @@ export class Dispatcher {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Handler attempt `attempt` (of this delivery) starts: the `processing` acknowledgment; a retry
+   * gets a fresh signal and counts on from the delivery's attempt (so `ctx.attempt` counts caller-side
+   * resends and handler-side retries alike).
+   */
+  beginAttempt(d: Delivery, attempt: number): void {
+    if (d.state !== RUNNING) return;
+    if (attempt > 1) {
+      d.resetSignal();
+      d.attempt++;
+    }
+    this.env.lifecycle.processing(d);
+  }
+
+  /** The current handler attempt was abandoned (its timeout): abort its signal and the requests it issued. */
+  abortAttempt(d: Delivery, reason: unknown): void {
+    d.abortSignal(reason);
+  }
+
   /** Settles a delivery with a value (the handler's return, possibly via response interventions). */
   complete(d: Delivery, value: unknown): void {
-    if (d.state === SETTLED) return this.late(d, 'value', value, undefined);
-    const respond = this.host.respond;
+    if (d.state === SETTLED) return this.env.lifecycle.late(d, true, value);
+    const respond = this.env.respond;
     if (d.isRpc && respond !== undefined) {
       respond(d, value).then(
         (v) => this.resolveWith(d, v),
@@ -161,50 +196,35 @@ export class Dispatcher {
 
   /** Settles a delivery with a failure. */
   fail(d: Delivery, error: unknown, reason: FailureReason): void {
-    if (d.state === SETTLED) return this.late(d, 'error', undefined, error);
+    if (d.state === SETTLED) return this.env.lifecycle.late(d, false, error);
     const started = d.state === RUNNING;
+    d.run?.cancel(error);
+    if (reason === 'timeout' || reason === 'cancelled' || reason === 'stopped') d.abortSignal(error);
     this.finish(d);
-    if (reason === 'timeout' || reason === 'cancelled' || reason === 'stopped') d.abort(error);
-    this.ack(d, 'failed', reason, error);
-    if (d.isRpc) {
-      this.reportRpcFailure(d, error, reason);
-      d.onError!(error);
-    } else {
-      this.host.eventFailed(d, error, reason, started);
-      d.onError?.(error);
+    const lifecycle = this.env.lifecycle;
+    lifecycle.failed(d, reason, error);
+    if (!d.isRpc) {
+      this.env.eventFailed(d, error, reason, started);
+      return d.onError?.(error);
     }
+    if (!d.resendable) lifecycle.ended(d.messageId, false, error, reason);
+    d.onError!(error);
   }
 
   private resolveWith(d: Delivery, value: unknown): void {
-    if (d.state === SETTLED) return this.late(d, 'value', value, undefined);
+    if (d.state === SETTLED) return this.env.lifecycle.late(d, true, value);
     this.finish(d);
-    this.ack(d, 'completed', undefined, undefined);
-    if (!d.isRpc) return d.onValue?.(value);
-    const events = this.host.events;
-    if (events.listening.response === true) {
-      const at = this.host.clock.now();
-      events.emit('response', { messageId: d.messageId, value, responder: d.recipient, recipient: d.sender, attempt: d.attempt, durationMs: at - (d.extras?.startedAt ?? 0), at });
-    }
-    d.onValue!(value);
-  }
-
-  private reportRpcFailure(d: Delivery, error: unknown, reason: FailureReason): void {
-    const events = this.host.events;
-    const at = this.host.clock.now();
-    if (reason === 'unhandled') {
-      if (events.listening.unhandled === true) {
-        events.emit('unhandled', { messageId: d.messageId, agentId: d.recipient, message: d.message, isRpc: true, at });
-      }
-    } else if (reason === 'error' && events.listening.handlerError === true) {
-      events.emit('handlerError', { messageId: d.messageId, agentId: d.recipient, error, isRpc: true, topicId: undefined, message: d.message, at });
-    }
+    const lifecycle = this.env.lifecycle;
+    lifecycle.completed(d, value);
+    if (d.isRpc && !d.resendable) lifecycle.ended(d.messageId, true, undefined, undefined);
+    d.onValue?.(value);
   }
 
   /** Ends the delivery's bookkeeping: timer, caller listener, turn, pending count. */
   private finish(d: Delivery): void {
     const state = d.state;
     d.state = SETTLED;
-    if (d.heapIndex >= 0) this.host.deadlines.remove(d);
+    if (d.heapIndex >= 0) this.env.deadlines.remove(d);
     const extras = d.extras;
     if (extras?.onCallerAbort !== undefined) extras.callerSignal!.removeEventListener('abort', extras.onCallerAbort);
     d.parent?.extras?.children?.delete(d);
@@ -217,7 +237,7 @@ export class Dispatcher {
     const slot = d.slot;
     slot.running--;
     if (slot.current === d) slot.current = slot.runningTurn();
-    if (slot.queued === 0) return;
+    if (slot.mailbox.size === 0) return;
     if (this.continueDirectly && this.running && !slot.ready && this.urgent.length === 0) {
       this.continueDirectly = false;
       this.drain(slot, this.epoch);
@@ -226,7 +246,7 @@ export class Dispatcher {
     }
   }
 
-  private schedule(slot: AgentSlot): void {
+  private schedule(slot: Slot): void {
     if (!slot.ready) {
       slot.ready = true;
       this.ready[this.readyTail++] = slot;
@@ -241,14 +261,12 @@ export class Dispatcher {
     }
   }
 
-  /** Runs the pump; a throw (from an event listener) surfaces as an uncaught exception, as from `queueMicrotask`. */
+  /** Runs the pump; a throw (from an event listener) surfaces as an uncaught exception, never stopping the loop. */
   private readonly pump = (): void => {
     try {
       this.pumpReady();
     } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
+      reportUncaught(error);
     }
   };
 
@@ -274,9 +292,9 @@ export class Dispatcher {
     }
   }
 
-  private drain(slot: AgentSlot, epoch: number): void {
+  private drain(slot: Slot, epoch: number): void {
     while (slot.hasCapacity && this.epoch === epoch) {
-      const d = slot.shift();
+      const d = slot.mailbox.shift();
       if (d === undefined) return;
       if (d.state !== QUEUED) continue;
       this.unprocessed--;
@@ -286,31 +304,32 @@ export class Dispatcher {
 
   private startTurn(d: Delivery): void {
     d.state = RUNNING;
-    if (this.host.events.listening.response === true) d.more().startedAt = this.host.clock.now();
+    const env = this.env;
+    if (env.lifecycle.measuresTurns) d.more().startedAt = env.clock.now();
     const slot = d.slot;
     slot.running++;
     d.prevTurn = slot.current;
     slot.current = d;
-    this.ack(d, 'received', undefined, undefined);
+    env.lifecycle.received(d);
     let agent: Agent | Promise<Agent>;
     try {
-      agent = slot.instance ?? this.host.directory.instantiate(slot);
+      agent = slot.instance ?? env.directory.instantiate(slot);
     } catch (error) {
       return this.fail(d, error, 'construction');
     }
     if (isThenable(agent)) {
       agent.then(
-        () => this.invoke(d),
+        (a) => this.invoke(d, a),
         (error: unknown) => this.fail(d, error, 'construction'),
       );
     } else {
-      this.invoke(d);
+      this.invoke(d, agent);
     }
   }
 
-  private invoke(d: Delivery): void {
+  private invoke(d: Delivery, agent: Agent): void {
     if (d.state !== RUNNING) return;
-    this.ack(d, 'processing', undefined, undefined);
+    if ((agent as { [beginsAttempts]?: true })[beginsAttempts] !== true) this.beginAttempt(d, 1);
     let result: unknown;
     try {
       result = runInContext(d, callHandler);
@@ -345,11 +364,8 @@ export class Dispatcher {
   expire(d: Delivery, armedAt: number): void {
     if (d.state === SETTLED) return;
     const limit = d.deadline! - armedAt;
-    const error = new TimeoutError(limit, this.host.clock.now() - armedAt, { messageId: d.messageId, agentId: d.recipient });
-    const events = this.host.events;
-    if (events.listening.timeout === true) {
-      events.emit('timeout', { messageId: d.messageId, agentId: d.recipient, attempt: d.attempt, timeoutMs: limit, side: 'caller', at: this.host.clock.now() });
-    }
+    const error = new TimeoutError(limit, this.env.clock.now() - armedAt, { messageId: d.messageId, agentId: d.recipient });
+    this.env.lifecycle.timedOut(d, limit, 'caller');
     this.fail(d, error, 'timeout');
   }
 
@@ -369,20 +385,6 @@ export class Dispatcher {
       { messageId: d.messageId, agentId: d.recipient, cause: reason },
     );
     this.fail(d, error, 'cancelled');
-  }
-
-  private late(d: Delivery, outcome: 'value' | 'error', value: unknown, error: unknown): void {
-    this.host.reportLate(d, outcome === 'value', outcome === 'value' ? value : error);
-  }
-
-  /** Emits an acknowledgment when someone listens. */
-  ack(d: Delivery, level: AckLevel, reason: FailureReason | undefined, error: unknown): void {
-    const events = this.host.events;
-    if (events.listening.ack !== true) return;
-    events.emit('ack', {
-      messageId: d.messageId, level, recipient: d.recipient, sender: d.sender, isRpc: d.isRpc,
-      attempt: d.attempt, reason, error, at: this.host.clock.now(),
-    });
   }
 
   private notifyIdle(): void {

@@ -1,9 +1,3 @@
-/** The two functions that settle a promise. */
-export interface Settlers<T> {
-  resolve: ((value: T | PromiseLike<T>) => void) | undefined;
-  reject: ((error: unknown) => void) | undefined;
-}
-
 let capturedResolve: ((value: never) => void) | undefined;
 let capturedReject: ((error: unknown) => void) | undefined;
 
@@ -14,12 +8,26 @@ function capture(resolve: (value: never) => void, reject: (error: unknown) => vo
 }
 
 /**
- * @internal A new promise whose settlers are stored on `owner` (no closure per promise: the hot
- * path of every pending request).
+ * @internal A new pending promise, without a closure per promise (the hot path of every request).
+ * Take its settlers right after with {@link takeResolve} and {@link takeReject}.
+ *
+ * @example
+ * ```ts
+ * const promise = pendingPromise<number>();
+ * owner.resolve = takeResolve();
+ * owner.reject = takeReject();
+ * ```
  */
-export function promiseSettledBy<T>(owner: Settlers<T>): Promise<T> {
-  const promise = new Promise<T>(capture);
-  owner.resolve = capturedResolve as (value: T | PromiseLike<T>) => void;
-  owner.reject = capturedReject;
-  return promise;
+export function pendingPromise<T>(): Promise<T> {
+  return new Promise<T>(capture);
+}
+
+/** @internal The resolve function of the promise {@link pendingPromise} made last. */
+export function takeResolve<T>(): (value: T) => void {
+  return capturedResolve as (value: T) => void;
+}
+
+/** @internal The reject function of the promise {@link pendingPromise} made last. */
+export function takeReject(): (error: unknown) => void {
+  return capturedReject!;
 }

@@ -18,7 +18,9 @@ const STATES: readonly RequestState[] = ['sent', 'received', 'processing', 'comp
  * (received, processing; processing again on a handler retry) → one outcome. Failures can happen
  * before the handler runs (dropped, timed out or cancelled in the queue); a rejection comes from
  * the handler (or from before delivery); a failed, timed-out or rejected request may be sent again
- * by its caller (retry, reassignment). Completed, partial and cancelled are final.
+ * by its caller (retry, reassignment), answered by the caller's fallback function (completed), or
+ * given up by its caller while it waits to resend (cancelled). Completed, partial and cancelled are
+ * final.
  */
 const LEGAL: Readonly<Record<RequestState, readonly RequestState[]>> = {
   sent: ['received', 'failed', 'timed-out', 'cancelled', 'rejected'],
@@ -26,10 +28,10 @@ const LEGAL: Readonly<Record<RequestState, readonly RequestState[]>> = {
   processing: ['processing', 'completed', 'partial', 'failed', 'timed-out', 'cancelled', 'rejected'],
   completed: [],
   partial: [],
-  failed: ['sent'],
-  'timed-out': ['sent'],
+  failed: ['sent', 'completed', 'cancelled'],
+  'timed-out': ['sent', 'completed', 'cancelled'],
   cancelled: [],
-  rejected: ['sent'],
+  rejected: ['sent', 'completed', 'cancelled'],
 };
 
 const PAIRS = STATES.flatMap((from) => STATES.map((to) => ({ from, to, legal: LEGAL[from].includes(to) })));
@@ -53,9 +55,9 @@ function recordIn(state: RequestState): RequestRecord {
 }
 
 describe('RequestState', () => {
-  it('enumerates 81 pairs, of which 19 are legal', () => {
+  it('enumerates 81 pairs, of which 25 are legal', () => {
     expect(PAIRS).toHaveLength(81);
-    expect(PAIRS.filter((p) => p.legal)).toHaveLength(19);
+    expect(PAIRS.filter((p) => p.legal)).toHaveLength(25);
   });
 
   it.each(PAIRS.filter((p) => p.legal))('allows $from → $to', ({ from, to }) => {

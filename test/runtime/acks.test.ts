@@ -149,12 +149,12 @@ describe('acknowledgments', () => {
     expect(acks.at(-1)!.at).toBe(30);
   });
 
-  it('ends in failed with reason "circuit-open" when the breaker rejects', async () => {
+  it('ends in failed with reason "circuit-open" when the breaker rejects, with no processing ack (the handler never ran)', async () => {
     await settle(runtime.sendMessage(new Task(['fail']), new AgentId('guarded', 'default'), { messageId: 'm1' }));
     const outcome = await settle(runtime.sendMessage(new Task(), new AgentId('guarded', 'default'), { messageId: 'm2' }));
     expect(!outcome.ok && outcome.error).toBeInstanceOf(CircuitOpenError);
     expect(levelsOf('m1')).toEqual(['received', 'processing(1)', 'failed:error']);
-    expect(levelsOf('m2')).toEqual(['received', 'processing(1)', 'failed:circuit-open']);
+    expect(levelsOf('m2')).toEqual(['received', 'failed:circuit-open']);
   });
 
   it('ends in failed with reason "cancelled" when the caller aborts', async () => {

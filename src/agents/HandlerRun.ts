@@ -1,0 +1,68 @@
+import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
+import type { TimeoutError } from '../errors/TimeoutError.js';
+import type { HandlerContext } from '../core/HandlerContext.js';
+import type { PolicyContext } from '../policies/Policy.js';
+import { PolicyRun } from '../policies/PolicyRun.js';
+import type { PolicyStack } from '../policies/PolicyStack.js';
+
+type HandlerMethod = (message: unknown, ctx: HandlerContext) => unknown;
+
+/**
+ * @internal A decorated handler's call run through its policies: the handler side of the one policy
+ * pipeline, whose attempt is one call of the handler method. Attempts report to the runtime through
+ * the handler's context (acks, retry and timeout events, late results); the runtime cancels the run
+ * when it ends the delivery (cancelled, deadline, stop), so nothing the run armed outlives it.
+ */
+export class HandlerRun extends PolicyRun<unknown> {
+  constructor(
+    stack: PolicyStack,
+    private readonly agent: object,
+    private readonly method: HandlerMethod,
+    private readonly ctx: HandlerContext,
+  ) {
+    super(stack);
+  }
+
+  protected callAttempt(): unknown {
+    return this.method.call(this.agent, this.ctx.message, this.ctx);
+  }
+
+  protected fallbackContext(): PolicyContext {
+    return this.ctx;
+  }
+
+  protected override attemptStarting(): void {
+    this.ctx.beginAttempt(this.attempt);
+  }
+
+  protected override abortAttempt(reason: unknown): void {
+    this.ctx.abortAttempt(reason);
+  }
+
+  protected override retrying(attempt: number, delay: number, error: unknown): void {
+    this.ctx.attemptRetrying(attempt, delay, error);
+  }
+
+  protected override timedOut(error: TimeoutError): void {
+    this.ctx.attemptTimedOut(error.timeoutMs);
+  }
+
+  protected override late(ok: boolean, outcome: unknown): void {
+    this.ctx.attemptLate(ok, outcome);
+  }
+
+  protected override errorContext(): AgentwireErrorContext {
+    return { messageId: this.ctx.messageId, agentId: this.ctx.recipient };
+  }
+
+  protected override describeAttempt(): string {
+    return `Handler attempt ${this.attempt} of ${String(this.ctx.recipient)}`;
+  }
+
+  protected override breakerOwner(): string {
+    return String(this.ctx.recipient);
+  }
+
+  /** The runtime ended the delivery itself; nobody waits for the run's outcome. */
+  protected override settleCancelled(): void {}
+}

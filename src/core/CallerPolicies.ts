@@ -1,0 +1,124 @@
+import { BulkheadPolicy, type BulkheadOptions } from '../policies/BulkheadPolicy.js';
+import type { CircuitBreakerOptions, CircuitState } from '../policies/CircuitBreakerOptions.js';
+import { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
+import { stackOf, type FallbackStage, type PolicyStack } from '../policies/PolicyStack.js';
+import type { RetryOptions } from '../policies/RetryOptions.js';
+import { RetryPolicy } from '../policies/RetryPolicy.js';
+import { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
+import type { Clock } from '../util/Clock.js';
+import type { AgentId } from './AgentId.js';
+import type { SendOptions } from './SendOptions.js';
+
+/** @internal What a runtime lends the policies made from `sendMessage` options. */
+export interface CallerPolicyEnvironment {
+  readonly clock: Clock;
+  /** Randomness for retry jitter. */
+  readonly random: () => number;
+  /** The stage that answers a final failure with the `fallback` send option (it sends, so the runtime provides it). */
+  readonly fallback: FallbackStage;
+  /** A caller-side breaker changed state. */
+  breakerChanged(recipient: AgentId, from: CircuitState, to: CircuitState): void;
+}
+
+/** The caller-side policies kept for one recipient. */
+class RecipientPolicies {
+  retryOptions: RetryOptions | undefined = undefined;
+  retry: RetryPolicy | undefined = undefined;
+  fixedMs = 0;
+  fixed: TimeoutPolicy | undefined = undefined;
+  adaptive: TimeoutPolicy | undefined = undefined;
+  breaker: CircuitBreakerPolicy | undefined = undefined;
+  bulkhead: BulkheadPolicy | undefined = undefined;
+  stack: PolicyStack | undefined = undefined;
+}
+
+const RETRY_KEYS = ['maxRetries', 'baseDelay', 'maxDelay', 'factor', 'jitter', 'retryOn', 'budget', 'clock', 'random'] as const;
+
+/**
+ * @internal The policies a runtime builds from `sendMessage` options, per recipient: the stack a
+ * request runs through on the caller side. Option literals are compared by value with the ones the
+ * policies were built from, so a fresh `{ retry: { maxRetries: 3 } }` on every call reuses one
+ * `RetryPolicy`; breakers, bulkheads and adaptive timeouts made from options are the recipient's
+ * own, created from the first options seen; policy instances are used as given.
+ */
+export class CallerPolicies {
+  private readonly byType = new Map<string, Map<string, RecipientPolicies>>();
+
+  constructor(private readonly env: CallerPolicyEnvironment) {}
+
+  /** The caller-side stack for a request to `recipient` with these options. @throws `ConfigurationError` on bad options. */
+  stackFor(recipient: AgentId, options: SendOptions): PolicyStack {
+    const own = this.recipient(recipient, true)!;
+    const retry = this.retryOf(own, options.retry);
+    const timeout = this.timeoutOf(own, options.timeout);
+    const breaker = this.breakerOf(own, recipient, options.circuitBreaker);
+    const bulkhead = this.bulkheadOf(own, options.bulkhead);
+    const fallback = options.fallback === undefined ? undefined : this.env.fallback;
+    const s = own.stack;
+    if (s !== undefined && s.retry === retry && s.timeout === timeout && s.breaker === breaker && s.bulkhead === bulkhead && s.fallback === fallback) return s;
+    return (own.stack = stackOf({ fallback, retry, bulkhead, breaker, timeout }));
+  }
+
+  /** The breaker kept for `recipient` (made from `circuitBreaker` options), if any. */
+  breakerFor(recipient: AgentId): CircuitBreakerPolicy | undefined {
+    return this.recipient(recipient, false)?.breaker;
+  }
+
+  /** The adaptive timeout kept for `recipient` (made from `timeout: { adaptive }`), if any. */
+  adaptiveTimeoutFor(recipient: AgentId): TimeoutPolicy | undefined {
+    return this.recipient(recipient, false)?.adaptive;
+  }
+
+  private recipient(id: AgentId, create: boolean): RecipientPolicies | undefined {
+    let keys = this.byType.get(id.type);
+    if (keys === undefined) {
+      if (!create) return undefined;
+      this.byType.set(id.type, (keys = new Map()));
+    }
+    let own = keys.get(id.key);
+    if (own === undefined && create) keys.set(id.key, (own = new RecipientPolicies()));
+    return own;
+  }
+
+  private retryOf(own: RecipientPolicies, retry: SendOptions['retry']): RetryPolicy | undefined {
+    if (retry === undefined || retry instanceof RetryPolicy) return retry;
+    if (own.retryOptions !== undefined && sameRetryOptions(own.retryOptions, retry)) return own.retry;
+    own.retry = new RetryPolicy({ clock: this.env.clock, random: this.env.random, ...retry });
+    own.retryOptions = { ...retry };
+    return own.retry;
+  }
+
+  private timeoutOf(own: RecipientPolicies, timeout: SendOptions['timeout']): TimeoutPolicy | undefined {
+    if (timeout === undefined || timeout instanceof TimeoutPolicy) return timeout;
+    if (typeof timeout === 'object' && timeout !== null && 'adaptive' in timeout) {
+      return (own.adaptive ??= new TimeoutPolicy(timeout, { clock: this.env.clock }));
+    }
+    const ms = typeof timeout === 'number' ? timeout : timeout.ms;
+    if (own.fixed === undefined || own.fixedMs !== ms) {
+      own.fixed = new TimeoutPolicy(ms, { clock: this.env.clock });
+      own.fixedMs = ms;
+    }
+    return own.fixed;
+  }
+
+  private breakerOf(own: RecipientPolicies, recipient: AgentId, breaker: SendOptions['circuitBreaker']): CircuitBreakerPolicy | undefined {
+    if (breaker === undefined || breaker instanceof CircuitBreakerPolicy) return breaker;
+    return (own.breaker ??= this.newBreaker(recipient, breaker));
+  }
+
+  private bulkheadOf(own: RecipientPolicies, bulkhead: SendOptions['bulkhead']): BulkheadPolicy | undefined {
+    if (bulkhead === undefined || bulkhead instanceof BulkheadPolicy) return bulkhead;
+    return (own.bulkhead ??= new BulkheadPolicy(bulkhead as BulkheadOptions));
+  }
+
+  private newBreaker(recipient: AgentId, options: CircuitBreakerOptions): CircuitBreakerPolicy {
+    const breaker = new CircuitBreakerPolicy({ clock: this.env.clock, ...options });
+    breaker.onStateChange(({ from, to }) => this.env.breakerChanged(recipient, from, to));
+    return breaker;
+  }
+}
+
+function sameRetryOptions(a: RetryOptions, b: RetryOptions): boolean {
+  for (const key of RETRY_KEYS) if (a[key] !== b[key]) return false;
+  return true;
+}

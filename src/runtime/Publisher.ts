@@ -1,0 +1,161 @@
+import { AgentId } from '../core/AgentId.js';
+import { currentContext } from '../core/callContext.js';
+import { classifyFailure } from '../core/classifyFailure.js';
+import type { DeadLetterQueue } from '../core/DeadLetterQueue.js';
+import type { DeadLetterRecord } from '../core/DeadLetterRecord.js';
+import { topicFor } from '../core/DefaultTopicId.js';
+import type { RequestLifecycle } from '../core/RequestLifecycle.js';
+import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
+import type { FailureReason } from '../core/RuntimeEvents.js';
+import type { PublishOptions } from '../core/SendOptions.js';
+import { TopicId } from '../core/TopicId.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { validateMessage } from '../messages/validateMessage.js';
+import type { Clock } from '../util/Clock.js';
+import type { AgentDirectory } from './AgentDirectory.js';
+import { Delivery, type DeliveryHost } from './Delivery.js';
+import type { Dispatcher } from './Dispatcher.js';
+import type { Interventions } from './Interventions.js';
+import type { MessageIds } from './MessageIds.js';
+import type { SubscriptionManager } from './SubscriptionManager.js';
+
+/** @internal What the publishing side needs from the rest of the runtime. */
+export interface PublisherEnvironment {
+  readonly clock: Clock;
+  readonly events: RuntimeEmitter;
+  readonly ids: MessageIds;
+  readonly directory: AgentDirectory;
+  readonly dispatcher: Dispatcher;
+  readonly lifecycle: RequestLifecycle;
+  readonly subscriptions: SubscriptionManager;
+  readonly interventions: Interventions;
+  readonly deadLetters: DeadLetterQueue;
+  readonly deliveryHost: DeliveryHost;
+  readonly ignoreUnhandledExceptions: boolean;
+}
+
+const DROPPED = Symbol('dropped');
+/** Stands for the intervention chain in events about a publish that an intervention failed. */
+const INTERVENTION = new AgentId('agentwire.intervention', 'publish');
+
+/**
+ * @internal The publishing side of the runtime: fan-out to subscribers (never the sender, once per
+ * recipient), publish interventions, and the end of every published copy that fails — an event, a
+ * dead letter, and the first such failure kept for `stopWhenIdle` when exceptions are not ignored.
+ */
+export class Publisher {
+  private backgroundFailure: { error: unknown } | undefined = undefined;
+
+  constructor(private readonly env: PublisherEnvironment) {}
+
+  /** Publishes `message`; resolves once it is queued for every subscriber. */
+  async publish(message: unknown, topic: TopicId, options: PublishOptions | undefined): Promise<void> {
+    if (!(topic instanceof TopicId)) throw new ConfigurationError(`publishMessage needs a TopicId as topic, got ${String(topic)}.`);
+    const sender = options?.sender ?? currentContext()?.recipient;
+    const messageId = options?.messageId ?? this.env.ids.nextId();
+    const invalid = validateMessage(message, messageId, undefined);
+    if (invalid) throw invalid;
+    let payload = message;
+    if (this.env.interventions.has('onPublish')) {
+      const intercepted = await this.intercept(message, topic, sender, messageId);
+      if (intercepted === DROPPED) return;
+      payload = intercepted;
+    }
+    this.fanOut(payload, topic, sender, messageId);
+  }
+
+  /** `ctx.publishMessage`: publishes as the handling agent (a context-less `DefaultTopicId` takes its key). */
+  publishFrom(parent: Delivery, message: unknown, topic: TopicId, options: PublishOptions | undefined): Promise<void> {
+    return this.publish(message, topicFor(topic, parent.recipient), { ...options, sender: options?.sender ?? parent.recipient });
+  }
+
+  /** A published copy failed for good: reported, dead-lettered, and remembered for `stopWhenIdle`. */
+  eventFailed(d: Delivery, error: unknown, reason: FailureReason, started: boolean): void {
+    const at = this.env.clock.now();
+    if (reason === 'unhandled') {
+      this.env.events.emit('unhandled', { messageId: d.messageId, agentId: d.recipient, message: d.message, isRpc: false, at });
+      return;
+    }
+    if (reason !== 'stopped') {
+      this.env.events.emit('handlerError', { messageId: d.messageId, agentId: d.recipient, error, isRpc: false, topicId: d.topicId, message: d.message, at });
+      this.remember(error);
+    }
+    this.env.deadLetters.add({ messageId: d.messageId, message: d.message, recipient: d.recipient, topicId: d.topicId, sender: d.sender, error, attempts: started ? d.attempt : 0, at });
+  }
+
+  /** Delivers a dead letter's message to its recipient again; settles with the handler's outcome. */
+  redeliver(record: DeadLetterRecord): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const d = this.deliverEvent(record.message, record.recipient, record.topicId, record.sender, record.messageId);
+      if (d === undefined) return reject(this.env.deadLetters.list().at(-1)?.error);
+      d.onValue = () => resolve();
+      d.onError = reject;
+    });
+  }
+
+  /** Forgets the failure kept for `stopWhenIdle` (a new start). */
+  reset(): void {
+    this.backgroundFailure = undefined;
+  }
+
+  /** The first publish-handler failure since the last start, when exceptions are not ignored (then forgotten). */
+  takeFailure(): { error: unknown } | undefined {
+    const failure = this.backgroundFailure;
+    this.backgroundFailure = undefined;
+    return this.env.ignoreUnhandledExceptions ? undefined : failure;
+  }
+
+  private remember(error: unknown): void {
+    if (!this.env.ignoreUnhandledExceptions) this.backgroundFailure ??= { error };
+  }
+
+  private async intercept(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string): Promise<unknown> {
+    try {
+      return await this.env.interventions.inOrder('onPublish', message, { messageId, sender, topicId }, messageId, undefined);
+    } catch (error) {
+      const at = this.env.clock.now();
+      if (classifyFailure(error) === 'dropped') this.env.events.emit('dropped', { messageId, message, stage: 'publish', at });
+      else {
+        this.env.events.emit('handlerError', { messageId, agentId: sender ?? INTERVENTION, error, isRpc: false, topicId, message, at });
+        this.remember(error);
+      }
+      this.deadLetterForSubscribers(message, topicId, sender, messageId, error);
+      return DROPPED;
+    }
+  }
+
+  /** A publish that never reached its subscribers: one dead letter per agent it would have reached (replay delivers it). */
+  private deadLetterForSubscribers(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string, error: unknown): void {
+    for (const recipient of this.env.subscriptions.recipients(topicId)) {
+      if (sender !== undefined && recipient.equals(sender)) continue;
+      this.env.deadLetters.add({ messageId, message, recipient, topicId, sender, error, attempts: 0, at: this.env.clock.now() });
+    }
+  }
+
+  private fanOut(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string): void {
+    const recipients = this.env.subscriptions.recipients(topicId);
+    const queuedFor: AgentId[] = [];
+    for (const recipient of recipients) {
+      if (sender !== undefined && recipient.equals(sender)) continue;
+      if (this.deliverEvent(message, recipient, topicId, sender, messageId)) queuedFor.push(recipient);
+    }
+    const events = this.env.events;
+    const at = this.env.clock.now();
+    if (recipients.length === 0 && events.listening.undelivered === true) events.emit('undelivered', { messageId, message, topicId, sender, at });
+    if (events.listening.publish === true) events.emit('publish', { messageId, message, sender, topicId, recipients: queuedFor, at });
+  }
+
+  private deliverEvent(message: unknown, recipient: AgentId, topicId: TopicId | undefined, sender: AgentId | undefined, messageId: string): Delivery | undefined {
+    const slot = this.env.directory.findSlot(recipient);
+    if (slot === undefined) {
+      const error = this.env.directory.undeliverable(recipient, messageId);
+      this.env.deadLetters.add({ messageId, message, recipient, topicId, sender, error, attempts: 0, at: this.env.clock.now() });
+      this.remember(error);
+      return undefined;
+    }
+    const d = Delivery.event(this.env.deliveryHost, messageId, message, slot, sender, topicId);
+    this.env.dispatcher.accept(d);
+    this.env.dispatcher.enqueue(d);
+    return d;
+  }
+}

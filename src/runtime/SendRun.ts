@@ -1,0 +1,151 @@
+import type { AgentId } from '../core/AgentId.js';
+import { classifyFailure } from '../core/classifyFailure.js';
+import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycle.js';
+import type { SendOptions } from '../core/SendOptions.js';
+import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
+import { CancelledError } from '../errors/CancelledError.js';
+import type { TimeoutError } from '../errors/TimeoutError.js';
+import { neverAbortedSignal } from '../policies/neverAbortedSignal.js';
+import type { PolicyContext } from '../policies/Policy.js';
+import { PENDING, PolicyRun } from '../policies/PolicyRun.js';
+import type { PolicyStack } from '../policies/PolicyStack.js';
+import type { ChildRequest, Delivery } from './Delivery.js';
+
+/** @internal What a {@link SendRun} needs from the sending side of the runtime. */
+export interface SendRunHost {
+  readonly lifecycle: RequestLifecycle;
+  /** Creates and queues the delivery of the run's current attempt; throws when it cannot be sent. */
+  deliverAttempt(run: SendRun): Delivery;
+  /** Ends an attempt's delivery that the run abandoned (its limit passed, or the run was cancelled). */
+  abandonAttempt(d: Delivery, reason: unknown): void;
+  /** The `fallback` send option's answer to a final failure. */
+  fallBack(run: SendRun, error: unknown): unknown;
+  /** The run starts or stops waiting (backoff, bulkhead queue): `stop()` must be able to end it. */
+  waiting(run: SendRun, on: boolean): void;
+}
+
+/**
+ * @internal A request run through its caller-side policies (the `sendMessage` options): the caller
+ * side of the one policy pipeline, whose attempt is one delivery of the message, with the same
+ * message id each time. The deliveries report straight back to the run (no promise per attempt);
+ * while the run waits between attempts it listens to the caller's signal, the request that issued
+ * it and the runtime's `stop()`, so a wait never outlives any of them.
+ */
+export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, PolicyContext, ChildRequest {
+  /** The delivery of the current attempt. */
+  current: Delivery | undefined = undefined;
+  readonly sender: AgentId | undefined;
+  readonly topicId = undefined;
+  readonly isRpc = true;
+  readonly resendable = true;
+  readonly startedAt = 0;
+  /** Settles the current attempt with a value (a delivery's `onValue`). */
+  readonly attemptValue = (value: unknown): void => this.attemptSettled(this.attempt, true, value);
+  /** Settles the current attempt with an error (a delivery's `onError`). */
+  readonly attemptError = (error: unknown): void => this.attemptSettled(this.attempt, false, error);
+
+  constructor(
+    stack: PolicyStack,
+    private readonly host: SendRunHost,
+    readonly message: unknown,
+    readonly recipient: AgentId,
+    readonly options: SendOptions,
+    readonly messageId: string,
+    /** The turn whose handler sent the request, if any. */
+    readonly parent: Delivery | undefined,
+    /** True for a fallback's send inside another run (that run ends the request). */
+    private readonly nested: boolean,
+  ) {
+    super(stack);
+    this.sender = options.sender ?? parent?.recipient;
+  }
+
+  get parentMessageId(): string | undefined {
+    return this.parent?.messageId;
+  }
+
+  /** The caller's signal (fallback functions see it). */
+  get signal(): AbortSignal {
+    return this.options.signal ?? neverAbortedSignal;
+  }
+
+  /** The current attempt's deadline, for its delivery. */
+  get deadline(): number | undefined {
+    return this.attemptDeadline;
+  }
+
+  protected callAttempt(): typeof PENDING {
+    this.current = this.host.deliverAttempt(this);
+    return PENDING;
+  }
+
+  protected fallbackContext(): PolicyContext {
+    return this;
+  }
+
+  /** The `fallback` send option's answer to `error`. */
+  fallBack(error: unknown): unknown {
+    return this.host.fallBack(this, error);
+  }
+
+  protected override abortAttempt(reason: unknown): void {
+    if (this.current !== undefined) this.host.abandonAttempt(this.current, reason);
+  }
+
+  protected override attemptRefused(error: unknown): void {
+    this.host.lifecycle.refused(this, classifyFailure(error), error);
+  }
+
+  protected override retrying(attempt: number, delay: number, error: unknown): void {
+    this.host.lifecycle.retrying(this, attempt, delay, error, 'caller');
+  }
+
+  protected override timedOut(error: TimeoutError): void {
+    this.host.lifecycle.timedOut(this, error.timeoutMs, 'caller');
+  }
+
+  protected override callerGaveUp(): boolean {
+    return this.options.signal?.aborted === true || this.parent?.aborted === true;
+  }
+
+  protected override errorContext(): AgentwireErrorContext {
+    return { messageId: this.messageId, agentId: this.recipient };
+  }
+
+  protected override describeAttempt(): string {
+    return `Request ${this.messageId} to ${String(this.recipient)} (attempt ${this.attempt})`;
+  }
+
+  protected override breakerOwner(): string {
+    return `caller side, for ${String(this.recipient)}`;
+  }
+
+  protected override waiting(on: boolean): void {
+    const signal = this.options.signal;
+    if (on) signal?.addEventListener('abort', this, { once: true });
+    else signal?.removeEventListener('abort', this);
+    const children = this.parent === undefined ? undefined : (this.parent.more().children ??= new Set());
+    if (on) children?.add(this);
+    else children?.delete(this);
+    this.host.waiting(this, on);
+  }
+
+  protected override settle(ok: boolean, outcome: unknown): void {
+    if (!this.nested) this.host.lifecycle.ended(this.messageId, ok, outcome, ok ? undefined : classifyFailure(outcome));
+    super.settle(ok, outcome);
+  }
+
+  /** @internal The caller's signal aborted while the run waited. */
+  handleEvent(): void {
+    const cause: unknown = this.options.signal?.reason;
+    this.cancel(new CancelledError('The request was cancelled by its caller during a retry backoff.', { ...this.errorContext(), cause }));
+  }
+
+  /** @internal The request that issued this one ended while the run waited. */
+  cancelByParent(reason: unknown): void {
+    this.cancel(reason instanceof CancelledError ? reason : new CancelledError(
+      `Request ${this.messageId} to "${String(this.recipient)}" was cancelled because the request that issued it ended.`,
+      { ...this.errorContext(), cause: reason },
+    ));
+  }
+}

@@ -1,0 +1,285 @@
+import { AgentId } from '../core/AgentId.js';
+import { CallerPolicies } from '../core/CallerPolicies.js';
+import { checkSendOptions } from '../core/checkSendOptions.js';
+import { classifyFailure } from '../core/classifyFailure.js';
+import { Escalation } from '../core/Escalation.js';
+import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycle.js';
+import { RequestHandle } from '../core/RequestHandle.js';
+import type { RequestTracker } from '../core/RequestTracker.js';
+import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
+import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
+import type { TopicId } from '../core/TopicId.js';
+import { CancelledError } from '../errors/CancelledError.js';
+import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
+import { validateMessage } from '../messages/validateMessage.js';
+import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
+import { isAbandonment } from '../policies/isAbandonment.js';
+import type { FallbackStage } from '../policies/PolicyStack.js';
+import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
+import type { Clock } from '../util/Clock.js';
+import { pendingPromise, takeReject, takeResolve } from '../util/settlers.js';
+import type { AgentDirectory } from './AgentDirectory.js';
+import { Delivery, type DeliveryHost } from './Delivery.js';
+import { SETTLED } from './deliveryStates.js';
+import type { Dispatcher } from './Dispatcher.js';
+import type { Interventions } from './Interventions.js';
+import type { MessageIds } from './MessageIds.js';
+import { SendRun, type SendRunHost } from './SendRun.js';
+
+/** @internal What the sending side needs from the rest of the runtime. */
+export interface SenderEnvironment {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly events: RuntimeEmitter;
+  readonly ids: MessageIds;
+  readonly directory: AgentDirectory;
+  readonly dispatcher: Dispatcher;
+  readonly lifecycle: RequestLifecycle;
+  readonly requests: RequestTracker;
+  readonly interventions: Interventions;
+  readonly deliveryHost: DeliveryHost;
+  readonly escalationTopic: TopicId | undefined;
+  publish(message: unknown, topic: TopicId, options: PublishOptions): Promise<void>;
+}
+
+/**
+ * @internal The sending side of the runtime: every request (`runtime.sendMessage`,
+ * `this.sendMessage`, `ctx.sendMessage`) enters here. A plain request is one delivery; a request
+ * with caller-side policies is a {@link SendRun} whose attempts are deliveries. Requests refused
+ * before any mailbox (unknown recipient, invalid message) still end in the lifecycle, with their id.
+ */
+export class Sender implements SendRunHost, FallbackStage {
+  readonly lifecycle: RequestLifecycle;
+  private readonly policies: CallerPolicies;
+  private readonly waitingRuns = new Set<SendRun>();
+
+  constructor(private readonly env: SenderEnvironment) {
+    this.lifecycle = env.lifecycle;
+    this.policies = new CallerPolicies({
+      clock: env.clock,
+      random: env.random,
+      fallback: this,
+      breakerChanged: (recipient, from, to) =>
+        env.events.emit('breaker', { breaker: String(recipient), side: 'caller', agentType: recipient.type, agentId: recipient, method: undefined, from, to, at: env.clock.now() }),
+    });
+  }
+
+  /** Sends a request; `parent` is the turn whose handler sends it (the call chain), if any. */
+  send(message: unknown, recipient: AgentId, options: SendOptions | undefined, parent: Delivery | undefined): Promise<unknown> {
+    let withPolicies: boolean;
+    try {
+      withPolicies = checkSendOptions(recipient, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const escalateTo = options?.escalateTo ?? this.env.escalationTopic;
+    if (escalateTo === undefined) return this.route(message, recipient, options, parent, withPolicies);
+    const messageId = options?.messageId ?? this.env.ids.nextId();
+    const sending = this.route(message, recipient, { ...options, messageId }, parent, withPolicies);
+    return sending.catch((error: unknown) => this.escalate(error, message, recipient, messageId, options?.sender, escalateTo));
+  }
+
+  /** Like {@link send}, returning a handle that follows the request's lifecycle. */
+  request<R>(message: unknown, recipient: AgentId, options: SendOptions | undefined, parent: Delivery | undefined): RequestHandle<R> {
+    const messageId = options?.messageId ?? this.env.ids.nextId();
+    return new RequestHandle<R>(messageId, this.env.requests, this.env.clock, () => this.send(message, recipient, { ...options, messageId }, parent) as Promise<R>);
+  }
+
+  /** The caller-side breaker kept for `recipient`. */
+  callerBreaker(recipient: AgentId): CircuitBreakerPolicy | undefined {
+    return this.policies.breakerFor(recipient);
+  }
+
+  /** The adaptive caller-side timeout kept for `recipient`. */
+  callerTimeout(recipient: AgentId): TimeoutPolicy | undefined {
+    return this.policies.adaptiveTimeoutFor(recipient);
+  }
+
+  /** Ends every request waiting between attempts: the runtime stopped. */
+  stop(): void {
+    for (const run of [...this.waitingRuns]) {
+      run.cancel(new RuntimeStoppedError('The runtime stopped during a retry backoff.', { messageId: run.messageId, agentId: run.recipient }));
+    }
+  }
+
+  private route(message: unknown, recipient: AgentId, options: SendOptions | undefined, parent: Delivery | undefined, withPolicies: boolean): Promise<unknown> {
+    if (!withPolicies) return this.sendOnce(message, recipient, options, parent);
+    const messageId = options!.messageId ?? this.env.ids.nextId();
+    return this.run(message, recipient, options!, messageId, parent, false);
+  }
+
+  /** A request through its caller-side policies. */
+  private run(message: unknown, recipient: AgentId, options: SendOptions, messageId: string, parent: Delivery | undefined, nested: boolean): Promise<unknown> {
+    try {
+      const stack = this.policies.stackFor(recipient, options);
+      const outcome = new SendRun(stack, this, message, recipient, options, messageId, live(parent), nested).start();
+      return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** A plain request: one delivery, whose settlement is the request's. */
+  private sendOnce(message: unknown, recipient: AgentId, options: SendOptions | undefined, caller: Delivery | undefined): Promise<unknown> {
+    if (caller?.aborted) return Promise.reject(abandonedSend(caller, recipient));
+    const parent = live(caller);
+    const sender = options?.sender ?? parent?.recipient;
+    const slot = this.env.directory.findSlot(recipient);
+    if (slot === undefined) {
+      const messageId = options?.messageId ?? this.env.ids.nextId();
+      return this.refuse(refusal(messageId, message, sender, recipient, parent), this.env.directory.undeliverable(recipient, messageId));
+    }
+    const d = Delivery.request(this.env.deliveryHost, this.env.ids.next(), options?.messageId, message, slot, sender, parent, 1);
+    const invalid = validateMessage(message, d, recipient);
+    if (invalid) return this.refuse(d, invalid);
+    const promise = pendingPromise<unknown>();
+    d.onValue = takeResolve();
+    d.onError = takeReject();
+    this.dispatch(d, options?.signal, options?.timeout as number | undefined, undefined);
+    return promise;
+  }
+
+  /** @internal (SendRunHost) The delivery of a run's current attempt. */
+  deliverAttempt(run: SendRun): Delivery {
+    const slot = this.env.directory.findSlot(run.recipient);
+    if (slot === undefined) {
+      const error = this.env.directory.undeliverable(run.recipient, run.messageId);
+      this.lifecycle.refused(run, 'undeliverable', error);
+      throw error;
+    }
+    const d = Delivery.request(this.env.deliveryHost, 0, run.messageId, run.message, slot, run.sender, live(run.parent), run.attempt);
+    this.env.dispatcher.ownedByRun(d);
+    const invalid = validateMessage(run.message, d, run.recipient);
+    if (invalid) {
+      this.lifecycle.refused(d, 'validation', invalid);
+      throw invalid;
+    }
+    d.onValue = run.attemptValue;
+    d.onError = run.attemptError;
+    this.dispatch(d, run.options.signal, undefined, run.deadline);
+    return d;
+  }
+
+  /** @internal (SendRunHost) */
+  abandonAttempt(d: Delivery, reason: unknown): void {
+    this.env.dispatcher.fail(d, reason, classifyFailure(reason));
+  }
+
+  /** @internal (SendRunHost) */
+  waiting(run: SendRun, on: boolean): void {
+    if (on) this.waitingRuns.add(run);
+    else this.waitingRuns.delete(run);
+  }
+
+  /** @internal (SendRunHost) The `fallback` send option: a function's answer, or the next recipients in turn. */
+  fallBack(run: SendRun, error: unknown): unknown {
+    const fallback = run.options.fallback!;
+    if (typeof fallback === 'function') return fallback(error, run.message);
+    return this.tryRecipients(run, fallback instanceof AgentId ? [fallback] : fallback, error);
+  }
+
+  /** @internal (FallbackStage) Every final failure falls back, unless abandoned (the run checks that). */
+  handles(): boolean {
+    return true;
+  }
+
+  /** @internal (FallbackStage) */
+  recover(error: unknown, ctx: unknown): unknown {
+    if (!(ctx instanceof SendRun)) throw error;
+    return ctx.fallBack(error);
+  }
+
+  /** Reassigns the request to each recipient in turn, with the caller's time limit, until one answers. */
+  private async tryRecipients(run: SendRun, recipients: readonly AgentId[], error: unknown): Promise<unknown> {
+    let last = error;
+    const { sender, signal, timeout } = run.options;
+    for (const recipient of recipients) {
+      try {
+        return await this.run(run.message, recipient, { sender: sender ?? run.sender, signal, timeout }, run.messageId, run.parent, true);
+      } catch (next) {
+        if (isAbandonment(next)) throw next;
+        last = next;
+      }
+    }
+    throw last;
+  }
+
+  /** Accepts a delivery: deadline, cancellation and call-chain links, the `sent` step, then the mailbox. */
+  private dispatch(d: Delivery, signal: AbortSignal | undefined, timeoutMs: number | undefined, runDeadline: number | undefined): void {
+    const parent = d.parent;
+    if (signal?.aborted || parent?.aborted) {
+      const error = new CancelledError(`Request to "${String(d.recipient)}" was cancelled before it was sent.`, { messageId: d.messageId, agentId: d.recipient, cause: signal?.reason });
+      this.lifecycle.refused(d, 'cancelled', error);
+      return d.onError!(error);
+    }
+    const dispatcher = this.env.dispatcher;
+    dispatcher.accept(d);
+    const inherited = parent?.deadline;
+    if (timeoutMs !== undefined || inherited !== undefined || runDeadline !== undefined) this.setDeadline(d, timeoutMs, inherited, runDeadline);
+    if (signal !== undefined) dispatcher.listenForCancel(d, signal);
+    if (parent !== undefined) (parent.more().children ??= new Set()).add(d);
+    this.lifecycle.sent(d);
+    if (this.env.interventions.has('onSend')) this.intercept(d);
+    else dispatcher.enqueue(d);
+  }
+
+  /** The earliest of the request's own limit, its call chain's deadline and its run's attempt deadline (which the run enforces). */
+  private setDeadline(d: Delivery, timeoutMs: number | undefined, inherited: number | undefined, runDeadline: number | undefined): void {
+    const now = this.env.clock.now();
+    let deadline = timeoutMs === undefined ? Infinity : now + timeoutMs;
+    if (inherited !== undefined && inherited < deadline) deadline = inherited;
+    const byRun = runDeadline !== undefined && runDeadline <= deadline;
+    this.env.dispatcher.setDeadline(d, byRun ? runDeadline : deadline, now, !byRun);
+  }
+
+  private intercept(d: Delivery): void {
+    const dispatcher = this.env.dispatcher;
+    const context = { messageId: d.messageId, sender: d.sender, recipient: d.recipient };
+    dispatcher.hold(d);
+    this.env.interventions.inOrder('onSend', d.message, context, d.messageId, d.recipient).then(
+      (message) => {
+        dispatcher.release(d);
+        d.message = message;
+        dispatcher.enqueue(d);
+      },
+      (error: unknown) => {
+        dispatcher.release(d);
+        const reason = classifyFailure(error);
+        if (reason === 'dropped') this.env.events.emit('dropped', { messageId: d.messageId, message: d.message, stage: 'send', at: this.env.clock.now() });
+        dispatcher.fail(d, error, reason);
+      },
+    );
+  }
+
+  private refuse(subject: LifecycleSubject, error: unknown): Promise<never> {
+    this.lifecycle.refused(subject, classifyFailure(error), error);
+    return Promise.reject(error);
+  }
+
+  private async escalate(error: unknown, message: unknown, recipient: AgentId, messageId: string, sender: AgentId | undefined, topic: TopicId): Promise<never> {
+    const reason = classifyFailure(error);
+    if (reason !== 'cancelled' && reason !== 'stopped') {
+      const escalation = new Escalation(messageId, message, recipient, sender, error, reason, this.env.requests.get(messageId));
+      await this.env.publish(escalation, topic, { sender });
+    }
+    throw error;
+  }
+}
+
+/** The turn a send belongs to, while it is still running. */
+function live(parent: Delivery | undefined): Delivery | undefined {
+  return parent !== undefined && parent.state !== SETTLED ? parent : undefined;
+}
+
+/** The lifecycle's view of a request that never got a delivery. */
+function refusal(messageId: string, message: unknown, sender: AgentId | undefined, recipient: AgentId, parent: Delivery | undefined): LifecycleSubject {
+  return { messageId, message, sender, recipient, topicId: undefined, isRpc: true, attempt: 1, parentMessageId: parent?.messageId, resendable: false, startedAt: 0 };
+}
+
+/** The error for a send made by a handler whose own request was cancelled or timed out. */
+function abandonedSend(parent: Delivery, recipient: AgentId): CancelledError {
+  return new CancelledError(
+    `A handler of ${String(parent.recipient)} tried to send to "${String(recipient)}" after its own request ${parent.messageId} was cancelled or timed out; the send was refused.`,
+    { messageId: parent.messageId, agentId: recipient },
+  );
+}
