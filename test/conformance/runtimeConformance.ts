@@ -1,0 +1,20 @@
+import { describe } from 'vitest';
+import type { RuntimeFactory } from './ConformanceRuntime.js';
+import { routingConformance } from './routing.js';
+
+export type { ConformanceInstance, ConformanceOptions, ConformanceRuntime, RuntimeFactory } from './ConformanceRuntime.js';
+
+/**
+ * Registers the runtime conformance suite for one runtime: every behaviour the `AgentRuntime`
+ * contract promises, checked through that contract only. Call it at the top level of a test file.
+ *
+ * @example
+ * ```ts
+ * describeRuntimeConformance('SingleThreadedAgentRuntime', ({ clock, ...o }) => new SingleThreadedAgentRuntime({ clock, ...o }));
+ * ```
+ */
+export function describeRuntimeConformance(name: string, factory: RuntimeFactory): void {
+  describe(`runtime conformance: ${name}`, () => {
+    routingConformance(factory);
+  });
+}
