@@ -1,6 +1,8 @@
 import { describe } from 'vitest';
 import type { RuntimeFactory } from './ConformanceRuntime.js';
+import { errorsConformance } from './errors.js';
 import { routingConformance } from './routing.js';
+import { turnsConformance } from './turns.js';
 
 export type { ConformanceInstance, ConformanceOptions, ConformanceRuntime, RuntimeFactory } from './ConformanceRuntime.js';
 
@@ -16,5 +18,7 @@ export type { ConformanceInstance, ConformanceOptions, ConformanceRuntime, Runti
 export function describeRuntimeConformance(name: string, factory: RuntimeFactory): void {
   describe(`runtime conformance: ${name}`, () => {
     routingConformance(factory);
+    turnsConformance(factory);
+    errorsConformance(factory);
   });
 }

@@ -1,5 +1,5 @@
-import { afterEach } from 'vitest';
-import { type AckEvent, type Clock, type RuntimeEventMap, SimulatedClock } from '../../src/index.js';
+import { afterEach, expect } from 'vitest';
+import { type AckEvent, type AgentId, AgentwireError, type Clock, type RuntimeEventMap, SimulatedClock, isAgentwireError } from '../../src/index.js';
 import { Probe } from './agents.js';
 import type { ConformanceInstance, ConformanceRuntime, RuntimeFactory } from './ConformanceRuntime.js';
 
@@ -175,4 +175,16 @@ export function useHarness(factory: RuntimeFactory): Harness {
       return { runtime: instance.runtime, clock, probe: new Probe(clock) };
     },
   };
+}
+
+/** Asserts `error` is a runtime error of class `type` (an `AgentwireError`) with these fields. */
+export function expectRuntimeError(
+  error: unknown,
+  type: abstract new (...args: never[]) => AgentwireError,
+  fields: { readonly code: string; readonly messageId?: string; readonly agentId?: AgentId },
+): void {
+  expect(error).toBeInstanceOf(type);
+  expect(error).toBeInstanceOf(AgentwireError);
+  expect(isAgentwireError(error)).toBe(true);
+  expect(error).toMatchObject(fields);
 }
