@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import type { RuntimeFactory } from './ConformanceRuntime.js';
 import { errorsConformance } from './errors.js';
 import { routingConformance } from './routing.js';
+import { settlementConformance } from './settlement.js';
 import { turnsConformance } from './turns.js';
 
 export type { ConformanceInstance, ConformanceOptions, ConformanceRuntime, RuntimeFactory } from './ConformanceRuntime.js';
@@ -20,5 +21,6 @@ export function describeRuntimeConformance(name: string, factory: RuntimeFactory
     routingConformance(factory);
     turnsConformance(factory);
     errorsConformance(factory);
+    settlementConformance(factory);
   });
 }
