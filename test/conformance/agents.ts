@@ -61,8 +61,8 @@ export class Task {
     readonly label: string,
     readonly script: readonly Step[] = [],
     readonly options: {
-      /** A script per agent key, used instead of `script` by the agent with that key. */
-      readonly perKey?: Readonly<Record<string, readonly Step[]>>;
+      /** A script per agent, by `"type/key"` or by key, used instead of `script` by that agent. */
+      readonly perAgent?: Readonly<Record<string, readonly Step[]>>;
       /** Status reports made at the start of every attempt. */
       readonly statuses?: readonly StatusReport[];
     } = {},
@@ -219,7 +219,8 @@ export abstract class ScriptedAgent extends RoutedAgent {
   protected perform(task: Task, ctx: MessageContext): unknown {
     const probe = this.probe;
     const agent = String(ctx.recipient);
-    const script = task.options.perKey?.[ctx.recipient.key] ?? task.script;
+    const perAgent = task.options.perAgent;
+    const script = perAgent?.[agent] ?? perAgent?.[ctx.recipient.key] ?? task.script;
     const step = script[ctx.attempt - 1] ?? 'ok';
     probe.attempts.push({ agent, label: task.label, attempt: ctx.attempt, messageId: ctx.messageId, at: probe.clock.now(), ctx, signal: ctx.signal });
     probe.log.push(`${task.label} start`);

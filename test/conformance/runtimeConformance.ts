@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import type { RuntimeFactory } from './ConformanceRuntime.js';
 import { errorsConformance } from './errors.js';
+import { publishConformance } from './publish.js';
 import { routingConformance } from './routing.js';
 import { settlementConformance } from './settlement.js';
 import { turnsConformance } from './turns.js';
@@ -22,5 +23,6 @@ export function describeRuntimeConformance(name: string, factory: RuntimeFactory
     turnsConformance(factory);
     errorsConformance(factory);
     settlementConformance(factory);
+    publishConformance(factory);
   });
 }
