@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import type { RuntimeFactory } from './ConformanceRuntime.js';
 import { errorsConformance } from './errors.js';
+import { handlerPoliciesConformance } from './policies.js';
 import { publishConformance } from './publish.js';
 import { routingConformance } from './routing.js';
 import { settlementConformance } from './settlement.js';
@@ -24,5 +25,6 @@ export function describeRuntimeConformance(name: string, factory: RuntimeFactory
     errorsConformance(factory);
     settlementConformance(factory);
     publishConformance(factory);
+    handlerPoliciesConformance(factory);
   });
 }
