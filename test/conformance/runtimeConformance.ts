@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import type { RuntimeFactory } from './ConformanceRuntime.js';
+import { callerPoliciesConformance } from './callerPolicies.js';
 import { errorsConformance } from './errors.js';
 import { handlerPoliciesConformance } from './policies.js';
 import { publishConformance } from './publish.js';
@@ -26,5 +27,6 @@ export function describeRuntimeConformance(name: string, factory: RuntimeFactory
     settlementConformance(factory);
     publishConformance(factory);
     handlerPoliciesConformance(factory);
+    callerPoliciesConformance(factory);
   });
 }
