@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import type { RuntimeFactory } from './ConformanceRuntime.js';
+import { acksConformance } from './acks.js';
 import { callerPoliciesConformance } from './callerPolicies.js';
 import { errorsConformance } from './errors.js';
 import { handlerPoliciesConformance } from './policies.js';
@@ -28,5 +29,6 @@ export function describeRuntimeConformance(name: string, factory: RuntimeFactory
     publishConformance(factory);
     handlerPoliciesConformance(factory);
     callerPoliciesConformance(factory);
+    acksConformance(factory);
   });
 }
