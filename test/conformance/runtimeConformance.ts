@@ -3,6 +3,7 @@ import type { RuntimeFactory } from './ConformanceRuntime.js';
 import { acksConformance } from './acks.js';
 import { callerPoliciesConformance } from './callerPolicies.js';
 import { errorsConformance } from './errors.js';
+import { lifecycleConformance } from './lifecycle.js';
 import { handlerPoliciesConformance } from './policies.js';
 import { publishConformance } from './publish.js';
 import { routingConformance } from './routing.js';
@@ -30,5 +31,6 @@ export function describeRuntimeConformance(name: string, factory: RuntimeFactory
     handlerPoliciesConformance(factory);
     callerPoliciesConformance(factory);
     acksConformance(factory);
+    lifecycleConformance(factory);
   });
 }
