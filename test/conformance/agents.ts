@@ -47,13 +47,14 @@ export class Puppy extends Dog {}
  * What a scripted agent does on one attempt:
  * - `ok`: answers `"<label> done on attempt <n>"`;
  * - `fail`: throws a fresh {@link TaskFailed};
+ * - `fail-once`: like `fail` the first time this agent sees the label, like `ok` afterwards (a transient fault);
  * - `reject`: `ctx.reject('out_of_scope')`;
  * - `hang`: waits until `ctx.signal` aborts, then rejects with its reason;
  * - `gate`: waits (ignoring its signal) until the test opens the label's gate, and answers its value;
  * - `late-report`: like `gate`, then calls `ctx.reportStatus({ detail: 'late' })` before answering;
  * - `slow`: answers after 100 ms of clock time.
  */
-export type Step = 'ok' | 'fail' | 'reject' | 'hang' | 'gate' | 'late-report' | 'slow';
+export type Step = 'ok' | 'fail' | 'fail-once' | 'reject' | 'hang' | 'gate' | 'late-report' | 'slow';
 
 /** Work for a scripted agent: the step of attempt n is `script[n - 1]` (`'ok'` past the end). */
 export class Task {
@@ -157,6 +158,8 @@ export class Probe {
   readonly created: string[] = [];
   /** Agents whose `close()` was called. */
   readonly closed: string[] = [];
+  /** `"<agent> <label>"` of the `fail-once` steps that already failed. */
+  readonly failedOnce = new Set<string>();
   /** Handlers running right now, and the most seen at once. */
   running = 0;
   maxRunning = 0;
@@ -232,7 +235,10 @@ export abstract class ScriptedAgent extends RoutedAgent {
       probe.log.push(`${task.label} end`);
     };
     const answer = `${task.label} done on attempt ${ctx.attempt}`;
-    switch (step) {
+    const once = `${agent} ${task.label}`;
+    const effective = step === 'fail-once' ? (probe.failedOnce.has(once) ? 'ok' : 'fail') : step;
+    if (step === 'fail-once') probe.failedOnce.add(once);
+    switch (effective) {
       case 'ok':
         end();
         return answer;

@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import type { RuntimeFactory } from './ConformanceRuntime.js';
 import { acksConformance } from './acks.js';
 import { callerPoliciesConformance } from './callerPolicies.js';
+import { deadLettersConformance } from './deadLetters.js';
 import { errorsConformance } from './errors.js';
 import { lifecycleConformance } from './lifecycle.js';
 import { handlerPoliciesConformance } from './policies.js';
@@ -32,5 +33,6 @@ export function describeRuntimeConformance(name: string, factory: RuntimeFactory
     callerPoliciesConformance(factory);
     acksConformance(factory);
     lifecycleConformance(factory);
+    deadLettersConformance(factory);
   });
 }
