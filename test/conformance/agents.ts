@@ -50,11 +50,12 @@ export class Puppy extends Dog {}
  * - `fail-once`: like `fail` the first time this agent sees the label, like `ok` afterwards (a transient fault);
  * - `reject`: `ctx.reject('out_of_scope')`;
  * - `hang`: waits until `ctx.signal` aborts, then rejects with its reason;
+ * - `hang-dom`: waits until `ctx.signal` aborts, then rejects with a `DOMException` named `AbortError` (as `fetch` does);
  * - `gate`: waits (ignoring its signal) until the test opens the label's gate, and answers its value;
  * - `late-report`: like `gate`, then calls `ctx.reportStatus({ detail: 'late' })` before answering;
  * - `slow`: answers after 100 ms of clock time.
  */
-export type Step = 'ok' | 'fail' | 'fail-once' | 'reject' | 'hang' | 'gate' | 'late-report' | 'slow';
+export type Step = 'ok' | 'fail' | 'fail-once' | 'reject' | 'hang' | 'hang-dom' | 'gate' | 'late-report' | 'slow';
 
 /** Work for a scripted agent: the step of attempt n is `script[n - 1]` (`'ok'` past the end). */
 export class Task {
@@ -253,6 +254,12 @@ export abstract class ScriptedAgent extends RoutedAgent {
         return ctx.reject('out_of_scope', `${task.label} at ${agent}`);
       case 'hang':
         return untilAborted(ctx.signal).finally(end);
+      case 'hang-dom':
+        return untilAborted(ctx.signal)
+          .catch(() => {
+            throw new DOMException('The operation was aborted.', 'AbortError');
+          })
+          .finally(end);
       case 'gate':
         return probe.gate(task.label).finally(end);
       case 'late-report':

@@ -53,6 +53,19 @@ export function callerPoliciesConformance(factory: RuntimeFactory): void {
       expect(retries.map((r) => r.error)).toEqual(probe.errors);
     });
 
+    it('emits one requestEnd event when a request with caller-side policies ends', async () => {
+      const { runtime, clock } = await started();
+      const ends = record(runtime, 'requestEnd');
+      const retry = { maxRetries: 2, baseDelay: 10, jitter: 'none' } as const;
+      await drive(clock, runtime.sendMessage(new Task('ok', ['fail']), PRIMARY, { messageId: 'm-ok', retry }));
+      const failed = await drive(clock, runtime.sendMessage(new Task('bad', ['fail', 'fail', 'fail']), PRIMARY, { messageId: 'm-bad', retry }));
+      expect(ends.map((e) => [e.messageId, e.ok])).toEqual([
+        ['m-ok', true],
+        ['m-bad', false],
+      ]);
+      expect(ends[1]!.error).toBe(!failed.ok && failed.error);
+    });
+
     it('rejects with the last attempt’s own error once the retry option runs out', async () => {
       const { runtime, clock, probe } = await started();
       const outcome = await drive(clock, runtime.sendMessage(new Task('t', ['fail', 'fail', 'fail']), PRIMARY, { retry: { maxRetries: 2, baseDelay: 10, jitter: 'none' } }));

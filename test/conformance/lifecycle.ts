@@ -86,6 +86,20 @@ export function lifecycleConformance(factory: RuntimeFactory): void {
       expect(statesOf(handle.record)).toEqual(['sent', 'received', 'processing', 'completed']);
     });
 
+    it('emits a send event when a request is accepted and a response event when its answer reaches the sender', async () => {
+      const { runtime, clock } = await started();
+      const sends = record(runtime, 'send');
+      const responses = record(runtime, 'response');
+      await clock.advance(5);
+      const task = new Task('t');
+      const sender = new AgentId('client', 'c');
+      const answer = await runtime.sendMessage(task, WORKER, { messageId: 'm-1', sender });
+      expect(sends).toHaveLength(1);
+      expect(sends[0]).toMatchObject({ messageId: 'm-1', message: task, sender, recipient: WORKER, attempt: 1, at: 5 });
+      expect(responses).toHaveLength(1);
+      expect(responses[0]).toMatchObject({ messageId: 'm-1', value: answer, responder: WORKER, recipient: sender, attempt: 1, at: 5 });
+    });
+
     it('resolves waitFor for received, processing and completed in that order, and at once for a level already passed', async () => {
       const { runtime, probe } = await started();
       const handle = runtime.sendRequest<string>(new Task('t', ['gate']), WORKER);

@@ -6,6 +6,7 @@ import {
   GuardedWorker,
   NESTING_ORDERS,
   RetryingWorker,
+  type Step,
   Task,
   TimedWorker,
 } from './agents.js';
@@ -133,22 +134,48 @@ export function handlerPoliciesConformance(factory: RuntimeFactory): void {
       ]);
     });
 
-    it('does not count requests their caller cancelled as failures of the handler’s breaker', async () => {
+    const ABANDONMENTS: [string, 'cancel' | 'deadline', Step][] = [
+      ['the caller cancels (the handler rethrows signal.reason)', 'cancel', 'hang'],
+      ['the caller cancels (the handler throws an AbortError DOMException)', 'cancel', 'hang-dom'],
+      ['the caller’s deadline passes (the handler rethrows signal.reason)', 'deadline', 'hang'],
+      ['the caller’s deadline passes (the handler throws an AbortError DOMException)', 'deadline', 'hang-dom'],
+    ];
+    it.each(ABANDONMENTS)('does not count a request as a failure of the handler’s breaker when %s', async (_name, how, step) => {
       const { runtime, clock, probe } = await harness.create();
       const breakers = record(runtime, 'breaker');
       await GuardedWorker.register(runtime, 'guarded', () => new GuardedWorker(probe));
       runtime.start();
       const recipient = new AgentId('guarded', 'default');
-      for (const label of ['c1', 'c2', 'c3']) {
+      for (const label of ['a1', 'a2', 'a3']) {
         const controller = new AbortController();
-        const reply = watch(runtime.sendMessage(new Task(label, ['hang']), recipient, { signal: controller.signal }), clock);
-        await until(() => probe.started(label), `${label} started`);
-        controller.abort();
-        await until(() => reply.settled, `${label} settled`);
-        expect(reply.error).toBeInstanceOf(CancelledError);
+        const reply = watch(runtime.sendMessage(new Task(label, [step]), recipient, how === 'cancel' ? { signal: controller.signal } : { timeout: 50 }), clock);
+        await until(() => probe.started(label) || reply.settled, `${label} started`);
+        expect(breakers.map((b) => `${b.from}→${b.to}`), `the breaker stays closed before ${label}`).toEqual([]);
+        if (how === 'cancel') controller.abort();
+        else await clock.advance(50);
+        await until(() => reply.settled && probe.log.includes(`${label} end`), `${label} ended`);
+        expect(reply.error).toBeInstanceOf(how === 'cancel' ? CancelledError : TimeoutError);
       }
-      expect(await runtime.sendMessage(new Task('ok'), recipient)).toBe('ok done on attempt 1');
+      await settleDown();
       expect(breakers).toEqual([]);
+      expect(await runtime.sendMessage(new Task('ok'), recipient)).toBe('ok done on attempt 1');
+    });
+
+    it('ends a handler’s retry backoff at once with CancelledError when the caller cancels, and never runs the handler again', async () => {
+      const { runtime, clock, probe } = await harness.create();
+      await RetryingWorker.register(runtime, 'retrying', () => new RetryingWorker(probe));
+      runtime.start();
+      const controller = new AbortController();
+      const reply = watch(runtime.sendMessage(new Task('t', ['fail', 'fail']), new AgentId('retrying', 'default'), { signal: controller.signal }), clock);
+      await until(() => probe.started('t'), 'the first attempt ran');
+      await clock.advance(50);
+      controller.abort();
+      await until(() => reply.settled, 'the request settled');
+      expect(reply.error).toBeInstanceOf(CancelledError);
+      expect(reply.settledAt).toBe(50);
+      await clock.advance(10_000);
+      await settleDown();
+      expect(probe.attempts).toHaveLength(1);
     });
 
     it('answers with @fallback once the retries run out, given the last attempt’s error', async () => {

@@ -8,7 +8,9 @@ import { lifecycleConformance } from './lifecycle.js';
 import { handlerPoliciesConformance } from './policies.js';
 import { publishConformance } from './publish.js';
 import { routingConformance } from './routing.js';
+import { runtimeLifecycleConformance } from './runtimeLifecycle.js';
 import { settlementConformance } from './settlement.js';
+import { stateConformance } from './state.js';
 import { turnsConformance } from './turns.js';
 
 export type { ConformanceInstance, ConformanceOptions, ConformanceRuntime, RuntimeFactory } from './ConformanceRuntime.js';
@@ -34,5 +36,7 @@ export function describeRuntimeConformance(name: string, factory: RuntimeFactory
     acksConformance(factory);
     lifecycleConformance(factory);
     deadLettersConformance(factory);
+    stateConformance(factory);
+    runtimeLifecycleConformance(factory);
   });
 }

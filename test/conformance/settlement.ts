@@ -193,6 +193,26 @@ export function settlementConformance(factory: RuntimeFactory): void {
       expect({ sends: sends.length, acks: acks.length }).toEqual(before);
     });
 
+    it('leaves no deadline, backoff or breaker timer armed on the clock once stop() returns', async () => {
+      const { runtime, clock, probe } = await harness.create();
+      await Worker.register(runtime, 'worker', () => new Worker(probe));
+      await PatientWorker.register(runtime, 'patient', () => new PatientWorker(probe));
+      await TimedWorker.register(runtime, 'timed', () => new TimedWorker(probe));
+      runtime.start();
+      const replies = [
+        watch(runtime.sendMessage(new Task('deadline', ['hang']), new AgentId('worker', 'a'), { timeout: 5_000 }), clock),
+        watch(runtime.sendMessage(new Task('handler backoff', ['fail', 'fail']), new AgentId('patient', 'default')), clock),
+        watch(runtime.sendMessage(new Task('caller backoff', ['fail', 'fail']), new AgentId('worker', 'b'), { retry: { maxRetries: 2, baseDelay: 1_000, jitter: 'none' } }), clock),
+        watch(runtime.sendMessage(new Task('handler timeout', ['hang']), new AgentId('timed', 'default')), clock),
+      ];
+      await until(() => probe.attempts.length === 4, 'every request started');
+      await settleDown();
+      await runtime.stop();
+      await until(() => replies.every((r) => r.settled), 'every request settled');
+      for (const reply of replies) expect(reply.error).toBeInstanceOf(RuntimeStoppedError);
+      expect(clock.pendingTimers).toBe(0);
+    });
+
     it('never delivers requests that were queued at stop() after a restart', async () => {
       const { runtime, clock, probe } = await harness.create();
       await Worker.register(runtime, 'worker', () => new Worker(probe));
