@@ -168,6 +168,17 @@ export function lifecycleConformance(factory: RuntimeFactory): void {
       expect([record.state, record.sends, record.attempts]).toEqual(['completed', 2, 2]);
     });
 
+    it('ends a request answered by a caller-side fallback function as completed', async () => {
+      const { runtime } = await started({ trackRequests: true });
+      const handle = runtime.sendRequest(new Task('t', ['fail']), WORKER, { messageId: 'm', fallback: () => 'answered alone' });
+      const completed = settle(handle.waitFor('completed'));
+      expect(await handle.result).toBe('answered alone');
+      await settleDown();
+      expect((await completed).ok).toBe(true);
+      expect(handle.state).toBe('completed');
+      expect(runtime.requests.get('m')?.state).toBe('completed');
+    });
+
     it('reports ctx.reportStatus as status events and in the request’s record', async () => {
       const { runtime, clock } = await started({ trackRequests: true });
       const statuses = record(runtime, 'status');

@@ -78,6 +78,25 @@ export function handlerPoliciesConformance(factory: RuntimeFactory): void {
       expect(timeouts.map((t) => [t.side, t.messageId, String(t.agentId), t.attempt, t.timeoutMs, t.at])).toEqual([['handler', 'm-1', 'timed/default', 1, 100, 100]]);
     });
 
+    it('ends the turn when @timeout fires: the next message runs and the abandoned handler’s result is a lateResult event', async () => {
+      const { runtime, clock, probe } = await harness.create();
+      const late = record(runtime, 'lateResult');
+      await TimedWorker.register(runtime, 'timed', () => new TimedWorker(probe));
+      runtime.start();
+      const recipient = new AgentId('timed', 'default');
+      const stuck = watch(runtime.sendMessage(new Task('stuck', ['gate']), recipient, { messageId: 'stuck' }), clock);
+      const next = watch(runtime.sendMessage(new Task('next'), recipient), clock);
+      await until(() => probe.started('stuck'), 'the first handler started');
+      await clock.advance(100);
+      await until(() => stuck.settled && next.settled, 'both requests settled');
+      expect(stuck.error).toBeInstanceOf(TimeoutError);
+      expect(next.value).toBe('next done on attempt 1');
+      probe.open('stuck', 'too late');
+      await until(() => late.length === 1, 'a lateResult event');
+      expect(late[0]).toMatchObject({ messageId: 'stuck', agentId: recipient, outcome: 'value', value: 'too late' });
+      expect(stuck.settlements).toBe(1);
+    });
+
     it.each(NESTING_ORDERS)(
       'nests %s as retry → circuit breaker → timeout per attempt, and does not retry the open breaker',
       async (_order, agentClass) => {

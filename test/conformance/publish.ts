@@ -6,7 +6,7 @@ import {
   TypePrefixSubscription,
   TypeSubscription,
 } from '../../src/index.js';
-import { Announce, Echo, Listener, NewsReader, Publisher, Task, Worker } from './agents.js';
+import { Announce, Echo, Listener, NewsReader, Publisher, RetryingListener, Task, Worker } from './agents.js';
 import type { RuntimeFactory } from './ConformanceRuntime.js';
 import { record, settleDown, until, useHarness, watch } from './support.js';
 
@@ -121,6 +121,25 @@ export function publishConformance(factory: RuntimeFactory): void {
       expect(stopping.outcome).toEqual({ ok: true, value: undefined });
       expect(probe.log).toEqual(['slow start', 'slow end']);
       expect(runtime.isRunning).toBe(false);
+    });
+
+    it('waits in stopWhenIdle for a publish handler between its retries', async () => {
+      const { runtime, clock, probe } = await harness.create();
+      await RetryingListener.register(runtime, 'listener', () => new RetryingListener(probe));
+      runtime.start();
+      await runtime.publishMessage(new Task('flaky', ['fail', 'fail']), DEFAULT_TOPIC);
+      await until(() => probe.started('flaky'), 'the first attempt ran');
+      const stopping = watch(runtime.stopWhenIdle(), clock);
+      await settleDown();
+      expect(stopping.settled).toBe(false);
+      await clock.advance(300);
+      await until(() => stopping.settled, 'stopWhenIdle resolved');
+      expect(probe.attempts.map((a) => [a.attempt, a.at])).toEqual([
+        [1, 0],
+        [2, 100],
+        [3, 300],
+      ]);
+      expect(runtime.deadLetters.list()).toEqual([]);
     });
 
     it('rejects stopWhenIdle with the first publish-handler failure when ignoreUnhandledExceptions is false', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentId, RuntimeStateError, RuntimeStoppedError, TopicId } from '../../src/index.js';
-import { Listener, Task, Worker } from './agents.js';
+import { Listener, RetryingWorker, Task, Worker } from './agents.js';
 import type { RuntimeFactory } from './ConformanceRuntime.js';
 import { settleDown, until, useHarness, watch } from './support.js';
 
@@ -66,6 +66,37 @@ export function runtimeLifecycleConformance(factory: RuntimeFactory): void {
       probe.open('t', 'done');
       await until(() => stopping.settled, 'stopWhenIdle resolved');
       expect(reply.value).toBe('done');
+      expect(runtime.isRunning).toBe(false);
+    });
+
+    it('waits in stopWhenIdle for a request between caller-side retries, as for one between handler-side retries', async () => {
+      const { runtime, clock, probe } = await harness.create();
+      await Worker.register(runtime, 'worker', () => new Worker(probe));
+      await RetryingWorker.register(runtime, 'retrying', () => new RetryingWorker(probe));
+      runtime.start();
+      const handlerSide = watch(runtime.sendMessage(new Task('handler side', ['fail']), new AgentId('retrying', 'default')), clock);
+      const callerSide = watch(runtime.sendMessage(new Task('caller side', ['fail']), WORKER, { retry: { maxRetries: 1, baseDelay: 100, jitter: 'none' } }), clock);
+      await until(() => probe.started('handler side') && probe.started('caller side'), 'both first attempts ran');
+      const stopping = watch(runtime.stopWhenIdle(), clock);
+      await settleDown();
+      expect(stopping.settled).toBe(false);
+      await clock.advance(100);
+      await until(() => stopping.settled, 'stopWhenIdle resolved');
+      expect(handlerSide.outcome).toEqual({ ok: true, value: 'handler side done on attempt 2' });
+      expect(callerSide.outcome).toEqual({ ok: true, value: 'caller side done on attempt 2' });
+    });
+
+    it('settles a pending stopWhenIdle when stop() is called', async () => {
+      const { runtime, clock, probe } = await harness.create();
+      await Worker.register(runtime, 'worker', () => new Worker(probe));
+      runtime.start();
+      const reply = watch(runtime.sendMessage(new Task('t', ['gate']), WORKER), clock);
+      await until(() => probe.started('t'), 'the handler started');
+      const stopping = watch(runtime.stopWhenIdle(), clock);
+      await runtime.stop();
+      await until(() => stopping.settled && reply.settled, 'both settled');
+      expect(stopping.outcome!.ok).toBe(true);
+      expect(reply.error).toBeInstanceOf(RuntimeStoppedError);
       expect(runtime.isRunning).toBe(false);
     });
 
