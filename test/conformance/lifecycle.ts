@@ -174,9 +174,9 @@ export function lifecycleConformance(factory: RuntimeFactory): void {
       const completed = settle(handle.waitFor('completed'));
       expect(await handle.result).toBe('answered alone');
       await settleDown();
-      expect((await completed).ok).toBe(true);
       expect(handle.state).toBe('completed');
       expect(runtime.requests.get('m')?.state).toBe('completed');
+      expect((await completed).ok).toBe(true);
     });
 
     it('reports ctx.reportStatus as status events and in the request’s record', async () => {
