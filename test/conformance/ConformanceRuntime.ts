@@ -1,0 +1,36 @@
+import type { Clock, SingleThreadedAgentRuntime } from '../../src/index.js';
+
+/**
+ * The runtime contract the conformance suite exercises. For now the in-process runtime's class; it
+ * becomes the `AgentRuntime` interface once that interface carries the whole contract. The suite
+ * uses only these members of it: `start`, `stop`, `stopWhenIdle`, `close`, `isRunning`,
+ * `registerFactory`, `registerAgentInstance`, `addSubscription`, `removeSubscription`,
+ * `listSubscriptions`, `sendMessage`, `sendRequest`, `publishMessage`, `get`, `agentMetadata`,
+ * `saveState`, `loadState`, `agentSaveState`, `agentLoadState`, `events`, `deadLetters` (`list`,
+ * `replay`), `requests` (`get`, `inFlight`, `recent`) and `clock`; agents are registered through the
+ * public agent API (`register`, `registerInstance`, `ClosureAgent.registerClosure`).
+ */
+export type ConformanceRuntime = SingleThreadedAgentRuntime;
+
+/** What the suite asks of a runtime it creates. */
+export interface ConformanceOptions {
+  /** The clock the runtime and every policy it builds must use (a `SimulatedClock` in the suite). */
+  readonly clock: Clock;
+  /** Keep a lifecycle record of every request in `runtime.requests`. */
+  readonly trackRequests?: boolean;
+  /** `false`: `stop()` / `stopWhenIdle()` reject with the first publish-handler failure since `start()`. */
+  readonly ignoreUnhandledExceptions?: boolean;
+}
+
+/** A runtime with what it takes to dispose of it (connections, servers, temporary streams). */
+export interface ConformanceInstance {
+  readonly runtime: ConformanceRuntime;
+  /** Called after the suite stopped and closed the runtime. */
+  readonly teardown?: () => void | Promise<void>;
+}
+
+/**
+ * Creates a fresh, stopped runtime for one test. Return the runtime itself, or a
+ * {@link ConformanceInstance} when it needs a teardown beyond `stop()` and `close()`.
+ */
+export type RuntimeFactory = (options: ConformanceOptions) => ConformanceRuntime | ConformanceInstance | Promise<ConformanceRuntime | ConformanceInstance>;
