@@ -155,10 +155,15 @@ export class Dispatcher {
     return running;
   }
 
-  /** Resolves when nothing is pending. */
-  whenIdle(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** Counts work outside any mailbox as pending (a request waiting between caller-side attempts): `whenIdle` waits for it. */
+  holdIdle(on: boolean): void {
+    if (on) this.pending++;
+    else if (--this.pending === 0) this.notifyIdle();
+  }
+
+  /** Resolves when nothing is pending (checked again on waking: work may have started in between). */
+  async whenIdle(): Promise<void> {
+    while (this.pending !== 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   /**

@@ -169,6 +169,7 @@ export class Sender implements SendRunHost, FallbackStage {
   waiting(run: SendRun, on: boolean): void {
     if (on) this.waitingRuns.add(run);
     else this.waitingRuns.delete(run);
+    this.env.dispatcher.holdIdle(on);
   }
 
   /** @internal (SendRunHost) The `fallback` send option: a function's answer, or the next recipients in turn. */

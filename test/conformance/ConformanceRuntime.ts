@@ -1,16 +1,15 @@
-import type { Clock, SingleThreadedAgentRuntime } from '../../src/index.js';
+import type { AgentRuntime, Clock } from '../../src/index.js';
 
 /**
- * The runtime contract the conformance suite exercises. For now the in-process runtime's class; it
- * becomes the `AgentRuntime` interface once that interface carries the whole contract. The suite
- * uses only these members of it: `start`, `stop`, `stopWhenIdle`, `close`, `isRunning`,
+ * The runtime contract the conformance suite exercises: the `AgentRuntime` interface, nothing of
+ * any runtime's class. The suite uses these members of it: `start`, `stop`, `stopWhenIdle`, `close`, `isRunning`,
  * `registerFactory`, `registerAgentInstance`, `addSubscription`, `removeSubscription`,
  * `listSubscriptions`, `sendMessage`, `sendRequest`, `publishMessage`, `get`, `agentMetadata`,
  * `saveState`, `loadState`, `agentSaveState`, `agentLoadState`, `events`, `deadLetters` (`list`,
  * `replay`), `requests` (`get`, `inFlight`, `recent`) and `clock`; agents are registered through the
  * public agent API (`register`, `registerInstance`, `ClosureAgent.registerClosure`).
  */
-export type ConformanceRuntime = SingleThreadedAgentRuntime;
+export type ConformanceRuntime = AgentRuntime;
 
 /** What the suite asks of a runtime it creates. */
 export interface ConformanceOptions {

@@ -86,6 +86,20 @@ export function runtimeLifecycleConformance(factory: RuntimeFactory): void {
       expect(callerSide.outcome).toEqual({ ok: true, value: 'caller side done on attempt 2' });
     });
 
+    it('waits in stopWhenIdle for a request between caller-side retries when nothing else is pending', async () => {
+      const { runtime, clock, probe } = await harness.create();
+      await Worker.register(runtime, 'worker', () => new Worker(probe));
+      runtime.start();
+      const callerSide = watch(runtime.sendMessage(new Task('caller side', ['fail']), WORKER, { retry: { maxRetries: 1, baseDelay: 100, jitter: 'none' } }), clock);
+      await until(() => probe.started('caller side'), 'the first attempt ran');
+      const stopping = watch(runtime.stopWhenIdle(), clock);
+      await settleDown();
+      expect(stopping.settled).toBe(false);
+      await clock.advance(100);
+      await until(() => stopping.settled, 'stopWhenIdle resolved');
+      expect(callerSide.outcome).toEqual({ ok: true, value: 'caller side done on attempt 2' });
+    });
+
     it('settles a pending stopWhenIdle when stop() is called', async () => {
       const { runtime, clock, probe } = await harness.create();
       await Worker.register(runtime, 'worker', () => new Worker(probe));
