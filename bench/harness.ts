@@ -15,8 +15,8 @@ import { type Stats, statsOf } from './stats.js';
  * instead of wall-clock `process.hrtime.bigint()`: use it when other processes compete for the cores.
  */
 export const config = {
-  sampleMs: Number(process.env.BENCH_SAMPLE_MS ?? 15),
-  rounds: Number(process.env.BENCH_ROUNDS ?? 15),
+  sampleMs: Number(process.env.BENCH_SAMPLE_MS ?? 20),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 21),
   warmups: 3,
   /** Rounds of each side-by-side heap measurement (`BENCH_MEMORY_ROUNDS`). */
   memoryRounds: Number(process.env.BENCH_MEMORY_ROUNDS ?? 3),

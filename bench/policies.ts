@@ -4,7 +4,8 @@
  * (a) agentwire's policy classes (`RetryPolicy`, `CircuitBreakerPolicy`, `TimeoutPolicy`, `wrap`)
  *     around `async () => 42`, against cockatiel 3.2 and opossum 9 configured alike (3 attempts,
  *     5 consecutive failures, 1 s cooperative timeout — cockatiel's with `abortOnReturn` off and on);
- * (b) the decorators on a handler, through the runtime, against a plain request;
+ * (b) the decorators on a handler, through the runtime, against a plain request; and `@timeout`
+ *     against the mailbox baseline arming a deadline per turn in its shared-timer list;
  * (c) the overhead each adds, paired round by round: (agentwire request with the decorator − plain
  *     agentwire request) against (cockatiel policy around `fn` − bare `await fn()`), each the median
  *     of per-round differences. A negative overhead is reported as an invalid measurement.
@@ -14,6 +15,7 @@
  */
 import { CircuitBreakerPolicy, RetryPolicy, TimeoutPolicy, wrap } from '../src/index.js';
 import { BreakerEcho, EchoAgent, Ping, RetryEcho, StackEcho, TimeoutEcho, echoRuntime } from './agents.js';
+import { echoBaseline } from './baseline/echo.js';
 import { awaitLoop } from './cases.js';
 import { type Case, type Comparison, compare, statsFor } from './harness.js';
 import { cockatielPolicies } from './peers/cockatiel.js';
@@ -47,6 +49,7 @@ const A = {
   timeout: 'TimeoutPolicy.execute',
   stack: 'wrap(retry, breaker, timeout).execute',
 };
+const B = { plain: 'mailbox baseline', timeout: 'baseline + 1 s deadline (shared timer)' };
 const D = {
   plain: 'request, no policy',
   timeout: '@timeout(1000)',
@@ -96,12 +99,23 @@ function recordStandalone(same: Comparison): void {
   record({ scenario: 'bare await fn() (reference)', baseline: { name: BARE, value: statsFor(same, BARE) } });
 }
 
+function baselineCases(): Case[] {
+  const plain = echoBaseline();
+  const timed = echoBaseline(1, { timeoutMs: 1_000 });
+  return [
+    awaitLoop(B.plain, () => plain.dispatcher.send(plain.addresses[0]!, ping)),
+    awaitLoop(B.timeout, () => timed.dispatcher.send(timed.addresses[0]!, ping)),
+  ];
+}
+
 function recordDecorators(same: Comparison): void {
   group('4b. policy decorators through the runtime, happy path (ns per request)');
   const plain = statsFor(same, D.plain);
   for (const name of [D.timeout, D.retry, D.breaker, D.stack]) {
     record({ scenario: `${name} on the handler vs a plain request`, agentwire: statsFor(same, name), baseline: { name: 'plain request', value: plain }, target: name === D.stack ? ratioAtMost(1.3) : undefined });
   }
+  record({ scenario: `${D.timeout} vs the mailbox baseline with a deadline per turn`, agentwire: statsFor(same, D.timeout), baseline: { name: B.timeout, value: statsFor(same, B.timeout) } });
+  record({ scenario: `plain request vs the mailbox baseline (in these rounds)`, agentwire: plain, baseline: { name: B.plain, value: statsFor(same, B.plain) } });
 }
 
 function recordOverheads(same: Comparison): void {
@@ -135,7 +149,7 @@ export async function policies(): Promise<void> {
   const names = [D.plain, D.timeout, D.retry, D.breaker, D.stack];
   const decorated = runtimes.map(({ runtime, id }, i) => awaitLoop(names[i]!, () => runtime.sendMessage(ping, id)));
   const standalone = standaloneCases();
-  const same = await compare([...decorated, ...standalone.cases]);
+  const same = await compare([...decorated, ...baselineCases(), ...standalone.cases]);
   standalone.close();
   for (const { runtime } of runtimes) await runtime.stop();
   recordStandalone(same);
