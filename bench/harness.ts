@@ -16,7 +16,7 @@ import { type Stats, statsOf } from './stats.js';
  */
 export const config = {
   sampleMs: Number(process.env.BENCH_SAMPLE_MS ?? 20),
-  rounds: Number(process.env.BENCH_ROUNDS ?? 21),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 31),
   warmups: 3,
   /** Rounds of each side-by-side heap measurement (`BENCH_MEMORY_ROUNDS`). */
   memoryRounds: Number(process.env.BENCH_MEMORY_ROUNDS ?? 3),

@@ -1,5 +1,6 @@
 /**
- * Scenario 5: per-call policies, `runtime.sendMessage(msg, id, { timeout, retry, circuitBreaker })`,
+ * Scenario 5: per-call policies, `runtime.sendMessage(msg, id, { timeout: 1000, retry: { maxRetries: 3 },
+ * circuitBreaker: { failureThreshold: 5, recoveryTimeout: 10000 } })`,
  * written as users write it: a fresh inline options literal on every call (never one hoisted
  * object), so whatever agentwire derives from the options per call is paid per call.
  *
@@ -29,8 +30,8 @@ const P = {
   plain: 'plain sendMessage(msg, id)',
   all: '{ timeout, retry, circuitBreaker }',
   timeout: '{ timeout: 1000 }',
-  retry: '{ retry: { maxRetries: 3 } }',
-  breaker: '{ circuitBreaker: { failureThreshold: 5, recoveryTimeout: 10000 } }',
+  retry: '{ retry: {…} }',
+  breaker: '{ circuitBreaker: {…} }',
 };
 
 async function timing(): Promise<void> {

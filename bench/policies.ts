@@ -37,23 +37,23 @@ const BARE = 'bare await fn()';
 const C = {
   retry: 'cockatiel retry',
   breaker: 'cockatiel breaker',
-  timeout: 'cockatiel timeout, abortOnReturn: false',
-  timeoutAbort: 'cockatiel timeout, abortOnReturn: true (default)',
-  stack: 'cockatiel wrap, abortOnReturn: false',
-  stackAbort: 'cockatiel wrap, abortOnReturn: true (default)',
+  timeout: 'cockatiel timeout (abortOnReturn off)',
+  timeoutAbort: 'cockatiel timeout (abortOnReturn on: default)',
+  stack: 'cockatiel wrap (abortOnReturn off)',
+  stackAbort: 'cockatiel wrap (abortOnReturn on: default)',
 };
 const O = { timeout: 'opossum fire() {timeout: 1000}', bare: 'opossum fire() {timeout: false}' };
 const A = {
   retry: 'RetryPolicy.execute',
   breaker: 'CircuitBreakerPolicy.execute',
   timeout: 'TimeoutPolicy.execute',
-  stack: 'wrap(retry, breaker, timeout).execute',
+  stack: 'wrap(retry, breaker, timeout)',
 };
 const B = { plain: 'mailbox baseline', timeout: 'baseline + 1 s deadline (shared timer)' };
 const D = {
   plain: 'request, no policy',
   timeout: '@timeout(1000)',
-  retry: '@retry({maxRetries: 2})',
+  retry: '@retry({ maxRetries: 2 })',
   breaker: '@circuitBreaker',
   stack: '@retry @circuitBreaker @timeout',
 };

@@ -142,7 +142,7 @@ function cells(r: Row): string[] {
 }
 
 const HEADERS = ['scenario', 'agentwire', 'baseline (same run)', 'ratio', 'target', 'verdict'];
-const WIDTHS = [62, 12, 52, 28, 18, 7];
+const WIDTHS = [76, 12, 50, 26, 16, 7];
 
 function formatLine(c: readonly string[]): string {
   return c.map((text, i) => (i === 1 ? text.padStart(WIDTHS[i]!) : text.padEnd(WIDTHS[i]!))).join('  ').trimEnd();
@@ -192,8 +192,10 @@ export function summary(): string {
 
 const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
+/** Median, min, max and the per-round samples (so paired figures can be re-derived from the file). */
 function statsJson(s: Stats | undefined, digits = 1): object | null {
-  return s === undefined ? null : { median: round(s.median, digits), min: round(s.min, digits), max: round(s.max, digits) };
+  if (s === undefined) return null;
+  return { median: round(s.median, digits), min: round(s.min, digits), max: round(s.max, digits), rounds: s.samples.map((v) => round(v, digits)) };
 }
 
 /** Writes the rows (with min–max over rounds) and `meta` as JSON. */
