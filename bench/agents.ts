@@ -135,3 +135,53 @@ export async function echoRuntime(
   runtime.start();
   return { runtime, id: new AgentId(type, 'default') };
 }
+
+/** A latch the gated agents wait on: `open()` releases every waiting handler, `close()` starts a new wait. */
+export class Gate {
+  /** Handlers that started since the gate was last closed. */
+  started = 0;
+  promise: Promise<void> = Promise.resolve();
+  private release: () => void = () => undefined;
+
+  constructor() {
+    this.close();
+  }
+
+  close(): void {
+    this.started = 0;
+    this.promise = new Promise((resolve) => (this.release = resolve));
+  }
+
+  open(): void {
+    this.release();
+  }
+}
+
+/** Starts handling, then waits for its gate before answering: a request pending *inside* its handler. */
+export class GatedEcho extends RoutedAgent {
+  constructor(private readonly gate: Gate) {
+    super('gated echo');
+  }
+
+  @messageHandler()
+  async onPing(message: Ping): Promise<number> {
+    this.gate.started++;
+    await this.gate.promise;
+    return message.n + 1;
+  }
+}
+
+/** The same with `@timeout(60_000)` on the handler. */
+export class GatedTimeoutEcho extends RoutedAgent {
+  constructor(private readonly gate: Gate) {
+    super('gated echo with timeout');
+  }
+
+  @timeout(60_000)
+  @messageHandler()
+  async onPing(message: Ping): Promise<number> {
+    this.gate.started++;
+    await this.gate.promise;
+    return message.n + 1;
+  }
+}

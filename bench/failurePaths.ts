@@ -1,3 +1,11 @@
+/**
+ * Scenario 6: failure paths, all in one interleaved `compare` call: a request whose handler fails
+ * twice and succeeds on the third attempt under `@retry` (backoffs on a `SimulatedClock`, drained per
+ * request), against the same handler succeeding at once; a request rejected by an open
+ * `@circuitBreaker`, against a plain request; and the standalone `CircuitBreakerPolicy` while open
+ * against cockatiel's isolated breaker and opossum's open breaker (all three build an error per
+ * rejected call). No targets: these show what failures cost relative to the happy path.
+ */
 import {
   CircuitBreakerPolicy,
   type MessageContext,
@@ -11,10 +19,11 @@ import {
   retry,
 } from '../src/index.js';
 import { EchoAgent, Ping } from './agents.js';
-import { type Case, compare, group, record } from './harness.js';
+import { awaitLoop, rejectingLoop } from './cases.js';
+import { type Case, compare, statsFor } from './harness.js';
 import { cockatielOpenBreaker } from './peers/cockatiel.js';
 import { opossumOpenBreaker } from './peers/opossum.js';
-import { pristine, pristineOf } from './pristine.js';
+import { group, record } from './report.js';
 
 const ping = new Ping(1);
 const failure = new Error('flaky');
@@ -47,26 +56,18 @@ class BrokenAgent extends RoutedAgent {
   }
 }
 
-function rejectingCase(name: string, call: () => Promise<unknown>): Case {
-  return {
-    name,
-    async run(n) {
-      for (let i = 0; i < n; i++) {
-        try {
-          await call();
-        } catch {
-          // expected: the breaker is open
-        }
-      }
-    },
-  };
-}
-
 const OPEN = {
   agentwire: 'CircuitBreakerPolicy.execute while open',
   cockatiel: 'cockatiel breaker.execute while isolated',
   opossum: 'opossum fire() while open',
 };
+const R = {
+  flaky: '@retry: 2 failures + 2 backoffs',
+  steady: '@retry: success at once',
+  open: '@circuitBreaker open: request rejected',
+  plain: 'plain request',
+};
+
 const RETRY_SIM = 'RetryPolicy.execute, 2 failures + 2 backoffs (SimulatedClock)';
 const RETRY_SIM_OK = 'RetryPolicy.execute, success (SimulatedClock)';
 
@@ -79,8 +80,7 @@ async function driveRetry(policy: RetryPolicy, clock: SimulatedClock, fail: bool
   await p;
 }
 
-/** Scenario 5 standalone comparisons, before agentwire runs a message. */
-export async function failureBaselines(): Promise<void> {
+function standaloneCases(): { cases: Case[]; close: () => void } {
   const breaker = new CircuitBreakerPolicy({ failureThreshold: 1, recoveryTimeout: 1e9 });
   breaker.isolate();
   const cockatiel = cockatielOpenBreaker();
@@ -88,19 +88,16 @@ export async function failureBaselines(): Promise<void> {
   const clock = new SimulatedClock();
   const retryPolicy = new RetryPolicy({ maxRetries: 3, baseDelay: 100, jitter: 'none', clock });
   const cases: Case[] = [
-    rejectingCase(OPEN.agentwire, () => breaker.execute(() => 1)),
-    rejectingCase(OPEN.cockatiel, () => cockatiel.execute(() => 1)),
-    rejectingCase(OPEN.opossum, () => opossum.fire()),
-    { name: RETRY_SIM, run: async (n) => { for (let i = 0; i < n; i++) await driveRetry(retryPolicy, clock, true); } },
-    { name: RETRY_SIM_OK, run: async (n) => { for (let i = 0; i < n; i++) await driveRetry(retryPolicy, clock, false); } },
+    rejectingLoop(OPEN.agentwire, () => breaker.execute(() => 1)),
+    rejectingLoop(OPEN.cockatiel, () => cockatiel.execute(() => 1)),
+    rejectingLoop(OPEN.opossum, () => opossum.fire()),
+    awaitLoop(RETRY_SIM, () => driveRetry(retryPolicy, clock, true)),
+    awaitLoop(RETRY_SIM_OK, () => driveRetry(retryPolicy, clock, false)),
   ];
-  for (const [name, s] of await compare(cases)) pristine.set(name, s);
-  opossum.shutdown();
+  return { cases, close: () => opossum.shutdown() };
 }
 
-/** Scenario 5: failure paths. */
-export async function failurePaths(): Promise<void> {
-  group('5. failure paths (ns per request or call)');
+async function failingRuntime(): Promise<{ runtime: SingleThreadedAgentRuntime; cases: Case[] }> {
   const clock = new SimulatedClock();
   const runtime = new SingleThreadedAgentRuntime({ clock });
   await FlakyAgent.register(runtime, 'flaky', () => new FlakyAgent());
@@ -108,30 +105,33 @@ export async function failurePaths(): Promise<void> {
   await BrokenAgent.register(runtime, 'broken', () => new BrokenAgent());
   await EchoAgent.register(runtime, 'echo', () => new EchoAgent());
   runtime.start();
-  const flaky = new AgentId('flaky', 'default');
-  const steady = new AgentId('steady', 'default');
-  const broken = new AgentId('broken', 'default');
-  const echo = new AgentId('echo', 'default');
+  const [flaky, steady, broken, echo] = ['flaky', 'steady', 'broken', 'echo'].map((type) => new AgentId(type, 'default')) as [AgentId, AgentId, AgentId, AgentId];
   await runtime.sendMessage(ping, broken).catch(() => undefined); // opens the breaker
   const drive = async (id: AgentId): Promise<void> => {
     const p = runtime.sendMessage(ping, id);
     await clock.runAll();
     await p;
   };
-  const retryCase: Case = { name: '@retry: 2 failures + 2 backoffs', run: async (n) => { for (let i = 0; i < n; i++) await drive(flaky); } };
-  const steadyCase: Case = { name: '@retry: success', run: async (n) => { for (let i = 0; i < n; i++) await drive(steady); } };
-  const openCase = rejectingCase('@circuitBreaker open: request rejected', () => runtime.sendMessage(ping, broken));
-  const echoCase: Case = { name: 'request, no policy', run: async (n) => { for (let i = 0; i < n; i++) await runtime.sendMessage(ping, echo); } };
-  const stats = await compare([retryCase, steadyCase, openCase, echoCase]);
-  await runtime.stop();
+  const cases = [
+    awaitLoop(R.flaky, () => drive(flaky)),
+    awaitLoop(R.steady, () => drive(steady)),
+    rejectingLoop(R.open, () => runtime.sendMessage(ping, broken)),
+    awaitLoop(R.plain, () => runtime.sendMessage(ping, echo)),
+  ];
+  return { runtime, cases };
+}
 
-  record(`agentwire ${retryCase.name} (SimulatedClock, clock.runAll per request)`, stats.get(retryCase.name)!, {
-    baselineName: 'same, success at once',
-    baseline: stats.get(steadyCase.name)!,
-  });
-  record(`agentwire ${openCase.name}`, stats.get(openCase.name)!, { baselineName: 'request, no policy', baseline: stats.get(echoCase.name)! });
-  record(`${RETRY_SIM} [phase 1]`, pristineOf(RETRY_SIM), { baselineName: 'success', baseline: pristineOf(RETRY_SIM_OK) });
-  record(`${OPEN.cockatiel} [phase 1]`, pristineOf(OPEN.cockatiel));
-  record(`${OPEN.opossum} [phase 1]`, pristineOf(OPEN.opossum), { baselineName: 'cockatiel', baseline: pristineOf(OPEN.cockatiel) });
-  record(`${OPEN.agentwire} [phase 1]`, pristineOf(OPEN.agentwire), { baselineName: 'cockatiel', baseline: pristineOf(OPEN.cockatiel) });
+/** Scenario 6: failure paths. */
+export async function failurePaths(): Promise<void> {
+  group('6. failure paths (ns per request or call)');
+  const { runtime, cases } = await failingRuntime();
+  const standalone = standaloneCases();
+  const same = await compare([...cases, ...standalone.cases]);
+  await runtime.stop();
+  standalone.close();
+  record({ scenario: `${R.flaky} (SimulatedClock drained per request)`, agentwire: statsFor(same, R.flaky), baseline: { name: 'success at once', value: statsFor(same, R.steady) } });
+  record({ scenario: R.open, agentwire: statsFor(same, R.open), baseline: { name: R.plain, value: statsFor(same, R.plain) } });
+  record({ scenario: `${OPEN.agentwire} vs cockatiel`, agentwire: statsFor(same, OPEN.agentwire), baseline: { name: OPEN.cockatiel, value: statsFor(same, OPEN.cockatiel) }, better: 'cheaper' });
+  record({ scenario: `${OPEN.agentwire} vs opossum`, agentwire: statsFor(same, OPEN.agentwire), baseline: { name: OPEN.opossum, value: statsFor(same, OPEN.opossum) }, better: 'cheaper' });
+  record({ scenario: RETRY_SIM, agentwire: statsFor(same, RETRY_SIM), baseline: { name: 'success', value: statsFor(same, RETRY_SIM_OK) } });
 }

@@ -1,27 +1,38 @@
+/**
+ * Scenario 3: publishing. (a) One publish to 100 subscribers (async handlers), timed until every
+ * delivery ran; (b) AutoGen's cascade: 5 default-subscribed agent types, each delivery below round 5
+ * publishes the next round (8,525 deliveries per run). Both are timed per delivery against the
+ * mailbox baseline doing the same: one envelope per subscriber (no promise), the sender excluded,
+ * the same per-agent mailboxes and pump scheduling, handlers looked up by message class.
+ */
 import { SingleThreadedAgentRuntime, TopicId, TypeSubscription } from '../src/index.js';
 import { CascadingAgent, CascadingMessage, Counter, Tick, TickAgent } from './agents.js';
-import { type Case, compare, group, record } from './harness.js';
-import { MinimalDispatcher } from './minimalDispatcher.js';
-import { pristine, pristineOf } from './pristine.js';
+import { MailboxAddress } from './baseline/MailboxAddress.js';
+import { MailboxDispatcher } from './baseline/MailboxDispatcher.js';
+import { type Case, compare, statsFor } from './harness.js';
+import { group, record } from './report.js';
 
 const SUBSCRIBERS = 100;
 const CASCADE_TYPES = 5;
 const MAX_ROUNDS = 5;
 const CASCADE_DELIVERIES = 8_525;
 
-const MINIMAL_FAN = 'minimal dispatcher, publish to 100';
-const MINIMAL_CASCADE = 'minimal dispatcher, cascade';
+const BASE_FAN = 'mailbox baseline, publish to 100';
+const BASE_CASCADE = 'mailbox baseline, cascade';
+const AW_FAN = 'agentwire, publish to 100';
+const AW_CASCADE = 'agentwire, cascade';
 
-function minimalFanOut(): Case {
-  const md = new MinimalDispatcher();
+function baselineFanOut(): Case {
+  const md = new MailboxDispatcher();
   const counter = new Counter();
   for (let i = 0; i < SUBSCRIBERS; i++) {
-    md.register(`sub${i}/default`, async () => counter.hit());
-    md.subscribe('fan', `sub${i}/default`);
+    const address = new MailboxAddress(`sub${i}`, 'default');
+    md.register(address, Tick, async () => counter.hit());
+    md.subscribe('fan', address);
   }
   const tick = new Tick(1);
   return {
-    name: MINIMAL_FAN,
+    name: BASE_FAN,
     opsPerUnit: SUBSCRIBERS,
     async run(n) {
       for (let i = 0; i < n; i++) {
@@ -33,18 +44,19 @@ function minimalFanOut(): Case {
   };
 }
 
-function minimalCascade(): Case {
-  const md = new MinimalDispatcher();
+function baselineCascade(): Case {
+  const md = new MailboxDispatcher();
   const counter = new Counter();
   for (let i = 0; i < CASCADE_TYPES; i++) {
-    md.register(`name${i}/default`, async (m: CascadingMessage, self, dispatcher) => {
+    const address = new MailboxAddress(`name${i}`, 'default');
+    md.register(address, CascadingMessage, async (m: CascadingMessage, self, dispatcher) => {
       counter.hit();
       if (m.round < MAX_ROUNDS) dispatcher.publish('default', new CascadingMessage(m.round + 1), self);
     });
-    md.subscribe('default', `name${i}/default`);
+    md.subscribe('default', address);
   }
   return {
-    name: MINIMAL_CASCADE,
+    name: BASE_CASCADE,
     opsPerUnit: CASCADE_DELIVERIES,
     async run(n) {
       for (let j = 0; j < n; j++) {
@@ -52,7 +64,7 @@ function minimalCascade(): Case {
         for (let i = 0; i < CASCADE_TYPES; i++) md.publish('default', new CascadingMessage(1));
         await done;
         await md.whenIdle();
-        if (counter.count !== CASCADE_DELIVERIES) throw new Error(`minimal cascade: ${counter.count} deliveries`);
+        if (counter.count !== CASCADE_DELIVERIES) throw new Error(`baseline cascade: ${counter.count} deliveries`);
       }
     },
   };
@@ -69,7 +81,7 @@ async function agentwireFanOut(): Promise<{ c: Case; runtime: SingleThreadedAgen
   const topic = new TopicId('fan', 'default');
   const tick = new Tick(1);
   const c: Case = {
-    name: 'agentwire publish to 100 subscribers',
+    name: AW_FAN,
     opsPerUnit: SUBSCRIBERS,
     async run(n) {
       for (let i = 0; i < n; i++) {
@@ -89,7 +101,7 @@ async function agentwireCascade(): Promise<{ c: Case; runtime: SingleThreadedAge
   runtime.start();
   const topic = new TopicId('default', 'default');
   const c: Case = {
-    name: 'agentwire cascade (5 types, 5 rounds, 8,525 deliveries)',
+    name: AW_CASCADE,
     opsPerUnit: CASCADE_DELIVERIES,
     async run(n) {
       for (let j = 0; j < n; j++) {
@@ -105,23 +117,14 @@ async function agentwireCascade(): Promise<{ c: Case; runtime: SingleThreadedAge
   return { c, runtime };
 }
 
-/** Scenario 3 baselines, before agentwire runs anything. */
-export async function fanOutBaselines(): Promise<void> {
-  for (const [name, s] of await compare([minimalFanOut(), minimalCascade()])) pristine.set(name, s);
-}
-
 /** Scenario 3: publish fan-out and AutoGen's cascade. */
 export async function fanOut(): Promise<void> {
   group('3. publish fan-out (ns per delivery)');
   const fan = await agentwireFanOut();
   const cascade = await agentwireCascade();
-  const same = await compare([fan.c, minimalFanOut(), cascade.c, minimalCascade()]);
+  const same = await compare([fan.c, baselineFanOut(), cascade.c, baselineCascade()]);
   await fan.runtime.stop();
   await cascade.runtime.stop();
-  record(`${MINIMAL_FAN} [phase 1]`, pristineOf(MINIMAL_FAN));
-  record(fan.c.name, same.get(fan.c.name)!, { baselineName: 'minimal [phase 1]', baseline: pristineOf(MINIMAL_FAN) });
-  record(`${fan.c.name} [interleaved]`, same.get(fan.c.name)!, { baselineName: 'minimal (interleaved)', baseline: same.get(MINIMAL_FAN)! });
-  record(`${MINIMAL_CASCADE} [phase 1]`, pristineOf(MINIMAL_CASCADE));
-  record(cascade.c.name, same.get(cascade.c.name)!, { baselineName: 'minimal [phase 1]', baseline: pristineOf(MINIMAL_CASCADE) });
-  record(`${cascade.c.name} [interleaved]`, same.get(cascade.c.name)!, { baselineName: 'minimal (interleaved)', baseline: same.get(MINIMAL_CASCADE)! });
+  record({ scenario: 'publish to 100 subscribers, per delivery', agentwire: statsFor(same, AW_FAN), baseline: { name: 'mailbox baseline', value: statsFor(same, BASE_FAN) } });
+  record({ scenario: 'AutoGen cascade (5 types × 5 rounds, 8,525 deliveries), per delivery', agentwire: statsFor(same, AW_CASCADE), baseline: { name: 'mailbox baseline', value: statsFor(same, BASE_CASCADE) } });
 }

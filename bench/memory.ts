@@ -1,9 +1,27 @@
-import { AgentId, RoutedAgent, SingleThreadedAgentRuntime, TopicId, TypeSubscription, messageHandler } from '../src/index.js';
+/**
+ * Scenario 7: memory (heap deltas after forced full GC).
+ *
+ * (a) bytes per request queued in a mailbox (100,000 behind one gated handler), plain and with a
+ *     `timeout` option, against the mailbox baseline with the same queue (and, for the timeout, a
+ *     caller-side deadline in its shared deadline list);
+ * (b) bytes per request pending *inside* its handler (20,000 agents, each handler started and
+ *     awaiting), plain and with `@timeout(60_000)`, against the baseline running the same agent
+ *     method (with a handler-side deadline per turn for the timeout case);
+ * (c) the heap before and after 1,000,000 requests (it must stay flat; measured first), bytes per
+ *     idle agent instance and per dead letter.
+ *
+ * agentwire and the baseline are measured alternately over rounds and compared round by round.
+ */
+import { RoutedAgent, SingleThreadedAgentRuntime, TopicId, TypeSubscription, messageHandler } from '../src/index.js';
 import { EchoAgent, Ping, Tick, echoRuntime } from './agents.js';
-import { type Target, bytesPer, group, heapAfterGc, record, tick } from './harness.js';
-import { MinimalDispatcher } from './minimalDispatcher.js';
+import { config, tick } from './harness.js';
+import { bytesPer, heapAfterGc } from './heap.js';
+import { agentwireInHandler, agentwireQueued, baselineInHandler, baselineQueued, probeRounds } from './pendingProbes.js';
+import { group, record } from './report.js';
+import { ratioAtMost, valueAtMost } from './targets.js';
 
-const PENDING = 100_000;
+const QUEUED = 100_000;
+const IN_HANDLER = 20_000;
 const AGENTS = 20_000;
 const DEAD = 20_000;
 const MILLION = 1_000_000;
@@ -18,45 +36,44 @@ class FailingAgent extends RoutedAgent {
   }
 }
 
-const atMostBytes = (limit: number) => (_ratio: number, value: number): Target => ({ text: `≤ ${limit} B`, pass: value <= limit });
+const invalidIf = (failures: number): string | undefined => (failures > 0 ? `${failures} requests failed while measuring` : undefined);
 
-/** Bytes per queued request in agentwire (runtime not started, so every request stays pending). */
-async function pendingRequestBytes(timeout: number | undefined): Promise<number> {
-  const runtime = new SingleThreadedAgentRuntime();
-  await EchoAgent.register(runtime, 'echo', () => new EchoAgent());
-  const id = new AgentId('echo', 'default');
-  await runtime.get(id, undefined, { lazy: false });
-  const promises: Promise<unknown>[] = new Array(PENDING).fill(undefined);
-  const options = timeout === undefined ? undefined : { timeout };
-  const bytes = await bytesPer(PENDING, (count) => {
-    for (let i = 0; i < count; i++) promises[i] = runtime.sendMessage(ping, id, options);
-    return promises;
+async function queued(): Promise<void> {
+  const { stats, failures } = await probeRounds(config.memoryRounds, {
+    agentwire: () => agentwireQueued(QUEUED, (runtime, id) => runtime.sendMessage(ping, id)),
+    baseline: () => baselineQueued(QUEUED),
+    agentwireTimeout: () => agentwireQueued(QUEUED, (runtime, id) => runtime.sendMessage(ping, id, { timeout: 60_000 })),
+    baselineTimeout: () => baselineQueued(QUEUED, 60_000),
   });
-  for (const p of promises) p.catch(() => undefined);
-  runtime.start();
-  await runtime.stop(); // rejects them all and clears their timers
-  return bytes;
+  const n = QUEUED.toLocaleString('en-US');
+  record({ scenario: `bytes per queued request (${n} queued)`, unit: 'B', agentwire: stats.get('agentwire')!, baseline: { name: 'mailbox baseline', value: stats.get('baseline')! }, target: valueAtMost(400, 'B'), invalid: invalidIf(failures) });
+  record({ scenario: `bytes per queued request, { timeout: 60_000 } (${n} queued)`, unit: 'B', agentwire: stats.get('agentwireTimeout')!, baseline: { name: 'baseline + shared deadline', value: stats.get('baselineTimeout')! }, target: valueAtMost(600, 'B'), invalid: invalidIf(failures) });
 }
 
-/** Bytes per queued request in the minimal dispatcher (its one handler never finishes). */
-async function minimalPendingBytes(): Promise<number> {
-  const md = new MinimalDispatcher();
-  md.register('echo/default', () => new Promise(() => undefined));
-  const promises: Promise<unknown>[] = new Array(PENDING).fill(undefined);
-  return bytesPer(PENDING, (count) => {
-    for (let i = 0; i < count; i++) promises[i] = md.send('echo/default', ping);
-    return promises;
+async function inHandler(): Promise<void> {
+  const { stats, failures } = await probeRounds(config.memoryRounds, {
+    agentwire: () => agentwireInHandler(IN_HANDLER, false),
+    baseline: () => baselineInHandler(IN_HANDLER, undefined),
+    agentwireTimeout: () => agentwireInHandler(IN_HANDLER, true),
+    baselineTimeout: () => baselineInHandler(IN_HANDLER, 60_000),
   });
+  const n = IN_HANDLER.toLocaleString('en-US');
+  record({ scenario: `bytes per request pending inside its handler (${n} agents)`, unit: 'B', agentwire: stats.get('agentwire')!, baseline: { name: 'mailbox baseline', value: stats.get('baseline')! }, target: ratioAtMost(1.5), invalid: invalidIf(failures) });
+  record({ scenario: `same, @timeout(60_000) on the handler`, unit: 'B', agentwire: stats.get('agentwireTimeout')!, baseline: { name: 'baseline + handler deadline', value: stats.get('baselineTimeout')! }, target: ratioAtMost(1.5), invalid: invalidIf(failures) });
 }
 
 async function idleAgentBytes(): Promise<number> {
   const runtime = new SingleThreadedAgentRuntime();
   await EchoAgent.register(runtime, 'echo', () => new EchoAgent());
   const keys = Array.from({ length: AGENTS }, (_, k) => `k${k}`);
-  return bytesPer(AGENTS, async (count) => {
-    for (let k = 0; k < count; k++) await runtime.get('echo', keys[k]!, { lazy: false });
-    return runtime;
-  });
+  return bytesPer(
+    AGENTS,
+    async (count) => {
+      for (let k = 0; k < count; k++) await runtime.get('echo', keys[k]!, { lazy: false });
+      return runtime;
+    },
+    () => undefined,
+  );
 }
 
 async function deadLetterBytes(): Promise<number> {
@@ -70,12 +87,15 @@ async function deadLetterBytes(): Promise<number> {
   await runtime.stopWhenIdle();
   runtime.start();
   const before = runtime.deadLetters.list().length;
-  const bytes = await bytesPer(DEAD, async (count) => {
-    for (let i = 0; i < count; i++) await runtime.publishMessage(message, topic);
-    while (runtime.deadLetters.list().length < before + count) await tick();
-    return runtime;
-  });
-  await runtime.stop();
+  const bytes = await bytesPer(
+    DEAD,
+    async (count) => {
+      for (let i = 0; i < count; i++) await runtime.publishMessage(message, topic);
+      while (runtime.deadLetters.list().length < before + count) await tick();
+      return runtime;
+    },
+    () => runtime.stop(),
+  );
   return bytes;
 }
 
@@ -96,25 +116,29 @@ async function millionRequests(): Promise<{ before: number; after: number }> {
   return { before, after };
 }
 
-/** Scenario 6: memory. */
-export async function memory(): Promise<void> {
-  group('6. memory (heap delta after GC)');
-  const minimal = await minimalPendingBytes();
-  record('minimal dispatcher: bytes per pending request', minimal, { unit: 'B' });
-  record('agentwire: bytes per pending request', await pendingRequestBytes(undefined), {
-    unit: 'B', baselineName: 'minimal', baseline: minimal, target: atMostBytes(400),
-  });
-  record('agentwire: bytes per pending request, timeout option', await pendingRequestBytes(60_000), {
-    unit: 'B', baselineName: 'minimal', baseline: minimal, target: atMostBytes(600),
-  });
-  record('agentwire: bytes per idle agent instance (20,000 keys)', await idleAgentBytes(), { unit: 'B' });
-  record('agentwire: bytes per dead letter (20,000, shared error)', await deadLetterBytes(), { unit: 'B' });
+/** First in the group: later probes leave parked 60 s deadline timers that keep their runtimes alive until they fire. */
+async function flatHeap(): Promise<void> {
   const { before, after } = await millionRequests();
-  record('heap before 1,000,000 requests', before / 2 ** 20, { unit: 'MB' });
-  record('heap after 1,000,000 requests', after / 2 ** 20, {
+  const mb = (v: number): number => v / 2 ** 20;
+  record({
+    scenario: 'heap after 1,000,000 requests vs before',
     unit: 'MB',
-    baselineName: 'before',
-    baseline: before / 2 ** 20,
-    target: (_r, value) => ({ text: 'flat (< +1 MB)', pass: value - before / 2 ** 20 < 1 }),
+    agentwire: mb(after),
+    baseline: { name: 'heap before', value: mb(before) },
+    target: { text: 'flat (< +1 MB)', judge: (_ratio, value) => value - mb(before) < 1 },
   });
+}
+
+async function others(): Promise<void> {
+  record({ scenario: 'bytes per idle agent instance (20,000 keys)', unit: 'B', agentwire: await idleAgentBytes() });
+  record({ scenario: 'bytes per dead letter (20,000, one shared error)', unit: 'B', agentwire: await deadLetterBytes() });
+}
+
+/** Scenario 7: memory. */
+export async function memory(): Promise<void> {
+  group(`7. memory (heap delta after forced GC; median of ${config.memoryRounds} rounds, agentwire and baseline alternating)`);
+  await flatHeap();
+  await queued();
+  await inHandler();
+  await others();
 }

@@ -1,11 +1,11 @@
 import { TopicId } from '../src/index.js';
 import { CascadingAgent, CascadingMessage, Counter, Ping, StackEcho, echoRuntime } from './agents.js';
-import { MinimalDispatcher } from './minimalDispatcher.js';
+import { echoBaseline } from './baseline/echo.js';
 
 /**
  * A focused workload to profile (not part of `npm run bench`):
  *   npm run bench (to compile), then
- *   node --cpu-prof --cpu-prof-dir=/tmp/prof .out/bench/profile.js one|stack|many|cascade|minimal [seconds]
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof .out/bench/profile.js one|stack|many|cascade|baseline [seconds]
  */
 const mode = process.argv[2] ?? 'one';
 const seconds = Number(process.argv[3] ?? 5);
@@ -49,18 +49,18 @@ async function cascade(): Promise<number> {
   return n;
 }
 
-async function minimal(): Promise<number> {
-  const md = new MinimalDispatcher();
-  md.register('echo', async (m: Ping) => m.n + 1);
+async function baseline(): Promise<number> {
+  const { dispatcher, addresses } = echoBaseline();
+  const to = addresses[0]!;
   let n = 0;
   while (Date.now() < until) {
-    for (let i = 0; i < 10_000; i++) await md.send('echo', ping);
+    for (let i = 0; i < 10_000; i++) await dispatcher.send(to, ping);
     n += 10_000;
   }
   return n;
 }
 
-const modes: Record<string, () => Promise<number>> = { one: () => one(), stack: () => one(true), many, cascade, minimal };
+const modes: Record<string, () => Promise<number>> = { one: () => one(), stack: () => one(true), many, cascade, baseline };
 const run = modes[mode];
 if (run === undefined) throw new Error(`unknown mode ${mode}: use ${Object.keys(modes).join(', ')}`);
 const started = process.hrtime.bigint();

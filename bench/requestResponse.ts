@@ -1,149 +1,91 @@
+/**
+ * Scenarios 1 and 2: request–response through `runtime.sendMessage` to an async `@messageHandler`.
+ *
+ * 1. One request in flight (a sequential `await` loop), against, in the same interleaved rounds:
+ *    the per-agent mailbox baseline (`baseline/MailboxDispatcher.ts`: same lookups, same mailbox,
+ *    one turn at a time, same promise-reaction scheduling, same "await only a thenable" handling,
+ *    the sender's promise resolved with the return value), the floor (`await agent.onPing()`
+ *    without any runtime), and the actor peers xstate 5, nact 7 and comedy 2 answering the same
+ *    request (`value + 1`).
+ * 2. 10,000 requests in flight over 100 agents, against the baseline doing the same.
+ *
+ * The baseline does what agentwire must do for a request and nothing it does only on demand
+ * (lifecycle events, interventions, signals), so a ratio near 1× means agentwire's extras are free
+ * when unused.
+ */
 import { AgentId } from '../src/index.js';
 import { EchoAgent, Ping, echoRuntime } from './agents.js';
-import { type Case, atMost, compare, group, record } from './harness.js';
-import { MinimalDispatcher } from './minimalDispatcher.js';
-import { comedyAsk } from './peers/comedy.js';
-import { nactAsk } from './peers/nact.js';
+import { echoBaseline } from './baseline/echo.js';
+import { awaitLoop, batch } from './cases.js';
+import { type Case, compare, statsFor } from './harness.js';
 import type { PeerAsk } from './peers/PeerAsk.js';
-import { xstateAsk } from './peers/xstate.js';
-import { pristine, pristineOf } from './pristine.js';
+import { closePeers, openPeers } from './peers/openPeers.js';
+import { group, record } from './report.js';
+import { ratioAtMost, timesBetter } from './targets.js';
 
 const ping = new Ping(1);
 const IN_FLIGHT = 10_000;
 const AGENTS = 100;
 
-const FLOOR = 'await handler() (floor)';
-const MINIMAL = 'minimal dispatcher';
-const MINIMAL_10K = 'minimal dispatcher, 10,000 in flight';
+export const FLOOR = 'await agent.onPing() (floor, no runtime)';
+export const MAILBOX = 'mailbox baseline';
+const AGENTWIRE = 'agentwire sendMessage → async @messageHandler';
 
-function floorCase(): Case {
+/** The floor: the handler awaited directly. */
+export function floorCase(): Case {
   const agent = new EchoAgent();
-  return {
-    name: FLOOR,
-    async run(n) {
-      for (let i = 0; i < n; i++) await agent.onPing(ping);
-    },
-  };
+  return awaitLoop(FLOOR, () => agent.onPing(ping));
 }
 
-function minimalCase(): Case {
-  const agent = new EchoAgent();
-  const md = new MinimalDispatcher();
-  md.register('echo/default', (m: Ping) => agent.onPing(m));
-  return {
-    name: MINIMAL,
-    async run(n) {
-      for (let i = 0; i < n; i++) await md.send('echo/default', ping);
-    },
-  };
+/** The mailbox baseline, one request in flight. */
+export function mailboxCase(): Case {
+  const { dispatcher, addresses } = echoBaseline();
+  const to = addresses[0]!;
+  return awaitLoop(MAILBOX, () => dispatcher.send(to, ping));
 }
 
-function minimalManyCase(): Case {
-  const md = new MinimalDispatcher();
-  const ids: string[] = [];
-  for (let k = 0; k < AGENTS; k++) {
-    const agent = new EchoAgent();
-    ids.push(`echo/${k}`);
-    md.register(`echo/${k}`, (m: Ping) => agent.onPing(m));
-  }
-  const batch: Promise<unknown>[] = new Array(IN_FLIGHT);
-  return {
-    name: MINIMAL_10K,
-    opsPerUnit: IN_FLIGHT,
-    async run(n) {
-      for (let j = 0; j < n; j++) {
-        for (let i = 0; i < IN_FLIGHT; i++) batch[i] = md.send(ids[i % AGENTS]!, ping);
-        await Promise.all(batch);
-      }
-    },
-  };
+/** A peer answering one request at a time. */
+export function peerCase(peer: PeerAsk): Case {
+  let i = 0;
+  return awaitLoop(peer.name, () => peer.ask(i++));
 }
 
-function peerCase(peer: PeerAsk): Case {
-  return {
-    name: peer.name,
-    async run(n) {
-      for (let i = 0; i < n; i++) await peer.ask(i);
-    },
-  };
-}
-
-const PEERS = ['xstate 5 ask (reply callback)', 'nact 7 query', 'comedy 2 sendAndReceive (in-memory)'];
-
-/** Scenario 1 and 2 baselines, before agentwire runs anything. */
-export async function requestResponseBaselines(): Promise<void> {
-  const peers: PeerAsk[] = [];
-  for (const make of [xstateAsk, nactAsk, comedyAsk]) {
-    try {
-      peers.push(await make());
-    } catch (error) {
-      process.stdout.write(`  (peer skipped: ${String(error)})\n`);
-    }
-  }
-  const stats = await compare([floorCase(), minimalCase(), ...peers.map(peerCase)]);
-  for (const [name, s] of stats) pristine.set(name, s);
-  for (const peer of peers) await peer.close();
-  pristine.set(MINIMAL_10K, (await compare([minimalManyCase()])).get(MINIMAL_10K)!);
-}
-
-/** Scenario 1: request–response, one in flight. */
+/** Scenario 1: one request in flight. */
 export async function requestResponseOne(): Promise<void> {
   group('1. request–response, one in flight (ns per request)');
-  const floor = pristineOf(FLOOR);
-  const minimal = pristineOf(MINIMAL);
-  record(`${FLOOR} [phase 1]`, floor);
-  record(`${MINIMAL} [phase 1]`, minimal, { baselineName: 'floor', baseline: floor });
-  const peerStats = PEERS.filter((p) => pristine.has(p)).map((p) => ({ name: p, stats: pristine.get(p)! }));
-  for (const p of peerStats) record(`${p.name} [phase 1]`, p.stats, { baselineName: 'minimal', baseline: minimal });
-
   const { runtime, id } = await echoRuntime();
-  const agentwire: Case = {
-    name: 'agentwire sendMessage → async @messageHandler',
-    async run(n) {
-      for (let i = 0; i < n; i++) await runtime.sendMessage(ping, id);
-    },
-  };
-  const same = await compare([agentwire, floorCase(), minimalCase()]);
+  const peers = await openPeers();
+  const agentwire = awaitLoop(AGENTWIRE, () => runtime.sendMessage(ping, id));
+  const same = await compare([agentwire, mailboxCase(), floorCase(), ...peers.map(peerCase)]);
   await runtime.stop();
-  const aw = same.get(agentwire.name)!;
-  // Targets are judged against the minimal dispatcher measured in the same interleaved rounds (the
-  // fairest side-by-side figure); the phase-1 measurement, before any agentwire code ran, is shown too.
-  record(agentwire.name, aw, { baselineName: 'minimal (interleaved)', baseline: same.get(MINIMAL)!, target: atMost(1.5) });
-  const fastest = peerStats.reduce((a, b) => (a.stats.median <= b.stats.median ? a : b), peerStats[0]!);
-  if (fastest !== undefined) {
-    record(`${agentwire.name} vs fastest peer`, aw, {
-      baselineName: fastest.name.split(' ')[0]!,
-      baseline: fastest.stats,
-      target: atMost(0.25, '≥ 4× faster (≤ 0.25×)'),
-    });
+  await closePeers(peers);
+  const aw = statsFor(same, AGENTWIRE);
+  record({ scenario: 'plain request vs the per-agent mailbox baseline', agentwire: aw, baseline: { name: MAILBOX, value: statsFor(same, MAILBOX) }, target: ratioAtMost(1.2) });
+  record({ scenario: 'plain request vs the floor', agentwire: aw, baseline: { name: 'await handler()', value: statsFor(same, FLOOR) } });
+  for (const peer of peers) {
+    record({ scenario: `vs ${peer.name}`, agentwire: aw, baseline: { name: peer.name.split(' ').slice(0, 2).join(' '), value: statsFor(same, peer.name) }, better: 'faster' });
   }
-  record(`${agentwire.name} [vs phase 1]`, aw, { baselineName: 'minimal [phase 1]', baseline: minimal });
-  record(`${MINIMAL} [interleaved with agentwire]`, same.get(MINIMAL)!, { baselineName: 'minimal [phase 1]', baseline: minimal });
-  record(`${FLOOR} [interleaved with agentwire]`, same.get(FLOOR)!, { baselineName: 'floor [phase 1]', baseline: floor });
+  const fastest = [...peers].sort((a, b) => statsFor(same, a.name).median - statsFor(same, b.name).median)[0];
+  record({
+    scenario: 'vs the fastest actor peer',
+    agentwire: aw,
+    baseline: fastest === undefined ? undefined : { name: fastest.name.split(' ').slice(0, 2).join(' '), value: statsFor(same, fastest.name) },
+    better: 'faster',
+    target: timesBetter(4, 'faster'),
+    invalid: fastest === undefined ? 'no peer could be started' : undefined,
+  });
 }
 
 /** Scenario 2: 10,000 requests in flight over 100 agents. */
 export async function requestResponseMany(): Promise<void> {
   group('2. request–response, 10,000 in flight over 100 agents (ns per request)');
-  const runtime = (await echoRuntime()).runtime;
-  const ids = Array.from({ length: AGENTS }, (_, k) => new AgentId('echo', String(k)));
+  const { runtime } = await echoRuntime();
+  const ids = Array.from({ length: AGENTS }, (_, k) => new AgentId('echo', `k${k}`));
   for (const id of ids) await runtime.get(id, undefined, { lazy: false });
-  const batch: Promise<unknown>[] = new Array(IN_FLIGHT);
-  const agentwire: Case = {
-    name: 'agentwire, 10,000 in flight',
-    opsPerUnit: IN_FLIGHT,
-    async run(n) {
-      for (let j = 0; j < n; j++) {
-        for (let i = 0; i < IN_FLIGHT; i++) batch[i] = runtime.sendMessage(ping, ids[i % AGENTS]!);
-        await Promise.all(batch);
-      }
-    },
-  };
-  const same = await compare([agentwire, minimalManyCase()]);
+  const base = echoBaseline(AGENTS);
+  const agentwire = batch('agentwire', IN_FLIGHT, (i) => runtime.sendMessage(ping, ids[i % AGENTS]!));
+  const mailbox = batch(MAILBOX, IN_FLIGHT, (i) => base.dispatcher.send(base.addresses[i % AGENTS]!, ping));
+  const same = await compare([agentwire, mailbox]);
   await runtime.stop();
-  const minimal = pristineOf(MINIMAL_10K);
-  record(`${MINIMAL_10K} [phase 1]`, minimal);
-  const aw = same.get(agentwire.name)!;
-  record(agentwire.name, aw, { baselineName: 'minimal (interleaved)', baseline: same.get(MINIMAL_10K)!, target: atMost(1.5) });
-  record(`${agentwire.name} [vs phase 1]`, aw, { baselineName: 'minimal [phase 1]', baseline: minimal });
+  record({ scenario: '10,000 in flight over 100 agents', agentwire: statsFor(same, 'agentwire'), baseline: { name: MAILBOX, value: statsFor(same, MAILBOX) }, target: ratioAtMost(1.5) });
 }

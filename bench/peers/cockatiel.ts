@@ -10,17 +10,28 @@ import {
   wrap,
 } from 'cockatiel';
 
+/**
+ * cockatiel 3.2 timeout, Cooperative, 1 s. `abortOnReturn` (default true) aborts the call's signal
+ * once the function returns; false leaves it alone, which is what agentwire does (its handler signal
+ * is only aborted on timeout or cancellation), so both are measured.
+ */
+function cooperativeTimeout(abortOnReturn: boolean) {
+  return timeout(1_000, { strategy: TimeoutStrategy.Cooperative, abortOnReturn });
+}
+
+const retryPolicy = () => retry(handleAll, { maxAttempts: 2, backoff: new ExponentialBackoff() });
+const breakerPolicy = () => circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) });
+
 /** cockatiel 3 policies configured like agentwire's (3 attempts, 5 consecutive failures, 1 s Cooperative timeout). */
 export function cockatielPolicies() {
-  const retryPolicy = retry(handleAll, { maxAttempts: 2, backoff: new ExponentialBackoff() });
-  const breakerPolicy = circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) });
-  const timeoutPolicy = timeout(1_000, TimeoutStrategy.Cooperative);
-  const stack = wrap(
-    retry(handleAll, { maxAttempts: 2, backoff: new ExponentialBackoff() }),
-    circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) }),
-    timeout(1_000, TimeoutStrategy.Cooperative),
-  );
-  return { retry: retryPolicy, breaker: breakerPolicy, timeout: timeoutPolicy, stack };
+  return {
+    retry: retryPolicy(),
+    breaker: breakerPolicy(),
+    timeout: cooperativeTimeout(false),
+    timeoutAbortOnReturn: cooperativeTimeout(true),
+    stack: wrap(retryPolicy(), breakerPolicy(), cooperativeTimeout(false)),
+    stackAbortOnReturn: wrap(retryPolicy(), breakerPolicy(), cooperativeTimeout(true)),
+  };
 }
 
 /** A cockatiel breaker held open (isolated): every call is rejected. */
