@@ -32,8 +32,6 @@ class RecipientPolicies {
   stack: PolicyStack | undefined = undefined;
 }
 
-const RETRY_KEYS = ['maxRetries', 'baseDelay', 'maxDelay', 'factor', 'jitter', 'retryOn', 'budget', 'clock', 'random'] as const;
-
 /**
  * @internal The policies a runtime builds from `sendMessage` options, per recipient: the stack a
  * request runs through on the caller side. Option literals are compared by value with the ones the
@@ -118,7 +116,10 @@ export class CallerPolicies {
   }
 }
 
+/** True when two retry option objects say the same (each option compared; written out, as this runs per call). */
 function sameRetryOptions(a: RetryOptions, b: RetryOptions): boolean {
-  for (const key of RETRY_KEYS) if (a[key] !== b[key]) return false;
-  return true;
+  return (
+    a.maxRetries === b.maxRetries && a.baseDelay === b.baseDelay && a.maxDelay === b.maxDelay && a.factor === b.factor &&
+    a.jitter === b.jitter && a.retryOn === b.retryOn && a.budget === b.budget && a.clock === b.clock && a.random === b.random
+  );
 }

@@ -46,11 +46,22 @@ const FAILURE_STATES: Partial<Record<FailureReason, RequestState>> = {
  * Nothing costs anything unless someone listens to the event or the request is recorded.
  */
 export class RequestLifecycle {
+  /** False while nobody listens to the lifecycle's events and no request is recorded: the hot path skips everything. */
+  private active = false;
+
   constructor(
     private readonly events: RuntimeEmitter,
     private readonly tracker: RequestTracker,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    const update = (): void => {
+      const on = events.listening;
+      this.active = on.send === true || on.ack === true || on.response === true || on.requestEnd === true || tracker.recording;
+    };
+    events.onListenersChange(update);
+    tracker.onRecordingChange(update);
+    update();
+  }
 
   /** True when turns must be timed (someone listens to `response` events, which carry the duration). */
   get measuresTurns(): boolean {
@@ -59,6 +70,7 @@ export class RequestLifecycle {
 
   /** A delivery was accepted (the request sent, or sent again). */
   sent(s: LifecycleSubject): void {
+    if (!this.active) return;
     const events = this.events;
     if (events.listening.send === true) {
       events.emit('send', {
@@ -73,18 +85,21 @@ export class RequestLifecycle {
 
   /** The recipient dequeued the delivery. */
   received(s: LifecycleSubject): void {
+    if (!this.active) return;
     this.ack(s, 'received', undefined, undefined);
     this.move(s, 'received', undefined, undefined);
   }
 
   /** An attempt of the handler started (after any breaker admitted it). */
   processing(s: LifecycleSubject): void {
+    if (!this.active) return;
     this.ack(s, 'processing', undefined, undefined);
     this.move(s, 'processing', `attempt ${s.attempt}`, undefined);
   }
 
   /** The delivery ended with a value (handed to its sender). */
   completed(s: LifecycleSubject, value: unknown): void {
+    if (!this.active) return;
     this.ack(s, 'completed', undefined, undefined);
     if (!s.isRpc) return;
     const events = this.events;
@@ -109,7 +124,9 @@ export class RequestLifecycle {
    * a request the caller gave up while waiting to resend ends `cancelled`, one a fallback answered
    * ends `completed`.
    */
-  ended(messageId: string, ok: boolean, error: unknown, reason: FailureReason | undefined): void {
+  ended(s: LifecycleSubject, ok: boolean, error: unknown, reason: FailureReason | undefined): void {
+    if (!this.active) return;
+    const messageId = s.messageId;
     const events = this.events;
     if (events.listening.requestEnd === true) {
       events.emit('requestEnd', ok ? { messageId, ok, at: this.clock.now() } : { messageId, ok, error, at: this.clock.now() });
@@ -136,7 +153,7 @@ export class RequestLifecycle {
       this.guard(() => this.tracker.sent(s.messageId, s.sender, s.recipient, s.message, s.attempt, s.resendable, this.clock.now()));
     }
     this.failed(s, reason, error);
-    if (!s.resendable) this.ended(s.messageId, false, error, reason); // else its caller-side run ends it
+    if (!s.resendable) this.ended(s, false, error, reason); // else its caller-side run ends it
   }
 
   /** A running handler reported progress. */

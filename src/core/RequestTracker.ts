@@ -29,6 +29,7 @@ export class RequestTracker {
   private readonly active = new Map<string, RequestRecord>();
   private readonly finished = new Map<string, RequestRecord>();
   private readonly observers = new Map<string, RecordObserver>();
+  private recordingChanged: (() => void) | undefined = undefined;
 
   /** @internal */
   constructor(
@@ -61,14 +62,20 @@ export class RequestTracker {
     return this.trackAll || this.observers.has(messageId);
   }
 
+  /** @internal Calls `fn` whenever {@link recording} may have changed. */
+  onRecordingChange(fn: () => void): void {
+    this.recordingChanged = fn;
+  }
+
   /** @internal Follows one request (and tells `observer` of its changes) even when tracking is off. */
   watch(messageId: string, observer: RecordObserver): void {
     this.observers.set(messageId, observer);
+    if (this.observers.size === 1) this.recordingChanged?.();
   }
 
   /** @internal */
   unwatch(messageId: string): void {
-    this.observers.delete(messageId);
+    if (this.observers.delete(messageId) && this.observers.size === 0) this.recordingChanged?.();
   }
 
   /** @internal Opens the record of a new request (state `sent`), or sends a known one again. */

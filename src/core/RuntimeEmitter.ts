@@ -12,6 +12,12 @@ type Fn<T extends EventName> = EventEmitter.EventListener<RuntimeEventMap, T>;
 export class RuntimeEmitter extends EventEmitter<RuntimeEventMap> {
   /** `listening.ack` is true while at least one `ack` listener is registered. */
   readonly listening: { [K in EventName]?: boolean } = {};
+  private readonly watchers: Array<() => void> = [];
+
+  /** @internal Calls `fn` whenever listeners are added or removed (so users can cache what depends on them). */
+  onListenersChange(fn: () => void): void {
+    this.watchers.push(fn);
+  }
 
   override on<T extends EventName>(event: T, fn: Fn<T>, context?: unknown): this {
     super.on(event, fn, context);
@@ -40,11 +46,17 @@ export class RuntimeEmitter extends EventEmitter<RuntimeEventMap> {
     super.removeAllListeners(event);
     if (event === undefined) for (const name of Object.keys(this.listening) as EventName[]) this.listening[name] = false;
     else this.listening[event] = false;
+    this.notify();
     return this;
+  }
+
+  private notify(): void {
+    for (const watcher of this.watchers) watcher();
   }
 
   private refresh(event: EventName): this {
     this.listening[event] = this.listenerCount(event) !== 0;
+    this.notify();
     return this;
   }
 }

@@ -32,7 +32,8 @@ export class FunctionRun<T> extends PolicyRun<T> {
     if (this.callerSignal.aborted) return Promise.reject(toCancelledError(this.callerSignal));
     if (this.stack.timeout !== undefined) this.listen(true);
     try {
-      return Promise.resolve(this.start());
+      const outcome = this.start();
+      return outcome === this ? this.promise() : Promise.resolve(outcome as T);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -21,6 +21,11 @@ const RESOLVED = Promise.resolve();
  */
 export const PENDING: unique symbol = Symbol('agentwire.pendingAttempt');
 
+/** @internal Told of a run's outcome directly, instead of through a promise (one less promise per call). */
+export interface RunObserver<K> {
+  runSettled(key: K, ok: boolean, outcome: unknown): void;
+}
+
 /**
  * @internal One call run through a {@link PolicyStack}: THE policy pipeline of agentwire. Standalone
  * `execute`, `wrap`, handler decorators and `sendMessage` options all run through it; they differ
@@ -36,7 +41,7 @@ export const PENDING: unique symbol = Symbol('agentwire.pendingAttempt');
  * Exactly one outcome: an attempt that ends after its deadline, or after the run was cancelled,
  * is late and only reported ({@link PolicyRun.late}).
  */
-export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
+export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, PromiseLike<T> {
   heapIndex = -1;
   /** The attempt running now (or about to), 1-based. */
   attempt = 1;
@@ -51,9 +56,14 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
   private previousDelay: number | undefined = undefined;
   /** The scheduler the run's entry is in while armed. */
   private armedOn: DeadlineScheduler | undefined = undefined;
+  private settled = false;
   private ok = false;
   private outcome: unknown = undefined;
-  private resolve: ((value: T | PromiseLike<T>) => void) | undefined = undefined;
+  /** Who is told of the outcome: a {@link RunObserver} (with its key), or the settlers of {@link promise}. */
+  private observer: RunObserver<unknown> | undefined = undefined;
+  private observerKey: unknown = undefined;
+  private pending: Promise<T> | undefined = undefined;
+  private resolve: ((value: T) => void) | undefined = undefined;
   private reject: ((error: unknown) => void) | undefined = undefined;
 
   constructor(readonly stack: PolicyStack) {}
@@ -120,18 +130,34 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
 
   /**
    * Starts the run: the outcome itself when the first attempt settled synchronously (a value, or a
-   * throw), else a promise of it.
+   * throw), else the run, pending: {@link observe} it, `await` it, or take its {@link promise}.
    */
-  start(): T | Promise<T> {
+  start(): T | this {
     this.next();
-    if (this.phase === DONE && this.resolve === undefined) {
-      if (this.ok) return this.outcome as T;
-      throw this.outcome;
-    }
-    const promise = pendingPromise<T>();
+    if (!this.settled) return this;
+    if (this.ok) return this.outcome as T;
+    throw this.outcome;
+  }
+
+  /** Tells `observer` of the outcome (with `key`) once the run settles; no promise is made. */
+  observe<K>(observer: RunObserver<K>, key: K): void {
+    this.observer = observer as RunObserver<unknown>;
+    this.observerKey = key;
+  }
+
+  /** A promise of the outcome (made on first request). */
+  promise(): Promise<T> {
+    if (this.pending !== undefined) return this.pending;
+    if (this.settled) return (this.pending = this.ok ? Promise.resolve(this.outcome as T) : Promise.reject(this.outcome));
+    this.pending = pendingPromise<T>();
     this.resolve = takeResolve();
     this.reject = takeReject();
-    return promise;
+    return this.pending;
+  }
+
+  /** The run is awaitable (`await run`), through {@link promise}. */
+  then<R1 = T, R2 = never>(onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null, onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null): Promise<R1 | R2> {
+    return this.promise().then(onFulfilled, onRejected);
   }
 
   /**
@@ -313,13 +339,14 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter {
     this.settle(ok, outcome);
   }
 
-  /** Hands the outcome over: synchronously into `start()`'s return, or through the run's promise. */
+  /** Hands the outcome over: into `start()`'s return when synchronous, else to the observer or the promise. */
   protected settle(ok: boolean, outcome: unknown): void {
-    if (this.resolve === undefined) {
-      this.ok = ok;
-      this.outcome = outcome;
-      return;
-    }
+    this.settled = true;
+    this.ok = ok;
+    this.outcome = outcome;
+    const observer = this.observer;
+    if (observer !== undefined) return observer.runSettled(this.observerKey, ok, outcome);
+    if (this.resolve === undefined) return;
     if (ok) this.resolve(outcome as T);
     else this.reject!(outcome);
   }

@@ -17,6 +17,11 @@ export interface ChildRequest {
   cancelByParent(reason: unknown): void;
 }
 
+/** @internal A caller-side policy run that owns a delivery: told of its outcome, it may resend, and it ends the request. */
+export interface DeliveryOwner {
+  deliverySettled(ok: boolean, outcome: unknown): void;
+}
+
 /** @internal The engine services a delivery's context reaches: narrow, and only functions of the delivery. */
 export interface DeliveryHost {
   readonly lifecycle: RequestLifecycle;
@@ -44,8 +49,6 @@ export class DeliveryExtras {
   onCallerAbort: (() => void) | undefined = undefined;
   /** When the turn started (recorded only while someone listens to `response` events). */
   startedAt = 0;
-  /** A caller-side policy run owns this delivery: it may send the message id again, and it ends the request. */
-  resendable = false;
 }
 
 /**
@@ -60,9 +63,9 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
   deadline: number | undefined = undefined;
   /** Position in the deadline heap (-1: no deadline of its own scheduled). */
   heapIndex = -1;
-  /** Settles the sender's side with a value. */
+  /** Settles the sender's side with a value (no owner). */
   onValue: ((value: unknown) => void) | undefined = undefined;
-  /** Settles the sender's side with an error. */
+  /** Settles the sender's side with an error (no owner). */
   onError: ((error: unknown) => void) | undefined = undefined;
   /** Next delivery in the recipient's mailbox. */
   next: Delivery | undefined = undefined;
@@ -71,6 +74,8 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
   extras: DeliveryExtras | undefined = undefined;
   /** The policy run of a decorated handler handling this delivery (ended with it). */
   run: { cancel(error: unknown): void } | undefined = undefined;
+  /** The caller-side policy run this delivery is an attempt of: told of its outcome instead of `onValue`/`onError`. */
+  readonly owner: DeliveryOwner | undefined;
   /** The message id once known, else the sequence number it is formatted from on first read. */
   private id: string | number;
 
@@ -83,20 +88,27 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
     readonly topicId: TopicId | undefined,
     readonly isRpc: boolean,
     readonly parent: Delivery | undefined,
+    owner: DeliveryOwner | undefined,
   ) {
     this.id = id;
+    this.owner = owner;
   }
 
-  /** A request (`sendMessage`): `messageId` when the caller chose one, else formatted from `seq` when first read. */
-  static request(host: DeliveryHost, seq: number, messageId: string | undefined, message: unknown, slot: AgentSlot<Delivery>, sender: AgentId | undefined, parent: Delivery | undefined, attempt: number): Delivery {
-    const d = new Delivery(host, messageId ?? seq, message, slot, sender, undefined, true, parent);
+  /** A request (`sendMessage`): its message id, or the sequence number it is formatted from when first read. */
+  static request(host: DeliveryHost, id: string | number, message: unknown, slot: AgentSlot<Delivery>, sender: AgentId | undefined, parent: Delivery | undefined): Delivery {
+    return new Delivery(host, id, message, slot, sender, undefined, true, parent, undefined);
+  }
+
+  /** One attempt of a request sent through caller-side policies: its `owner` run may resend it, and ends the request. */
+  static attempt(host: DeliveryHost, owner: DeliveryOwner, id: string | number, message: unknown, slot: AgentSlot<Delivery>, sender: AgentId | undefined, parent: Delivery | undefined, attempt: number): Delivery {
+    const d = new Delivery(host, id, message, slot, sender, undefined, true, parent, owner);
     d.attempt = attempt;
     return d;
   }
 
   /** One recipient's copy of a published message. */
   static event(host: DeliveryHost, messageId: string, message: unknown, slot: AgentSlot<Delivery>, sender: AgentId | undefined, topicId: TopicId | undefined): Delivery {
-    return new Delivery(host, messageId, message, slot, sender, topicId, false, undefined);
+    return new Delivery(host, messageId, message, slot, sender, topicId, false, undefined, undefined);
   }
 
   /** The extras, created on first use. */
@@ -117,8 +129,17 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
     return this.parent?.messageId;
   }
 
+  /** A caller-side policy run may send this message id again (it owns the delivery). */
   get resendable(): boolean {
-    return this.extras?.resendable ?? false;
+    return this.owner !== undefined;
+  }
+
+  /** Hands the outcome to the sender's side: the owning run, or the request's promise. */
+  settleWith(ok: boolean, outcome: unknown): void {
+    const owner = this.owner;
+    if (owner !== undefined) owner.deliverySettled(ok, outcome);
+    else if (ok) this.onValue?.(outcome);
+    else this.onError?.(outcome);
   }
 
   get startedAt(): number {
@@ -160,7 +181,8 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
   }
 
   beginAttempt(attempt: number): void {
-    this.host.beginAttempt(this, attempt);
+    if (attempt === 1) this.host.lifecycle.processing(this); // nothing changes for a first attempt but its ack
+    else this.host.beginAttempt(this, attempt);
   }
 
   abortAttempt(reason: unknown): void {

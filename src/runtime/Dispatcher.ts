@@ -8,6 +8,7 @@ import { CancelledError } from '../errors/CancelledError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { Clock } from '../util/Clock.js';
+import { PolicyRun, type RunObserver } from '../policies/PolicyRun.js';
 import type { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { isThenable } from '../util/isThenable.js';
 import { reportUncaught } from '../util/reportUncaught.js';
@@ -43,7 +44,7 @@ function callHandler(d: Delivery): unknown {
  * reentrancy, deadlines, and the settlement of every delivery exactly once. Each move goes through
  * the request lifecycle, which emits the acknowledgments and writes the records.
  */
-export class Dispatcher {
+export class Dispatcher implements RunObserver<Delivery> {
   running = false;
   /** Deliveries accepted but not yet finished (queued, running or in interventions). */
   pending = 0;
@@ -114,10 +115,6 @@ export class Dispatcher {
     signal.addEventListener('abort', extras.onCallerAbort, { once: true });
   }
 
-  /** Marks a caller-side policy run as the owner of this delivery (it ends the request, and may resend). */
-  ownedByRun(d: Delivery): void {
-    d.more().resendable = true;
-  }
 
   start(): void {
     this.running = true;
@@ -208,12 +205,9 @@ export class Dispatcher {
     this.finish(d);
     const lifecycle = this.env.lifecycle;
     lifecycle.failed(d, reason, error);
-    if (!d.isRpc) {
-      this.env.eventFailed(d, error, reason, started);
-      return d.onError?.(error);
-    }
-    if (!d.resendable) lifecycle.ended(d.messageId, false, error, reason);
-    d.onError!(error);
+    if (!d.isRpc) this.env.eventFailed(d, error, reason, started);
+    else if (d.owner === undefined) lifecycle.ended(d, false, error, reason);
+    d.settleWith(false, error);
   }
 
   private resolveWith(d: Delivery, value: unknown): void {
@@ -221,8 +215,8 @@ export class Dispatcher {
     this.finish(d);
     const lifecycle = this.env.lifecycle;
     lifecycle.completed(d, value);
-    if (d.isRpc && !d.resendable) lifecycle.ended(d.messageId, true, undefined, undefined);
-    d.onValue?.(value);
+    if (d.isRpc && d.owner === undefined) lifecycle.ended(d, true, undefined, undefined);
+    d.settleWith(true, value);
   }
 
   /** Ends the delivery's bookkeeping: timer, caller listener, turn, pending count. */
@@ -341,6 +335,7 @@ export class Dispatcher {
     } catch (error) {
       return this.fail(d, error, classifyFailure(error));
     }
+    if (result instanceof PolicyRun) return result.observe(this, d); // a decorated handler's run: told directly, no promise
     if (isThenable(result)) {
       result.then(
         (value) => this.settleAsync(d, true, value),
@@ -349,6 +344,11 @@ export class Dispatcher {
     } else {
       this.complete(d, result);
     }
+  }
+
+  /** @internal A decorated handler's policy run settled (on a fresh stack: a reaction, a timer, a grant). */
+  runSettled(d: Delivery, ok: boolean, outcome: unknown): void {
+    this.settleAsync(d, ok, outcome);
   }
 
   /**
@@ -393,6 +393,7 @@ export class Dispatcher {
   }
 
   private notifyIdle(): void {
+    if (this.idleWaiters.length === 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

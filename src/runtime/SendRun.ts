@@ -1,7 +1,7 @@
 import type { AgentId } from '../core/AgentId.js';
 import { classifyFailure } from '../core/classifyFailure.js';
 import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycle.js';
-import type { SendOptions } from '../core/SendOptions.js';
+import type { SendFallback, SendOptions } from '../core/SendOptions.js';
 import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import type { TimeoutError } from '../errors/TimeoutError.js';
@@ -9,11 +9,12 @@ import { neverAbortedSignal } from '../policies/neverAbortedSignal.js';
 import type { PolicyContext } from '../policies/Policy.js';
 import { PENDING, PolicyRun } from '../policies/PolicyRun.js';
 import type { PolicyStack } from '../policies/PolicyStack.js';
-import type { ChildRequest, Delivery } from './Delivery.js';
+import type { ChildRequest, Delivery, DeliveryOwner } from './Delivery.js';
 
 /** @internal What a {@link SendRun} needs from the sending side of the runtime. */
 export interface SendRunHost {
   readonly lifecycle: RequestLifecycle;
+  formatMessageId(seq: number): string;
   /** Creates and queues the delivery of the run's current attempt; throws when it cannot be sent. */
   deliverAttempt(run: SendRun): Delivery;
   /** Ends an attempt's delivery that the run abandoned (its limit passed, or the run was cancelled). */
@@ -31,26 +32,25 @@ export interface SendRunHost {
  * while the run waits between attempts it listens to the caller's signal, the request that issued
  * it and the runtime's `stop()`, so a wait never outlives any of them.
  */
-export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, PolicyContext, ChildRequest {
+export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, PolicyContext, ChildRequest, DeliveryOwner {
   /** The delivery of the current attempt. */
   current: Delivery | undefined = undefined;
   readonly sender: AgentId | undefined;
-  readonly topicId = undefined;
-  readonly isRpc = true;
-  readonly resendable = true;
-  readonly startedAt = 0;
-  /** Settles the current attempt with a value (a delivery's `onValue`). */
-  readonly attemptValue = (value: unknown): void => this.attemptSettled(this.attempt, true, value);
-  /** Settles the current attempt with an error (a delivery's `onError`). */
-  readonly attemptError = (error: unknown): void => this.attemptSettled(this.attempt, false, error);
+  /** The caller's signal, if any. */
+  readonly callerSignal: AbortSignal | undefined;
+  /** The `fallback` send option, if any. */
+  readonly fallback: SendFallback | undefined;
+  /** The `timeout` send option, kept for fallback recipients (the caller's limit applies to them too). */
+  readonly fallbackTimeout: SendOptions['timeout'];
 
   constructor(
     stack: PolicyStack,
     private readonly host: SendRunHost,
     readonly message: unknown,
     readonly recipient: AgentId,
-    readonly options: SendOptions,
-    readonly messageId: string,
+    options: SendOptions,
+    /** The message id, or the sequence number it is formatted from on first read. */
+    public id: string | number,
     /** The turn whose handler sent the request, if any. */
     readonly parent: Delivery | undefined,
     /** True for a fallback's send inside another run (that run ends the request). */
@@ -58,6 +58,37 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
   ) {
     super(stack);
     this.sender = options.sender ?? parent?.recipient;
+    this.callerSignal = options.signal;
+    this.fallback = options.fallback;
+    this.fallbackTimeout = options.fallback === undefined ? undefined : options.timeout;
+  }
+
+  get topicId(): undefined {
+    return undefined;
+  }
+
+  get isRpc(): true {
+    return true;
+  }
+
+  /** Its deliveries may be sent again, and it ends the request itself. */
+  get resendable(): true {
+    return true;
+  }
+
+  get startedAt(): number {
+    return 0;
+  }
+
+  /** @internal (DeliveryOwner) The current attempt's delivery settled. */
+  deliverySettled(ok: boolean, outcome: unknown): void {
+    this.attemptSettled(this.attempt, ok, outcome);
+  }
+
+  /** The request's message id (the same for every attempt). */
+  get messageId(): string {
+    const id = this.id;
+    return typeof id === 'string' ? id : (this.id = this.host.formatMessageId(id));
   }
 
   get parentMessageId(): string | undefined {
@@ -66,7 +97,7 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
 
   /** The caller's signal (fallback functions see it). */
   get signal(): AbortSignal {
-    return this.options.signal ?? neverAbortedSignal;
+    return this.callerSignal ?? neverAbortedSignal;
   }
 
   /** The current attempt's deadline, for its delivery. */
@@ -105,7 +136,7 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
   }
 
   protected override callerGaveUp(): boolean {
-    return this.options.signal?.aborted === true || this.parent?.aborted === true;
+    return this.callerSignal?.aborted === true || this.parent?.aborted === true;
   }
 
   protected override errorContext(): AgentwireErrorContext {
@@ -121,7 +152,7 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
   }
 
   protected override waiting(on: boolean): void {
-    const signal = this.options.signal;
+    const signal = this.callerSignal;
     if (on) signal?.addEventListener('abort', this, { once: true });
     else signal?.removeEventListener('abort', this);
     const children = this.parent === undefined ? undefined : (this.parent.more().children ??= new Set());
@@ -131,13 +162,13 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
   }
 
   protected override settle(ok: boolean, outcome: unknown): void {
-    if (!this.nested) this.host.lifecycle.ended(this.messageId, ok, outcome, ok ? undefined : classifyFailure(outcome));
+    if (!this.nested) this.host.lifecycle.ended(this, ok, outcome, ok ? undefined : classifyFailure(outcome));
     super.settle(ok, outcome);
   }
 
   /** @internal The caller's signal aborted while the run waited. */
   handleEvent(): void {
-    const cause: unknown = this.options.signal?.reason;
+    const cause: unknown = this.callerSignal?.reason;
     this.cancel(new CancelledError('The request was cancelled by its caller during a retry backoff.', { ...this.errorContext(), cause }));
   }
 

@@ -104,16 +104,16 @@ export class Sender implements SendRunHost, FallbackStage {
 
   private route(message: unknown, recipient: AgentId, options: SendOptions | undefined, parent: Delivery | undefined, withPolicies: boolean): Promise<unknown> {
     if (!withPolicies) return this.sendOnce(message, recipient, options, parent);
-    const messageId = options!.messageId ?? this.env.ids.nextId();
-    return this.run(message, recipient, options!, messageId, parent, false);
+    return this.run(message, recipient, options!, options!.messageId ?? this.env.ids.next(), parent, false);
   }
 
-  /** A request through its caller-side policies. */
-  private run(message: unknown, recipient: AgentId, options: SendOptions, messageId: string, parent: Delivery | undefined, nested: boolean): Promise<unknown> {
+  /** A request through its caller-side policies; `id` is its message id or the sequence number it is formatted from. */
+  private run(message: unknown, recipient: AgentId, options: SendOptions, id: string | number, parent: Delivery | undefined, nested: boolean): Promise<unknown> {
     try {
       const stack = this.policies.stackFor(recipient, options);
-      const outcome = new SendRun(stack, this, message, recipient, options, messageId, live(parent), nested).start();
-      return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+      const run = new SendRun(stack, this, message, recipient, options, id, live(parent), nested);
+      const outcome = run.start();
+      return outcome === run ? run.promise() : Promise.resolve(outcome);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -129,7 +129,7 @@ export class Sender implements SendRunHost, FallbackStage {
       const messageId = options?.messageId ?? this.env.ids.nextId();
       return this.refuse(refusal(messageId, message, sender, recipient, parent), this.env.directory.undeliverable(recipient, messageId));
     }
-    const d = Delivery.request(this.env.deliveryHost, this.env.ids.next(), options?.messageId, message, slot, sender, parent, 1);
+    const d = Delivery.request(this.env.deliveryHost, options?.messageId ?? this.env.ids.next(), message, slot, sender, parent);
     const invalid = validateMessage(message, d, recipient);
     if (invalid) return this.refuse(d, invalid);
     const promise = pendingPromise<unknown>();
@@ -147,17 +147,19 @@ export class Sender implements SendRunHost, FallbackStage {
       this.lifecycle.refused(run, 'undeliverable', error);
       throw error;
     }
-    const d = Delivery.request(this.env.deliveryHost, 0, run.messageId, run.message, slot, run.sender, live(run.parent), run.attempt);
-    this.env.dispatcher.ownedByRun(d);
+    const d = Delivery.attempt(this.env.deliveryHost, run, run.id, run.message, slot, run.sender, live(run.parent), run.attempt);
     const invalid = validateMessage(run.message, d, run.recipient);
     if (invalid) {
       this.lifecycle.refused(d, 'validation', invalid);
       throw invalid;
     }
-    d.onValue = run.attemptValue;
-    d.onError = run.attemptError;
-    this.dispatch(d, run.options.signal, undefined, run.deadline);
+    this.dispatch(d, run.callerSignal, undefined, run.deadline);
     return d;
+  }
+
+  /** @internal (SendRunHost) */
+  formatMessageId(seq: number): string {
+    return this.env.ids.format(seq);
   }
 
   /** @internal (SendRunHost) */
@@ -174,7 +176,7 @@ export class Sender implements SendRunHost, FallbackStage {
 
   /** @internal (SendRunHost) The `fallback` send option: a function's answer, or the next recipients in turn. */
   fallBack(run: SendRun, error: unknown): unknown {
-    const fallback = run.options.fallback!;
+    const fallback = run.fallback!;
     if (typeof fallback === 'function') return fallback(error, run.message);
     return this.tryRecipients(run, fallback instanceof AgentId ? [fallback] : fallback, error);
   }
@@ -193,10 +195,9 @@ export class Sender implements SendRunHost, FallbackStage {
   /** Reassigns the request to each recipient in turn, with the caller's time limit, until one answers. */
   private async tryRecipients(run: SendRun, recipients: readonly AgentId[], error: unknown): Promise<unknown> {
     let last = error;
-    const { sender, signal, timeout } = run.options;
     for (const recipient of recipients) {
       try {
-        return await this.run(run.message, recipient, { sender: sender ?? run.sender, signal, timeout }, run.messageId, run.parent, true);
+        return await this.run(run.message, recipient, { sender: run.sender, signal: run.callerSignal, timeout: run.fallbackTimeout }, run.id, run.parent, true);
       } catch (next) {
         if (isAbandonment(next)) throw next;
         last = next;
@@ -211,7 +212,7 @@ export class Sender implements SendRunHost, FallbackStage {
     if (signal?.aborted || parent?.aborted) {
       const error = new CancelledError(`Request to "${String(d.recipient)}" was cancelled before it was sent.`, { messageId: d.messageId, agentId: d.recipient, cause: signal?.reason });
       this.lifecycle.refused(d, 'cancelled', error);
-      return d.onError!(error);
+      return d.settleWith(false, error);
     }
     const dispatcher = this.env.dispatcher;
     dispatcher.accept(d);
@@ -224,9 +225,12 @@ export class Sender implements SendRunHost, FallbackStage {
     else dispatcher.enqueue(d);
   }
 
-  /** The earliest of the request's own limit, its call chain's deadline and its run's attempt deadline (which the run enforces). */
+  /**
+   * The earliest of the request's own limit, its call chain's deadline and its run's attempt
+   * deadline; the delivery enforces it unless it is the run's (which the run enforces).
+   */
   private setDeadline(d: Delivery, timeoutMs: number | undefined, inherited: number | undefined, runDeadline: number | undefined): void {
-    const now = this.env.clock.now();
+    const now = timeoutMs === undefined && (inherited === undefined || runDeadline! <= inherited) ? 0 : this.env.clock.now();
     let deadline = timeoutMs === undefined ? Infinity : now + timeoutMs;
     if (inherited !== undefined && inherited < deadline) deadline = inherited;
     const byRun = runDeadline !== undefined && runDeadline <= deadline;

@@ -45,7 +45,16 @@ export class DeadlineScheduler {
   private armedFor = Infinity;
   /** The armed timer is unreferenced because nothing is scheduled. */
   private parked = false;
+  /** A check that parks the timer at the end of this macrotask is scheduled. */
+  private parkPending = false;
   private readonly fire = (): void => this.expireDue();
+  /** Parks the timer if nothing was scheduled since the last entry left (once per macrotask, not per entry). */
+  private readonly parkIfIdle = (): void => {
+    this.parkPending = false;
+    if (this.length !== 0 || this.timer === undefined || this.parked) return;
+    (this.timer as ParkableTimer).unref();
+    this.parked = true;
+  };
 
   constructor(private readonly clock: Clock) {}
 
@@ -120,14 +129,19 @@ export class DeadlineScheduler {
     this.timer = clock.setTimeout(this.fire, Math.max(0, at - clock.now()));
   }
 
-  /** Nothing is scheduled: park a Node timer (unref it, keep it armed) or clear any other. */
+  /**
+   * Nothing is scheduled: park a Node timer (unref it, keep it armed) at the end of the macrotask —
+   * entries come and go many times per macrotask, and toggling a timer's ref each time costs more
+   * than the rest of a deadline — or clear any other timer at once.
+   */
   private idle(): void {
     const timer = this.timer;
     if (timer === undefined || this.parked) return;
     const parkable = timer as Partial<ParkableTimer>;
     if (typeof parkable.unref === 'function' && typeof parkable.ref === 'function') {
-      parkable.unref();
-      this.parked = true;
+      if (this.parkPending) return;
+      this.parkPending = true;
+      setImmediate(this.parkIfIdle);
     } else {
       this.clock.clearTimeout(timer);
       this.timer = undefined;
