@@ -22,6 +22,7 @@ export type { HandlerOptions, HandlerKind, MessageClass } from './decorators/Han
 export { SingleThreadedAgentRuntime } from './runtime/SingleThreadedAgentRuntime.js';
 export type { RuntimeOptions } from './runtime/RuntimeOptions.js';
 export type { AgentRuntime } from './core/AgentRuntime.js';
+export type { AgentHost } from './core/AgentHost.js';
 export type { RegisterFactoryOptions } from './core/RegisterFactoryOptions.js';
 export type { AgentFactory } from './core/AgentFactory.js';
 export type { AgentClass } from './core/AgentRuntime.js';

@@ -1,5 +1,5 @@
 import type { AgentId } from './AgentId.js';
-import type { AgentRuntime } from './AgentRuntime.js';
+import type { AgentHost } from './AgentHost.js';
 import type { MessageContext } from './MessageContext.js';
 
 /** Type, key and description of an agent. */
@@ -22,7 +22,7 @@ export interface Agent {
   /** Type, key and description. */
   readonly metadata: AgentMetadata;
   /** Called by the runtime once, when the agent is registered or created. */
-  bindIdAndRuntime(id: AgentId, runtime: AgentRuntime): void;
+  bindIdAndRuntime(id: AgentId, runtime: AgentHost): void;
   /** Handles one message; the return value answers a request, a throw fails it. */
   onMessage(message: unknown, ctx: MessageContext): unknown;
   /** A JSON-serialisable snapshot of the agent's state. */

@@ -2,6 +2,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { Clock } from '../util/Clock.js';
 import type { Agent, AgentMetadata } from './Agent.js';
 import type { AgentFactory } from './AgentFactory.js';
+import type { AgentHost } from './AgentHost.js';
 import type { AgentId } from './AgentId.js';
 import type { AgentType } from './AgentType.js';
 import type { DeadLetterQueue } from './DeadLetterQueue.js';
@@ -25,7 +26,7 @@ export type AgentClass<T> = abstract new (...args: never[]) => T;
  *
  * An agent sees its runtime as `this.runtime`.
  */
-export interface AgentRuntime {
+export interface AgentRuntime extends AgentHost {
   /** Typed lifecycle events: sends, publishes, acks, responses, failures, dead letters, retries, breakers. */
   readonly events: RuntimeEmitter;
   /** Messages that ended without a response reaching anyone; list, replay and remove them. */
@@ -64,7 +65,7 @@ export interface AgentRuntime {
   /** True when an equal subscription exists. */
   hasSubscription(subscription: Subscription): boolean;
 
-  /** Sends a request and resolves with the recipient handler's return value, or rejects with its error. */
+  /** Sends a request and resolves with the recipient handler's return value, or rejects with its error (the same object). */
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
   /** Like `sendMessage`, returning a handle to observe the request (state, record, status, `waitFor(level)`). */
   sendRequest<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): RequestHandle<R>;

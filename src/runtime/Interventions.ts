@@ -1,4 +1,8 @@
 import type { AgentId } from '../core/AgentId.js';
+import { classifyFailure } from '../core/classifyFailure.js';
+import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
+import type { Clock } from '../util/Clock.js';
+import type { Delivery } from './Delivery.js';
 import { InterventionChain } from './InterventionChain.js';
 import type { InterventionHandler } from './InterventionHandler.js';
 
@@ -13,7 +17,11 @@ export class Interventions {
   private readonly chain: InterventionChain;
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(handlers: readonly InterventionHandler[]) {
+  constructor(
+    handlers: readonly InterventionHandler[],
+    private readonly events: RuntimeEmitter,
+    private readonly clock: Clock,
+  ) {
     this.chain = new InterventionChain(handlers);
   }
 
@@ -29,8 +37,12 @@ export class Interventions {
     return run;
   }
 
-  /** Runs the chain for a response. */
-  response<C>(value: unknown, context: C, messageId: string, agentId: AgentId): Promise<unknown> {
-    return this.chain.run('onResponse', value, context, messageId, agentId);
+  /** Runs the chain for the response of `d` (a `dropped` event when a handler drops it). */
+  response(d: Delivery, value: unknown): Promise<unknown> {
+    const context = { messageId: d.messageId, sender: d.recipient, recipient: d.sender };
+    return this.chain.run('onResponse', value, context, d.messageId, d.recipient).catch((error: unknown) => {
+      if (classifyFailure(error) === 'dropped') this.events.emit('dropped', { messageId: d.messageId, message: value, stage: 'response', at: this.clock.now() });
+      throw error;
+    });
   }
 }

@@ -5,12 +5,8 @@ import { AgentId } from '../core/AgentId.js';
 import type { AgentClass, AgentRuntime } from '../core/AgentRuntime.js';
 import { AgentType } from '../core/AgentType.js';
 import { currentContext } from '../core/callContext.js';
-import { classifyFailure } from '../core/classifyFailure.js';
-import { DeadLetterQueue } from '../core/DeadLetterQueue.js';
 import type { RegisterFactoryOptions } from '../core/RegisterFactoryOptions.js';
 import type { RequestHandle } from '../core/RequestHandle.js';
-import { RequestLifecycle } from '../core/RequestLifecycle.js';
-import { RequestTracker } from '../core/RequestTracker.js';
 import { RuntimeEmitter } from '../core/RuntimeEmitter.js';
 import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
 import type { Subscription } from '../core/Subscription.js';
@@ -22,18 +18,17 @@ import type { HandshakeResponse } from '../handshake/HandshakeResponse.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import { type Clock, systemClock } from '../util/Clock.js';
-import { DeadlineScheduler } from '../util/DeadlineScheduler.js';
-import { AgentDirectory } from './AgentDirectory.js';
-import { Delivery, type DeliveryHost } from './Delivery.js';
-import { Dispatcher } from './Dispatcher.js';
-import { HandlerStacks } from './HandlerStacks.js';
-import { Interventions } from './Interventions.js';
-import { MessageIds } from './MessageIds.js';
-import { Publisher } from './Publisher.js';
+import type { AgentDirectory } from './AgentDirectory.js';
+import { assembleRuntime } from './assembleRuntime.js';
+import { Delivery } from './Delivery.js';
+import type { Dispatcher } from './Dispatcher.js';
+import type { HandlerStacks } from './HandlerStacks.js';
+import type { Publisher } from './Publisher.js';
 import type { RuntimeOptions } from './RuntimeOptions.js';
-import { checkCapacity, checkKeep } from './runtimeOptionChecks.js';
-import { Sender } from './Sender.js';
-import { SubscriptionManager } from './SubscriptionManager.js';
+import type { Sender } from './Sender.js';
+import type { SubscriptionManager } from './SubscriptionManager.js';
+import type { DeadLetterQueue } from '../core/DeadLetterQueue.js';
+import type { RequestTracker } from '../core/RequestTracker.js';
 
 /**
  * Runs agents in one process: per-agent mailboxes (one message at a time per instance, in arrival
@@ -67,7 +62,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   /** Lifecycle records of requests: all of them with `trackRequests`, else those sent with `sendRequest`. */
   readonly requests: RequestTracker;
   private readonly directory: AgentDirectory;
-  private readonly subscriptions = new SubscriptionManager();
+  private readonly subscriptions: SubscriptionManager;
   private readonly dispatcher: Dispatcher;
   private readonly sender: Sender;
   private readonly publisher: Publisher;
@@ -77,39 +72,16 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     this.container = options.container ?? globalContainer.createChildContainer();
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    const track = options.trackRequests;
-    this.requests = new RequestTracker(track !== undefined && track !== false, checkKeep(track === true || !track ? undefined : track.keepFinished));
-    const lifecycle = new RequestLifecycle(this.events, this.requests, this.clock);
-    const interventions = new Interventions(options.interventionHandlers ?? []);
-    const ids = new MessageIds();
-    const host = this.deliveryHost(lifecycle, ids);
-    this.handlerStacks = new HandlerStacks(this.clock, this.random, this.events);
-    this.directory = new AgentDirectory(this, (agentId) => this.emitAgentCreated(agentId));
-    this.deadLetters = new DeadLetterQueue(
-      {
-        redeliver: (record) => this.publisher.redeliver(record),
-        emitRecorded: (record) => this.events.emit('deadLetter', record),
-        emitEvicted: (record, capacity) => this.events.emit('deadLetterEvicted', { record, capacity }),
-      },
-      checkCapacity(options.deadLetterCapacity),
-    );
-    this.dispatcher = new Dispatcher({
-      clock: this.clock,
-      directory: this.directory,
-      lifecycle,
-      deadlines: DeadlineScheduler.for(this.clock),
-      respond: interventions.has('onResponse') ? (d, value) => this.respond(interventions, d, value) : undefined,
-      eventFailed: (d, error, reason, started) => this.publisher.eventFailed(d, error, reason, started),
-    });
-    const common = { clock: this.clock, events: this.events, ids, directory: this.directory, dispatcher: this.dispatcher, lifecycle, interventions, deliveryHost: host };
-    this.publisher = new Publisher({ ...common, subscriptions: this.subscriptions, deadLetters: this.deadLetters, ignoreUnhandledExceptions: options.ignoreUnhandledExceptions ?? true });
-    this.sender = new Sender({
-      ...common,
-      random: this.random,
+    ({
       requests: this.requests,
-      escalationTopic: options.escalationTopic,
-      publish: (message, topic, publishOptions) => this.publisher.publish(message, topic, publishOptions),
-    });
+      deadLetters: this.deadLetters,
+      directory: this.directory,
+      subscriptions: this.subscriptions,
+      dispatcher: this.dispatcher,
+      sender: this.sender,
+      publisher: this.publisher,
+      handlerStacks: this.handlerStacks,
+    } = assembleRuntime(this, this.events, this.clock, this.random, options));
     this.container.registerInstance(SingleThreadedAgentRuntime, this);
   }
 
@@ -312,21 +284,6 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     }
   }
 
-  /** What deliveries reach of the engine (their `MessageContext` methods and handler policies). */
-  private deliveryHost(lifecycle: RequestLifecycle, ids: MessageIds): DeliveryHost {
-    return {
-      lifecycle,
-      formatMessageId: (seq) => ids.format(seq),
-      sendFrom: (parent, message, recipient, options) => this.sender.send(message, recipient, options, parent),
-      publishFrom: (parent, message, topic, options) => this.publisher.publishFrom(parent, message, topic, options),
-      handlerStack: (d, spec) => this.handlerStacks.stackFor(d, spec),
-      beginAttempt: (d, attempt) => this.dispatcher.beginAttempt(d, attempt),
-      abortAttempt: (d, reason) => this.dispatcher.abortAttempt(d, reason),
-      cancelChild: (d, reason) => this.dispatcher.cancel(d, reason),
-      expire: (d, armedAt) => this.dispatcher.expire(d, armedAt),
-    };
-  }
-
   /**
    * The turn a send belongs to: the handler running synchronously right now, else the running turn
    * of the sending agent (exact for turn-based agents; for concurrent ones `ctx.sendMessage` is).
@@ -337,18 +294,6 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     if (sender === undefined || current?.recipient.equals(sender)) return current;
     const slot = this.directory.existingSlot(sender.type, sender.key);
     return slot !== undefined && slot.record.concurrency === 1 ? slot.runningTurn() : undefined;
-  }
-
-  private respond(interventions: Interventions, d: Delivery, value: unknown): Promise<unknown> {
-    const context = { messageId: d.messageId, sender: d.recipient, recipient: d.sender };
-    return interventions.response(value, context, d.messageId, d.recipient).catch((error: unknown) => {
-      if (classifyFailure(error) === 'dropped') this.events.emit('dropped', { messageId: d.messageId, message: value, stage: 'response', at: this.clock.now() });
-      throw error;
-    });
-  }
-
-  private emitAgentCreated(agentId: AgentId): void {
-    if (this.events.listening.agentCreated === true) this.events.emit('agentCreated', { agentId, at: this.clock.now() });
   }
 
   private *instances(): Generator<Agent> {

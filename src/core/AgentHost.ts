@@ -1,0 +1,15 @@
+import type { AgentId } from './AgentId.js';
+import type { PublishOptions, SendOptions } from './SendOptions.js';
+import type { TopicId } from './TopicId.js';
+
+/**
+ * The runtime as the `Agent` interface names it: what any agent needs of the runtime that hosts
+ * it. Every runtime is an {@link AgentRuntime}, which extends this; `BaseAgent.runtime` is typed as
+ * the full `AgentRuntime`.
+ */
+export interface AgentHost {
+  /** Sends a request and resolves with the recipient handler's return value. */
+  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
+  /** Publishes to a topic; resolves once the message is queued for every subscriber. */
+  publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void>;
+}

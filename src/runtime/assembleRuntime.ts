@@ -1,0 +1,86 @@
+import type { AgentRuntime } from '../core/AgentRuntime.js';
+import { DeadLetterQueue } from '../core/DeadLetterQueue.js';
+import { RequestLifecycle } from '../core/RequestLifecycle.js';
+import { RequestTracker } from '../core/RequestTracker.js';
+import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
+import type { Clock } from '../util/Clock.js';
+import { DeadlineScheduler } from '../util/DeadlineScheduler.js';
+import { AgentDirectory } from './AgentDirectory.js';
+import type { DeliveryHost } from './Delivery.js';
+import { Dispatcher } from './Dispatcher.js';
+import { HandlerStacks } from './HandlerStacks.js';
+import { Interventions } from './Interventions.js';
+import { MessageIds } from './MessageIds.js';
+import { Publisher } from './Publisher.js';
+import type { RuntimeOptions } from './RuntimeOptions.js';
+import { checkCapacity, checkKeep } from './runtimeOptionChecks.js';
+import { Sender } from './Sender.js';
+import { SubscriptionManager } from './SubscriptionManager.js';
+
+/** @internal The named parts of an in-process runtime, wired to each other. */
+export interface RuntimeParts {
+  readonly requests: RequestTracker;
+  readonly deadLetters: DeadLetterQueue;
+  readonly directory: AgentDirectory;
+  readonly subscriptions: SubscriptionManager;
+  readonly dispatcher: Dispatcher;
+  readonly sender: Sender;
+  readonly publisher: Publisher;
+  readonly handlerStacks: HandlerStacks;
+}
+
+/**
+ * @internal Builds and wires the parts of `SingleThreadedAgentRuntime` (`owner`): the request
+ * lifecycle and its records, the dispatcher, the sending and publishing sides, decorated handlers'
+ * policies, the agent directory, subscriptions, interventions and dead letters. Each part gets only
+ * what it uses, through its environment interface.
+ */
+export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clock: Clock, random: () => number, options: RuntimeOptions): RuntimeParts {
+  const track = options.trackRequests;
+  const requests = new RequestTracker(track !== undefined && track !== false, checkKeep(track === true || !track ? undefined : track.keepFinished));
+  const lifecycle = new RequestLifecycle(events, requests, clock);
+  const interventions = new Interventions(options.interventionHandlers ?? [], events, clock);
+  const ids = new MessageIds();
+  const handlerStacks = new HandlerStacks(clock, random, events);
+  const subscriptions = new SubscriptionManager();
+  const directory = new AgentDirectory(owner, (agentId) => {
+    if (events.listening.agentCreated === true) events.emit('agentCreated', { agentId, at: clock.now() });
+  });
+  const deadLetters: DeadLetterQueue = new DeadLetterQueue(
+    {
+      redeliver: (record): Promise<void> => publisher.redeliver(record),
+      emitRecorded: (record) => events.emit('deadLetter', record),
+      emitEvicted: (record, capacity) => events.emit('deadLetterEvicted', { record, capacity }),
+    },
+    checkCapacity(options.deadLetterCapacity),
+  );
+  const dispatcher = new Dispatcher({
+    clock,
+    directory,
+    lifecycle,
+    deadlines: DeadlineScheduler.for(clock),
+    respond: interventions.has('onResponse') ? (d, value) => interventions.response(d, value) : undefined,
+    eventFailed: (d, error, reason, started) => publisher.eventFailed(d, error, reason, started),
+  });
+  const deliveryHost: DeliveryHost = {
+    lifecycle,
+    formatMessageId: (seq) => ids.format(seq),
+    sendFrom: (parent, message, recipient, sendOptions) => sender.send(message, recipient, sendOptions, parent),
+    publishFrom: (parent, message, topic, publishOptions) => publisher.publishFrom(parent, message, topic, publishOptions),
+    handlerStack: (d, spec) => handlerStacks.stackFor(d, spec),
+    beginAttempt: (d, attempt) => dispatcher.beginAttempt(d, attempt),
+    abortAttempt: (d, reason) => dispatcher.abortAttempt(d, reason),
+    cancelChild: (d, reason) => dispatcher.cancel(d, reason),
+    expire: (d, armedAt) => dispatcher.expire(d, armedAt),
+  };
+  const common = { clock, events, ids, directory, dispatcher, lifecycle, interventions, deliveryHost };
+  const publisher: Publisher = new Publisher({ ...common, subscriptions, deadLetters, ignoreUnhandledExceptions: options.ignoreUnhandledExceptions ?? true });
+  const sender = new Sender({
+    ...common,
+    random,
+    requests,
+    escalationTopic: options.escalationTopic,
+    publish: (message, topic, publishOptions) => publisher.publish(message, topic, publishOptions),
+  });
+  return { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks };
+}

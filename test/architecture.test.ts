@@ -1,0 +1,109 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The shape of `src/` (README, "Architecture"): folders import downward only, and no file takes
+ * part in an import cycle (type-only imports included). A new import that breaks either fails here
+ * with the offending files named, so the layering cannot erode unnoticed.
+ */
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
+
+/** What each folder may import, besides itself. Lower layers first. */
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  util: [],
+  errors: [],
+  results: [],
+  policies: ['util', 'errors'],
+  core: ['util', 'errors', 'results', 'policies'],
+  messages: ['errors', 'core'],
+  handshake: ['errors', 'core'],
+  protocol: ['util', 'errors', 'results', 'core', 'messages'],
+  decorators: ['util', 'errors', 'policies', 'core', 'messages'],
+  agents: ['util', 'errors', 'policies', 'core', 'messages', 'handshake', 'decorators'],
+  tracing: ['util', 'errors', 'core'],
+  runtime: ['util', 'errors', 'results', 'policies', 'core', 'messages', 'handshake', 'decorators', 'agents'],
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Every relative import of every source file (value and type imports, re-exports too). */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    const text = readFileSync(file, 'utf8');
+    const targets = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?from\s+'(\.{1,2}\/[^']+)'/g)].map((m) =>
+      resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')),
+    );
+    graph.set(file, targets);
+  }
+  return graph;
+}
+
+function folderOf(file: string): string {
+  const rel = relative(SRC, file);
+  return rel.includes('/') ? rel.split('/')[0]! : '.';
+}
+
+function cycleFrom(graph: Map<string, string[]>): string[] | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string): string[] | undefined => {
+    if (state.get(file) === 'done') return undefined;
+    if (state.get(file) === 'open') return [...stack.slice(stack.indexOf(file)), file];
+    state.set(file, 'open');
+    stack.push(file);
+    for (const next of graph.get(file) ?? []) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(file, 'done');
+    return undefined;
+  };
+  for (const file of graph.keys()) {
+    const cycle = visit(file);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+describe('architecture', () => {
+  const graph = importGraph();
+
+  it('knows every folder of src/', () => {
+    const folders = new Set([...graph.keys()].map(folderOf).filter((f) => f !== '.'));
+    expect([...folders].filter((f) => !(f in ALLOWED))).toEqual([]);
+  });
+
+  it('has folders that import downward only', () => {
+    const violations: string[] = [];
+    for (const [file, targets] of graph) {
+      const from = folderOf(file);
+      if (from === '.') continue; // index.ts is the public surface: it re-exports every layer
+      for (const target of targets) {
+        const to = folderOf(target);
+        if (to !== from && !ALLOWED[from]!.includes(to)) violations.push(`${relative(SRC, file)} → ${relative(SRC, target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('has no import cycle between files, type-only imports included', () => {
+    const cycle = cycleFrom(graph);
+    expect(cycle?.map((f) => relative(SRC, f)).join(' → ')).toBeUndefined();
+  });
+
+  it('keeps the in-process runtime class a small façade', () => {
+    const text = readFileSync(join(SRC, 'runtime/SingleThreadedAgentRuntime.ts'), 'utf8');
+    expect(text).not.toMatch(/@internal/);
+    expect(text.split('\n').length).toBeLessThan(350);
+  });
+});
