@@ -20,8 +20,8 @@ export interface CallerPolicyEnvironment {
   breakerChanged(recipient: AgentId, from: CircuitState, to: CircuitState): void;
 }
 
-/** The caller-side policies kept for one recipient. */
-class RecipientPolicies {
+/** @internal The caller-side policies kept for one recipient (a runtime may cache it beside the recipient). */
+export class RecipientPolicies {
   retryOptions: RetryOptions | undefined = undefined;
   retry: RetryPolicy | undefined = undefined;
   fixedMs = 0;
@@ -44,9 +44,16 @@ export class CallerPolicies {
 
   constructor(private readonly env: CallerPolicyEnvironment) {}
 
-  /** The caller-side stack for a request to `recipient` with these options. @throws `ConfigurationError` on bad options. */
-  stackFor(recipient: AgentId, options: SendOptions): PolicyStack {
-    const own = this.recipient(recipient, true)!;
+  /** The policies kept for `recipient` (created on first use). */
+  recipientOf(recipient: AgentId): RecipientPolicies {
+    return this.recipient(recipient, true)!;
+  }
+
+  /**
+   * The caller-side stack for a request to `recipient` with these options (`own`: its
+   * {@link recipientOf}, when the caller has it at hand). @throws `ConfigurationError` on bad options.
+   */
+  stackFor(recipient: AgentId, options: SendOptions, own: RecipientPolicies = this.recipientOf(recipient)): PolicyStack {
     const retry = this.retryOf(own, options.retry);
     const timeout = this.timeoutOf(own, options.timeout);
     const breaker = this.breakerOf(own, recipient, options.circuitBreaker);

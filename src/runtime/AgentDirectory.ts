@@ -72,7 +72,7 @@ export class AgentDirectory {
     }
     this.assertInstanceFits(entry, agent, id);
     const slot: Slot = new AgentSlot(id, entry.record);
-    slot.instance = agent;
+    slot.adopt(agent);
     entry.slots.set(id.key, slot);
     return slot;
   }
@@ -154,7 +154,7 @@ export class AgentDirectory {
       });
     }
     agent.bindIdAndRuntime(slot.id, this.runtime);
-    slot.instance = agent;
+    slot.adopt(agent);
     this.onCreated(slot.id);
     return agent;
   }

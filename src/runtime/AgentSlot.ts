@@ -1,4 +1,6 @@
 import type { Agent } from '../core/Agent.js';
+import type { RecipientPolicies } from '../core/CallerPolicies.js';
+import { beginsAttempts } from '../core/HandlerContext.js';
 import type { HandlerPolicySpec } from '../core/HandlerPolicySpec.js';
 import type { PolicyStack } from '../policies/PolicyStack.js';
 import type { AgentTypeRecord } from './AgentTypeRecord.js';
@@ -18,7 +20,10 @@ export interface Turn<T> extends MailboxEntry<T> {
  * running on it (more than one only through reentrancy or `concurrency` > 1).
  */
 export class AgentSlot<T extends Turn<T>> {
+  /** The agent, once created (set it with {@link adopt}). */
   instance: Agent | undefined = undefined;
+  /** The agent begins its handler attempts itself (a `RoutedAgent`: after routing and admission). */
+  beginsAttempts = false;
   creating: Promise<Agent> | undefined = undefined;
   /** Turns running now. */
   running = 0;
@@ -26,6 +31,8 @@ export class AgentSlot<T extends Turn<T>> {
   ready = false;
   /** The latest turn started on this slot (a stack through `prevTurn`). */
   current: T | undefined = undefined;
+  /** The caller-side policies kept for this agent as a recipient (cached from `CallerPolicies`). */
+  callers: RecipientPolicies | undefined = undefined;
   /** Instance-scoped handler policies (`scope: 'instance'`). */
   stacks: Map<HandlerPolicySpec, PolicyStack> | undefined = undefined;
   readonly mailbox = new Mailbox<T>();
@@ -34,6 +41,12 @@ export class AgentSlot<T extends Turn<T>> {
     readonly id: AgentId,
     readonly record: AgentTypeRecord,
   ) {}
+
+  /** Makes `agent` this address's instance. */
+  adopt(agent: Agent): void {
+    this.instance = agent;
+    this.beginsAttempts = (agent as { [beginsAttempts]?: true })[beginsAttempts] === true;
+  }
 
   /** The running turn that sends from this agent belong to: the latest one still running. */
   runningTurn(): T | undefined {

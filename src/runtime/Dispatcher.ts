@@ -1,7 +1,6 @@
 import type { Agent } from '../core/Agent.js';
 import { runInContext } from '../core/callContext.js';
 import { classifyFailure } from '../core/classifyFailure.js';
-import { beginsAttempts } from '../core/HandlerContext.js';
 import type { RequestLifecycle } from '../core/RequestLifecycle.js';
 import type { FailureReason } from '../core/RuntimeEvents.js';
 import { CancelledError } from '../errors/CancelledError.js';
@@ -317,25 +316,23 @@ export class Dispatcher implements RunObserver<Delivery> {
     d.prevTurn = slot.current;
     slot.current = d;
     env.lifecycle.received(d);
+    if (slot.instance !== undefined) return this.invoke(d);
     let agent: Agent | Promise<Agent>;
     try {
-      agent = slot.instance ?? env.directory.instantiate(slot);
+      agent = env.directory.instantiate(slot);
     } catch (error) {
       return this.fail(d, error, 'construction');
     }
-    if (isThenable(agent)) {
-      agent.then(
-        (a) => this.invoke(d, a),
-        (error: unknown) => this.fail(d, error, 'construction'),
-      );
-    } else {
-      this.invoke(d, agent);
-    }
+    if (!isThenable(agent)) return this.invoke(d);
+    agent.then(
+      () => this.invoke(d),
+      (error: unknown) => this.fail(d, error, 'construction'),
+    );
   }
 
-  private invoke(d: Delivery, agent: Agent): void {
+  private invoke(d: Delivery): void {
     if (d.state !== RUNNING) return;
-    if ((agent as { [beginsAttempts]?: true })[beginsAttempts] !== true) this.beginAttempt(d, 1);
+    if (!d.slot.beginsAttempts) this.beginAttempt(d, 1);
     let result: unknown;
     try {
       result = runInContext(d, callHandler);

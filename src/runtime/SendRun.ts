@@ -9,6 +9,7 @@ import { neverAbortedSignal } from '../policies/neverAbortedSignal.js';
 import type { PolicyContext } from '../policies/Policy.js';
 import { PENDING, PolicyRun } from '../policies/PolicyRun.js';
 import type { PolicyStack } from '../policies/PolicyStack.js';
+import type { AgentSlot } from './AgentSlot.js';
 import type { ChildRequest, Delivery, DeliveryOwner } from './Delivery.js';
 
 /** @internal What a {@link SendRun} needs from the sending side of the runtime. */
@@ -48,6 +49,8 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
     private readonly host: SendRunHost,
     readonly message: unknown,
     readonly recipient: AgentId,
+    /** The recipient's address, when it existed as the request was made. */
+    readonly slot: AgentSlot<Delivery> | undefined,
     options: SendOptions,
     /** The message id, or the sequence number it is formatted from on first read. */
     public id: string | number,

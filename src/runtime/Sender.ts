@@ -72,7 +72,7 @@ export class Sender implements SendRunHost, FallbackStage {
     } catch (error) {
       return Promise.reject(error);
     }
-    const escalateTo = options?.escalateTo ?? this.env.escalationTopic;
+    const escalateTo = options === undefined ? this.env.escalationTopic : (options.escalateTo ?? this.env.escalationTopic);
     if (escalateTo === undefined) return this.route(message, recipient, options, parent, withPolicies);
     const messageId = options?.messageId ?? this.env.ids.nextId();
     const sending = this.route(message, recipient, { ...options, messageId }, parent, withPolicies);
@@ -110,8 +110,10 @@ export class Sender implements SendRunHost, FallbackStage {
   /** A request through its caller-side policies; `id` is its message id or the sequence number it is formatted from. */
   private run(message: unknown, recipient: AgentId, options: SendOptions, id: string | number, parent: Delivery | undefined, nested: boolean): Promise<unknown> {
     try {
-      const stack = this.policies.stackFor(recipient, options);
-      const run = new SendRun(stack, this, message, recipient, options, id, live(parent), nested);
+      const slot = this.env.directory.findSlot(recipient);
+      const own = slot === undefined ? undefined : (slot.callers ??= this.policies.recipientOf(recipient));
+      const stack = this.policies.stackFor(recipient, options, own);
+      const run = new SendRun(stack, this, message, recipient, slot, options, id, live(parent), nested);
       const outcome = run.start();
       return outcome === run ? run.promise() : Promise.resolve(outcome);
     } catch (error) {
@@ -141,7 +143,7 @@ export class Sender implements SendRunHost, FallbackStage {
 
   /** @internal (SendRunHost) The delivery of a run's current attempt. */
   deliverAttempt(run: SendRun): Delivery {
-    const slot = this.env.directory.findSlot(run.recipient);
+    const slot = run.slot ?? this.env.directory.findSlot(run.recipient);
     if (slot === undefined) {
       const error = this.env.directory.undeliverable(run.recipient, run.messageId);
       this.lifecycle.refused(run, 'undeliverable', error);
