@@ -101,6 +101,31 @@ describe('architecture', () => {
     expect(cycle?.map((f) => relative(SRC, f)).join(' → ')).toBeUndefined();
   });
 
+  it('matches the module diagram in the README: every arrow is an import, every import follows arrows', () => {
+    const readme = readFileSync(join(SRC, '../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Architecture'));
+    const diagram = section.slice(section.indexOf('```mermaid'), section.indexOf('```', section.indexOf('```mermaid') + 3));
+    const arrows = new Map<string, Set<string>>();
+    const idOf = (text: string): string => text.trim().split('[')[0]!.trim();
+    for (const line of diagram.split('\n')) {
+      const [left, right] = line.split('-->');
+      if (right === undefined) continue;
+      const from = idOf(left!);
+      for (const to of right.split('&')) (arrows.get(from) ?? arrows.set(from, new Set()).get(from)!).add(idOf(to));
+    }
+    const imports = new Map<string, Set<string>>();
+    for (const [file, targets] of graph) {
+      const from = folderOf(file) === '.' ? 'index' : folderOf(file);
+      for (const target of targets) if (folderOf(target) !== folderOf(file)) (imports.get(from) ?? imports.set(from, new Set()).get(from)!).add(folderOf(target));
+    }
+    const reachable = (from: string, to: string, seen = new Set<string>()): boolean =>
+      [...(arrows.get(from) ?? [])].some((next) => next === to || (!seen.has(next) && seen.add(next) && reachable(next, to, seen)));
+    const unfounded = [...arrows].flatMap(([from, tos]) => [...tos].filter((to) => !imports.get(from)?.has(to)).map((to) => `${from} → ${to}`));
+    const unshown = [...imports].flatMap(([from, tos]) => [...tos].filter((to) => !reachable(from, to)).map((to) => `${from} → ${to}`));
+    expect({ unfounded, unshown }).toEqual({ unfounded: [], unshown: [] });
+    expect(new Set(arrows.keys())).toEqual(new Set([...imports.keys()].filter((f) => (imports.get(f)?.size ?? 0) > 0)));
+  });
+
   it('keeps the in-process runtime class a small façade', () => {
     const text = readFileSync(join(SRC, 'runtime/SingleThreadedAgentRuntime.ts'), 'utf8');
     expect(text).not.toMatch(/@internal/);

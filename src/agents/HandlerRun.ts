@@ -7,6 +7,11 @@ import type { PolicyStack } from '../policies/PolicyStack.js';
 
 type HandlerMethod = (message: unknown, ctx: HandlerContext) => unknown;
 
+/** @internal Told of a handler run's outcome directly, instead of through a promise (one less promise per request). */
+export interface RunSink {
+  runSettled(ok: boolean, outcome: unknown): void;
+}
+
 /**
  * @internal A decorated handler's call run through its policies: the handler side of the one policy
  * pipeline, whose attempt is one call of the handler method. Attempts report to the runtime through
@@ -14,6 +19,8 @@ type HandlerMethod = (message: unknown, ctx: HandlerContext) => unknown;
  * when it ends the delivery (cancelled, deadline, stop), so nothing the run armed outlives it.
  */
 export class HandlerRun extends PolicyRun<unknown> {
+  private sink: RunSink | undefined = undefined;
+
   constructor(
     stack: PolicyStack,
     private readonly agent: object,
@@ -21,6 +28,16 @@ export class HandlerRun extends PolicyRun<unknown> {
     private readonly ctx: HandlerContext,
   ) {
     super(stack);
+  }
+
+  /** Tells `sink` (the runtime's delivery) of the outcome once the run settles; no promise is made. */
+  observe(sink: RunSink): void {
+    this.sink = sink;
+  }
+
+  protected override settle(ok: boolean, outcome: unknown): void {
+    super.settle(ok, outcome);
+    this.sink?.runSettled(ok, outcome);
   }
 
   protected callAttempt(): unknown {

@@ -52,7 +52,7 @@ export interface SendEvent {
   readonly at: number;
 }
 
-/** A request sent with caller-side retries or fallbacks ended for good (after its last attempt). */
+/** A request ended for its caller, for good: once per request, after every caller-side retry and fallback (also for one refused before delivery). */
 export interface RequestEndEvent {
   readonly messageId: string;
   readonly ok: boolean;

@@ -11,7 +11,12 @@ const IDLE = 0;
 const ATTEMPT = 1;
 const BACKOFF = 2;
 const QUEUED = 3;
-const DONE = 4;
+/** Ended without an outcome to hand over (a handler run its runtime ended). */
+const ENDED = 4;
+/** Settled with a value. */
+const FULFILLED = 5;
+/** Settled with an error. */
+const REJECTED = 6;
 
 const RESOLVED = Promise.resolve();
 
@@ -21,10 +26,6 @@ const RESOLVED = Promise.resolve();
  */
 export const PENDING: unique symbol = Symbol('agentwire.pendingAttempt');
 
-/** @internal Told of a run's outcome directly, instead of through a promise (one less promise per call). */
-export interface RunObserver<K> {
-  runSettled(key: K, ok: boolean, outcome: unknown): void;
-}
 
 /**
  * @internal One call run through a {@link PolicyStack}: THE policy pipeline of agentwire. Standalone
@@ -49,20 +50,12 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   /** The breaker's token for the current attempt (-1: none held). */
   private token = -1;
   private holdsSlot = false;
-  /** The last attempt whose outcome is known; later outcomes of it are late. */
-  private settledAttempt = 0;
-  private attemptStartedAt = 0;
-  private limit = 0;
   private previousDelay: number | undefined = undefined;
-  /** The scheduler the run's entry is in while armed. */
-  private armedOn: DeadlineScheduler | undefined = undefined;
-  private settled = false;
-  private ok = false;
+  /**
+   * Settled: the outcome (the value or the error). Before that: the promise {@link promise} made, if
+   * any. (One field for both: a run is pending memory on every request that carries policies.)
+   */
   private outcome: unknown = undefined;
-  /** Who is told of the outcome: a {@link RunObserver} (with its key), or the settlers of {@link promise}. */
-  private observer: RunObserver<unknown> | undefined = undefined;
-  private observerKey: unknown = undefined;
-  private pending: Promise<T> | undefined = undefined;
   private resolve: ((value: T) => void) | undefined = undefined;
   private reject: ((error: unknown) => void) | undefined = undefined;
 
@@ -123,36 +116,32 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     this.settle(false, error);
   }
 
-  /** True once the run has its outcome. */
+  /** True once the run has ended (with or without an outcome to hand over). */
   get done(): boolean {
-    return this.phase === DONE;
+    return this.phase >= ENDED;
   }
 
   /**
    * Starts the run: the outcome itself when the first attempt settled synchronously (a value, or a
-   * throw), else the run, pending: {@link observe} it, `await` it, or take its {@link promise}.
+   * throw), else the run, pending: `await` it or take its {@link promise}.
    */
   start(): T | this {
     this.next();
-    if (!this.settled) return this;
-    if (this.ok) return this.outcome as T;
-    throw this.outcome;
+    if (this.phase === FULFILLED) return this.outcome as T;
+    if (this.phase === REJECTED) throw this.outcome;
+    return this;
   }
 
-  /** Tells `observer` of the outcome (with `key`) once the run settles; no promise is made. */
-  observe<K>(observer: RunObserver<K>, key: K): void {
-    this.observer = observer as RunObserver<unknown>;
-    this.observerKey = key;
-  }
-
-  /** A promise of the outcome (made on first request). */
+  /** A promise of the outcome (the same one each time). */
   promise(): Promise<T> {
-    if (this.pending !== undefined) return this.pending;
-    if (this.settled) return (this.pending = this.ok ? Promise.resolve(this.outcome as T) : Promise.reject(this.outcome));
-    this.pending = pendingPromise<T>();
+    if (this.phase === FULFILLED) return Promise.resolve(this.outcome as T);
+    if (this.phase === REJECTED) return Promise.reject(this.outcome);
+    if (this.outcome instanceof Promise) return this.outcome as Promise<T>;
+    const promise = pendingPromise<T>();
     this.resolve = takeResolve();
     this.reject = takeReject();
-    return this.pending;
+    this.outcome = promise;
+    return promise;
   }
 
   /** The run is awaitable (`await run`), through {@link promise}. */
@@ -167,14 +156,14 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
    */
   cancel(error: unknown): void {
     const phase = this.phase;
-    if (phase === DONE) return;
-    this.phase = DONE;
+    if (phase >= ENDED) return;
+    this.phase = ENDED;
     if (phase === BACKOFF || phase === QUEUED) this.waiting(false);
     if (phase === QUEUED && !this.holdsSlot) this.stack.bulkhead!.leave(this);
-    this.disarm();
+    if (phase === BACKOFF) this.disarm(this.stack.retry!.scheduler);
+    else if (phase === ATTEMPT && this.stack.timeout !== undefined) this.disarm(this.stack.timeout.scheduler);
     this.releaseSlot();
     if (phase === ATTEMPT) {
-      this.settledAttempt = this.attempt;
       this.releaseToken();
       this.abortAttempt(error);
     }
@@ -188,14 +177,13 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   }
 
   /** @internal The deadline entry fired: the attempt's limit passed, or the backoff is over. */
-  onDeadline(since: number): void {
-    this.armedOn = undefined;
+  onDeadline(since: number, deadline: number): void {
     if (this.phase === BACKOFF) {
       this.waiting(false);
       this.phase = IDLE;
       this.next();
     } else if (this.phase === ATTEMPT) {
-      this.attemptTimedOut(since);
+      this.attemptTimedOut(deadline - since, since);
     }
   }
 
@@ -233,9 +221,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     this.phase = ATTEMPT;
     if (timeout !== undefined) {
       const now = timeout.clock.now();
-      this.attemptStartedAt = now;
-      this.limit = timeout.currentLimit();
-      this.arm(timeout.scheduler, now + this.limit, now);
+      timeout.scheduler.add(this, now + timeout.currentLimit(), now); // the scheduler keeps the start and the deadline
     }
     this.attemptStarting();
     const attempt = this.attempt;
@@ -255,30 +241,33 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
 
   /** The deadline of the current attempt, when a timeout stage limits it. */
   protected get attemptDeadline(): number | undefined {
-    return this.stack.timeout === undefined ? undefined : this.attemptStartedAt + this.limit;
+    const timeout = this.stack.timeout;
+    return timeout === undefined || this.heapIndex < 0 ? undefined : timeout.scheduler.deadlineOf(this);
   }
 
-  /** Attempt `attempt` ended with `outcome` (late when it was abandoned already). */
+  /**
+   * Attempt `attempt` ended with `outcome`: late (only reported) unless it is the current attempt and
+   * still running — an attempt abandoned at its deadline or by a cancel is over for the run.
+   */
   protected attemptSettled(attempt: number, ok: boolean, outcome: unknown): void {
-    if (attempt <= this.settledAttempt) return this.late(ok, outcome);
-    this.settledAttempt = attempt;
+    if (attempt !== this.attempt || this.phase !== ATTEMPT) return this.late(ok, outcome);
     this.phase = IDLE;
-    this.disarm();
-    this.releaseSlot();
     const { timeout, breaker, retry } = this.stack;
+    const started = timeout !== undefined && timeout.adapts && ok ? timeout.scheduler.sinceOf(this) : 0;
+    if (timeout !== undefined) this.disarm(timeout.scheduler);
+    this.releaseSlot();
     if (!ok) return this.failed(outcome);
-    if (timeout !== undefined && timeout.adapts) timeout.succeeded(timeout.clock.now() - this.attemptStartedAt);
+    if (timeout !== undefined && timeout.adapts) timeout.succeeded(timeout.clock.now() - started);
     if (breaker !== undefined) breaker.onSuccess(this.takeToken());
     retry?.recordSuccess(attempt);
     this.finish(true, outcome);
   }
 
-  private attemptTimedOut(since: number): void {
+  private attemptTimedOut(limit: number, since: number): void {
     const timeout = this.stack.timeout!;
-    this.settledAttempt = this.attempt;
     this.phase = IDLE;
     this.releaseSlot();
-    const error = new TimeoutError(this.limit, timeout.clock.now() - since, this.errorContext(), this.describeAttempt());
+    const error = new TimeoutError(limit, timeout.clock.now() - since, this.errorContext(), this.describeAttempt());
     timeout.timedOut(error);
     this.timedOut(error);
     this.abortAttempt(error);
@@ -308,11 +297,11 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     retry.retrying(this.attempt, delay, error);
     this.retrying(this.attempt, delay, error);
     this.attempt++;
-    if (this.phase === DONE) return; // a listener cancelled the run
+    if (this.phase >= ENDED) return; // a listener cancelled the run
     if (delay <= 0) return this.next();
     this.phase = BACKOFF;
     const now = retry.clock.now();
-    this.arm(retry.scheduler, now + delay, now);
+    retry.scheduler.add(this, now + delay, now);
     this.waiting(true);
   }
 
@@ -334,32 +323,22 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   }
 
   private finish(ok: boolean, outcome: unknown): void {
-    if (this.phase === DONE) return; // cancelled while a fallback was being computed
-    this.phase = DONE;
+    if (this.phase >= ENDED) return; // cancelled while a fallback was being computed
     this.settle(ok, outcome);
   }
 
-  /** Hands the outcome over: into `start()`'s return when synchronous, else to the observer or the promise. */
+  /** Hands the outcome over: into `start()`'s return when synchronous, else to the promise. */
   protected settle(ok: boolean, outcome: unknown): void {
-    this.settled = true;
-    this.ok = ok;
+    this.phase = ok ? FULFILLED : REJECTED;
     this.outcome = outcome;
-    const observer = this.observer;
-    if (observer !== undefined) return observer.runSettled(this.observerKey, ok, outcome);
     if (this.resolve === undefined) return;
     if (ok) this.resolve(outcome as T);
     else this.reject!(outcome);
   }
 
-  private arm(scheduler: DeadlineScheduler, deadline: number, since: number): void {
-    this.armedOn = scheduler;
-    scheduler.add(this, deadline, since);
-  }
-
-  private disarm(): void {
-    if (this.armedOn === undefined) return;
-    this.armedOn.remove(this);
-    this.armedOn = undefined;
+  /** Takes the run's entry out of `scheduler` (where the current phase armed it), if it is in. */
+  private disarm(scheduler: DeadlineScheduler): void {
+    if (this.heapIndex >= 0) scheduler.remove(this);
   }
 
   private releaseSlot(): void {

@@ -7,6 +7,7 @@ import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycl
 import type { StatusReport } from '../core/MessageContext.js';
 import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
 import type { TopicId } from '../core/TopicId.js';
+import type { RunSink } from '../agents/HandlerRun.js';
 import type { PolicyStack } from '../policies/PolicyStack.js';
 import type { DeadlineEntry } from '../util/DeadlineScheduler.js';
 import type { AgentSlot, Turn } from './AgentSlot.js';
@@ -34,6 +35,8 @@ export interface DeliveryHost {
   cancelChild(d: Delivery, reason: unknown): void;
   /** The delivery's deadline passed (`armedAt`: when its limit started). */
   expire(d: Delivery, armedAt: number): void;
+  /** The policy run of the delivery's decorated handler settled. */
+  runSettled(d: Delivery, ok: boolean, outcome: unknown): void;
 }
 
 /**
@@ -57,14 +60,18 @@ export class DeliveryExtras {
  * allocation plus its promise. Built by {@link Delivery.request} and {@link Delivery.event}; only
  * the dispatcher changes its state.
  */
-export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry, Turn<Delivery>, ChildRequest {
+export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry, Turn<Delivery>, ChildRequest, RunSink {
   state = NEW;
   attempt = 1;
   deadline: number | undefined = undefined;
   /** Position in the deadline heap (-1: no deadline of its own scheduled). */
   heapIndex = -1;
-  /** Settles the sender's side with a value (no owner). */
-  onValue: ((value: unknown) => void) | undefined = undefined;
+  /**
+   * The sender's side: the settlers of the request's promise (`onValue` / `onError`), or, for an
+   * attempt of a caller-side policy run, that run ({@link owner}) in `onValue` — one field less on
+   * every pending request.
+   */
+  onValue: ((value: unknown) => void) | DeliveryOwner | undefined = undefined;
   /** Settles the sender's side with an error (no owner). */
   onError: ((error: unknown) => void) | undefined = undefined;
   /** Next delivery in the recipient's mailbox. */
@@ -74,8 +81,6 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
   extras: DeliveryExtras | undefined = undefined;
   /** The policy run of a decorated handler handling this delivery (ended with it). */
   run: { cancel(error: unknown): void } | undefined = undefined;
-  /** The caller-side policy run this delivery is an attempt of: told of its outcome instead of `onValue`/`onError`. */
-  readonly owner: DeliveryOwner | undefined;
   /** The message id once known, else the sequence number it is formatted from on first read. */
   private id: string | number;
 
@@ -88,27 +93,26 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
     readonly topicId: TopicId | undefined,
     readonly isRpc: boolean,
     readonly parent: Delivery | undefined,
-    owner: DeliveryOwner | undefined,
   ) {
     this.id = id;
-    this.owner = owner;
   }
 
   /** A request (`sendMessage`): its message id, or the sequence number it is formatted from when first read. */
   static request(host: DeliveryHost, id: string | number, message: unknown, slot: AgentSlot<Delivery>, sender: AgentId | undefined, parent: Delivery | undefined): Delivery {
-    return new Delivery(host, id, message, slot, sender, undefined, true, parent, undefined);
+    return new Delivery(host, id, message, slot, sender, undefined, true, parent);
   }
 
   /** One attempt of a request sent through caller-side policies: its `owner` run may resend it, and ends the request. */
   static attempt(host: DeliveryHost, owner: DeliveryOwner, id: string | number, message: unknown, slot: AgentSlot<Delivery>, sender: AgentId | undefined, parent: Delivery | undefined, attempt: number): Delivery {
-    const d = new Delivery(host, id, message, slot, sender, undefined, true, parent, owner);
+    const d = new Delivery(host, id, message, slot, sender, undefined, true, parent);
     d.attempt = attempt;
+    d.onValue = owner;
     return d;
   }
 
   /** One recipient's copy of a published message. */
   static event(host: DeliveryHost, messageId: string, message: unknown, slot: AgentSlot<Delivery>, sender: AgentId | undefined, topicId: TopicId | undefined): Delivery {
-    return new Delivery(host, messageId, message, slot, sender, topicId, false, undefined, undefined);
+    return new Delivery(host, messageId, message, slot, sender, topicId, false, undefined);
   }
 
   /** The extras, created on first use. */
@@ -129,16 +133,22 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
     return this.parent?.messageId;
   }
 
+  /** The caller-side policy run this delivery is an attempt of, if any: told of the outcome, it may resend and it ends the request. */
+  get owner(): DeliveryOwner | undefined {
+    const to = this.onValue;
+    return typeof to === 'object' ? to : undefined;
+  }
+
   /** A caller-side policy run may send this message id again (it owns the delivery). */
   get resendable(): boolean {
-    return this.owner !== undefined;
+    return typeof this.onValue === 'object';
   }
 
   /** Hands the outcome to the sender's side: the owning run, or the request's promise. */
   settleWith(ok: boolean, outcome: unknown): void {
-    const owner = this.owner;
-    if (owner !== undefined) owner.deliverySettled(ok, outcome);
-    else if (ok) this.onValue?.(outcome);
+    const to = this.onValue;
+    if (typeof to === 'object') to.deliverySettled(ok, outcome);
+    else if (ok) to?.(outcome);
     else this.onError?.(outcome);
   }
 
@@ -208,6 +218,11 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
   /** @internal The request that issued this one ended. */
   cancelByParent(reason: unknown): void {
     this.host.cancelChild(this, reason);
+  }
+
+  /** @internal The policy run of this delivery's decorated handler settled. */
+  runSettled(ok: boolean, outcome: unknown): void {
+    this.host.runSettled(this, ok, outcome);
   }
 
   /** @internal Called by the deadline scheduler. */

@@ -7,7 +7,7 @@ import { CancelledError } from '../errors/CancelledError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { Clock } from '../util/Clock.js';
-import { PolicyRun, type RunObserver } from '../policies/PolicyRun.js';
+import { HandlerRun } from '../agents/HandlerRun.js';
 import type { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { isThenable } from '../util/isThenable.js';
 import { reportUncaught } from '../util/reportUncaught.js';
@@ -43,7 +43,7 @@ function callHandler(d: Delivery): unknown {
  * reentrancy, deadlines, and the settlement of every delivery exactly once. Each move goes through
  * the request lifecycle, which emits the acknowledgments and writes the records.
  */
-export class Dispatcher implements RunObserver<Delivery> {
+export class Dispatcher {
   running = false;
   /** Deliveries accepted but not yet finished (queued, running or in interventions). */
   pending = 0;
@@ -339,7 +339,7 @@ export class Dispatcher implements RunObserver<Delivery> {
     } catch (error) {
       return this.fail(d, error, classifyFailure(error));
     }
-    if (result instanceof PolicyRun) return result.observe(this, d); // a decorated handler's run: told directly, no promise
+    if (result instanceof HandlerRun) return result.observe(d); // a decorated handler's run: it tells the delivery, no promise
     if (isThenable(result)) {
       result.then(
         (value) => this.settleAsync(d, true, value),
@@ -350,7 +350,7 @@ export class Dispatcher implements RunObserver<Delivery> {
     }
   }
 
-  /** @internal A decorated handler's policy run settled (on a fresh stack: a reaction, a timer, a grant). */
+  /** A decorated handler's policy run settled (on a fresh stack: a reaction, a timer, a grant). */
   runSettled(d: Delivery, ok: boolean, outcome: unknown): void {
     this.settleAsync(d, ok, outcome);
   }

@@ -33,16 +33,23 @@ export interface SendRunHost {
  * while the run waits between attempts it listens to the caller's signal, the request that issued
  * it and the runtime's `stop()`, so a wait never outlives any of them.
  */
+/** The rarely present parts of a {@link SendRun} (one object when any is present, none otherwise). */
+interface SendRunOptions {
+  /** The caller's signal. */
+  readonly signal: AbortSignal | undefined;
+  /** The `fallback` send option. */
+  readonly fallback: SendFallback | undefined;
+  /** The `timeout` send option, kept for fallback recipients (the caller's limit applies to them too). */
+  readonly fallbackTimeout: SendOptions['timeout'];
+  /** A fallback's send inside another run (that run ends the request). */
+  readonly nested: boolean;
+}
+
 export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, PolicyContext, ChildRequest, DeliveryOwner {
   /** The delivery of the current attempt. */
   current: Delivery | undefined = undefined;
   readonly sender: AgentId | undefined;
-  /** The caller's signal, if any. */
-  readonly callerSignal: AbortSignal | undefined;
-  /** The `fallback` send option, if any. */
-  readonly fallback: SendFallback | undefined;
-  /** The `timeout` send option, kept for fallback recipients (the caller's limit applies to them too). */
-  readonly fallbackTimeout: SendOptions['timeout'];
+  private readonly rare: SendRunOptions | undefined;
 
   constructor(
     stack: PolicyStack,
@@ -57,13 +64,27 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
     /** The turn whose handler sent the request, if any. */
     readonly parent: Delivery | undefined,
     /** True for a fallback's send inside another run (that run ends the request). */
-    private readonly nested: boolean,
+    nested: boolean,
   ) {
     super(stack);
     this.sender = options.sender ?? parent?.recipient;
-    this.callerSignal = options.signal;
-    this.fallback = options.fallback;
-    this.fallbackTimeout = options.fallback === undefined ? undefined : options.timeout;
+    const { signal, fallback } = options;
+    this.rare = signal === undefined && fallback === undefined && !nested ? undefined : { signal, fallback, fallbackTimeout: fallback === undefined ? undefined : options.timeout, nested };
+  }
+
+  /** The caller's signal, if any. */
+  get callerSignal(): AbortSignal | undefined {
+    return this.rare?.signal;
+  }
+
+  /** The `fallback` send option, if any. */
+  get fallback(): SendFallback | undefined {
+    return this.rare?.fallback;
+  }
+
+  /** The `timeout` send option when there is a fallback (its recipients get the caller's limit too). */
+  get fallbackTimeout(): SendOptions['timeout'] {
+    return this.rare?.fallbackTimeout;
   }
 
   get topicId(): undefined {
@@ -165,7 +186,7 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
   }
 
   protected override settle(ok: boolean, outcome: unknown): void {
-    if (!this.nested) this.host.lifecycle.ended(this, ok, outcome, ok ? undefined : classifyFailure(outcome));
+    if (this.rare?.nested !== true) this.host.lifecycle.ended(this, ok, outcome, ok ? undefined : classifyFailure(outcome));
     super.settle(ok, outcome);
   }
 

@@ -72,6 +72,7 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     abortAttempt: (d, reason) => dispatcher.abortAttempt(d, reason),
     cancelChild: (d, reason) => dispatcher.cancel(d, reason),
     expire: (d, armedAt) => dispatcher.expire(d, armedAt),
+    runSettled: (d, ok, outcome) => dispatcher.runSettled(d, ok, outcome),
   };
   const common = { clock, events, ids, directory, dispatcher, lifecycle, interventions, deliveryHost };
   const publisher: Publisher = new Publisher({ ...common, subscriptions, deadLetters, ignoreUnhandledExceptions: options.ignoreUnhandledExceptions ?? true });

@@ -7,8 +7,8 @@ import type { Clock, TimerHandle } from './Clock.js';
 export interface DeadlineEntry {
   /** Position in the scheduler's heap, -1 when not scheduled. Owned by the scheduler. */
   heapIndex: number;
-  /** Called once when the deadline passes (the entry is already out of the heap), with the `since` it was added with. */
-  onDeadline(since: number): void;
+  /** Called once when the deadline passes (the entry is already out of the heap), with the `since` and `deadline` it was added with. */
+  onDeadline(since: number, deadline: number): void;
 }
 
 interface ParkableTimer {
@@ -85,6 +85,16 @@ export class DeadlineScheduler {
     if (deadline < this.armedFor && entry.heapIndex === 0) this.arm(deadline);
   }
 
+  /** The `since` a scheduled entry was added with (the entry keeps no copy: one less field per entry). */
+  sinceOf(entry: DeadlineEntry): number {
+    return this.sinces[entry.heapIndex]!;
+  }
+
+  /** The deadline of a scheduled entry. */
+  deadlineOf(entry: DeadlineEntry): number {
+    return this.deadlines[entry.heapIndex]!;
+  }
+
   /** Unschedules `entry` (no-op when it is not scheduled). */
   remove(entry: DeadlineEntry): void {
     const index = entry.heapIndex;
@@ -115,8 +125,9 @@ export class DeadlineScheduler {
     while (this.length !== 0 && this.deadlines[0]! <= due) {
       const entry = this.entries[0]!;
       const since = this.sinces[0]!;
+      const deadline = this.deadlines[0]!;
       this.remove(entry);
-      entry.onDeadline(since);
+      entry.onDeadline(since, deadline);
     }
     if (this.length !== 0 && this.deadlines[0]! < this.armedFor) this.arm(this.deadlines[0]!);
   }
