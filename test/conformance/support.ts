@@ -3,23 +3,7 @@ import { type AckEvent, type AgentId, AgentwireError, type Clock, type RuntimeEv
 import { Probe } from './agents.js';
 import type { ConformanceInstance, ConformanceRuntime, RuntimeFactory } from './ConformanceRuntime.js';
 
-/** A promise with its resolve and reject functions. */
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-/** Creates a {@link Deferred}. */
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { type Deferred, deferred } from '../fixtures.js';
 
 /** How a promise ended. */
 export type Outcome<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
