@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { Policy, PolicyContext } from './Policy.js';
@@ -30,7 +31,14 @@ export class FallbackPolicy<R> implements Policy<R>, FallbackStage {
   private readonly fallback: FallbackOptions<R>['fallback'];
   private readonly handle: ((error: unknown) => boolean) | undefined;
 
+  /** @throws {@link ConfigurationError} when `options` has no `fallback` or `handle` is not a function. */
   constructor(options: FallbackOptions<R>) {
+    if (typeof options !== 'object' || options === null || !('fallback' in options)) {
+      throw new ConfigurationError('FallbackPolicy needs { fallback }: a value, or a function (error, ctx) => value.');
+    }
+    if (options.handle !== undefined && typeof options.handle !== 'function') {
+      throw new ConfigurationError('FallbackPolicy: option "handle" must be a function (error) => boolean.');
+    }
     this.fallback = options.fallback;
     this.handle = options.handle;
   }

@@ -43,4 +43,9 @@ describe('FallbackPolicy', () => {
     };
     await expect(new FallbackPolicy({ fallback: 'x' }).execute(run, controller.signal)).rejects.toBe(error);
   });
+
+  it('refuses options without a fallback, or a handle that is not a function', () => {
+    expect(() => new FallbackPolicy({} as never)).toThrow(/needs \{ fallback \}/);
+    expect(() => new FallbackPolicy({ fallback: 1, handle: 'x' as never })).toThrow(/handle/);
+  });
 });
