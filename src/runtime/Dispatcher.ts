@@ -13,7 +13,7 @@ import { isThenable } from '../util/isThenable.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import type { AgentDirectory } from './AgentDirectory.js';
 import type { AgentSlot } from './AgentSlot.js';
-import type { Delivery } from './Delivery.js';
+import type { ChildRequest, Delivery } from './Delivery.js';
 import { NEW, QUEUED, RUNNING, SETTLED } from './deliveryStates.js';
 
 type Slot = AgentSlot<Delivery>;
@@ -79,9 +79,23 @@ export class Dispatcher {
     this.held.add(d);
   }
 
-  /** The delivery left the interventions. */
-  release(d: Delivery): void {
+  /** The delivery left the interventions with `message` (the interventions' output): queue it. */
+  release(d: Delivery, message: unknown): void {
     this.held.delete(d);
+    d.message = message;
+    this.enqueue(d);
+  }
+
+  /** The delivery left the interventions with an error: fail it. */
+  refuse(d: Delivery, error: unknown, reason: FailureReason): void {
+    this.held.delete(d);
+    this.fail(d, error, reason);
+  }
+
+  /** Ties a request to the turn whose handler issued it (or stops doing so): ending the turn cancels the request. */
+  linkChild(parent: Delivery, child: ChildRequest, on: boolean): void {
+    if (on) (parent.more().children ??= new Set()).add(child);
+    else parent.extras?.children?.delete(child);
   }
 
   /** Queues an accepted delivery for its recipient (or runs it now when it re-enters its own call chain). */

@@ -22,7 +22,7 @@ export interface SendRunHost {
   abandonAttempt(d: Delivery, reason: unknown): void;
   /** The `fallback` send option's answer to a final failure. */
   fallBack(run: SendRun, error: unknown): unknown;
-  /** The run starts or stops waiting (backoff, bulkhead queue): `stop()` must be able to end it. */
+  /** The run starts or stops waiting (backoff, bulkhead queue): `stop()` and the issuing request must be able to end it, `stopWhenIdle()` to wait for it. */
   waiting(run: SendRun, on: boolean): void;
 }
 
@@ -179,9 +179,6 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
     const signal = this.callerSignal;
     if (on) signal?.addEventListener('abort', this, { once: true });
     else signal?.removeEventListener('abort', this);
-    const children = this.parent === undefined ? undefined : (this.parent.more().children ??= new Set());
-    if (on) children?.add(this);
-    else children?.delete(this);
     this.host.waiting(this, on);
   }
 

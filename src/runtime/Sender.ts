@@ -14,7 +14,8 @@ import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { validateMessage } from '../messages/validateMessage.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import { isAbandonment } from '../policies/isAbandonment.js';
-import type { FallbackStage } from '../policies/PolicyStack.js';
+import { FallbackPolicy } from '../policies/FallbackPolicy.js';
+import type { PolicyContext } from '../policies/Policy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { Clock } from '../util/Clock.js';
 import { pendingPromise, takeReject, takeResolve } from '../util/settlers.js';
@@ -48,7 +49,7 @@ export interface SenderEnvironment {
  * with caller-side policies is a {@link SendRun} whose attempts are deliveries. Requests refused
  * before any mailbox (unknown recipient, invalid message) still end in the lifecycle, with their id.
  */
-export class Sender implements SendRunHost, FallbackStage {
+export class Sender implements SendRunHost {
   readonly lifecycle: RequestLifecycle;
   private readonly policies: CallerPolicies;
   private readonly waitingRuns = new Set<SendRun>();
@@ -58,7 +59,8 @@ export class Sender implements SendRunHost, FallbackStage {
     this.policies = new CallerPolicies({
       clock: env.clock,
       random: env.random,
-      fallback: this,
+      // the `fallback` send option, as a FallbackPolicy like `@fallback`: its context is the request's run
+      fallback: new FallbackPolicy<unknown>({ fallback: (error: unknown, ctx: PolicyContext) => (ctx as SendRun).fallBack(error) }),
       breakerChanged: (recipient, from, to) =>
         env.events.emit('breaker', { breaker: String(recipient), side: 'caller', agentType: recipient.type, agentId: recipient, method: undefined, from, to, at: env.clock.now() }),
     });
@@ -173,7 +175,9 @@ export class Sender implements SendRunHost, FallbackStage {
   waiting(run: SendRun, on: boolean): void {
     if (on) this.waitingRuns.add(run);
     else this.waitingRuns.delete(run);
-    this.env.dispatcher.holdIdle(on);
+    const dispatcher = this.env.dispatcher;
+    dispatcher.holdIdle(on);
+    if (run.parent !== undefined) dispatcher.linkChild(run.parent, run, on);
   }
 
   /** @internal (SendRunHost) The `fallback` send option: a function's answer, or the next recipients in turn. */
@@ -181,17 +185,6 @@ export class Sender implements SendRunHost, FallbackStage {
     const fallback = run.fallback!;
     if (typeof fallback === 'function') return fallback(error, run.message);
     return this.tryRecipients(run, fallback instanceof AgentId ? [fallback] : fallback, error);
-  }
-
-  /** @internal (FallbackStage) Every final failure falls back, unless abandoned (the run checks that). */
-  handles(): boolean {
-    return true;
-  }
-
-  /** @internal (FallbackStage) */
-  recover(error: unknown, ctx: unknown): unknown {
-    if (!(ctx instanceof SendRun)) throw error;
-    return ctx.fallBack(error);
   }
 
   /** Reassigns the request to each recipient in turn, with the caller's time limit, until one answers. */
@@ -221,7 +214,7 @@ export class Sender implements SendRunHost, FallbackStage {
     const inherited = parent?.deadline;
     if (timeoutMs !== undefined || inherited !== undefined || runDeadline !== undefined) this.setDeadline(d, timeoutMs, inherited, runDeadline);
     if (signal !== undefined) dispatcher.listenForCancel(d, signal);
-    if (parent !== undefined) (parent.more().children ??= new Set()).add(d);
+    if (parent !== undefined) dispatcher.linkChild(parent, d, true);
     this.lifecycle.sent(d);
     if (this.env.interventions.has('onSend')) this.intercept(d);
     else dispatcher.enqueue(d);
@@ -244,16 +237,11 @@ export class Sender implements SendRunHost, FallbackStage {
     const context = { messageId: d.messageId, sender: d.sender, recipient: d.recipient };
     dispatcher.hold(d);
     this.env.interventions.inOrder('onSend', d.message, context, d.messageId, d.recipient).then(
-      (message) => {
-        dispatcher.release(d);
-        d.message = message;
-        dispatcher.enqueue(d);
-      },
+      (message) => dispatcher.release(d, message),
       (error: unknown) => {
-        dispatcher.release(d);
         const reason = classifyFailure(error);
         if (reason === 'dropped') this.env.events.emit('dropped', { messageId: d.messageId, message: d.message, stage: 'send', at: this.env.clock.now() });
-        dispatcher.fail(d, error, reason);
+        dispatcher.refuse(d, error, reason);
       },
     );
   }
