@@ -56,7 +56,10 @@ export class RequestHandle<R = unknown> {
 
   /** The current state (`'sent'` until the first acknowledgment). */
   get state(): RequestState {
-    return this.latest?.state ?? 'sent';
+    const record = this.latest;
+    if (record !== undefined) return record.state;
+    if (!this.ended) return 'sent';
+    return this.failure === undefined ? 'completed' : 'failed'; // ended with no record: refused as invalid (ConfigurationError)
   }
 
   /** The lifecycle record, once the request was accepted. */

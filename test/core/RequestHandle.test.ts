@@ -251,4 +251,10 @@ describe('RequestHandle', () => {
     const handle = runtime.sendRequest(new Job(['fail']), WORKER);
     await expect(handle.result).rejects.toThrow('attempt 1 failed');
   });
+
+  it('reads failed once a request refused as invalid (no record, a ConfigurationError) has ended', async () => {
+    const handle = runtime.sendRequest(new Job(), 'not an id' as never);
+    await expect(handle.result).rejects.toBeInstanceOf(ConfigurationError);
+    expect(handle.state).toBe('failed');
+  });
 });
