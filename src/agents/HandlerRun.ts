@@ -80,6 +80,11 @@ export class HandlerRun extends PolicyRun<unknown> {
     return String(this.ctx.recipient);
   }
 
-  /** The runtime ended the delivery itself; nobody waits for the run's outcome. */
-  protected override settleCancelled(): void {}
+  /**
+   * The runtime ended the delivery itself: its dispatcher, if it observes the run, expects nothing
+   * more. Code that awaited the run (an `onMessage` override awaiting `super.onMessage`) gets the error.
+   */
+  protected override settleCancelled(error: unknown): void {
+    if (this.sink === undefined) super.settleCancelled(error);
+  }
 }

@@ -11,12 +11,14 @@ const IDLE = 0;
 const ATTEMPT = 1;
 const BACKOFF = 2;
 const QUEUED = 3;
+/** Waiting for the promise a fallback returned. */
+const FALLBACK = 4;
 /** Ended without an outcome to hand over (a handler run its runtime ended). */
-const ENDED = 4;
+const ENDED = 5;
 /** Settled with a value. */
-const FULFILLED = 5;
+const FULFILLED = 6;
 /** Settled with an error. */
-const REJECTED = 6;
+const REJECTED = 7;
 
 const RESOLVED = Promise.resolve();
 
@@ -50,6 +52,8 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   /** The breaker's token for the current attempt (-1: none held). */
   private token = -1;
   private holdsSlot = false;
+  /** 0: not starting attempts; 1: in {@link next}'s loop; 2: in it, and another attempt is due at once. */
+  private stepping = 0;
   private previousDelay: number | undefined = undefined;
   /**
    * Settled: the outcome (the value or the error). Before that: the promise {@link promise} made, if
@@ -158,7 +162,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     const phase = this.phase;
     if (phase >= ENDED) return;
     this.phase = ENDED;
-    if (phase === BACKOFF || phase === QUEUED) this.waiting(false);
+    if (phase === BACKOFF || phase === QUEUED || phase === FALLBACK) this.waiting(false);
     if (phase === QUEUED && !this.holdsSlot) this.stack.bulkhead!.leave(this);
     if (phase === BACKOFF) this.disarm(this.stack.retry!.scheduler);
     else if (phase === ATTEMPT && this.stack.timeout !== undefined) this.disarm(this.stack.timeout.scheduler);
@@ -187,8 +191,28 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     }
   }
 
-  /** Starts the next attempt: a bulkhead slot first, then admission and the call. */
+  /**
+   * Starts the next attempt. A synchronous failure retried without delay asks for another attempt
+   * from inside this one: the loop runs it, so thousands of instant retries never deepen the stack.
+   */
   private next(): void {
+    if (this.stepping !== 0) {
+      this.stepping = 2;
+      return;
+    }
+    this.stepping = 1;
+    try {
+      do {
+        this.stepping = 1;
+        this.step();
+      } while (this.stepping === 2 && this.phase < FALLBACK);
+    } finally {
+      this.stepping = 0;
+    }
+  }
+
+  /** One attempt: a bulkhead slot first, then admission and the call. */
+  private step(): void {
     const bulkhead = this.stack.bulkhead;
     if (bulkhead !== undefined && !bulkhead.tryEnter()) {
       if (!bulkhead.enqueue(this)) return this.refused(bulkhead.rejection(this.errorContext()));
@@ -271,6 +295,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     timeout.timedOut(error);
     this.timedOut(error);
     this.abortAttempt(error);
+    if (this.phase >= ENDED) return this.releaseToken(); // a listener cancelled the run
     this.failed(error);
   }
 
@@ -285,9 +310,11 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     if (this.token >= 0) {
       if (abandoned) this.releaseToken();
       else this.stack.breaker!.onFailure(this.takeToken(), error);
+      if (this.phase >= ENDED) return; // a state-change listener cancelled the run
     }
     const retry = this.stack.retry;
     if (retry !== undefined && !abandoned && retry.shouldRetry(error, this.attempt)) return this.backoff(error);
+    if (this.phase >= ENDED) return; // a retryOn predicate cancelled the run
     this.giveUp(error, abandoned);
   }
 
@@ -307,6 +334,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
 
   private giveUp(error: unknown, abandoned: boolean): void {
     this.stack.retry?.gaveUp(this.attempt, error);
+    if (this.phase >= ENDED) return; // a listener cancelled the run
     const fallback = this.stack.fallback;
     if (fallback === undefined || abandoned || !fallback.handles(error)) return this.finish(false, error);
     let value: unknown;
@@ -315,15 +343,24 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     } catch (failure) {
       return this.finish(false, failure);
     }
+    if (this.phase >= ENDED) return; // the fallback function cancelled the run
     if (!isThenable(value)) return this.finish(true, value);
+    this.phase = FALLBACK; // the run waits for the fallback: cancellable, and `stopWhenIdle` waits for it
+    this.waiting(true);
     value.then(
-      (v) => this.finish(true, v),
-      (e: unknown) => this.finish(false, e),
+      (v) => this.fallenBack(true, v),
+      (e: unknown) => this.fallenBack(false, e),
     );
   }
 
+  private fallenBack(ok: boolean, outcome: unknown): void {
+    if (this.phase !== FALLBACK) return; // cancelled while the fallback was being computed
+    this.waiting(false);
+    this.finish(ok, outcome);
+  }
+
   private finish(ok: boolean, outcome: unknown): void {
-    if (this.phase >= ENDED) return; // cancelled while a fallback was being computed
+    if (this.phase >= ENDED) return;
     this.settle(ok, outcome);
   }
 

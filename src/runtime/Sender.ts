@@ -191,6 +191,7 @@ export class Sender implements SendRunHost {
   private async tryRecipients(run: SendRun, recipients: readonly AgentId[], error: unknown): Promise<unknown> {
     let last = error;
     for (const recipient of recipients) {
+      if (run.done) throw last; // the request was cancelled or the runtime stopped meanwhile: its run has settled
       try {
         return await this.run(run.message, recipient, { sender: run.sender, signal: run.callerSignal, timeout: run.fallbackTimeout }, run.id, run.parent, true);
       } catch (next) {

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from './Clock.js';
+import { reportUncaught } from './reportUncaught.js';
 
 /**
  * @internal Something with a deadline, kept in a {@link DeadlineScheduler}. The scheduler keeps the
@@ -127,7 +128,11 @@ export class DeadlineScheduler {
       const since = this.sinces[0]!;
       const deadline = this.deadlines[0]!;
       this.remove(entry);
-      entry.onDeadline(since, deadline);
+      try {
+        entry.onDeadline(since, deadline);
+      } catch (error) {
+        reportUncaught(error); // one entry's failure must not stop the others, nor every later deadline on the clock
+      }
     }
     if (this.length !== 0 && this.deadlines[0]! < this.armedFor) this.arm(this.deadlines[0]!);
   }
