@@ -1,11 +1,16 @@
 import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
 import type { TimeoutError } from '../errors/TimeoutError.js';
+import { runInContext } from '../core/callContext.js';
 import type { HandlerContext } from '../core/HandlerContext.js';
 import type { PolicyContext } from '../policies/Policy.js';
 import { PolicyRun } from '../policies/PolicyRun.js';
 import type { PolicyStack } from '../policies/PolicyStack.js';
 
 type HandlerMethod = (message: unknown, ctx: HandlerContext) => unknown;
+
+function callHandler(run: HandlerRun): unknown {
+  return run.invokeHandler();
+}
 
 /** @internal Told of a handler run's outcome directly, instead of through a promise (one less promise per request). */
 export interface RunSink {
@@ -41,6 +46,11 @@ export class HandlerRun extends PolicyRun<unknown> {
   }
 
   protected callAttempt(): unknown {
+    return runInContext(this.ctx, this, callHandler); // retries and queued attempts run outside the dispatcher's turn start
+  }
+
+  /** @internal One call of the handler method. */
+  invokeHandler(): unknown {
     return this.method.call(this.agent, this.ctx.message, this.ctx);
   }
 

@@ -127,6 +127,13 @@ export class CallerPolicies {
 function sameRetryOptions(a: RetryOptions, b: RetryOptions): boolean {
   return (
     a.maxRetries === b.maxRetries && a.baseDelay === b.baseDelay && a.maxDelay === b.maxDelay && a.factor === b.factor &&
-    a.jitter === b.jitter && a.retryOn === b.retryOn && a.budget === b.budget && a.clock === b.clock && a.random === b.random
+    a.jitter === b.jitter && sameRetryOn(a.retryOn, b.retryOn) && a.budget === b.budget && a.clock === b.clock && a.random === b.random
   );
+}
+
+/** A fresh `retryOn: [A, B]` literal says the same as the last one when it lists the same classes. */
+function sameRetryOn(a: RetryOptions['retryOn'], b: RetryOptions['retryOn']): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  return a.every((cls, i) => cls === b[i]);
 }

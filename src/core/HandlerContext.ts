@@ -14,7 +14,7 @@ export interface HandlerContext extends MessageContext {
   handlerStack(spec: HandlerPolicySpec): PolicyStack;
   /** Handler attempt `attempt` starts (after admission): the `processing` acknowledgment. */
   beginAttempt(attempt: number): void;
-  /** The current attempt was abandoned (its `@timeout` fired): abort its signal and the requests it issued. */
+  /** The current attempt was abandoned (its `@timeout` fired, or the run was cancelled): abort its signal and the requests it issued. */
   abortAttempt(reason: unknown): void;
   /** Attempt `attempt` failed and a retry follows after `delayMs`. */
   attemptRetrying(attempt: number, delayMs: number, error: unknown): void;

@@ -32,7 +32,11 @@ export interface MessageContext {
    * on first read, so handlers that never look at it pay nothing.
    */
   readonly signal: AbortSignal;
-  /** 1 for the first attempt, 2 for the first retry, and so on. */
+  /**
+   * 1 for the first attempt, 2 for the first retry, and so on. Handler-side retries count up within
+   * one delivery; a caller-side resend starts from the caller's attempt number (with retries on both
+   * sides a number can come twice: deduplicate on `messageId`, not on the attempt).
+   */
   readonly attempt: number;
   /** The time (on the runtime's clock) by which the request must finish, if it has a limit. */
   readonly deadline: number | undefined;

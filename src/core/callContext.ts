@@ -3,7 +3,7 @@ import type { MessageContext } from './MessageContext.js';
 let current: MessageContext | undefined;
 
 /**
- * @internal Runs the synchronous part of a handler with `ctx` as the current handler context.
+ * @internal Runs `fn(self)` — the synchronous part of a handler — with `ctx` as the current handler context.
  *
  * agentwire does not use AsyncLocalStorage: on Node 20 it switches on promise hooks for the whole
  * process and makes every `await` about 3× slower (measured in `bench/`). Instead, the call chain
@@ -11,11 +11,11 @@ let current: MessageContext | undefined;
  * runtime knows which turn that agent is running. This variable covers the synchronous prefix of a
  * handler (before its first `await`) for code that calls the runtime directly.
  */
-export function runInContext<C extends MessageContext, R>(ctx: C, fn: (ctx: C) => R): R {
+export function runInContext<S, R>(ctx: MessageContext, self: S, fn: (self: S) => R): R {
   const previous = current;
   current = ctx;
   try {
-    return fn(ctx);
+    return fn(self);
   } finally {
     current = previous;
   }

@@ -281,7 +281,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     if (timeout !== undefined) this.disarm(timeout.scheduler);
     this.releaseSlot();
     if (!ok) return this.failed(outcome);
-    if (timeout !== undefined && timeout.adapts) timeout.succeeded(timeout.clock.now() - started);
+    if (timeout !== undefined && timeout.adapts) timeout.recordSuccess(timeout.clock.now() - started);
     if (breaker !== undefined) breaker.onSuccess(this.takeToken());
     retry?.recordSuccess(attempt);
     this.finish(true, outcome);

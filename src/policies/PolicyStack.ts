@@ -68,7 +68,8 @@ export interface TimeoutStage {
   /** True when successes feed the limit (their duration must be measured). */
   readonly adapts: boolean;
   currentLimit(): number;
-  succeeded(durationMs: number): void;
+  /** An attempt finished in time, after `durationMs` (feeds an adaptive limit). */
+  recordSuccess(durationMs: number): void;
   /** An attempt timed out (records it and notifies `onTimeout` listeners). */
   timedOut(error: TimeoutError): void;
 }

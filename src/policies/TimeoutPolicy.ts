@@ -92,14 +92,9 @@ export class TimeoutPolicy implements Policy, TimeoutStage {
     return new FunctionRun(this.stack, fn, signal, 1).run();
   }
 
-  /** @internal An attempt finished in time (feeds an adaptive limit). */
-  succeeded(durationMs: number): void {
-    this.adaptive?.recordSuccess(durationMs);
-  }
-
   /** @internal An attempt's limit passed: records it and fires `onTimeout`. */
   timedOut(error: TimeoutError): void {
-    this.adaptive?.recordTimeout();
+    this.recordTimeout();
     if (this.timeoutEmitter.hasListeners) this.timeoutEmitter.emit(error);
   }
 }

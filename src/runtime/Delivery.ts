@@ -144,12 +144,14 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
     return typeof this.onValue === 'object';
   }
 
-  /** Hands the outcome to the sender's side: the owning run, or the request's promise. */
+  /** Hands the outcome to the sender's side: the owning run, or the request's promise (then lets go of it). */
   settleWith(ok: boolean, outcome: unknown): void {
     const to = this.onValue;
+    const onError = this.onError;
+    this.onValue = this.onError = undefined; // a finished delivery may be kept (the dispatcher keeps the last): not its outcome
     if (typeof to === 'object') to.deliverySettled(ok, outcome);
     else if (ok) to?.(outcome);
-    else this.onError?.(outcome);
+    else onError?.(outcome);
   }
 
   get startedAt(): number {

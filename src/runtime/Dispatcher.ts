@@ -3,7 +3,6 @@ import { runInContext } from '../core/callContext.js';
 import { classifyFailure } from '../core/classifyFailure.js';
 import type { RequestLifecycle } from '../core/RequestLifecycle.js';
 import type { FailureReason } from '../core/RuntimeEvents.js';
-import { CancelledError } from '../errors/CancelledError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { Clock } from '../util/Clock.js';
@@ -13,6 +12,7 @@ import { isThenable } from '../util/isThenable.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import type { AgentDirectory } from './AgentDirectory.js';
 import type { AgentSlot } from './AgentSlot.js';
+import { cancelledByCaller, cancelledWithParent } from './cancellations.js';
 import type { ChildRequest, Delivery } from './Delivery.js';
 import { NEW, QUEUED, RUNNING, SETTLED } from './deliveryStates.js';
 
@@ -123,14 +123,7 @@ export class Dispatcher {
   listenForCancel(d: Delivery, signal: AbortSignal): void {
     const extras = d.more();
     extras.callerSignal = signal;
-    extras.onCallerAbort = () => {
-      const error = new CancelledError(`Request ${d.messageId} to "${String(d.recipient)}" was cancelled by its caller.`, {
-        messageId: d.messageId,
-        agentId: d.recipient,
-        cause: signal.reason,
-      });
-      this.fail(d, error, 'cancelled');
-    };
+    extras.onCallerAbort = () => this.fail(d, cancelledByCaller(d.messageId, d.recipient, signal.reason), 'cancelled');
     signal.addEventListener('abort', extras.onCallerAbort, { once: true });
   }
 
@@ -184,8 +177,8 @@ export class Dispatcher {
 
   /**
    * Handler attempt `attempt` (of this delivery) starts: the `processing` acknowledgment; a retry
-   * gets a fresh signal and counts on from the delivery's attempt (so `ctx.attempt` counts caller-side
-   * resends and handler-side retries alike).
+   * gets a fresh signal and counts on from the delivery's attempt number (which a caller-side resend
+   * set to the caller's attempt).
    */
   beginAttempt(d: Delivery, attempt: number): void {
     if (d.state !== RUNNING) return;
@@ -249,6 +242,7 @@ export class Dispatcher {
     d.parent?.extras?.children?.delete(d);
     if (state === RUNNING) this.endTurn(d);
     else if (state === QUEUED) this.unprocessed--;
+    else if (state === NEW) this.held.delete(d); // failed inside send interventions
     if (--this.pending === 0) this.notifyIdle();
   }
 
@@ -349,7 +343,7 @@ export class Dispatcher {
     if (!d.slot.beginsAttempts) this.beginAttempt(d, 1);
     let result: unknown;
     try {
-      result = runInContext(d, callHandler);
+      result = runInContext(d, d, callHandler);
     } catch (error) {
       return this.fail(d, error, classifyFailure(error));
     }
@@ -403,11 +397,8 @@ export class Dispatcher {
   /** Cancels a request issued by a handler whose own request ended. */
   cancel(d: Delivery, reason: unknown): void {
     if (d.state === SETTLED) return;
-    const error = reason instanceof CancelledError ? reason : new CancelledError(
-      `Request ${d.messageId} to "${String(d.recipient)}" was cancelled because the request that issued it ended.`,
-      { messageId: d.messageId, agentId: d.recipient, cause: reason },
-    );
-    this.fail(d, error, 'cancelled');
+    const error = cancelledWithParent(d.messageId, d.recipient, reason);
+    this.fail(d, error, classifyFailure(error));
   }
 
   private notifyIdle(): void {

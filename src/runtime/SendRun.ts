@@ -3,7 +3,7 @@ import { classifyFailure } from '../core/classifyFailure.js';
 import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycle.js';
 import type { SendFallback, SendOptions } from '../core/SendOptions.js';
 import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
-import { CancelledError } from '../errors/CancelledError.js';
+import { cancelledByCaller, cancelledWithParent } from './cancellations.js';
 import type { TimeoutError } from '../errors/TimeoutError.js';
 import { neverAbortedSignal } from '../policies/neverAbortedSignal.js';
 import type { PolicyContext } from '../policies/Policy.js';
@@ -26,13 +26,6 @@ export interface SendRunHost {
   waiting(run: SendRun, on: boolean): void;
 }
 
-/**
- * @internal A request run through its caller-side policies (the `sendMessage` options): the caller
- * side of the one policy pipeline, whose attempt is one delivery of the message, with the same
- * message id each time. The deliveries report straight back to the run (no promise per attempt);
- * while the run waits between attempts it listens to the caller's signal, the request that issued
- * it and the runtime's `stop()`, so a wait never outlives any of them.
- */
 /** The rarely present parts of a {@link SendRun} (one object when any is present, none otherwise). */
 interface SendRunOptions {
   /** The caller's signal. */
@@ -45,6 +38,13 @@ interface SendRunOptions {
   readonly nested: boolean;
 }
 
+/**
+ * @internal A request run through its caller-side policies (the `sendMessage` options): the caller
+ * side of the one policy pipeline, whose attempt is one delivery of the message, with the same
+ * message id each time. The deliveries report straight back to the run (no promise per attempt);
+ * while the run waits (backoff, bulkhead queue, a fallback) it listens to the caller's signal, the
+ * request that issued it and the runtime's `stop()`, so a wait never outlives any of them.
+ */
 export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, PolicyContext, ChildRequest, DeliveryOwner {
   /** The delivery of the current attempt. */
   current: Delivery | undefined = undefined;
@@ -182,22 +182,25 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
     this.host.waiting(this, on);
   }
 
+  /** Cancelled before any attempt was delivered or refused (queued in a bulkhead): the lifecycle hears of it now. */
+  protected override settleCancelled(error: unknown): void {
+    if (this.current === undefined && this.attempt === 1) this.host.lifecycle.refused(this, classifyFailure(error), error);
+    super.settleCancelled(error);
+  }
+
   protected override settle(ok: boolean, outcome: unknown): void {
     if (this.rare?.nested !== true) this.host.lifecycle.ended(this, ok, outcome, ok ? undefined : classifyFailure(outcome));
     super.settle(ok, outcome);
   }
 
-  /** @internal The caller's signal aborted while the run waited. */
+  /** @internal The caller's signal aborted while the run waited (backoff, bulkhead queue, fallback). */
   handleEvent(): void {
-    const cause: unknown = this.callerSignal?.reason;
-    this.cancel(new CancelledError('The request was cancelled by its caller during a retry backoff.', { ...this.errorContext(), cause }));
+    this.cancel(cancelledByCaller(this.messageId, this.recipient, this.callerSignal?.reason, ' while the request waited to be sent (again)'));
   }
 
   /** @internal The request that issued this one ended while the run waited. */
   cancelByParent(reason: unknown): void {
-    this.cancel(reason instanceof CancelledError ? reason : new CancelledError(
-      `Request ${this.messageId} to "${String(this.recipient)}" was cancelled because the request that issued it ended.`,
-      { ...this.errorContext(), cause: reason },
-    ));
+    this.cancel(cancelledWithParent(this.messageId, this.recipient, reason));
   }
+
 }

@@ -9,7 +9,8 @@ import type { RequestTracker } from '../core/RequestTracker.js';
 import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
 import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
 import type { TopicId } from '../core/TopicId.js';
-import { CancelledError } from '../errors/CancelledError.js';
+import type { CancelledError } from '../errors/CancelledError.js';
+import { abandonedSend, cancelledBeforeSent } from './cancellations.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { validateMessage } from '../messages/validateMessage.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
@@ -110,12 +111,17 @@ export class Sender implements SendRunHost {
   }
 
   /** A request through its caller-side policies; `id` is its message id or the sequence number it is formatted from. */
-  private run(message: unknown, recipient: AgentId, options: SendOptions, id: string | number, parent: Delivery | undefined, nested: boolean): Promise<unknown> {
+  private run(message: unknown, recipient: AgentId, options: SendOptions, id: string | number, caller: Delivery | undefined, nested: boolean): Promise<unknown> {
+    const parent = live(caller);
+    if (!nested && (caller?.aborted === true || options.signal?.aborted === true)) {
+      const messageId = typeof id === 'string' ? id : this.env.ids.format(id);
+      return this.refuse(refusal(messageId, message, options.sender ?? parent?.recipient, recipient, parent), this.notSent(messageId, recipient, caller, options.signal));
+    }
     try {
       const slot = this.env.directory.findSlot(recipient);
       const own = slot === undefined ? undefined : (slot.callers ??= this.policies.recipientOf(recipient));
       const stack = this.policies.stackFor(recipient, options, own);
-      const run = new SendRun(stack, this, message, recipient, slot, options, id, live(parent), nested);
+      const run = new SendRun(stack, this, message, recipient, slot, options, id, parent, nested);
       const outcome = run.start();
       return outcome === run ? run.promise() : Promise.resolve(outcome);
     } catch (error) {
@@ -125,8 +131,11 @@ export class Sender implements SendRunHost {
 
   /** A plain request: one delivery, whose settlement is the request's. */
   private sendOnce(message: unknown, recipient: AgentId, options: SendOptions | undefined, caller: Delivery | undefined): Promise<unknown> {
-    if (caller?.aborted) return Promise.reject(abandonedSend(caller, recipient));
     const parent = live(caller);
+    if (caller?.aborted === true) {
+      const messageId = options?.messageId ?? this.env.ids.nextId();
+      return this.refuse(refusal(messageId, message, options?.sender ?? parent?.recipient, recipient, parent), this.notSent(messageId, recipient, caller, options?.signal));
+    }
     const sender = options?.sender ?? parent?.recipient;
     const slot = this.env.directory.findSlot(recipient);
     if (slot === undefined) {
@@ -205,8 +214,8 @@ export class Sender implements SendRunHost {
   /** Accepts a delivery: deadline, cancellation and call-chain links, the `sent` step, then the mailbox. */
   private dispatch(d: Delivery, signal: AbortSignal | undefined, timeoutMs: number | undefined, runDeadline: number | undefined): void {
     const parent = d.parent;
-    if (signal?.aborted || parent?.aborted) {
-      const error = new CancelledError(`Request to "${String(d.recipient)}" was cancelled before it was sent.`, { messageId: d.messageId, agentId: d.recipient, cause: signal?.reason });
+    if (signal?.aborted === true || parent?.aborted === true) {
+      const error = this.notSent(d.messageId, d.recipient, parent, signal);
       this.lifecycle.refused(d, 'cancelled', error);
       return d.settleWith(false, error);
     }
@@ -247,6 +256,12 @@ export class Sender implements SendRunHost {
     );
   }
 
+  /** The error of a request cancelled before it was sent: by its signal, or because the handler that sends it was abandoned. */
+  private notSent(messageId: string, recipient: AgentId, caller: Delivery | undefined, signal: AbortSignal | undefined): CancelledError {
+    if (caller?.aborted === true && signal?.aborted !== true) return abandonedSend(caller.messageId, caller.recipient, recipient);
+    return cancelledBeforeSent(messageId, recipient, signal?.reason);
+  }
+
   private refuse(subject: LifecycleSubject, error: unknown): Promise<never> {
     this.lifecycle.refused(subject, classifyFailure(error), error);
     return Promise.reject(error);
@@ -270,12 +285,4 @@ function live(parent: Delivery | undefined): Delivery | undefined {
 /** The lifecycle's view of a request that never got a delivery. */
 function refusal(messageId: string, message: unknown, sender: AgentId | undefined, recipient: AgentId, parent: Delivery | undefined): LifecycleSubject {
   return { messageId, message, sender, recipient, topicId: undefined, isRpc: true, attempt: 1, parentMessageId: parent?.messageId, resendable: false, startedAt: 0 };
-}
-
-/** The error for a send made by a handler whose own request was cancelled or timed out. */
-function abandonedSend(parent: Delivery, recipient: AgentId): CancelledError {
-  return new CancelledError(
-    `A handler of ${String(parent.recipient)} tried to send to "${String(recipient)}" after its own request ${parent.messageId} was cancelled or timed out; the send was refused.`,
-    { messageId: parent.messageId, agentId: recipient },
-  );
 }

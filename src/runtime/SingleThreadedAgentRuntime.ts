@@ -300,9 +300,10 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     for (const slot of this.directory.slots()) if (slot.instance !== undefined) yield slot.instance;
   }
 
+  /** Ends everything: requests between caller-side attempts first (so they end as stopped, not as cancelled by their stopped callers), then the dispatcher. */
   private halt(): void {
-    this.dispatcher.stop();
     this.sender.stop();
+    this.dispatcher.stop();
   }
 
   private throwBackgroundFailure(): void {
