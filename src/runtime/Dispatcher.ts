@@ -15,6 +15,7 @@ import type { AgentSlot } from './AgentSlot.js';
 import { cancelledByCaller, cancelledWithParent } from './cancellations.js';
 import type { ChildRequest, Delivery } from './Delivery.js';
 import { NEW, QUEUED, RUNNING, SETTLED } from './deliveryStates.js';
+import { PendingWork } from './PendingWork.js';
 
 type Slot = AgentSlot<Delivery>;
 
@@ -45,8 +46,8 @@ function callHandler(d: Delivery): unknown {
  */
 export class Dispatcher {
   running = false;
-  /** Deliveries accepted but not yet finished (queued, running or in interventions). */
-  pending = 0;
+  /** Deliveries accepted but not yet finished (queued, running or in interventions), and requests between caller-side attempts. */
+  readonly work = new PendingWork();
   /** Deliveries queued and not yet started. */
   unprocessed = 0;
   private epoch = 0;
@@ -55,7 +56,6 @@ export class Dispatcher {
   private readyTail = 0;
   private urgent: Delivery[] = [];
   private pumpScheduled = false;
-  private idleWaiters: Array<() => void> = [];
   private readonly held = new Set<Delivery>();
   /** True while settling an async completion: the freed slot may start its next turn in place. */
   private continueDirectly = false;
@@ -71,7 +71,7 @@ export class Dispatcher {
   /** Counts a new delivery as pending (before interventions run). */
   accept(d: Delivery): void {
     d.state = NEW;
-    this.pending++;
+    this.work.add();
   }
 
   /** Remembers a delivery that is inside send interventions, so `stop()` can settle it. */
@@ -164,15 +164,15 @@ export class Dispatcher {
     return running;
   }
 
-  /** Counts work outside any mailbox as pending (a request waiting between caller-side attempts): `whenIdle` waits for it. */
+  /** Counts a request between caller-side attempts as work in hand (or no longer): `stopWhenIdle` waits for it. */
   holdIdle(on: boolean): void {
-    if (on) this.pending++;
-    else if (--this.pending === 0) this.notifyIdle();
+    if (on) this.work.add();
+    else this.work.done();
   }
 
-  /** Resolves when nothing is pending (checked again on waking: work may have started in between). */
-  async whenIdle(): Promise<void> {
-    while (this.pending !== 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  /** Resolves when no work is in hand. */
+  whenIdle(): Promise<void> {
+    return this.work.idle();
   }
 
   /**
@@ -243,7 +243,7 @@ export class Dispatcher {
     if (state === RUNNING) this.endTurn(d);
     else if (state === QUEUED) this.unprocessed--;
     else if (state === NEW) this.held.delete(d); // failed inside send interventions
-    if (--this.pending === 0) this.notifyIdle();
+    this.work.done();
   }
 
   private endTurn(d: Delivery): void {
@@ -401,12 +401,6 @@ export class Dispatcher {
     this.fail(d, error, classifyFailure(error));
   }
 
-  private notifyIdle(): void {
-    if (this.idleWaiters.length === 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
 }
 
 /** True when the delivery is part of the call chain of a turn running on its recipient (A→B→A, A→A). */
