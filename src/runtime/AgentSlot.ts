@@ -29,8 +29,14 @@ export class AgentSlot<T extends Turn<T>> {
   running = 0;
   /** Queued in the dispatcher's ready list. */
   ready = false;
-  /** The latest turn started on this slot (a stack through `prevTurn`). */
+  /**
+   * Turn-based agents (`concurrency` 1): the latest turn started, a stack through `prevTurn` as deep
+   * as the call-chain reentrancy. Agents with `concurrency` > 1 keep their running turns in
+   * {@link concurrent} instead (a stack would keep every finished turn linked while the agent stays busy).
+   */
   current: T | undefined = undefined;
+  /** The running turns of an agent with `concurrency` > 1. */
+  concurrent: Set<T> | undefined = undefined;
   /** The caller-side policies kept for this agent as a recipient (cached from `CallerPolicies`). */
   callers: RecipientPolicies | undefined = undefined;
   /** Instance-scoped handler policies (`scope: 'instance'`). */
@@ -53,6 +59,28 @@ export class AgentSlot<T extends Turn<T>> {
     let turn = this.current;
     while (turn !== undefined && turn.state === SETTLED) turn = turn.prevTurn;
     return turn;
+  }
+
+  /** Records a turn that starts. */
+  turnStarted(turn: T): void {
+    if (this.record.concurrency === 1) {
+      turn.prevTurn = this.current;
+      this.current = turn;
+    } else {
+      (this.concurrent ??= new Set()).add(turn);
+    }
+  }
+
+  /** Records a turn that ended. */
+  turnEnded(turn: T): void {
+    if (this.concurrent !== undefined) this.concurrent.delete(turn);
+    else if (this.current === turn) this.current = this.runningTurn();
+  }
+
+  /** Every running turn. */
+  *runningTurns(): Generator<T> {
+    if (this.concurrent !== undefined) yield* this.concurrent;
+    for (let turn = this.current; turn !== undefined; turn = turn.prevTurn) if (turn.state !== SETTLED) yield turn;
   }
 
   /** True when the slot may start another turn. */

@@ -152,14 +152,11 @@ export class Dispatcher {
     for (const slot of this.env.directory.slots()) slot.ready = false;
   }
 
-  /**
-   * Every running delivery, latest started first per agent. A running turn is always on its slot's
-   * turn stack (`slot.current`, then `prevTurn`), so no separate list of running deliveries is kept.
-   */
+  /** Every running delivery (its slot keeps them: the turn stack, or the running set of a concurrent agent). */
   private runningDeliveries(): Delivery[] {
     const running: Delivery[] = [];
     for (const slot of this.env.directory.slots()) {
-      for (let d = slot.current; d !== undefined; d = d.prevTurn) if (d.state === RUNNING) running.push(d);
+      for (const d of slot.runningTurns()) if (d.state === RUNNING) running.push(d);
     }
     return running;
   }
@@ -249,7 +246,7 @@ export class Dispatcher {
   private endTurn(d: Delivery): void {
     const slot = d.slot;
     slot.running--;
-    if (slot.current === d) slot.current = slot.runningTurn();
+    slot.turnEnded(d);
     if (slot.mailbox.size === 0) return;
     if (this.continueDirectly && this.running && !slot.ready && this.urgent.length === 0) {
       this.continueDirectly = false;
@@ -321,8 +318,7 @@ export class Dispatcher {
     if (env.lifecycle.measuresTurns) d.more().startedAt = env.clock.now();
     const slot = d.slot;
     slot.running++;
-    d.prevTurn = slot.current;
-    slot.current = d;
+    slot.turnStarted(d);
     env.lifecycle.received(d);
     if (slot.instance !== undefined) return this.invoke(d);
     let agent: Agent | Promise<Agent>;
