@@ -73,7 +73,7 @@ export class RequestLifecycle {
     if (!this.active) return;
     const events = this.events;
     if (events.listening.send === true) {
-      this.emit('send', {
+      this.events.emit('send', {
         messageId: s.messageId, message: s.message, sender: s.sender, recipient: s.recipient,
         parentMessageId: s.parentMessageId, attempt: s.attempt, resendable: s.resendable, at: this.clock.now(),
       });
@@ -105,7 +105,7 @@ export class RequestLifecycle {
     const events = this.events;
     if (events.listening.response === true) {
       const at = this.clock.now();
-      this.emit('response', { messageId: s.messageId, value, responder: s.recipient, recipient: s.sender, attempt: s.attempt, durationMs: at - s.startedAt, at });
+      this.events.emit('response', { messageId: s.messageId, value, responder: s.recipient, recipient: s.sender, attempt: s.attempt, durationMs: at - s.startedAt, at });
     }
     const partial = value instanceof PartialResult;
     this.move(s, partial ? 'partial' : 'completed', partial ? value.summary() : undefined, undefined);
@@ -129,7 +129,7 @@ export class RequestLifecycle {
     const messageId = s.messageId;
     const events = this.events;
     if (events.listening.requestEnd === true) {
-      this.emit('requestEnd', ok ? { messageId, ok, at: this.clock.now() } : { messageId, ok, error, at: this.clock.now() });
+      this.events.emit('requestEnd', ok ? { messageId, ok, at: this.clock.now() } : { messageId, ok, error, at: this.clock.now() });
     }
     const tracker = this.tracker;
     if (!tracker.recording) return;
@@ -159,7 +159,7 @@ export class RequestLifecycle {
   /** A running handler reported progress. */
   status(s: LifecycleSubject, report: StatusReport): void {
     if (this.events.listening.status === true) {
-      this.emit('status', { messageId: s.messageId, agentId: s.recipient, sender: s.sender, ...report, at: this.clock.now() });
+      this.events.emit('status', { messageId: s.messageId, agentId: s.recipient, sender: s.sender, ...report, at: this.clock.now() });
     }
     if (s.isRpc && this.tracker.recording && this.tracker.follows(s.messageId)) {
       this.tracker.report(s.messageId, { etaMs: report.etaMs, detail: report.detail, progress: report.progress, at: this.clock.now() });
@@ -169,19 +169,19 @@ export class RequestLifecycle {
   /** A retry of the delivery's request will follow after `delayMs` (handler side: another attempt; caller side: another delivery). */
   retrying(s: LifecycleSubject, attempt: number, delayMs: number, error: unknown, side: 'handler' | 'caller'): void {
     if (this.events.listening.retry !== true) return;
-    this.emit('retry', { messageId: s.messageId, agentId: s.recipient, sender: s.sender, attempt, delayMs, error, side, at: this.clock.now() });
+    this.events.emit('retry', { messageId: s.messageId, agentId: s.recipient, sender: s.sender, attempt, delayMs, error, side, at: this.clock.now() });
   }
 
   /** An attempt (handler side) or a delivery (caller side) exceeded its limit. */
   timedOut(s: LifecycleSubject, timeoutMs: number, side: 'handler' | 'caller'): void {
     if (this.events.listening.timeout !== true) return;
-    this.emit('timeout', { messageId: s.messageId, agentId: s.recipient, attempt: s.attempt, timeoutMs, side, at: this.clock.now() });
+    this.events.emit('timeout', { messageId: s.messageId, agentId: s.recipient, attempt: s.attempt, timeoutMs, side, at: this.clock.now() });
   }
 
   /** A handler finished after its attempt or request had ended: the outcome was discarded. */
   late(s: LifecycleSubject, ok: boolean, outcome: unknown): void {
     if (this.events.listening.lateResult !== true) return;
-    this.emit('lateResult', {
+    this.events.emit('lateResult', {
       messageId: s.messageId, agentId: s.recipient, outcome: ok ? 'value' : 'error',
       value: ok ? outcome : undefined, error: ok ? undefined : outcome, at: this.clock.now(),
     });
@@ -190,7 +190,7 @@ export class RequestLifecycle {
   private ack(s: LifecycleSubject, level: AckLevel, reason: FailureReason | undefined, error: unknown): void {
     const events = this.events;
     if (events.listening.ack !== true) return;
-    this.emit('ack', {
+    this.events.emit('ack', {
       messageId: s.messageId, level, recipient: s.recipient, sender: s.sender, isRpc: s.isRpc,
       attempt: s.attempt, reason, error, at: this.clock.now(),
     });
@@ -199,9 +199,9 @@ export class RequestLifecycle {
   private reportFailure(s: LifecycleSubject, reason: FailureReason, error: unknown): void {
     const events = this.events;
     if (reason === 'unhandled') {
-      if (events.listening.unhandled === true) this.emit('unhandled', { messageId: s.messageId, agentId: s.recipient, message: s.message, isRpc: true, at: this.clock.now() });
+      if (events.listening.unhandled === true) this.events.emit('unhandled', { messageId: s.messageId, agentId: s.recipient, message: s.message, isRpc: true, at: this.clock.now() });
     } else if (reason === 'error' && events.listening.handlerError === true) {
-      this.emit('handlerError', { messageId: s.messageId, agentId: s.recipient, error, isRpc: true, topicId: undefined, message: s.message, at: this.clock.now() });
+      this.events.emit('handlerError', { messageId: s.messageId, agentId: s.recipient, error, isRpc: true, topicId: undefined, message: s.message, at: this.clock.now() });
     }
   }
 
@@ -209,18 +209,6 @@ export class RequestLifecycle {
     if (!s.isRpc || !this.tracker.recording || !this.tracker.follows(s.messageId)) return;
     const at = this.clock.now();
     this.guard(() => this.tracker.move(s.messageId, to, at, detail, error));
-  }
-
-  /**
-   * Emits a lifecycle event. A listener that throws is reported as an uncaught error (on a new
-   * macrotask), never inside the dispatch path: the request it observes still settles.
-   */
-  private emit<K extends keyof RuntimeEventMap>(name: K, payload: Parameters<RuntimeEventMap[K]>[0]): void {
-    try {
-      (this.events.emit as (name: K, payload: Parameters<RuntimeEventMap[K]>[0]) => boolean)(name, payload);
-    } catch (error) {
-      reportUncaught(error);
-    }
   }
 
   /** Runs a record update; an illegal move surfaces as an uncaught error, never inside the dispatcher. */

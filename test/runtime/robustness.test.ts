@@ -10,6 +10,8 @@ import {
   SingleThreadedAgentRuntime,
   TimeoutError,
   TimeoutPolicy,
+  TopicId,
+  TypeSubscription,
   bulkhead,
   messageHandler,
   retry,
@@ -219,4 +221,37 @@ describe('robustness', () => {
     await Promise.all([blocker, queued]);
     expect(sources).toEqual(['1:k1', '2:k1', '1:k2', '1:k3']);
   });
+
+  it.each(['send', 'ack', 'response', 'handlerError', 'requestEnd', 'publish', 'deadLetter', 'agentCreated'] as const)(
+    'keeps requests, publishes and the agent going when a %s listener throws, reporting the error uncaught',
+    async (name) => {
+      const uncaught: unknown[] = [];
+      const onUncaught = (error: unknown): void => void uncaught.push(error);
+      process.on('uncaughtException', onUncaught);
+      try {
+        const throwing = (): void => {
+          throw new Error(`buggy ${name} listener`);
+        };
+        const seen: string[] = [];
+        runtime.events.on(name, throwing);
+        runtime.events.on(name, () => seen.push(name)); // listeners after the throwing one still run
+        const ok = settle(runtime.sendMessage(new Job('ok'), worker('a')));
+        const failed = settle(runtime.sendMessage(new Job('fail'), worker('a')));
+        await runtime.addSubscription(new TypeSubscription('jobs', 'worker'));
+        await runtime.publishMessage(new Job('fail'), new TopicId('jobs', 'b'));
+        await runtime.stopWhenIdle();
+        expect(await ok).toEqual({ ok: true, value: 'ok from worker/a' });
+        expect(!(await failed).ok).toBe(true);
+        expect(runtime.deadLetters.list()).toHaveLength(1);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(uncaught.length).toBeGreaterThan(0);
+        expect(uncaught.length).toBe(seen.length);
+        expect(runtime.events.listeners(name)).toContain(throwing);
+        runtime.events.off(name, throwing);
+        expect(runtime.events.listeners(name)).not.toContain(throwing);
+      } finally {
+        process.off('uncaughtException', onUncaught);
+      }
+    },
+  );
 });
