@@ -6,7 +6,7 @@ import type { StatusReport } from './MessageContext.js';
 import type { RequestState } from './RequestState.js';
 import type { RequestTracker } from './RequestTracker.js';
 import type { RuntimeEmitter } from './RuntimeEmitter.js';
-import type { AckLevel, FailureReason, RuntimeEventMap } from './RuntimeEvents.js';
+import type { AckLevel, FailureReason } from './RuntimeEvents.js';
 import type { TopicId } from './TopicId.js';
 
 /** @internal What the lifecycle needs to know of one delivery of a message (a request or an event). */
