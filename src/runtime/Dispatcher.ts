@@ -34,6 +34,12 @@ export interface DispatcherEnvironment {
 /** Reactions on a settled promise run in the same microtask queue as `queueMicrotask`, without Node's per-call AsyncResource. */
 const RESOLVED = Promise.resolve();
 
+/**
+ * Turns the dispatcher starts before it lets the event loop run timers and I/O (one `setImmediate`
+ * hop): agents that only talk to each other never starve a timeout, a deadline or a `stop()` timer.
+ */
+const TURN_BUDGET = 512;
+
 function callHandler(d: Delivery): unknown {
   return d.slot.instance!.onMessage(d.message, d);
 }
@@ -59,6 +65,8 @@ export class Dispatcher {
   private readonly held = new Set<Delivery>();
   /** True while settling an async completion: the freed slot may start its next turn in place. */
   private continueDirectly = false;
+  /** Turns started since the last yield to the event loop (see `TURN_BUDGET`). */
+  private turnsSinceYield = 0;
   /**
    * The delivery finished last, kept reachable on purpose: while one instance lives, V8 keeps the
    * hidden classes the hot code was optimized for, so a full GC with no request in flight does not
@@ -265,11 +273,17 @@ export class Dispatcher {
   }
 
   private schedulePump(): void {
-    if (this.running && !this.pumpScheduled) {
-      this.pumpScheduled = true;
-      void RESOLVED.then(this.pump);
-    }
+    if (!this.running || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    if (this.turnsSinceYield < TURN_BUDGET) void RESOLVED.then(this.pump);
+    else setImmediate(this.pumpAfterYield);
   }
+
+  /** The pump after a yield to the event loop: timers and I/O have had their turn. */
+  private readonly pumpAfterYield = (): void => {
+    this.turnsSinceYield = 0;
+    this.pump();
+  };
 
   /** Runs the pump; a throw (from an event listener) surfaces as an uncaught exception, never stopping the loop. */
   private readonly pump = (): void => {
@@ -284,12 +298,13 @@ export class Dispatcher {
     this.pumpScheduled = false;
     const epoch = this.epoch;
     if (this.urgent.length !== 0) this.startUrgent();
-    while (this.readyHead < this.readyTail && this.epoch === epoch) {
+    while (this.readyHead < this.readyTail && this.epoch === epoch && this.turnsSinceYield < TURN_BUDGET) {
       const slot = this.ready[this.readyHead++]!;
       slot.ready = false;
       this.drain(slot, epoch);
     }
     if (this.readyHead >= this.readyTail) this.readyHead = this.readyTail = 0; // slots stay referenced: they live as long as the runtime
+    else if (this.epoch === epoch) this.schedulePump(); // the budget ran out: the rest after a yield
   }
 
   private startUrgent(): void {
@@ -304,6 +319,7 @@ export class Dispatcher {
 
   private drain(slot: Slot, epoch: number): void {
     while (slot.hasCapacity && this.epoch === epoch) {
+      if (this.turnsSinceYield >= TURN_BUDGET) return this.schedule(slot); // the rest after a yield to the event loop
       const d = slot.mailbox.shift();
       if (d === undefined) return;
       if (d.state !== QUEUED) continue;
@@ -314,6 +330,7 @@ export class Dispatcher {
 
   private startTurn(d: Delivery): void {
     d.state = RUNNING;
+    this.turnsSinceYield++;
     const env = this.env;
     if (env.lifecycle.measuresTurns) d.more().startedAt = env.clock.now();
     const slot = d.slot;

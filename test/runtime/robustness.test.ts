@@ -254,4 +254,28 @@ describe('robustness', () => {
       }
     },
   );
+
+  it('lets timers run while agents ping-pong forever with no I/O (the dispatcher yields to the event loop)', async () => {
+    class Ball {
+      constructor(readonly hits: number) {}
+    }
+    let hits = 0;
+    class Player extends RoutedAgent {
+      @messageHandler()
+      async hit(ball: Ball): Promise<void> {
+        hits = ball.hits;
+        const other = new AgentId('player', this.id.key === 'a' ? 'b' : 'a');
+        void this.publishMessage(new Ball(ball.hits + 1), new TopicId('table', other.key)).catch(() => undefined);
+      }
+    }
+    await Player.register(runtime, 'player', () => new Player());
+    await runtime.addSubscription(new TypeSubscription('table', 'player'));
+    await runtime.publishMessage(new Ball(0), new TopicId('table', 'a'));
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a real timer must fire while the rally goes on
+    const waited = performance.now() - started;
+    await runtime.stop();
+    expect(hits).toBeGreaterThan(1_000);
+    expect(waited).toBeLessThan(250);
+  });
 });
