@@ -9,11 +9,14 @@ export class TimeoutError extends AgentwireError {
   /** How long the attempt had run when it timed out, in milliseconds. */
   readonly elapsedMs: number;
 
-  constructor(timeoutMs: number, elapsedMs: number, context: AgentwireErrorContext = {}, what = 'The request') {
-    super(
-      `${what} timed out after ${Math.round(elapsedMs)} ms (limit ${Math.round(timeoutMs)} ms). Raise the limit with @timeout or the "timeout" send option, or make the handler faster.`,
-      context,
-    );
+  constructor(
+    timeoutMs: number,
+    elapsedMs: number,
+    context: AgentwireErrorContext = {},
+    what = 'The request',
+    advice = 'Raise the limit with @timeout or the "timeout" send option, or make the handler faster.',
+  ) {
+    super(`${what} timed out after ${Math.round(elapsedMs)} ms (limit ${Math.round(timeoutMs)} ms). ${advice}`, context);
     this.timeoutMs = timeoutMs;
     this.elapsedMs = elapsedMs;
   }

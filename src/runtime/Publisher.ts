@@ -10,6 +10,7 @@ import type { FailureReason } from '../core/RuntimeEvents.js';
 import type { PublishOptions } from '../core/SendOptions.js';
 import { TopicId } from '../core/TopicId.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { validateMessage } from '../messages/validateMessage.js';
 import type { Clock } from '../util/Clock.js';
 import type { AgentDirectory } from './AgentDirectory.js';
@@ -34,7 +35,6 @@ export interface PublisherEnvironment {
   readonly ignoreUnhandledExceptions: boolean;
 }
 
-const DROPPED = Symbol('dropped');
 /** Stands for the intervention chain in events about a publish that an intervention failed. */
 const INTERVENTION = new AgentId('agentwire.intervention', 'publish');
 
@@ -45,6 +45,8 @@ const INTERVENTION = new AgentId('agentwire.intervention', 'publish');
  */
 export class Publisher {
   private backgroundFailure: { error: unknown } | undefined = undefined;
+  /** Publishes inside the interventions, by the function that dead-letters one at `stop()`. */
+  private readonly held = new Set<() => void>();
 
   constructor(private readonly env: PublisherEnvironment) {}
 
@@ -55,13 +57,13 @@ export class Publisher {
     const messageId = options?.messageId ?? this.env.ids.nextId();
     const invalid = validateMessage(message, messageId, undefined);
     if (invalid) throw invalid;
-    let payload = message;
-    if (this.env.interventions.has('onPublish')) {
-      const intercepted = await this.intercept(message, topic, sender, messageId);
-      if (intercepted === DROPPED) return;
-      payload = intercepted;
-    }
-    this.fanOut(payload, topic, sender, messageId);
+    if (this.env.interventions.has('onPublish')) return this.intercept(message, topic, sender, messageId);
+    this.fanOut(message, topic, sender, messageId);
+  }
+
+  /** The runtime stopped: publishes still inside the interventions become dead letters (replayable), now. */
+  stop(): void {
+    for (const release of [...this.held]) release();
   }
 
   /** `ctx.publishMessage`: publishes as the handling agent (a context-less `DefaultTopicId` takes its key). */
@@ -109,19 +111,43 @@ export class Publisher {
     if (!this.env.ignoreUnhandledExceptions) this.backgroundFailure ??= { error };
   }
 
-  private async intercept(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string): Promise<unknown> {
-    try {
-      return await this.env.interventions.inOrder('onPublish', message, { messageId, sender, topicId }, messageId, undefined);
-    } catch (error) {
-      const at = this.env.clock.now();
-      if (classifyFailure(error) === 'dropped') this.env.events.emit('dropped', { messageId, message, stage: 'publish', at });
-      else {
-        this.env.events.emit('handlerError', { messageId, agentId: sender ?? INTERVENTION, error, isRpc: false, topicId, message, at });
-        this.remember(error);
-      }
-      this.deadLetterForSubscribers(message, topicId, sender, messageId, error);
-      return DROPPED;
+  /**
+   * A publish through the interventions: fanned out with their output, or — failed, dropped, timed
+   * out, or held at `stop()` — dead-lettered for every subscriber it would have reached.
+   */
+  private intercept(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string): Promise<void> {
+    return new Promise((resolve) => {
+      let done = false;
+      const end = (): boolean => {
+        if (done) return false;
+        done = true;
+        this.held.delete(release);
+        resolve();
+        return true;
+      };
+      const release = (): void => {
+        if (end()) this.deadLetterForSubscribers(message, topicId, sender, messageId, new RuntimeStoppedError(`The runtime stopped while publish ${messageId} was in its intervention handlers.`, { messageId }));
+      };
+      this.held.add(release);
+      this.env.interventions.inOrder('onPublish', message, { messageId, sender, topicId }, messageId, undefined).then(
+        (payload) => {
+          if (end()) this.fanOut(payload, topicId, sender, messageId);
+        },
+        (error: unknown) => {
+          if (end()) this.interventionFailed(message, topicId, sender, messageId, error);
+        },
+      );
+    });
+  }
+
+  private interventionFailed(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string, error: unknown): void {
+    const at = this.env.clock.now();
+    if (classifyFailure(error) === 'dropped') this.env.events.emit('dropped', { messageId, message, stage: 'publish', at });
+    else {
+      this.env.events.emit('handlerError', { messageId, agentId: sender ?? INTERVENTION, error, isRpc: false, topicId, message, at });
+      this.remember(error);
     }
+    this.deadLetterForSubscribers(message, topicId, sender, messageId, error);
   }
 
   /** A publish that never reached its subscribers: one dead letter per agent it would have reached (replay delivers it). */

@@ -19,6 +19,12 @@ export interface RuntimeOptions {
   /** Intercept sends, publishes and responses (see {@link InterventionHandler}). */
   interventionHandlers?: readonly InterventionHandler[];
   /**
+   * The longest one message may spend in the intervention handlers, in ms (default 30,000;
+   * `Infinity`: no bound). Past it the message fails with a `TimeoutError` (a send rejects, a publish
+   * becomes dead letters) and the next one goes through: a handler that never settles cannot wedge the runtime.
+   */
+  interventionTimeout?: number;
+  /**
    * Source of randomness in [0, 1) for retry jitter of every `@retry` handler and caller-side retry
    * that does not set its own `random` (default `Math.random`): seed it for reproducible runs.
    */

@@ -23,6 +23,7 @@ import { assembleRuntime } from './assembleRuntime.js';
 import { Delivery } from './Delivery.js';
 import type { Dispatcher } from './Dispatcher.js';
 import type { HandlerStacks } from './HandlerStacks.js';
+import type { Interventions } from './Interventions.js';
 import type { Publisher } from './Publisher.js';
 import type { RuntimeOptions } from './RuntimeOptions.js';
 import type { Sender } from './Sender.js';
@@ -67,6 +68,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   private readonly sender: Sender;
   private readonly publisher: Publisher;
   private readonly handlerStacks: HandlerStacks;
+  private readonly interventions: Interventions;
 
   constructor(options: RuntimeOptions = {}) {
     this.container = options.container ?? globalContainer.createChildContainer();
@@ -81,6 +83,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       sender: this.sender,
       publisher: this.publisher,
       handlerStacks: this.handlerStacks,
+      interventions: this.interventions,
     } = assembleRuntime(this, this.events, this.clock, this.random, options));
     this.container.registerInstance(SingleThreadedAgentRuntime, this);
   }
@@ -304,6 +307,8 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   private halt(): void {
     this.sender.stop();
     this.dispatcher.stop();
+    this.publisher.stop();
+    this.interventions.stop();
   }
 
   private throwBackgroundFailure(): void {

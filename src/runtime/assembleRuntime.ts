@@ -13,7 +13,7 @@ import { Interventions } from './Interventions.js';
 import { MessageIds } from './MessageIds.js';
 import { Publisher } from './Publisher.js';
 import type { RuntimeOptions } from './RuntimeOptions.js';
-import { checkCapacity, checkKeep } from './runtimeOptionChecks.js';
+import { checkCapacity, checkInterventionTimeout, checkKeep } from './runtimeOptionChecks.js';
 import { Sender } from './Sender.js';
 import { SubscriptionManager } from './SubscriptionManager.js';
 
@@ -27,6 +27,7 @@ export interface RuntimeParts {
   readonly sender: Sender;
   readonly publisher: Publisher;
   readonly handlerStacks: HandlerStacks;
+  readonly interventions: Interventions;
 }
 
 /**
@@ -39,7 +40,7 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
   const track = options.trackRequests;
   const requests = new RequestTracker(track !== undefined && track !== false, checkKeep(track === true || !track ? undefined : track.keepFinished));
   const lifecycle = new RequestLifecycle(events, requests, clock);
-  const interventions = new Interventions(options.interventionHandlers ?? [], events, clock);
+  const interventions = new Interventions(options.interventionHandlers ?? [], events, clock, checkInterventionTimeout(options.interventionTimeout));
   const ids = new MessageIds();
   const handlerStacks = new HandlerStacks(clock, random, events);
   const subscriptions = new SubscriptionManager();
@@ -83,5 +84,5 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     escalationTopic: options.escalationTopic,
     publish: (message, topic, publishOptions) => publisher.publish(message, topic, publishOptions),
   });
-  return { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks };
+  return { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions };
 }

@@ -7,6 +7,13 @@ export function checkKeep(keep: number | undefined): number {
   return keep;
 }
 
+/** @internal Validates `interventionTimeout` (default 30,000 ms). */
+export function checkInterventionTimeout(ms: number | undefined): number {
+  if (ms === undefined) return 30_000;
+  if (!(typeof ms === 'number' && ms > 0)) throw new ConfigurationError(`interventionTimeout must be a positive number of milliseconds (or Infinity), got ${String(ms)}.`);
+  return ms;
+}
+
 /** @internal Validates `deadLetterCapacity` (default 10,000). */
 export function checkCapacity(capacity: number | undefined): number {
   if (capacity === undefined) return 10_000;

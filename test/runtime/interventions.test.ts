@@ -8,9 +8,13 @@ import {
   type InterventionHandler,
   MessageDroppedError,
   type SendInterventionContext,
+  ClosureAgent,
+  RuntimeStoppedError,
+  SimulatedClock,
   SingleThreadedAgentRuntime,
+  TimeoutError,
 } from '../../src/index.js';
-import { ContentMessage, LoopbackAgent, LoopbackWithDefaultSubscription, MessageType, flushAll } from '../fixtures.js';
+import { ContentMessage, LoopbackAgent, LoopbackWithDefaultSubscription, MessageType, flushAll, settle } from '../fixtures.js';
 
 class InterventionError extends Error {}
 
@@ -239,5 +243,64 @@ describe('interventions', () => {
     const id = new AgentId('name', 'default');
     await Promise.all(['1', '2', '3'].map((c) => runtime.sendMessage(new ContentMessage(c), id)));
     expect((await loopback()).received.map((m) => (m as ContentMessage).content)).toEqual(['1', '2', '3']);
+  });
+
+  describe('a handler that never settles', () => {
+    /** Holds the messages whose `hold` flag is set forever; lets the others pass. */
+    class Stuck implements InterventionHandler {
+      onSend(message: unknown): unknown {
+        return message instanceof ContentMessage && message.content === 'hold' ? new Promise(() => undefined) : message;
+      }
+      onPublish(message: unknown): unknown {
+        return this.onSend(message);
+      }
+      onResponse(message: unknown): unknown {
+        return this.onSend(message);
+      }
+    }
+
+    it('fails the held send with TimeoutError at interventionTimeout and lets the next ones through', async () => {
+      const clock = new SimulatedClock();
+      runtime = new SingleThreadedAgentRuntime({ clock, interventionHandlers: [new Stuck()], interventionTimeout: 1_000 });
+      await LoopbackAgent.register(runtime, 'name', () => new LoopbackAgent());
+      runtime.start();
+      const held = settle(runtime.sendMessage(new ContentMessage('hold'), new AgentId('name', 'default'), { messageId: 'held' }));
+      const next = settle(runtime.sendMessage(new ContentMessage('next'), new AgentId('name', 'default')));
+      await clock.advance(1_000);
+      const outcome = await held;
+      expect(!outcome.ok && outcome.error).toBeInstanceOf(TimeoutError);
+      expect((outcome as { error: TimeoutError }).error.message).toMatch(/onSend intervention handlers of message held.*interventionTimeout/);
+      expect(((await next) as { value: ContentMessage }).value.content).toBe('next');
+    });
+
+    it('bounds a response intervention too: the turn ends and the request fails with TimeoutError', async () => {
+      const clock = new SimulatedClock();
+      runtime = new SingleThreadedAgentRuntime({ clock, interventionHandlers: [new Stuck()], interventionTimeout: 500 });
+      await ClosureAgent.registerClosure(runtime, 'echo', () => new ContentMessage('hold'));
+      runtime.start();
+      const reply = settle(runtime.sendMessage(new MessageType(), new AgentId('echo', 'default')));
+      await clock.advance(500);
+      expect(((await reply) as { error: unknown }).error).toBeInstanceOf(TimeoutError);
+      await expect(runtime.stopWhenIdle()).resolves.toBeUndefined();
+    });
+
+    it('releases everything it holds at stop(): sends reject, publishes become dead letters, and a restart is not blocked', async () => {
+      runtime = new SingleThreadedAgentRuntime({ interventionHandlers: [new Stuck()], interventionTimeout: Infinity });
+      await LoopbackWithDefaultSubscription.register(runtime, 'name', () => new LoopbackWithDefaultSubscription());
+      runtime.start();
+      const held = settle(runtime.sendMessage(new ContentMessage('hold'), new AgentId('name', 'default')));
+      const published = runtime.publishMessage(new ContentMessage('hold'), new DefaultTopicId());
+      await flushAll();
+      await runtime.stop();
+      expect(((await held) as { error: unknown }).error).toBeInstanceOf(RuntimeStoppedError);
+      await expect(published).resolves.toBeUndefined();
+      expect(runtime.deadLetters.list().map((r) => [String(r.recipient), (r.error as Error).constructor.name])).toEqual([['name/default', 'RuntimeStoppedError']]);
+      runtime.start();
+      await expect(runtime.sendMessage(new ContentMessage('after restart'), new AgentId('name', 'default'))).resolves.toBeInstanceOf(ContentMessage);
+    });
+
+    it('refuses an interventionTimeout that is not a positive number', () => {
+      expect(() => new SingleThreadedAgentRuntime({ interventionTimeout: 0 })).toThrow(/interventionTimeout/);
+    });
   });
 });
