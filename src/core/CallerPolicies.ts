@@ -6,6 +6,7 @@ import type { RetryOptions } from '../policies/RetryOptions.js';
 import { RetryPolicy } from '../policies/RetryPolicy.js';
 import { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { Clock } from '../util/Clock.js';
+import { ForgettingSet } from '../util/ForgettingSet.js';
 import type { AgentId } from './AgentId.js';
 import type { SendOptions } from './SendOptions.js';
 
@@ -16,12 +17,18 @@ export interface CallerPolicyEnvironment {
   readonly random: () => number;
   /** The stage that answers a final failure with the `fallback` send option (it sends, so the runtime provides it). */
   readonly fallback: FallbackStage;
+  /** The most recipients whose policies are kept; past it, the oldest at rest are forgotten. */
+  readonly capacity: number;
   /** A caller-side breaker changed state. */
   breakerChanged(recipient: AgentId, from: CircuitState, to: CircuitState): void;
+  /** The policies kept for `policies.recipient` were forgotten (drop any cached reference). */
+  forgotten(policies: RecipientPolicies): void;
 }
 
 /** @internal The caller-side policies kept for one recipient (a runtime may cache it beside the recipient). */
 export class RecipientPolicies {
+  constructor(readonly recipient: AgentId) {}
+
   retryOptions: RetryOptions | undefined = undefined;
   retry: RetryPolicy | undefined = undefined;
   fixedMs = 0;
@@ -37,12 +44,22 @@ export class RecipientPolicies {
  * request runs through on the caller side. Option literals are compared by value with the ones the
  * policies were built from, so a fresh `{ retry: { maxRetries: 3 } }` on every call reuses one
  * `RetryPolicy`; breakers, bulkheads and adaptive timeouts made from options are the recipient's
- * own, created from the first options seen; policy instances are used as given.
+ * own, created from the first options seen; policy instances are used as given. At most
+ * `env.capacity` recipients are kept: past it the oldest whose state is at rest (closed breaker,
+ * idle bulkhead) are forgotten, and start afresh when used again.
  */
 export class CallerPolicies {
   private readonly byType = new Map<string, Map<string, RecipientPolicies>>();
+  private readonly kept: ForgettingSet<RecipientPolicies>;
 
-  constructor(private readonly env: CallerPolicyEnvironment) {}
+  constructor(private readonly env: CallerPolicyEnvironment) {
+    this.kept = new ForgettingSet(env.capacity, canForget, (own) => this.forget(own));
+  }
+
+  /** Recipients whose policies are kept now. */
+  get size(): number {
+    return this.kept.size;
+  }
 
   /** The policies kept for `recipient` (created on first use). */
   recipientOf(recipient: AgentId): RecipientPolicies {
@@ -81,8 +98,18 @@ export class CallerPolicies {
       this.byType.set(id.type, (keys = new Map()));
     }
     let own = keys.get(id.key);
-    if (own === undefined && create) keys.set(id.key, (own = new RecipientPolicies()));
+    if (own === undefined && create) {
+      keys.set(id.key, (own = new RecipientPolicies(id)));
+      this.kept.add(own);
+    }
     return own;
+  }
+
+  private forget(own: RecipientPolicies): void {
+    const keys = this.byType.get(own.recipient.type);
+    keys?.delete(own.recipient.key);
+    if (keys?.size === 0) this.byType.delete(own.recipient.type);
+    this.env.forgotten(own);
   }
 
   private retryOf(own: RecipientPolicies, retry: SendOptions['retry']): RetryPolicy | undefined {
@@ -121,6 +148,18 @@ export class CallerPolicies {
     breaker.onStateChange(({ from, to }) => this.env.breakerChanged(recipient, from, to));
     return breaker;
   }
+}
+
+/**
+ * True when forgetting `own` loses nothing callers rely on: its breaker is closed (with no failure
+ * counted unless `lenient`), its bulkhead idle, and (unless `lenient`) it has no adaptive timeout
+ * whose learning would start over.
+ */
+function canForget(own: RecipientPolicies, lenient: boolean): boolean {
+  const { breaker, bulkhead } = own;
+  if (breaker !== undefined && !breaker.canForget(lenient)) return false;
+  if (bulkhead !== undefined && (bulkhead.active > 0 || bulkhead.queued > 0)) return false;
+  return lenient || own.adaptive === undefined;
 }
 
 /** True when two retry option objects say the same (each option compared; written out, as this runs per call). */

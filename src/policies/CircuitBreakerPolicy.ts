@@ -208,6 +208,15 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
     };
   }
 
+  /**
+   * @internal True when dropping this breaker loses nothing callers rely on: closed, not isolated and,
+   * unless `lenient`, no failure counted (`lenient` also accepts failures below the threshold, which a
+   * fresh breaker would start over from).
+   */
+  canForget(lenient: boolean): boolean {
+    return this.current === 'closed' && (lenient || this.tracker.clean);
+  }
+
   /** Closes the breaker, forgets its metrics and any isolation (outstanding handles become no-ops); in-flight calls no longer count. */
   reset(): void {
     this.isolationEpoch++;

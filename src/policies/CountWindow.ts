@@ -27,6 +27,11 @@ export class CountWindow {
     return this.filled >= this.minimumCalls && this.failures / this.filled >= this.threshold;
   }
 
+  /** Failures in the window. */
+  get failureCount(): number {
+    return this.failures;
+  }
+
   /** Forgets every outcome. */
   reset(): void {
     this.ring.fill(0);

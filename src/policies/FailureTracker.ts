@@ -39,6 +39,11 @@ export class FailureTracker {
     return byRun;
   }
 
+  /** True when no failure is counted (a fresh tracker would decide the same from here on). */
+  get clean(): boolean {
+    return (this.consecutive === undefined || this.consecutive.count === 0) && (this.window === undefined || this.window.failureCount === 0);
+  }
+
   /** Forgets every outcome. */
   reset(): void {
     if (this.consecutive) this.consecutive.count = 0;

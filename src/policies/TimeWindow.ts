@@ -41,6 +41,11 @@ export class TimeWindow {
     return { calls: this.totalCalls, failures: this.totalFailures };
   }
 
+  /** Failures in the window as of the last call recorded (expired buckets may still count: never under-reports). */
+  get failureCount(): number {
+    return this.totalFailures;
+  }
+
   /** Forgets every outcome. */
   reset(): void {
     this.calls.fill(0);

@@ -32,6 +32,16 @@ export interface RuntimeOptions {
   /** The most dead letters kept before the oldest is evicted (default 10,000). */
   deadLetterCapacity?: number;
   /**
+   * The most agents whose per-agent policy state is kept, on each side (default 10,000): caller-side
+   * breakers, bulkheads and adaptive timeouts made from `sendMessage` options, and `scope: 'instance'`
+   * handler stacks. Past it the oldest at rest are forgotten — closed breakers with no failure counted
+   * and idle bulkheads first, then closed breakers with failures below their threshold and adaptive
+   * timeouts (whose learning starts over); open or isolated breakers and busy bulkheads are always kept.
+   * A forgotten agent's state is rebuilt fresh on its next request. Each kept agent costs about
+   * 1.6 KB per caller-side breaker, 0.7 KB per adaptive timeout and 2.3 KB per instance-scoped handler breaker.
+   */
+  policyStateCapacity?: number;
+  /**
    * Keep a lifecycle record of every request in `runtime.requests` (default off: only requests
    * sent with `sendRequest` are followed). `true` keeps the last 1,000 finished records.
    */

@@ -41,6 +41,8 @@ export interface SenderEnvironment {
   readonly interventions: Interventions;
   readonly deliveryHost: DeliveryHost;
   readonly escalationTopic: TopicId | undefined;
+  /** The most recipients whose caller-side policy state is kept (`RuntimeOptions.policyStateCapacity`). */
+  readonly policyStateCapacity: number;
   publish(message: unknown, topic: TopicId, options: PublishOptions): Promise<void>;
 }
 
@@ -62,8 +64,13 @@ export class Sender implements SendRunHost {
       random: env.random,
       // the `fallback` send option, as a FallbackPolicy like `@fallback`: its context is the request's run
       fallback: new FallbackPolicy<unknown>({ fallback: (error: unknown, ctx: PolicyContext) => (ctx as SendRun).fallBack(error) }),
+      capacity: env.policyStateCapacity,
       breakerChanged: (recipient, from, to) =>
         env.events.emit('breaker', { breaker: String(recipient), side: 'caller', agentType: recipient.type, agentId: recipient, method: undefined, from, to, at: env.clock.now() }),
+      forgotten: (own) => {
+        const slot = env.directory.existingSlot(own.recipient.type, own.recipient.key);
+        if (slot?.callers === own) slot.callers = undefined;
+      },
     });
   }
 

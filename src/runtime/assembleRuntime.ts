@@ -42,7 +42,8 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
   const lifecycle = new RequestLifecycle(events, requests, clock);
   const interventions = new Interventions(options.interventionHandlers ?? [], events, clock, checkInterventionTimeout(options.interventionTimeout));
   const ids = new MessageIds();
-  const handlerStacks = new HandlerStacks(clock, random, events);
+  const policyStateCapacity = checkCapacity('policyStateCapacity', options.policyStateCapacity);
+  const handlerStacks = new HandlerStacks(clock, random, events, policyStateCapacity);
   const subscriptions = new SubscriptionManager();
   const directory = new AgentDirectory(owner, (agentId) => {
     if (events.listening.agentCreated === true) events.emit('agentCreated', { agentId, at: clock.now() });
@@ -53,7 +54,7 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
       emitRecorded: (record) => events.emit('deadLetter', record),
       emitEvicted: (record, capacity) => events.emit('deadLetterEvicted', { record, capacity }),
     },
-    checkCapacity(options.deadLetterCapacity),
+    checkCapacity('deadLetterCapacity', options.deadLetterCapacity),
   );
   const dispatcher = new Dispatcher({
     clock,
@@ -82,6 +83,7 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     random,
     requests,
     escalationTopic: options.escalationTopic,
+    policyStateCapacity,
     publish: (message, topic, publishOptions) => publisher.publish(message, topic, publishOptions),
   });
   return { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions };

@@ -14,9 +14,9 @@ export function checkInterventionTimeout(ms: number | undefined): number {
   return ms;
 }
 
-/** @internal Validates `deadLetterCapacity` (default 10,000). */
-export function checkCapacity(capacity: number | undefined): number {
+/** @internal Validates a capacity option such as `deadLetterCapacity` or `policyStateCapacity` (default 10,000). */
+export function checkCapacity(name: string, capacity: number | undefined): number {
   if (capacity === undefined) return 10_000;
-  if (!Number.isInteger(capacity) || capacity < 1) throw new ConfigurationError(`deadLetterCapacity must be a whole number ≥ 1, got ${String(capacity)}.`);
+  if (!Number.isInteger(capacity) || capacity < 1) throw new ConfigurationError(`${name} must be a whole number ≥ 1, got ${String(capacity)}.`);
   return capacity;
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AgentId, CircuitBreakerPolicy, ConfigurationError, RetryPolicy, SimulatedClock } from '../../src/index.js';
-import { CallerPolicies } from '../../src/core/CallerPolicies.js';
+import { CallerPolicies, type RecipientPolicies } from '../../src/core/CallerPolicies.js';
 import type { FallbackStage } from '../../src/policies/PolicyStack.js';
 
 const fallback: FallbackStage = { handles: () => true, recover: () => 'fallback' };
 
-function policies(): CallerPolicies {
-  return new CallerPolicies({ clock: new SimulatedClock(), random: () => 0.5, fallback, breakerChanged: () => undefined });
+function policies(capacity = 10_000, forgotten: (own: RecipientPolicies) => void = () => undefined): CallerPolicies {
+  return new CallerPolicies({ clock: new SimulatedClock(), random: () => 0.5, fallback, capacity, breakerChanged: () => undefined, forgotten });
 }
 
 describe('CallerPolicies', () => {
@@ -54,5 +54,64 @@ describe('CallerPolicies', () => {
   it('refuses out-of-range options with a ConfigurationError naming them', () => {
     expect(() => policies().stackFor(a, { retry: { maxRetries: -1 } })).toThrow(ConfigurationError);
     expect(() => policies().stackFor(a, { retry: { maxRetries: -1 } })).toThrow(/maxRetries/);
+  });
+
+  describe('bounded by capacity', () => {
+    const id = (i: number): AgentId => new AgentId('worker', String(i));
+    const breaker = { circuitBreaker: { failureThreshold: 2, recoveryTimeout: 1_000 } };
+
+    it('forgets the oldest recipients at rest once past capacity, and tells who was forgotten', () => {
+      const forgotten: string[] = [];
+      const p = policies(8, (own) => forgotten.push(own.recipient.key));
+      for (let i = 0; i < 9; i++) p.stackFor(id(i), breaker);
+      expect(p.size).toBe(6); // swept down to three quarters of the capacity
+      expect(forgotten).toEqual(['0', '1', '2']);
+      expect(p.breakerFor(id(0))).toBeUndefined();
+      expect(p.breakerFor(id(8))).toBeInstanceOf(CircuitBreakerPolicy);
+    });
+
+    it('never forgets an open breaker: its protection outlives any number of other recipients', () => {
+      const p = policies(8);
+      p.stackFor(id(0), breaker);
+      const open = p.breakerFor(id(0))!;
+      open.onFailure(open.admit(), new Error('down'));
+      open.onFailure(open.admit(), new Error('down'));
+      expect(open.state).toBe('open');
+      for (let i = 1; i < 1_000; i++) p.stackFor(id(i), breaker);
+      expect(p.breakerFor(id(0))).toBe(open);
+      expect(p.size).toBeLessThanOrEqual(8);
+    });
+
+    it('forgets breakers with failures below their threshold only when no clean one is left', () => {
+      const p = policies(4);
+      for (let i = 0; i < 4; i++) {
+        p.stackFor(id(i), breaker);
+        if (i < 2) {
+          const b = p.breakerFor(id(i))!;
+          b.onFailure(b.admit(), new Error('once'));
+        }
+      }
+      p.stackFor(id(4), breaker); // over capacity: 2 and 3 are clean and go first
+      expect(p.breakerFor(id(0))).toBeDefined();
+      expect(p.breakerFor(id(2))).toBeUndefined();
+      for (let i = 5; i < 7; i++) {
+        p.stackFor(id(i), breaker);
+        const b = p.breakerFor(id(i))!;
+        b.onFailure(b.admit(), new Error('once'));
+      }
+      // at 6, forgetting the clean 4 was not enough: the oldest with a failure below the threshold went too
+      expect(p.breakerFor(id(4))).toBeUndefined();
+      expect(p.breakerFor(id(0))).toBeUndefined();
+      expect(p.breakerFor(id(1))).toBeDefined();
+      expect(p.size).toBeLessThanOrEqual(4);
+    });
+
+    it('keeps a recipient whose bulkhead is busy', () => {
+      const p = policies(2);
+      const stack = p.stackFor(id(0), { bulkhead: { maxConcurrent: 1 } });
+      expect(stack.bulkhead!.tryEnter()).toBe(true);
+      for (let i = 1; i < 50; i++) p.stackFor(id(i), { bulkhead: { maxConcurrent: 1 } });
+      expect(p.stackFor(id(0), { bulkhead: { maxConcurrent: 1 } }).bulkhead).toBe(stack.bulkhead);
+    });
   });
 });
