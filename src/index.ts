@@ -24,6 +24,7 @@ export type { RuntimeOptions } from './runtime/RuntimeOptions.js';
 export type { AgentRuntime } from './core/AgentRuntime.js';
 export type { AgentHost } from './core/AgentHost.js';
 export type { RegisterFactoryOptions } from './core/RegisterFactoryOptions.js';
+export type { AgentTypeOptions, MailboxOptions } from './core/MailboxOptions.js';
 export type { AgentFactory } from './core/AgentFactory.js';
 export type { AgentClass } from './core/AgentRuntime.js';
 export { AgentId } from './core/AgentId.js';
@@ -81,6 +82,7 @@ export { ConfigurationError } from './errors/ConfigurationError.js';
 export { RuntimeStateError } from './errors/RuntimeStateError.js';
 export { AgentConstructionError } from './errors/AgentConstructionError.js';
 export { BulkheadFullError } from './errors/BulkheadFullError.js';
+export { MailboxFullError } from './errors/MailboxFullError.js';
 export { RejectedError } from './errors/RejectedError.js';
 
 export * from './policies/index.js';

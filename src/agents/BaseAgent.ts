@@ -18,25 +18,22 @@ import type { TopicId } from '../core/TopicId.js';
 import { TypePrefixSubscription } from '../core/TypePrefixSubscription.js';
 import { TypeSubscription } from '../core/TypeSubscription.js';
 import type { Agent, AgentMetadata } from '../core/Agent.js';
+import type { AgentTypeOptions } from '../core/MailboxOptions.js';
 
 /** Options of {@link BaseAgent.register}. */
-export interface RegisterOptions {
+export interface RegisterOptions extends AgentTypeOptions {
   /** Do not add the class's `@typeSubscription` / `@defaultSubscription` subscriptions. */
   skipClassSubscriptions?: boolean;
   /** Do not add the direct-message subscription (topic type `"<type>:"` prefix). */
   skipDirectMessageSubscription?: boolean;
-  /** Messages one instance may handle at once (default 1: turn-based). */
-  concurrency?: number;
 }
 
 /** Options of {@link BaseAgent.registerInstance}. */
-export interface RegisterInstanceOptions {
+export interface RegisterInstanceOptions extends AgentTypeOptions {
   /** Also add the class's subscriptions (default false, as in AutoGen). */
   skipClassSubscriptions?: boolean;
   /** Do not add the direct-message subscription. */
   skipDirectMessageSubscription?: boolean;
-  /** Messages the instance may handle at once (default 1). */
-  concurrency?: number;
 }
 
 const NO_CAPABILITIES: CapabilityDeclaration = { capabilities: [], protocolVersion: '1.0' };
@@ -192,7 +189,7 @@ export abstract class BaseAgent implements Agent {
   ): Promise<AgentType> {
     (this as unknown as ValidatingClass).validateRegistration();
     const make = factory ?? containerFactory(this, runtime);
-    const agentType = await runtime.registerFactory(type, make, { expectedClass: this, concurrency: options.concurrency });
+    const agentType = await runtime.registerFactory(type, make, { expectedClass: this, concurrency: options.concurrency, mailbox: options.mailbox });
     if (!options.skipClassSubscriptions) await addClassSubscriptions(this, runtime, type);
     if (!options.skipDirectMessageSubscription) await addDirectMessageSubscription(runtime, type);
     return agentType;
@@ -207,7 +204,7 @@ export abstract class BaseAgent implements Agent {
    */
   async registerInstance(runtime: AgentRuntime, id: AgentId, options: RegisterInstanceOptions = {}): Promise<AgentId> {
     (this.constructor as unknown as ValidatingClass).validateRegistration();
-    await runtime.registerAgentInstance(this, id, { concurrency: options.concurrency });
+    await runtime.registerAgentInstance(this, id, { concurrency: options.concurrency, mailbox: options.mailbox });
     await addOnce(runtime, new TypeSubscription(id.key, id.type)); // AutoGen's rule for registered instances
     if (options.skipClassSubscriptions === false) await addClassSubscriptions(this.constructor, runtime, id.type);
     if (!options.skipDirectMessageSubscription) await addDirectMessageSubscription(runtime, id.type);

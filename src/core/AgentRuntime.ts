@@ -1,3 +1,4 @@
+import type { AgentTypeOptions } from './MailboxOptions.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { Clock } from '../util/Clock.js';
 import type { Agent, AgentMetadata } from './Agent.js';
@@ -54,7 +55,7 @@ export interface AgentRuntime extends AgentHost {
   /** Registers a factory for agent type `type`; instances are created lazily, one per key. */
   registerFactory<T extends Agent>(type: string, factory: AgentFactory<T>, options?: RegisterFactoryOptions): Promise<AgentType>;
   /** Registers an existing agent instance under `id`. */
-  registerAgentInstance(agent: Agent, id: AgentId, options?: { concurrency?: number }): Promise<AgentId>;
+  registerAgentInstance(agent: Agent, id: AgentId, options?: AgentTypeOptions): Promise<AgentId>;
 
   /** Adds a subscription. @throws `ConfigurationError` when an equal one exists. */
   addSubscription(subscription: Subscription): Promise<void>;

@@ -1,12 +1,8 @@
 import type { Agent } from './Agent.js';
+import type { AgentTypeOptions } from './MailboxOptions.js';
 
 /** Options of `runtime.registerFactory`. */
-export interface RegisterFactoryOptions {
+export interface RegisterFactoryOptions extends AgentTypeOptions {
   /** The class the factory must produce; checked when an instance is created. */
   expectedClass?: abstract new (...args: never[]) => Agent;
-  /**
-   * How many messages one instance may handle at once. Default 1: turn-based, one message at a
-   * time in arrival order. Raise it for AutoGen's interleaving behaviour (bounded).
-   */
-  concurrency?: number;
 }

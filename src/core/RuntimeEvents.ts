@@ -15,7 +15,8 @@ export type FailureReason =
   | 'construction'
   | 'validation'
   | 'undeliverable'
-  | 'bulkhead-full';
+  | 'bulkhead-full'
+  | 'mailbox-full';
 
 /** Acknowledgment levels of a request, in the order they happen. */
 export type AckLevel = 'received' | 'processing' | 'completed' | 'failed';

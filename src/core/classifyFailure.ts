@@ -13,6 +13,7 @@ const REASONS: Partial<Record<string, FailureReason>> = {
   RUNTIME_STOPPED: 'stopped',
   UNDELIVERABLE: 'undeliverable',
   BULKHEAD_FULL: 'bulkhead-full',
+  MAILBOX_FULL: 'mailbox-full',
 };
 
 /** @internal The failure reason an error stands for. */

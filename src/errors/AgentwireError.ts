@@ -14,7 +14,8 @@ export type AgentwireErrorCode =
   | 'RUNTIME_STATE'
   | 'AGENT_CONSTRUCTION'
   | 'REJECTED'
-  | 'BULKHEAD_FULL';
+  | 'BULKHEAD_FULL'
+  | 'MAILBOX_FULL';
 
 /** Correlation context every agentwire error can carry. */
 export interface AgentwireErrorContext {

@@ -9,6 +9,7 @@ import type { Delivery } from './Delivery.js';
 import { isThenable } from '../util/isThenable.js';
 import type { AgentFactory } from '../core/AgentFactory.js';
 import type { RegisterFactoryOptions } from '../core/RegisterFactoryOptions.js';
+import type { AgentTypeOptions, MailboxOptions } from '../core/MailboxOptions.js';
 import type { AgentTypeRecord } from './AgentTypeRecord.js';
 import { withInstantiationContext } from '../core/instantiationContext.js';
 
@@ -46,18 +47,12 @@ export class AgentDirectory {
       throw new ConfigurationError(`registerFactory("${type}") needs a factory function, e.g. () => new MyAgent().`);
     }
     this.assertNewType(type);
-    const record: AgentTypeRecord = {
-      type,
-      factory,
-      expectedClass: options.expectedClass,
-      concurrency: checkConcurrency(type, options.concurrency),
-      stacks: new Map(),
-    };
+    const record = typeRecord(type, factory, options.expectedClass, options);
     this.types.set(type, { record, slots: new Map() });
     return record;
   }
 
-  registerInstance(agent: Agent, id: AgentId, concurrency?: number): Slot {
+  registerInstance(agent: Agent, id: AgentId, options: AgentTypeOptions): Slot {
     let entry = this.types.get(id.type);
     if (entry?.record.factory) {
       throw new ConfigurationError(
@@ -66,8 +61,7 @@ export class AgentDirectory {
       );
     }
     if (entry === undefined) {
-      const record = { type: id.type, factory: undefined, expectedClass: undefined, concurrency: checkConcurrency(id.type, concurrency), stacks: new Map() };
-      entry = { record, slots: new Map() };
+      entry = { record: typeRecord(id.type, undefined, undefined, options), slots: new Map() };
       this.types.set(id.type, entry);
     }
     this.assertInstanceFits(entry, agent, id);
@@ -181,6 +175,23 @@ export class AgentDirectory {
       );
     }
   }
+}
+
+function typeRecord(type: string, factory: AgentFactory | undefined, expectedClass: AgentTypeRecord['expectedClass'], options: AgentTypeOptions): AgentTypeRecord {
+  const mailbox = checkMailbox(type, options.mailbox);
+  return { type, factory, expectedClass, concurrency: checkConcurrency(type, options.concurrency), ...mailbox, stacks: new Map() };
+}
+
+function checkMailbox(type: string, mailbox: MailboxOptions | undefined): Pick<AgentTypeRecord, 'mailboxCapacity' | 'waitWhenFull'> {
+  if (mailbox === undefined) return { mailboxCapacity: Infinity, waitWhenFull: false };
+  const { capacity, whenFull = 'reject' } = (typeof mailbox === 'object' && mailbox !== null ? mailbox : {}) as Partial<MailboxOptions>;
+  if (!(capacity === Infinity || (Number.isInteger(capacity) && capacity! >= 1))) {
+    throw new ConfigurationError(`mailbox.capacity for agent type "${type}" must be a whole number ≥ 1 (or Infinity), got ${String(capacity)}; e.g. mailbox: { capacity: 1000 }.`);
+  }
+  if (whenFull !== 'reject' && whenFull !== 'wait') {
+    throw new ConfigurationError(`mailbox.whenFull for agent type "${type}" must be 'reject' or 'wait', got ${String(whenFull)}.`);
+  }
+  return { mailboxCapacity: capacity!, waitWhenFull: whenFull === 'wait' };
 }
 
 function checkConcurrency(type: string, value: number | undefined): number {

@@ -42,6 +42,8 @@ export class AgentSlot<T extends Turn<T>> {
   /** Instance-scoped handler policies (`scope: 'instance'`). */
   stacks: Map<HandlerPolicySpec, PolicyStack> | undefined = undefined;
   readonly mailbox = new Mailbox<T>();
+  /** Messages waiting for room in a full bounded mailbox (`whenFull: 'wait'`), oldest first; undefined when none. */
+  waiting: Mailbox<T> | undefined = undefined;
 
   constructor(
     readonly id: AgentId,

@@ -10,6 +10,10 @@ export interface AgentTypeRecord {
   readonly expectedClass: (abstract new (...args: never[]) => Agent) | undefined;
   /** Turns one instance may run at once (1 = turn-based). */
   readonly concurrency: number;
+  /** The most entries one instance's mailbox holds (`Infinity`: unbounded). */
+  readonly mailboxCapacity: number;
+  /** A message for a full mailbox waits for room (else it fails with `MailboxFullError`). */
+  readonly waitWhenFull: boolean;
   /** Policies of decorated handlers shared by the type, built on first use. */
   readonly stacks: Map<HandlerPolicySpec, PolicyStack>;
 }

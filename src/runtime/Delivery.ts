@@ -52,6 +52,8 @@ export class DeliveryExtras {
   onCallerAbort: (() => void) | undefined = undefined;
   /** When the turn started (recorded only while someone listens to `response` events). */
   startedAt = 0;
+  /** Wakes the publish that waits for this delivery to get room in a full mailbox. */
+  admitted: (() => void) | undefined = undefined;
 }
 
 /**

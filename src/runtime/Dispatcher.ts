@@ -13,7 +13,9 @@ import { reportUncaught } from '../util/reportUncaught.js';
 import type { AgentDirectory } from './AgentDirectory.js';
 import type { AgentSlot } from './AgentSlot.js';
 import { cancelledByCaller, cancelledWithParent } from './cancellations.js';
-import type { ChildRequest, Delivery } from './Delivery.js';
+import type { ChildRequest, Delivery, DeliveryExtras } from './Delivery.js';
+import { Mailbox } from './Mailbox.js';
+import { MailboxFullError } from '../errors/MailboxFullError.js';
 import { NEW, QUEUED, RUNNING, SETTLED } from './deliveryStates.js';
 import { PendingWork } from './PendingWork.js';
 
@@ -106,19 +108,53 @@ export class Dispatcher {
     else parent.extras?.children?.delete(child);
   }
 
-  /** Queues an accepted delivery for its recipient (or runs it now when it re-enters its own call chain). */
-  enqueue(d: Delivery): void {
-    if (d.state === SETTLED) return;
+  /**
+   * Queues an accepted delivery for its recipient (or runs it now when it re-enters its own call
+   * chain). False when the recipient's bounded mailbox is full and the delivery waits for room
+   * (see {@link roomFor}); a full mailbox that rejects fails it with `MailboxFullError` instead.
+   */
+  enqueue(d: Delivery): boolean {
+    if (d.state === SETTLED) return true;
     d.state = QUEUED;
     this.unprocessed++;
     const slot = d.slot;
     if (!slot.hasCapacity && d.isRpc && reentersCallChain(d)) {
       this.urgent.push(d);
       this.schedulePump();
-      return;
+      return true;
     }
+    if (slot.mailbox.size >= slot.record.mailboxCapacity || slot.waiting !== undefined) return this.overflow(d);
     slot.mailbox.push(d);
     this.schedule(slot);
+    return true;
+  }
+
+  /** Resolves when a delivery that waits for room in its mailbox gets it (or settles). */
+  roomFor(d: Delivery): Promise<void> {
+    return new Promise((resolve) => (d.more().admitted = resolve));
+  }
+
+  /** A delivery for a full mailbox: it waits for room, or fails with `MailboxFullError`. */
+  private overflow(d: Delivery): boolean {
+    const slot = d.slot;
+    if (slot.record.waitWhenFull) {
+      (slot.waiting ??= new Mailbox()).push(d);
+      return false;
+    }
+    this.fail(d, new MailboxFullError(slot.record.mailboxCapacity, { messageId: d.messageId, agentId: d.recipient }), 'mailbox-full');
+    return true;
+  }
+
+  /** Moves deliveries waiting for room into the mailbox while it has room, oldest first. */
+  private makeRoom(slot: Slot, waiting: Mailbox<Delivery>): void {
+    while (slot.mailbox.size < slot.record.mailboxCapacity) {
+      const d = waiting.shift();
+      if (d === undefined) break;
+      if (d.state !== QUEUED) continue;
+      slot.mailbox.push(d);
+      d.extras?.admitted?.();
+    }
+    if (waiting.size === 0) slot.waiting = undefined;
   }
 
   /** Sets the request's deadline; schedules it unless something else (a caller-side policy run) enforces it. */
@@ -149,6 +185,9 @@ export class Dispatcher {
     this.epoch++;
     for (const slot of this.env.directory.slots()) {
       for (let d = slot.mailbox.shift(); d !== undefined; d = slot.mailbox.shift()) this.stopOne(d);
+      const waiting = slot.waiting;
+      slot.waiting = undefined;
+      for (let d = waiting?.shift(); d !== undefined; d = waiting!.shift()) this.stopOne(d);
     }
     const urgent = this.urgent;
     this.urgent = [];
@@ -243,12 +282,18 @@ export class Dispatcher {
     this.lastFinished = d;
     if (d.heapIndex >= 0) this.env.deadlines.remove(d);
     const extras = d.extras;
-    if (extras?.onCallerAbort !== undefined) extras.callerSignal!.removeEventListener('abort', extras.onCallerAbort);
+    if (extras !== undefined) this.finishExtras(extras);
     d.parent?.extras?.children?.delete(d);
     if (state === RUNNING) this.endTurn(d);
     else if (state === QUEUED) this.unprocessed--;
     else if (state === NEW) this.held.delete(d); // failed inside send interventions
     this.work.done();
+  }
+
+  /** Lets go of the caller's signal and wakes a publish waiting for this delivery's room. */
+  private finishExtras(extras: DeliveryExtras): void {
+    if (extras.onCallerAbort !== undefined) extras.callerSignal!.removeEventListener('abort', extras.onCallerAbort);
+    if (extras.admitted !== undefined) extras.admitted();
   }
 
   private endTurn(d: Delivery): void {
@@ -322,6 +367,7 @@ export class Dispatcher {
       if (this.turnsSinceYield >= TURN_BUDGET) return this.schedule(slot); // the rest after a yield to the event loop
       const d = slot.mailbox.shift();
       if (d === undefined) return;
+      if (slot.waiting !== undefined) this.makeRoom(slot, slot.waiting);
       if (d.state !== QUEUED) continue;
       this.unprocessed--;
       this.startTurn(d);

@@ -58,7 +58,7 @@ export class Publisher {
     const invalid = validateMessage(message, messageId, undefined);
     if (invalid) throw invalid;
     if (this.env.interventions.has('onPublish')) return this.intercept(message, topic, sender, messageId);
-    this.fanOut(message, topic, sender, messageId);
+    return this.fanOut(message, topic, sender, messageId);
   }
 
   /** The runtime stopped: publishes still inside the interventions become dead letters (replayable), now. */
@@ -88,10 +88,11 @@ export class Publisher {
   /** Delivers a dead letter's message to its recipient again; settles with the handler's outcome. */
   redeliver(record: DeadLetterRecord): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const d = this.deliverEvent(record.message, record.recipient, record.topicId, record.sender, record.messageId);
+      const d = this.newEvent(record.message, record.recipient, record.topicId, record.sender, record.messageId);
       if (d === undefined) return reject(this.env.deadLetters.list().at(-1)?.error);
       d.onValue = () => resolve();
       d.onError = reject;
+      this.env.dispatcher.enqueue(d);
     });
   }
 
@@ -122,19 +123,20 @@ export class Publisher {
         if (done) return false;
         done = true;
         this.held.delete(release);
-        resolve();
         return true;
       };
       const release = (): void => {
         if (end()) this.deadLetterForSubscribers(message, topicId, sender, messageId, new RuntimeStoppedError(`The runtime stopped while publish ${messageId} was in its intervention handlers.`, { messageId }));
+        resolve();
       };
       this.held.add(release);
       this.env.interventions.inOrder('onPublish', message, { messageId, sender, topicId }, messageId, undefined).then(
         (payload) => {
-          if (end()) this.fanOut(payload, topicId, sender, messageId);
+          if (end()) resolve(this.fanOut(payload, topicId, sender, messageId));
         },
         (error: unknown) => {
           if (end()) this.interventionFailed(message, topicId, sender, messageId, error);
+          resolve();
         },
       );
     });
@@ -158,20 +160,27 @@ export class Publisher {
     }
   }
 
-  private fanOut(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string): void {
+  /** Delivers a copy to every subscriber; a promise when some copy waits for room in a full mailbox (settles when all have it). */
+  private fanOut(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string): Promise<void> | undefined {
     const recipients = this.env.subscriptions.recipients(topicId);
     const queuedFor: AgentId[] = [];
+    let rooms: Promise<void>[] | undefined;
     for (const recipient of recipients) {
       if (sender !== undefined && recipient.equals(sender)) continue;
-      if (this.deliverEvent(message, recipient, topicId, sender, messageId)) queuedFor.push(recipient);
+      const d = this.newEvent(message, recipient, topicId, sender, messageId);
+      if (d === undefined) continue;
+      queuedFor.push(recipient);
+      if (!this.env.dispatcher.enqueue(d)) (rooms ??= []).push(this.env.dispatcher.roomFor(d));
     }
     const events = this.env.events;
     const at = this.env.clock.now();
     if (recipients.length === 0 && events.listening.undelivered === true) events.emit('undelivered', { messageId, message, topicId, sender, at });
     if (events.listening.publish === true) events.emit('publish', { messageId, message, sender, topicId, recipients: queuedFor, at });
+    return rooms === undefined ? undefined : Promise.all(rooms).then(() => undefined);
   }
 
-  private deliverEvent(message: unknown, recipient: AgentId, topicId: TopicId | undefined, sender: AgentId | undefined, messageId: string): Delivery | undefined {
+  /** A published copy for `recipient`, accepted (not yet queued); undefined, and a dead letter, when there is no such agent. */
+  private newEvent(message: unknown, recipient: AgentId, topicId: TopicId | undefined, sender: AgentId | undefined, messageId: string): Delivery | undefined {
     const slot = this.env.directory.findSlot(recipient);
     if (slot === undefined) {
       const error = this.env.directory.undeliverable(recipient, messageId);
@@ -181,7 +190,6 @@ export class Publisher {
     }
     const d = Delivery.event(this.env.deliveryHost, messageId, message, slot, sender, topicId);
     this.env.dispatcher.accept(d);
-    this.env.dispatcher.enqueue(d);
     return d;
   }
 }

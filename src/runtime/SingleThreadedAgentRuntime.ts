@@ -1,3 +1,4 @@
+import type { AgentTypeOptions } from '../core/MailboxOptions.js';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
 import type { Agent, AgentMetadata } from '../core/Agent.js';
 import type { AgentFactory } from '../core/AgentFactory.js';
@@ -187,9 +188,9 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   }
 
   /** Registers an existing agent instance under `id`. Adds no subscriptions. */
-  async registerAgentInstance(agent: Agent, id: AgentId, options: { concurrency?: number } = {}): Promise<AgentId> {
+  async registerAgentInstance(agent: Agent, id: AgentId, options: AgentTypeOptions = {}): Promise<AgentId> {
     if (!(id instanceof AgentId)) throw new ConfigurationError(`registerAgentInstance needs an AgentId (new AgentId(type, key)), got ${String(id)}.`);
-    this.directory.registerInstance(agent, id, options.concurrency);
+    this.directory.registerInstance(agent, id, options);
     try {
       agent.bindIdAndRuntime(id, this);
     } catch (error) {

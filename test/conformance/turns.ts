@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentId, TimeoutError, TopicId } from '../../src/index.js';
+import { AgentId, MailboxFullError, TimeoutError, TopicId } from '../../src/index.js';
 import { ChainA, ChainB, Listener, Ping, Relay, Hop, Task, Worker } from './agents.js';
 import type { RuntimeFactory } from './ConformanceRuntime.js';
 import { record, settleDown, until, useHarness, watch } from './support.js';
@@ -151,6 +151,35 @@ export function turnsConformance(factory: RuntimeFactory): void {
       await busy;
       await runtime.stopWhenIdle();
       expect(probe.attempts.map((a) => a.label)).toEqual(['busy']);
+    });
+
+    it('turns a message away with MailboxFullError when a bounded mailbox is full, and serves the ones it holds', async () => {
+      const { runtime, probe } = await harness.create();
+      await Worker.register(runtime, 'worker', () => new Worker(probe), { mailbox: { capacity: 1 } });
+      runtime.start();
+      const id = new AgentId('worker', 'default');
+      const busy = runtime.sendMessage(new Task('busy', ['gate']), id);
+      await until(() => probe.started('busy'), 'busy started');
+      const queued = runtime.sendMessage(new Task('queued'), id);
+      await expect(runtime.sendMessage(new Task('refused'), id)).rejects.toBeInstanceOf(MailboxFullError);
+      probe.open('busy');
+      expect(await Promise.all([busy, queued])).toEqual(['busy released', 'queued done on attempt 1']);
+      expect(probe.attempts.map((a) => a.label)).toEqual(['busy', 'queued']);
+    });
+
+    it("makes senders wait for room in a full mailbox with whenFull: 'wait', in arrival order", async () => {
+      const { runtime, probe } = await harness.create();
+      await Worker.register(runtime, 'worker', () => new Worker(probe), { mailbox: { capacity: 1, whenFull: 'wait' } });
+      runtime.start();
+      const id = new AgentId('worker', 'default');
+      const busy = runtime.sendMessage(new Task('busy', ['gate']), id);
+      await until(() => probe.started('busy'), 'busy started');
+      const rest = ['b', 'c', 'd'].map((label) => runtime.sendMessage(new Task(label), id));
+      await settleDown();
+      expect(probe.attempts.map((a) => a.label)).toEqual(['busy']);
+      probe.open('busy');
+      expect(await Promise.all([busy, ...rest])).toEqual(['busy released', 'b done on attempt 1', 'c done on attempt 1', 'd done on attempt 1']);
+      expect(probe.attempts.map((a) => a.label)).toEqual(['busy', 'b', 'c', 'd']);
     });
   });
 }

@@ -11,7 +11,7 @@ class FakeTurn implements Turn<FakeTurn> {
 }
 
 function slotWith(concurrency: number): AgentSlot<FakeTurn> {
-  return new AgentSlot<FakeTurn>(new AgentId('a', 'k'), { type: 'a', factory: undefined, expectedClass: undefined, concurrency, stacks: new Map() });
+  return new AgentSlot<FakeTurn>(new AgentId('a', 'k'), { type: 'a', factory: undefined, expectedClass: undefined, concurrency, mailboxCapacity: Infinity, waitWhenFull: false, stacks: new Map() });
 }
 
 function end(slot: AgentSlot<FakeTurn>, turn: FakeTurn): void {
