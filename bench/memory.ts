@@ -8,7 +8,7 @@
  *     awaiting), plain and with `@timeout(60_000)`, against the baseline running the same agent
  *     method (with a handler-side deadline per turn for the timeout case);
  * (c) the heap before and after 1,000,000 requests (it must stay flat; measured first), bytes per
- *     idle agent instance and per dead letter.
+ *     idle agent instance and per dead letter (one shared error; a new Error each; its stack read too).
  *
  * agentwire and the baseline are measured alternately over rounds and compared round by round.
  */
@@ -28,11 +28,19 @@ const MILLION = 1_000_000;
 const ping = new Ping(1);
 const failure = new Error('always');
 
-/** Fails every published Tick (each becomes a dead letter). */
+/** Fails every published Tick with one shared error (each becomes a dead letter). */
 class FailingAgent extends RoutedAgent {
   @messageHandler()
   async onTick(_message: Tick): Promise<void> {
     throw failure;
+  }
+}
+
+/** Fails every published Tick with an error of its own, as real handlers do (a stack trace each). */
+class FreshlyFailingAgent extends RoutedAgent {
+  @messageHandler()
+  async onTick(message: Tick): Promise<void> {
+    throw new Error(`tick ${message.n} failed`);
   }
 }
 
@@ -76,9 +84,10 @@ async function idleAgentBytes(): Promise<number> {
   );
 }
 
-async function deadLetterBytes(): Promise<number> {
+/** Bytes per dead letter; `readStacks`: every record's `error.stack` is read (as logging it does), which makes V8 format it. */
+async function deadLetterBytes(agentClass: typeof FailingAgent | typeof FreshlyFailingAgent, readStacks = false): Promise<number> {
   const runtime = new SingleThreadedAgentRuntime({ deadLetterCapacity: DEAD * 2 });
-  await FailingAgent.register(runtime, 'failing', () => new FailingAgent());
+  await agentClass.register(runtime, 'failing', () => new agentClass());
   await runtime.addSubscription(new TypeSubscription('dl', 'failing'));
   const topic = new TopicId('dl', 'default');
   const message = new Tick(1);
@@ -92,6 +101,7 @@ async function deadLetterBytes(): Promise<number> {
     async (count) => {
       for (let i = 0; i < count; i++) await runtime.publishMessage(message, topic);
       while (runtime.deadLetters.list().length < before + count) await tick();
+      if (readStacks) for (const record of runtime.deadLetters.list()) void (record.error as Error).stack;
       return runtime;
     },
     () => runtime.stop(),
@@ -131,7 +141,9 @@ async function flatHeap(): Promise<void> {
 
 async function others(): Promise<void> {
   record({ scenario: 'bytes per idle agent instance (20,000 keys)', unit: 'B', agentwire: await idleAgentBytes() });
-  record({ scenario: 'bytes per dead letter (20,000, one shared error)', unit: 'B', agentwire: await deadLetterBytes() });
+  record({ scenario: 'bytes per dead letter (20,000, one shared error)', unit: 'B', agentwire: await deadLetterBytes(FailingAgent) });
+  record({ scenario: 'bytes per dead letter (20,000, a new Error each)', unit: 'B', agentwire: await deadLetterBytes(FreshlyFailingAgent) });
+  record({ scenario: 'same, after reading each error.stack (as logging does)', unit: 'B', agentwire: await deadLetterBytes(FreshlyFailingAgent, true) });
 }
 
 /** Scenario 7: memory. */
