@@ -83,6 +83,7 @@ export { RuntimeStateError } from './errors/RuntimeStateError.js';
 export { AgentConstructionError } from './errors/AgentConstructionError.js';
 export { BulkheadFullError } from './errors/BulkheadFullError.js';
 export { MailboxFullError } from './errors/MailboxFullError.js';
+export { CallbackError } from './errors/CallbackError.js';
 export { RejectedError } from './errors/RejectedError.js';
 
 export * from './policies/index.js';

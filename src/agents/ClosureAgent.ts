@@ -12,6 +12,7 @@ import type { CapabilityDeclaration } from '../decorators/metadata.js';
 import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
 import { withSubscriptionContext } from '../core/subscriptionContext.js';
 import { BaseAgent, addDirectMessageSubscription } from './BaseAgent.js';
+import { describeValue } from '../util/describeValue.js';
 
 /** What a closure sees of its agent: its id and how to send and publish as it. */
 export interface ClosureContext {
@@ -86,7 +87,7 @@ export class ClosureAgent extends BaseAgent implements ClosureContext {
   onMessage(message: unknown, ctx: MessageContext): unknown {
     if (message instanceof HandshakeRequest && !this.messageTypes?.includes(HandshakeRequest)) return this.onHandshake(message);
     if (this.messageTypes !== undefined && this.unknownTypePolicy !== 'ignore' && !this.accepts(message)) {
-      throw new CantHandleError(`Closure agent ${String(ctx.recipient)} does not accept ${describe(message)}.`, {
+      throw new CantHandleError(`Closure agent ${String(ctx.recipient)} does not accept ${describeValue(message)}.`, {
         messageId: ctx.messageId,
         agentId: ctx.recipient,
       });
@@ -117,8 +118,4 @@ export class ClosureAgent extends BaseAgent implements ClosureContext {
     if (!options.skipDirectMessageSubscription) await addDirectMessageSubscription(runtime, type);
     return agentType;
   }
-}
-
-function describe(message: unknown): string {
-  return `a ${(message as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof message}`;
 }

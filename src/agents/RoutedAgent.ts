@@ -1,9 +1,10 @@
+import { CallbackError } from '../errors/CallbackError.js';
 import { CantHandleError } from '../errors/CantHandleError.js';
 import { beginsAttempts, isHandlerContext } from '../core/HandlerContext.js';
 import type { MessageContext } from '../core/MessageContext.js';
 import { HandshakeRequest } from '../handshake/HandshakeRequest.js';
 import { BaseAgent } from './BaseAgent.js';
-import { RouteTable } from './RouteTable.js';
+import { RouteTable, type Route } from './RouteTable.js';
 
 /**
  * An agent whose methods, decorated with {@link messageHandler}, {@link event} or {@link rpc},
@@ -41,7 +42,7 @@ export abstract class RoutedAgent extends BaseAgent {
     for (let i = 0; i < routes.length; i++) {
       const route = routes[i]!;
       if (route.kind === 'event' ? ctx.isRpc : route.kind === 'rpc' && !ctx.isRpc) continue;
-      if (route.match !== undefined && !route.match(message as never, ctx)) continue;
+      if (route.match !== undefined && !matches(route, message, ctx)) continue;
       return route.invoke(this, message, ctx);
     }
     if (isHandlerContext(ctx)) ctx.beginAttempt(1);
@@ -84,3 +85,12 @@ export abstract class RoutedAgent extends BaseAgent {
 }
 
 Object.defineProperty(RoutedAgent.prototype, beginsAttempts, { value: true });
+
+/** Asks a handler's `match` predicate. @throws {@link CallbackError} when it throws. */
+function matches(route: Route, message: unknown, ctx: MessageContext): boolean {
+  try {
+    return Boolean(route.match!(message as never, ctx));
+  } catch (thrown) {
+    throw new CallbackError('match', thrown, message, { messageId: ctx.messageId, agentId: ctx.recipient }, `${String(ctx.recipient)}.${String(route.method)}`);
+  }
+}

@@ -1,5 +1,6 @@
 import type { AgentAddress } from '../errors/AgentAddress.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { describeValue } from '../util/describeValue.js';
 
 const AGENT_TYPE = /^[\w\-.]+$/;
 
@@ -24,11 +25,11 @@ export class AgentId implements AgentAddress {
     const typeName = typeof type === 'string' ? type : type?.type;
     if (typeof typeName !== 'string' || !AGENT_TYPE.test(typeName)) {
       throw new ConfigurationError(
-        `Invalid agent type ${JSON.stringify(typeName)}: use letters, digits, "_", "-" or "." only (e.g. "researcher").`,
+        `Invalid agent type ${describeValue(typeof typeName === 'string' ? typeName : type)}: use letters, digits, "_", "-" or "." only (e.g. "researcher").`,
       );
     }
     if (typeof key !== 'string' || key.length === 0) {
-      throw new ConfigurationError(`Invalid agent key ${JSON.stringify(key)} for type "${typeName}": use a non-empty string such as "default".`);
+      throw new ConfigurationError(`Invalid agent key ${describeValue(key)} for type "${typeName}": use a non-empty string such as "default".`);
     }
     this.type = typeName;
     this.key = key;
@@ -38,7 +39,7 @@ export class AgentId implements AgentAddress {
   static fromString(text: string): AgentId {
     const slash = typeof text === 'string' ? text.indexOf('/') : -1;
     if (slash <= 0) {
-      throw new ConfigurationError(`Invalid agent id ${JSON.stringify(text)}: expected "type/key", e.g. "researcher/default".`);
+      throw new ConfigurationError(`Invalid agent id ${describeValue(text)}: expected "type/key", e.g. "researcher/default".`);
     }
     return new AgentId(text.slice(0, slash), text.slice(slash + 1));
   }

@@ -4,6 +4,7 @@ import type { Clock } from '../util/Clock.js';
 import type { RequestRecord } from './RequestRecord.js';
 import { isOutcome, levelOf, type RequestState } from './RequestState.js';
 import type { RequestTracker } from './RequestTracker.js';
+import { describeValue } from '../util/describeValue.js';
 
 /** A level a sender can wait for. */
 export type RequestLevel = 'received' | 'processing' | 'completed';
@@ -73,7 +74,7 @@ export class RequestHandle<R = unknown> {
    */
   waitFor(level: RequestLevel, options: { timeout?: number } = {}): Promise<RequestRecord> {
     const wanted = LEVELS[level];
-    if (wanted === undefined) throw new ConfigurationError(`waitFor(level): level must be 'received', 'processing' or 'completed', got ${String(level)}.`);
+    if (wanted === undefined) throw new ConfigurationError(`waitFor(level): level must be 'received', 'processing' or 'completed', got ${describeValue(level)}.`);
     const reached = this.reached(wanted);
     if (reached) return reached;
     return new Promise((resolve, reject) => {

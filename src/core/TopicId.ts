@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { describeValue } from '../util/describeValue.js';
 
 const TOPIC_TYPE = /^[\w\-.:=]+$/;
 
@@ -21,11 +22,11 @@ export class TopicId {
   constructor(type: string, source: string) {
     if (typeof type !== 'string' || !TOPIC_TYPE.test(type)) {
       throw new ConfigurationError(
-        `Invalid topic type ${JSON.stringify(type)}: use letters, digits, "_", "-", ".", ":" or "=" only.`,
+        `Invalid topic type ${describeValue(type)}: use letters, digits, "_", "-", ".", ":" or "=" only.`,
       );
     }
     if (typeof source !== 'string' || source.length === 0) {
-      throw new ConfigurationError(`Invalid topic source ${JSON.stringify(source)}: use a non-empty string such as "default".`);
+      throw new ConfigurationError(`Invalid topic source ${describeValue(source)}: use a non-empty string such as "default".`);
     }
     this.type = type;
     this.source = source;
@@ -34,7 +35,7 @@ export class TopicId {
   /** Parses `type/source`. @throws {@link ConfigurationError} on a malformed string. */
   static fromString(text: string): TopicId {
     const slash = typeof text === 'string' ? text.indexOf('/') : -1;
-    if (slash <= 0) throw new ConfigurationError(`Invalid topic id ${JSON.stringify(text)}: expected "type/source".`);
+    if (slash <= 0) throw new ConfigurationError(`Invalid topic id ${describeValue(text)}: expected "type/source".`);
     return new TopicId(text.slice(0, slash), text.slice(slash + 1));
   }
 

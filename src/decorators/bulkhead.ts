@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { PolicyScope } from '../core/HandlerPolicySpec.js';
 import { BulkheadPolicy, type BulkheadOptions } from '../policies/BulkheadPolicy.js';
 import { policyDecorator } from './policyDecorator.js';
+import { describeValue } from '../util/describeValue.js';
 
 /** Options of `@bulkhead`: the bulkhead's options plus its scope. */
 export interface BulkheadDecoratorOptions extends BulkheadOptions {
@@ -28,7 +29,7 @@ export interface BulkheadDecoratorOptions extends BulkheadOptions {
 export function bulkhead(options: BulkheadDecoratorOptions): MethodDecorator {
   return policyDecorator('bulkhead', options, () => {
     if (options?.scope !== undefined && options.scope !== 'type' && options.scope !== 'instance') {
-      throw new ConfigurationError(`@bulkhead({ scope }) must be 'type' or 'instance', got ${String(options.scope)}.`);
+      throw new ConfigurationError(`@bulkhead({ scope }) must be 'type' or 'instance', got ${describeValue(options.scope)}.`);
     }
     new BulkheadPolicy(options);
   });

@@ -3,6 +3,7 @@ import { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { PolicyScope } from '../core/HandlerPolicySpec.js';
 import { policyDecorator } from './policyDecorator.js';
+import { describeValue } from '../util/describeValue.js';
 
 /** Options of `@circuitBreaker`: the breaker's options plus its scope. */
 export interface CircuitBreakerDecoratorOptions extends CircuitBreakerOptions {
@@ -29,7 +30,7 @@ export interface CircuitBreakerDecoratorOptions extends CircuitBreakerOptions {
 export function circuitBreaker(options: CircuitBreakerDecoratorOptions): MethodDecorator {
   return policyDecorator('circuitBreaker', options, () => {
     if (options?.scope !== undefined && options.scope !== 'type' && options.scope !== 'instance') {
-      throw new ConfigurationError(`@circuitBreaker({ scope }) must be 'type' or 'instance', got ${String(options.scope)}.`);
+      throw new ConfigurationError(`@circuitBreaker({ scope }) must be 'type' or 'instance', got ${describeValue(options.scope)}.`);
     }
     new CircuitBreakerPolicy(options);
   });

@@ -15,7 +15,8 @@ export type AgentwireErrorCode =
   | 'AGENT_CONSTRUCTION'
   | 'REJECTED'
   | 'BULKHEAD_FULL'
-  | 'MAILBOX_FULL';
+  | 'MAILBOX_FULL'
+  | 'CALLBACK_FAILED';
 
 /** Correlation context every agentwire error can carry. */
 export interface AgentwireErrorContext {
@@ -60,5 +61,10 @@ export abstract class AgentwireError extends Error {
 
 /** True when `e` is an error raised by agentwire (works across package copies). */
 export function isAgentwireError(e: unknown): e is AgentwireError {
-  return typeof e === 'object' && e !== null && (e as { isAgentwireError?: unknown }).isAgentwireError === true;
+  if (typeof e !== 'object' || e === null) return false;
+  try {
+    return (e as { isAgentwireError?: unknown }).isAgentwireError === true;
+  } catch {
+    return false; // a thrown proxy whose getter throws is no agentwire error
+  }
 }

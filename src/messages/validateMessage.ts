@@ -2,6 +2,7 @@ import type * as z from 'zod';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
 import type { AgentId } from '../core/AgentId.js';
 import { MESSAGE_SCHEMA } from './messageSchema.js';
+import { describeValue } from '../util/describeValue.js';
 
 /**
  * @internal Returns a validation error for a message that must not be delivered: `null`/`undefined`,
@@ -11,7 +12,7 @@ import { MESSAGE_SCHEMA } from './messageSchema.js';
 export function validateMessage(message: unknown, id: string | { readonly messageId: string }, agentId: AgentId | undefined): MessageValidationError | undefined {
   if (message === null || message === undefined) {
     const messageId = typeof id === 'string' ? id : id.messageId;
-    return new MessageValidationError('The message', [{ code: 'invalid_type', path: [], message: `messages must be objects (class instances), got ${String(message)}` }], {
+    return new MessageValidationError('The message', [{ code: 'invalid_type', path: [], message: `messages must be objects (class instances), got ${describeValue(message)}` }], {
       messageId,
       agentId,
     });

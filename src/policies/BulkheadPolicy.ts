@@ -1,6 +1,6 @@
 import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
 import { BulkheadFullError } from '../errors/BulkheadFullError.js';
-import { checkOption } from './checkOption.js';
+import { checkOption, checkOptionsObject } from './checkOption.js';
 import { Emitter } from './Emitter.js';
 import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
@@ -42,6 +42,7 @@ export class BulkheadPolicy implements Policy, BulkheadStage {
 
   /** @throws {@link ConfigurationError} on out-of-range options. */
   constructor(options: BulkheadOptions) {
+    checkOptionsObject('BulkheadPolicy', options, '{ maxConcurrent: 4 }');
     this.maxConcurrent = checkOption('BulkheadPolicy', 'maxConcurrent', options?.maxConcurrent, { min: 1, integer: true });
     this.maxQueued = checkOption('BulkheadPolicy', 'maxQueued', options?.maxQueued ?? 0, { min: 0, integer: true });
   }

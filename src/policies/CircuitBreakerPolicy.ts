@@ -1,8 +1,9 @@
 import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
+import { CallbackError } from '../errors/CallbackError.js';
 import { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { systemClock, type Clock } from '../util/Clock.js';
-import { checkOption } from './checkOption.js';
+import { checkClock, checkOption, checkOptionsObject } from './checkOption.js';
 import type { CircuitBreakerOptions, CircuitState } from './CircuitBreakerOptions.js';
 import { parseCircuitBreakerSnapshot, type CircuitBreakerSnapshot } from './CircuitBreakerSnapshot.js';
 import { Emitter } from './Emitter.js';
@@ -86,7 +87,8 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
   /** @throws {@link ConfigurationError} on out-of-range options or an invalid `initialState`. */
   constructor(options: CircuitBreakerOptions) {
     const owner = 'CircuitBreakerPolicy';
-    this.clock = options.clock ?? systemClock;
+    checkOptionsObject(owner, options, '{ failureThreshold: 5, recoveryTimeout: 10_000 }');
+    this.clock = checkClock(owner, options.clock) ?? systemClock;
     this.tracker = new FailureTracker(options, this.clock);
     this.recoveryTimeout = checkOption(owner, 'recoveryTimeout', options.recoveryTimeout, { min: 0 });
     this.backoffFactor = checkOption(owner, 'recoveryBackoff.factor', options.recoveryBackoff?.factor ?? 1, { min: 1 });
@@ -160,10 +162,26 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
     } else if (this.current === 'half-open' && ++this.trialSuccesses >= this.halfOpenMaxCalls) this.close();
   }
 
-  /** Reports that the call admitted under `token` failed with `error` (which counts only if `isFailure` says so). */
+  /**
+   * Reports that the call admitted under `token` failed with `error` (which counts only if `isFailure` says so).
+   *
+   * @throws {@link CallbackError} when `isFailure` throws; the failure is counted first, so the breaker moves on.
+   */
   onFailure(token: number, error: unknown): void {
     if (token !== this.generation) return;
-    if (this.isFailure !== undefined && !this.isFailure(error)) return this.onSuccess(token);
+    let judged: CallbackError | undefined;
+    if (this.isFailure !== undefined) {
+      try {
+        if (!this.isFailure(error)) return this.onSuccess(token);
+      } catch (thrown) {
+        judged = new CallbackError('isFailure', thrown, error);
+      }
+    }
+    this.countFailure(error);
+    if (judged !== undefined) throw judged;
+  }
+
+  private countFailure(error: unknown): void {
     if (this.current === 'closed') {
       this.lastFailure = error;
       if (this.tracker.record(true)) this.open(error, this.recoveryTimeout);

@@ -6,6 +6,7 @@ import type { CircuitBreakerSnapshot } from './CircuitBreakerSnapshot.js';
 import { ConsecutiveFailures } from './ConsecutiveFailures.js';
 import { CountWindow } from './CountWindow.js';
 import { TimeWindow } from './TimeWindow.js';
+import { describeValue } from '../util/describeValue.js';
 
 const OWNER = 'CircuitBreakerPolicy';
 
@@ -73,7 +74,7 @@ function createWindow(options: CircuitBreakerOptions): CountWindow | TimeWindow 
   }
   const rate = options.failureRateThreshold ?? 0.5;
   if (!(typeof rate === 'number' && rate > 0 && rate <= 1)) {
-    throw new ConfigurationError(`${OWNER}: option "failureRateThreshold" must be a number in (0, 1], got ${String(rate)}; 0.5 opens at a 50 % failure rate.`);
+    throw new ConfigurationError(`${OWNER}: option "failureRateThreshold" must be a number in (0, 1], got ${describeValue(rate)}; 0.5 opens at a 50 % failure rate.`);
   }
   if (window.kind === 'count') {
     const size = checkOption(OWNER, 'window.size', window.size, { min: 1, max: 1_000_000, integer: true });

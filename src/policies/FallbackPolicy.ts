@@ -1,3 +1,4 @@
+import { CallbackError } from '../errors/CallbackError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
@@ -52,9 +53,14 @@ export class FallbackPolicy<R> implements Policy<R>, FallbackStage {
     return new FunctionRun<T | R>(this.stack, fn, signal, 1).run();
   }
 
-  /** True when `error` falls back (the `handle` filter accepts it). */
+  /** True when `error` falls back (the `handle` filter accepts it). @throws {@link CallbackError} when `handle` throws. */
   handles(error: unknown): boolean {
-    return this.handle === undefined || this.handle(error);
+    if (this.handle === undefined) return true;
+    try {
+      return Boolean(this.handle(error));
+    } catch (thrown) {
+      throw new CallbackError('handle', thrown, error);
+    }
   }
 
   /** The substitute for a call that failed with `error`: the value, or what the fallback function returns (or throws). */

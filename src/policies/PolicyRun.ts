@@ -2,6 +2,7 @@ import type { AgentwireErrorContext } from '../errors/AgentwireError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { DeadlineEntry, DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { isThenable } from '../util/isThenable.js';
+import { onSettled } from '../util/onSettled.js';
 import { pendingPromise, takeReject, takeResolve } from '../util/settlers.js';
 import { isAbandonment } from './isAbandonment.js';
 import type { PolicyContext } from './Policy.js';
@@ -257,7 +258,8 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     }
     if (value === PENDING) return;
     if (!isThenable(value)) return this.attemptSettled(attempt, true, value);
-    value.then(
+    onSettled(
+      value,
       (v) => this.attemptSettled(attempt, true, v),
       (e: unknown) => this.attemptSettled(attempt, false, e),
     );
@@ -304,23 +306,50 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     this.failed(error);
   }
 
-  /** The attempt failed: tell the breaker, then retry, fall back or fail. */
-  private failed(error: unknown): void {
+  /**
+   * The attempt failed: tell the breaker, then retry, fall back or fail. A callback of the user's
+   * that throws while judging the failure (`isFailure`, `retryOn`) replaces it with its `CallbackError`.
+   */
+  private failed(failure: unknown): void {
+    let error = failure;
     const abandoned = isAbandonment(error) || this.callerGaveUp();
     if (this.token >= 0) {
       if (abandoned) this.releaseToken();
-      else this.stack.breaker!.onFailure(this.takeToken(), error);
+      else error = this.tellBreaker(error);
       if (this.phase >= ENDED) return; // a state-change listener cancelled the run
     }
     const retry = this.stack.retry;
-    if (retry !== undefined && !abandoned && retry.shouldRetry(error, this.attempt)) return this.backoff(error);
+    if (retry !== undefined && !abandoned) {
+      let again: boolean;
+      try {
+        again = retry.shouldRetry(error, this.attempt);
+      } catch (judged) {
+        return this.giveUp(judged, abandoned);
+      }
+      if (again) return this.backoff(error);
+    }
     if (this.phase >= ENDED) return; // a retryOn predicate cancelled the run
     this.giveUp(error, abandoned);
   }
 
+  /** Reports a failure to the breaker; returns the error the run goes on with (the breaker's `CallbackError` if its `isFailure` threw). */
+  private tellBreaker(error: unknown): unknown {
+    try {
+      this.stack.breaker!.onFailure(this.takeToken(), error);
+      return error;
+    } catch (judged) {
+      return judged;
+    }
+  }
+
   private backoff(error: unknown): void {
     const retry = this.stack.retry!;
-    const delay = (this.previousDelay = retry.delayFor(this.attempt, this.previousDelay));
+    let delay: number;
+    try {
+      delay = this.previousDelay = retry.delayFor(this.attempt, this.previousDelay);
+    } catch (misconfigured) {
+      return this.giveUp(misconfigured, false); // a `random` that throws or answers out of range
+    }
     retry.retrying(this.attempt, delay, error);
     this.retrying(this.attempt, delay, error);
     this.attempt++;
@@ -336,7 +365,14 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     this.stack.retry?.gaveUp(this.attempt, error);
     if (this.phase >= ENDED) return; // a listener cancelled the run
     const fallback = this.stack.fallback;
-    if (fallback === undefined || abandoned || !fallback.handles(error)) return this.finish(false, error);
+    if (fallback === undefined || abandoned) return this.finish(false, error);
+    let handles: boolean;
+    try {
+      handles = fallback.handles(error);
+    } catch (judged) {
+      return this.finish(false, judged);
+    }
+    if (!handles) return this.finish(false, error);
     let value: unknown;
     try {
       value = fallback.recover(error, this.fallbackContext());
@@ -347,7 +383,8 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     if (!isThenable(value)) return this.finish(true, value);
     this.phase = FALLBACK; // the run waits for the fallback: cancellable, and `stopWhenIdle` waits for it
     this.waiting(true);
-    value.then(
+    onSettled(
+      value,
       (v) => this.fallenBack(true, v),
       (e: unknown) => this.fallenBack(false, e),
     );

@@ -17,7 +17,7 @@ import type { PolicyContext } from './Policy.js';
 export interface RetryStage {
   readonly scheduler: DeadlineScheduler;
   readonly clock: Clock;
-  /** Whether to retry after `attempt` failed with `error` (takes a budget token when true). */
+  /** Whether to retry after `attempt` failed with `error` (takes a budget token when true). @throws when a `retryOn` predicate throws (`CallbackError`). */
   shouldRetry(error: unknown, attempt: number): boolean;
   /** The delay before the retry that follows `attempt`. */
   delayFor(attempt: number, previousDelay: number | undefined): number;
@@ -54,6 +54,7 @@ export interface BreakerStage {
   /** A token (>= 0) when the call is admitted, -1 when refused. */
   tryAdmit(): number;
   onSuccess(token: number): void;
+  /** @throws when the breaker's own judgement of `error` fails (`CallbackError`), after counting it. */
   onFailure(token: number, error: unknown): void;
   /** The call ended with no verdict on the dependency (cancelled, stopped, abandoned). */
   release(token: number): void;
@@ -76,6 +77,7 @@ export interface TimeoutStage {
 
 /** @internal The fallback stage: a substitute for a final failure. */
 export interface FallbackStage {
+  /** @throws when the filter itself throws (`CallbackError`). */
   handles(error: unknown): boolean;
   recover(error: unknown, ctx: PolicyContext): unknown;
 }

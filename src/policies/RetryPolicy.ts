@@ -1,3 +1,4 @@
+import { CallbackError } from '../errors/CallbackError.js';
 import type { Clock } from '../util/Clock.js';
 import { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { Emitter } from './Emitter.js';
@@ -86,6 +87,8 @@ export class RetryPolicy implements Policy, RetryStage {
   /**
    * Whether to retry after attempt `attempt` (1-based) failed with `error`: checks `maxRetries`, the
    * error's class, then the budget. A `true` answer takes one token from the budget, so ask once per failure.
+   *
+   * @throws {@link CallbackError} when a `retryOn` predicate throws.
    */
   shouldRetry(error: unknown, attempt: number): boolean {
     if (attempt > this.options.maxRetries) return false;
@@ -121,7 +124,13 @@ export class RetryPolicy implements Policy, RetryStage {
 
   private isRetryable(error: unknown, attempt: number): boolean {
     const { retryOn } = this.options;
-    if (typeof retryOn === 'function') return retryOn(error, attempt);
+    if (typeof retryOn === 'function') {
+      try {
+        return Boolean(retryOn(error, attempt));
+      } catch (thrown) {
+        throw new CallbackError('retryOn', thrown, error);
+      }
+    }
     if (isNeverRetried(error)) return false;
     return retryOn === undefined || retryOn.some((cls) => error instanceof cls);
   }

@@ -2,7 +2,7 @@ import type { TimeoutError } from '../errors/TimeoutError.js';
 import { systemClock, type Clock } from '../util/Clock.js';
 import { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { AdaptiveTimeout } from './AdaptiveTimeout.js';
-import { checkOption } from './checkOption.js';
+import { checkClock, checkOption, checkOptionsObject } from './checkOption.js';
 import { Emitter } from './Emitter.js';
 import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
@@ -50,7 +50,8 @@ export class TimeoutPolicy implements Policy, TimeoutStage {
 
   /** @throws {@link ConfigurationError} when the limit or an adaptive option is out of range. */
   constructor(spec: TimeoutSpec, options: TimeoutPolicyOptions = {}) {
-    this.clock = options.clock ?? systemClock;
+    checkOptionsObject('TimeoutPolicy', options, '{ clock }');
+    this.clock = checkClock('TimeoutPolicy', options.clock) ?? systemClock;
     this.scheduler = DeadlineScheduler.for(this.clock);
     this.stack = stackOf({ timeout: this });
     if (typeof spec === 'object' && spec !== null && 'adaptive' in spec) {

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { describeValue } from '../util/describeValue.js';
 import { systemClock, type Clock } from '../util/Clock.js';
-import { checkOption } from './checkOption.js';
+import { checkClock, checkFunction, checkOption, checkOptionsObject } from './checkOption.js';
 import type { RetryBudget } from './RetryBudget.js';
 import type { ErrorClass, Jitter, RetryOptions, RetryPredicate } from './RetryOptions.js';
 
@@ -26,14 +27,14 @@ const JITTERS: readonly Jitter[] = ['none', 'full', 'equal', 'decorrelated'];
  */
 export function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
   const owner = 'RetryPolicy';
+  checkOptionsObject(owner, options, '{ maxRetries: 3 }');
   const jitter = options.jitter ?? 'full';
   if (!JITTERS.includes(jitter)) {
-    throw new ConfigurationError(`${owner}: option "jitter" must be one of ${JITTERS.map((j) => `'${j}'`).join(', ')}, got ${String(jitter)}.`);
+    throw new ConfigurationError(`${owner}: option "jitter" must be one of ${JITTERS.map((j) => `'${j}'`).join(', ')}, got ${describeValue(jitter)}.`);
   }
   checkRetryOn(options.retryOn);
-  if (options.random !== undefined && typeof options.random !== 'function') {
-    throw new ConfigurationError(`${owner}: option "random" must be a function returning a number in [0, 1).`);
-  }
+  checkFunction(owner, 'random', options.random, '() => Math.random() (a number in [0, 1))');
+  checkClock(owner, options.clock);
   return {
     maxRetries: checkOption(owner, 'maxRetries', options.maxRetries ?? 3, { min: 0, integer: true }),
     baseDelay: checkOption(owner, 'baseDelay', options.baseDelay ?? 100, { min: 0 }),

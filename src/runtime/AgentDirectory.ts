@@ -12,6 +12,8 @@ import type { RegisterFactoryOptions } from '../core/RegisterFactoryOptions.js';
 import type { AgentTypeOptions, MailboxOptions } from '../core/MailboxOptions.js';
 import type { AgentTypeRecord } from './AgentTypeRecord.js';
 import { withInstantiationContext } from '../core/instantiationContext.js';
+import { describeValue } from '../util/describeValue.js';
+import { checkOptionsObject } from '../policies/checkOption.js';
 
 type AgentClass = abstract new (...args: never[]) => Agent;
 type Slot = AgentSlot<Delivery>;
@@ -47,7 +49,7 @@ export class AgentDirectory {
       throw new ConfigurationError(`registerFactory("${type}") needs a factory function, e.g. () => new MyAgent().`);
     }
     this.assertNewType(type);
-    const record = typeRecord(type, factory, options.expectedClass, options);
+    const record = typeRecord(type, factory, options);
     this.types.set(type, { record, slots: new Map() });
     return record;
   }
@@ -61,7 +63,7 @@ export class AgentDirectory {
       );
     }
     if (entry === undefined) {
-      entry = { record: typeRecord(id.type, undefined, undefined, options), slots: new Map() };
+      entry = { record: typeRecord(id.type, undefined, options), slots: new Map() };
       this.types.set(id.type, entry);
     }
     this.assertInstanceFits(entry, agent, id);
@@ -138,12 +140,12 @@ export class AgentDirectory {
     const expected = slot.record.expectedClass;
     if (expected !== undefined && !(agent instanceof expected)) {
       throw new AgentConstructionError(
-        `The factory of agent type "${slot.id.type}" produced ${describe(agent)}, expected an instance of ${expected.name}.`,
+        `The factory of agent type "${slot.id.type}" produced ${describeValue(agent)}, expected an instance of ${expected.name}.`,
         { agentId: slot.id },
       );
     }
     if (agent === null || typeof agent !== 'object' || typeof agent.onMessage !== 'function') {
-      throw new AgentConstructionError(`The factory of agent type "${slot.id.type}" must return an agent (got ${describe(agent)}).`, {
+      throw new AgentConstructionError(`The factory of agent type "${slot.id.type}" must return an agent (got ${describeValue(agent)}).`, {
         agentId: slot.id,
       });
     }
@@ -161,7 +163,7 @@ export class AgentDirectory {
 
   private assertInstanceFits(record: TypeEntry, agent: Agent, id: AgentId): void {
     if (agent === null || typeof agent !== 'object' || typeof agent.onMessage !== 'function') {
-      throw new ConfigurationError(`registerAgentInstance needs an agent (an object with onMessage), got ${describe(agent)}.`, { agentId: id });
+      throw new ConfigurationError(`registerAgentInstance needs an agent (an object with onMessage), got ${describeValue(agent)}.`, { agentId: id });
     }
     if (record.slots.has(id.key)) {
       throw new ConfigurationError(`Agent with id "${String(id)}" already exists: use another key.`, { agentId: id });
@@ -177,7 +179,12 @@ export class AgentDirectory {
   }
 }
 
-function typeRecord(type: string, factory: AgentFactory | undefined, expectedClass: AgentTypeRecord['expectedClass'], options: AgentTypeOptions): AgentTypeRecord {
+function typeRecord(type: string, factory: AgentFactory | undefined, options: RegisterFactoryOptions): AgentTypeRecord {
+  checkOptionsObject(`Registering agent type "${type}"`, options, '{ concurrency: 4 }');
+  const { expectedClass } = options;
+  if (expectedClass !== undefined && typeof expectedClass !== 'function') {
+    throw new ConfigurationError(`expectedClass for agent type "${type}" must be a class, got ${describeValue(expectedClass)}.`);
+  }
   const mailbox = checkMailbox(type, options.mailbox);
   return { type, factory, expectedClass, concurrency: checkConcurrency(type, options.concurrency), ...mailbox, stacks: new Map() };
 }
@@ -186,10 +193,10 @@ function checkMailbox(type: string, mailbox: MailboxOptions | undefined): Pick<A
   if (mailbox === undefined) return { mailboxCapacity: Infinity, waitWhenFull: false };
   const { capacity, whenFull = 'reject' } = (typeof mailbox === 'object' && mailbox !== null ? mailbox : {}) as Partial<MailboxOptions>;
   if (!(capacity === Infinity || (Number.isInteger(capacity) && capacity! >= 1))) {
-    throw new ConfigurationError(`mailbox.capacity for agent type "${type}" must be a whole number ≥ 1 (or Infinity), got ${String(capacity)}; e.g. mailbox: { capacity: 1000 }.`);
+    throw new ConfigurationError(`mailbox.capacity for agent type "${type}" must be a whole number ≥ 1 (or Infinity), got ${describeValue(capacity)}; e.g. mailbox: { capacity: 1000 }.`);
   }
   if (whenFull !== 'reject' && whenFull !== 'wait') {
-    throw new ConfigurationError(`mailbox.whenFull for agent type "${type}" must be 'reject' or 'wait', got ${String(whenFull)}.`);
+    throw new ConfigurationError(`mailbox.whenFull for agent type "${type}" must be 'reject' or 'wait', got ${describeValue(whenFull)}.`);
   }
   return { mailboxCapacity: capacity!, waitWhenFull: whenFull === 'wait' };
 }
@@ -197,7 +204,7 @@ function checkMailbox(type: string, mailbox: MailboxOptions | undefined): Pick<A
 function checkConcurrency(type: string, value: number | undefined): number {
   if (value === undefined) return 1;
   if (!(value === Infinity || (Number.isInteger(value) && value >= 1))) {
-    throw new ConfigurationError(`concurrency for agent type "${type}" must be a whole number ≥ 1 (or Infinity), got ${String(value)}.`);
+    throw new ConfigurationError(`concurrency for agent type "${type}" must be a whole number ≥ 1 (or Infinity), got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -219,12 +226,8 @@ function unknownInstance(entry: TypeEntry, id: AgentId, messageId: string | unde
 
 function constructionError(id: AgentId, error: unknown): AgentConstructionError {
   if (error instanceof AgentConstructionError) return error;
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = error instanceof Error ? error.message : describeValue(error);
   return new AgentConstructionError(`Creating agent "${String(id)}" failed: ${reason}`, { agentId: id, cause: error });
 }
 
-function describe(value: unknown): string {
-  if (value === null || typeof value !== 'object') return String(value);
-  return `an instance of ${value.constructor?.name ?? 'Object'}`;
-}
 

@@ -9,6 +9,7 @@ import type { Clock } from '../util/Clock.js';
 import { HandlerRun } from '../agents/HandlerRun.js';
 import type { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { isThenable } from '../util/isThenable.js';
+import { onSettled } from '../util/onSettled.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import type { AgentDirectory } from './AgentDirectory.js';
 import type { AgentSlot } from './AgentSlot.js';
@@ -408,7 +409,8 @@ export class Dispatcher {
     }
     if (result instanceof HandlerRun) return result.observe(d); // a decorated handler's run: it tells the delivery, no promise
     if (isThenable(result)) {
-      result.then(
+      onSettled(
+        result,
         (value) => this.settleAsync(d, true, value),
         (error: unknown) => this.settleAsync(d, false, error),
       );

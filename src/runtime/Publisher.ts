@@ -1,5 +1,6 @@
 import { AgentId } from '../core/AgentId.js';
 import { currentContext } from '../core/callContext.js';
+import { checkCommonOptions } from '../core/checkSendOptions.js';
 import { classifyFailure } from '../core/classifyFailure.js';
 import type { DeadLetterQueue } from '../core/DeadLetterQueue.js';
 import type { DeadLetterRecord } from '../core/DeadLetterRecord.js';
@@ -13,6 +14,7 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { validateMessage } from '../messages/validateMessage.js';
 import type { Clock } from '../util/Clock.js';
+import { describeValue } from '../util/describeValue.js';
 import type { AgentDirectory } from './AgentDirectory.js';
 import { Delivery, type DeliveryHost } from './Delivery.js';
 import type { Dispatcher } from './Dispatcher.js';
@@ -52,7 +54,8 @@ export class Publisher {
 
   /** Publishes `message`; resolves once it is queued for every subscriber. */
   async publish(message: unknown, topic: TopicId, options: PublishOptions | undefined): Promise<void> {
-    if (!(topic instanceof TopicId)) throw new ConfigurationError(`publishMessage needs a TopicId as topic, got ${String(topic)}.`);
+    if (!(topic instanceof TopicId)) throw new ConfigurationError(`publishMessage needs a TopicId as topic, got ${describeValue(topic)}.`);
+    if (options !== undefined) checkCommonOptions('publishMessage', options);
     const sender = options?.sender ?? currentContext()?.recipient;
     const messageId = options?.messageId ?? this.env.ids.nextId();
     const invalid = validateMessage(message, messageId, undefined);
@@ -68,6 +71,13 @@ export class Publisher {
 
   /** `ctx.publishMessage`: publishes as the handling agent (a context-less `DefaultTopicId` takes its key). */
   publishFrom(parent: Delivery, message: unknown, topic: TopicId, options: PublishOptions | undefined): Promise<void> {
+    if (options !== undefined) {
+      try {
+        checkCommonOptions('publishMessage', options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return this.publish(message, topicFor(topic, parent.recipient), { ...options, sender: options?.sender ?? parent.recipient });
   }
 
@@ -117,27 +127,25 @@ export class Publisher {
    * out, or held at `stop()` — dead-lettered for every subscriber it would have reached.
    */
   private intercept(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let done = false;
-      const end = (): boolean => {
-        if (done) return false;
+      /** Ends the publish once, with what `work` returns (a subscription callback that throws rejects it). */
+      const end = (work: () => Promise<void> | undefined | void): void => {
+        if (done) return;
         done = true;
         this.held.delete(release);
-        return true;
+        try {
+          resolve(work());
+        } catch (error) {
+          reject(error);
+        }
       };
-      const release = (): void => {
-        if (end()) this.deadLetterForSubscribers(message, topicId, sender, messageId, new RuntimeStoppedError(`The runtime stopped while publish ${messageId} was in its intervention handlers.`, { messageId }));
-        resolve();
-      };
+      const stopped = (): RuntimeStoppedError => new RuntimeStoppedError(`The runtime stopped while publish ${messageId} was in its intervention handlers.`, { messageId });
+      const release = (): void => end(() => this.deadLetterForSubscribers(message, topicId, sender, messageId, stopped()));
       this.held.add(release);
       this.env.interventions.inOrder('onPublish', message, { messageId, sender, topicId }, messageId, undefined).then(
-        (payload) => {
-          if (end()) resolve(this.fanOut(payload, topicId, sender, messageId));
-        },
-        (error: unknown) => {
-          if (end()) this.interventionFailed(message, topicId, sender, messageId, error);
-          resolve();
-        },
+        (payload) => end(() => this.fanOut(payload, topicId, sender, messageId)),
+        (error: unknown) => end(() => this.interventionFailed(message, topicId, sender, messageId, error)),
       );
     });
   }

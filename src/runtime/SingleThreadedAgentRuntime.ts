@@ -1,3 +1,4 @@
+import { checkRuntimeOptions } from './runtimeOptionChecks.js';
 import type { AgentTypeOptions } from '../core/MailboxOptions.js';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
 import type { Agent, AgentMetadata } from '../core/Agent.js';
@@ -31,6 +32,7 @@ import type { Sender } from './Sender.js';
 import type { SubscriptionManager } from './SubscriptionManager.js';
 import type { DeadLetterQueue } from '../core/DeadLetterQueue.js';
 import type { RequestTracker } from '../core/RequestTracker.js';
+import { describeValue } from '../util/describeValue.js';
 
 /**
  * Runs agents in one process: per-agent mailboxes (one message at a time per instance, in arrival
@@ -72,6 +74,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   private readonly interventions: Interventions;
 
   constructor(options: RuntimeOptions = {}) {
+    checkRuntimeOptions(options);
     this.container = options.container ?? globalContainer.createChildContainer();
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
@@ -126,11 +129,17 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     this.throwBackgroundFailure();
   }
 
-  /** Stops if running, then calls `close()` on every agent instance. Registrations are kept. */
+  /** Stops if running, then calls `close()` on every agent instance (all of them, even when one throws: the first failure is rethrown after). Registrations are kept. */
   async close(): Promise<void> {
     let failure: { error: unknown } | undefined;
     if (this.dispatcher.running) await this.stop().catch((error: unknown) => (failure = { error }));
-    for (const agent of this.instances()) await agent.close();
+    for (const agent of this.instances()) {
+      try {
+        await agent.close(); // one agent's failing close() does not keep the others open
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
     if (failure) throw failure.error;
   }
 
@@ -189,7 +198,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
 
   /** Registers an existing agent instance under `id`. Adds no subscriptions. */
   async registerAgentInstance(agent: Agent, id: AgentId, options: AgentTypeOptions = {}): Promise<AgentId> {
-    if (!(id instanceof AgentId)) throw new ConfigurationError(`registerAgentInstance needs an AgentId (new AgentId(type, key)), got ${String(id)}.`);
+    if (!(id instanceof AgentId)) throw new ConfigurationError(`registerAgentInstance needs an AgentId (new AgentId(type, key)), got ${describeValue(id)}.`);
     this.directory.registerInstance(agent, id, options);
     try {
       agent.bindIdAndRuntime(id, this);
