@@ -184,8 +184,9 @@ export function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A short description of a non-plain object, e.g. `a Date`. */
+/** A short description of a non-plain object, e.g. `a Date`, `an Error`. */
 export function describeObject(value: object): string {
   const name: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== '' && name.length <= 100 ? `a ${name}` : 'an exotic object';
+  if (typeof name !== 'string' || name === '' || name.length > 100) return 'an exotic object';
+  return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
 }
