@@ -78,7 +78,9 @@ export class MessageCodec {
   constructor(options: MessageCodecOptions = {}) {
     this.limits = resolveWireLimits(options);
     const now: unknown = options.now ?? Date.now;
-    if (typeof now !== 'function') throw new ConfigurationError(`MessageCodec option now must be a function returning epoch milliseconds, not ${describeValue(now)}.`);
+    if (typeof now !== 'function') {
+      throw new ConfigurationError(`MessageCodec option now must be a function returning epoch milliseconds, not ${describeValue(now)}.`);
+    }
     this.now = now as () => number;
   }
 
@@ -145,7 +147,8 @@ export class MessageCodec {
   fromEnvelope(envelope: Envelope): unknown {
     return guarded('Envelope', () => {
       if (typeof envelope !== 'object' || envelope === null) {
-        throw new MessageValidationError('Envelope', [issue('invalid_type', `expected an envelope object, received ${describeValue(envelope)}`)]);
+        const problem = issue('invalid_type', `expected an envelope object, received ${describeValue(envelope)}`);
+        throw new MessageValidationError('Envelope', [problem]);
       }
       if (!('action' in envelope) || envelope.action === undefined || envelope.payload === undefined) return undefined;
       return this.decodePayload(envelope.action, envelope.payload, envelope.request_id);
@@ -158,7 +161,9 @@ export class MessageCodec {
       if (message instanceof UnknownPayload) return { action: message.action, payload: message.payload };
       const name = this.registeredName(message);
       if (name !== undefined) return { action: name, payload: convertToJson(message, `Message ${name}`, this.limits) };
-      if (isPlainValue(message)) return { action: JSON_ACTION, payload: convertToJson(message ?? null, `Message ${JSON_ACTION}`, this.limits) };
+      if (isPlainValue(message)) {
+        return { action: JSON_ACTION, payload: convertToJson(message ?? null, `Message ${JSON_ACTION}`, this.limits) };
+      }
       throw new ConfigurationError(
         `Cannot encode ${describeClassOf(message)}: its class is not registered. Call codec.register(${describeClassOf(message)}).`,
       );
@@ -189,7 +194,8 @@ export class MessageCodec {
     const existing = this.byClass.get(messageClass);
     if (owner === messageClass && existing === name) return;
     if (owner !== undefined) {
-      throw new ConfigurationError(`Message type name "${name}" is already registered for class ${String(classNameOf(owner))}; pass another name.`);
+      const ownerName = String(classNameOf(owner));
+      throw new ConfigurationError(`Message type name "${name}" is already registered for class ${ownerName}; pass another name.`);
     }
     if (existing !== undefined) {
       throw new ConfigurationError(`Class ${String(classNameOf(messageClass))} is already registered as "${existing}".`);
@@ -229,7 +235,8 @@ export class MessageCodec {
   private metadata(addressing: EnvelopeAddressing): Record<string, unknown> {
     const metadata: unknown = addressing.metadata;
     if (metadata !== undefined && metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) {
-      const problem = { code: 'invalid_type', path: ['metadata'], message: `expected metadata to be an object such as { timeout_ms: 30000 }, received ${describeValue(metadata)}` };
+      const message = `expected metadata to be an object such as { timeout_ms: 30000 }, received ${describeValue(metadata)}`;
+      const problem = { code: 'invalid_type', path: ['metadata'], message };
       throw new MessageValidationError('Envelope', [problem]);
     }
     return { timestamp: this.timestamp(), ...metadata };
@@ -241,10 +248,12 @@ export class MessageCodec {
     try {
       now = this.now();
     } catch (cause) {
-      throw new ConfigurationError(`MessageCodec option now() threw ${describeThrown(cause)}; pass a clock that returns epoch milliseconds.`, { cause });
+      const message = `MessageCodec option now() threw ${describeThrown(cause)}; pass a clock that returns epoch milliseconds.`;
+      throw new ConfigurationError(message, { cause });
     }
     if (typeof now !== 'number' || !Number.isFinite(now)) {
-      throw new ConfigurationError(`MessageCodec option now() returned ${describeValue(now)}; pass a clock that returns epoch milliseconds.`);
+      const message = `MessageCodec option now() returned ${describeValue(now)}; pass a clock that returns epoch milliseconds.`;
+      throw new ConfigurationError(message);
     }
     return Math.floor(now);
   }
@@ -265,7 +274,8 @@ function guarded<T>(what: string, work: () => T, messageId?: string): T {
 
 function checkAddressing(addressing: unknown): void {
   if (typeof addressing !== 'object' || addressing === null) {
-    throw new ConfigurationError(`Expected an addressing object such as { type: 'request', to: 'researcher/default' }, received ${describeValue(addressing)}.`);
+    const example = "{ type: 'request', to: 'researcher/default' }";
+    throw new ConfigurationError(`Expected an addressing object such as ${example}, received ${describeValue(addressing)}.`);
   }
 }
 
@@ -295,7 +305,9 @@ function validate(messageClass: MessageClass, action: string, payload: JsonValue
   try {
     outcome = runSchema(schema, payload);
   } catch (cause) {
-    const message = `the static schema of ${action} failed: ${describeThrown(cause)}; its safeParse must return { success, data } or { success: false, error: { issues } }`;
+    const message =
+      `the static schema of ${action} failed: ${describeThrown(cause)}; ` +
+      'its safeParse must return { success, data } or { success: false, error: { issues } }';
     throw new MessageValidationError(`Payload of ${action}`, [issue('invalid_schema', message)], context(messageId, cause));
   }
   if (outcome.success) return outcome.data;

@@ -33,7 +33,8 @@ export function toWireError(error: unknown): WireError {
   const code = typeof rawCode === 'string' && rawCode.length > 0 ? rawCode.slice(0, 128) : 'ERROR';
   const name = typeof rawName === 'string' ? rawName : isError ? 'Error' : typeof error;
   const message = isError && fields ? safeString(read(fields, 'message')) : safeString(error);
-  const wire: WireError = { code, name: name.slice(0, 128), message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message };
+  const short = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
+  const wire: WireError = { code, name: name.slice(0, 128), message: short };
   const retriable = fields && read(fields, 'retriable');
   return typeof retriable === 'boolean' ? { ...wire, retriable } : wire;
 }

@@ -21,7 +21,8 @@ export const DEFAULT_WIRE_LIMITS: WireLimits = Object.freeze({ maxBytes: 1024 * 
  */
 export function resolveWireLimits(options: Partial<WireLimits> = {}): WireLimits {
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError(`Invalid wire limits ${describeValue(options)}: pass an object such as { maxBytes: 1048576, maxDepth: 64 }.`);
+    const example = '{ maxBytes: 1048576, maxDepth: 64 }';
+    throw new ConfigurationError(`Invalid wire limits ${describeValue(options)}: pass an object such as ${example}.`);
   }
   let maxBytes: unknown;
   let maxDepth: unknown;

@@ -42,7 +42,8 @@ export function formatTopicAddress(address: TopicAddressLike): string {
 function formatParts(what: string, address: unknown, second: 'key' | 'source'): string {
   const shape = `"type/${second}" or { type, ${second} } with string parts`;
   if (typeof address !== 'object' || address === null) {
-    throw new MessageValidationError(what, [{ code: 'invalid_type', path: [], message: `expected ${shape}, received ${describeValue(address)}` }]);
+    const message = `expected ${shape}, received ${describeValue(address)}`;
+    throw new MessageValidationError(what, [{ code: 'invalid_type', path: [], message }]);
   }
   let type: unknown;
   let rest: unknown;
@@ -54,7 +55,8 @@ function formatParts(what: string, address: unknown, second: 'key' | 'source'): 
   }
   for (const [key, part] of [['type', type], [second, rest]] as const) {
     if (typeof part !== 'string') {
-      throw new MessageValidationError(what, [{ code: 'invalid_type', path: [key], message: `expected ${shape}; ${key} is ${describeValue(part)}` }]);
+      const message = `expected ${shape}; ${key} is ${describeValue(part)}`;
+      throw new MessageValidationError(what, [{ code: 'invalid_type', path: [key], message }]);
     }
   }
   return `${type as string}/${rest as string}`;
