@@ -19,7 +19,29 @@ const agent = z.string().max(1024).regex(AGENT_ADDRESS_PATTERN, 'expected an age
 const topic = z.string().max(1024).regex(TOPIC_ADDRESS_PATTERN, 'expected a topic address "type/source"');
 const requestId = z.string().min(1).max(256);
 const action = z.string().min(1).max(256);
-const payload = z.custom<JsonValue>((value) => isJsonValue(value), { error: 'expected a JSON value' });
+const payload = z.custom<JsonValue>((value) => isCheckedPayload(value) || isJsonValue(value), { error: 'expected a JSON value' });
+
+/** The payload object `parseEnvelope` has just walked under the caller's limits, while it runs the schema. */
+let checkedPayload: object | undefined;
+
+/**
+ * Runs `parse` (a schema parse) with `payload` marked as already checked, so the schema neither
+ * walks it a second time nor re-checks it under the default limits instead of the caller's.
+ * Only that very object is trusted: anything else a getter returns is checked in full.
+ */
+export function withCheckedPayload<T>(payload: unknown, parse: () => T): T {
+  const previous = checkedPayload;
+  checkedPayload = typeof payload === 'object' && payload !== null ? payload : undefined;
+  try {
+    return parse();
+  } finally {
+    checkedPayload = previous;
+  }
+}
+
+function isCheckedPayload(value: unknown): boolean {
+  return checkedPayload !== undefined && value === checkedPayload;
+}
 
 /** A request: "please do this work"; the recipient answers with a `response` echoing `request_id`. */
 export const RequestEnvelopeSchema = z.object({

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { MessageValidationError, type ValidationIssue } from '../errors/MessageValidationError.js';
 import { formatAgentAddress, formatTopicAddress } from './addresses.js';
+import { describeThrown, describeValue, isAgentwireErrorInstance, unreadableIssue } from './describeThrown.js';
 import { ENVELOPE_VERSION, type Envelope, type FailedResponseEnvelope } from './Envelope.js';
 import type { EnvelopeAddressing, EnvelopeFor, ResponseAddressing } from './EnvelopeAddressing.js';
 import { FORBIDDEN_KEYS, isPlainObject } from './inspectJsonValue.js';
 import type { JsonValue } from './JsonValue.js';
-import { parseEnvelope } from './parseEnvelope.js';
-import { toJsonValue } from './toJsonValue.js';
+import { parseWithLimits } from './parseEnvelope.js';
+import { convertToJson } from './toJsonValue.js';
 import { UnknownPayload } from './UnknownPayload.js';
 import { toWireError } from './WireError.js';
+import { resolveWireLimits, type WireLimits } from './WireLimits.js';
 
 /** The `action` of plain JSON values (no registered class): `null`, primitives, arrays, plain objects. */
 export const JSON_ACTION = '$json';
@@ -33,6 +35,11 @@ export interface MessageCodecOptions {
   readonly now?: () => number;
   /** Deepest nesting a payload may have (default 64; the envelope limit still applies). */
   readonly maxDepth?: number;
+  /**
+   * Largest an envelope may be once written as JSON, in UTF-8 bytes (default 1 MiB, as for
+   * `encodeEnvelope`): bigger messages are refused with `too_big` before they are walked in full.
+   */
+  readonly maxBytes?: number;
 }
 
 /**
@@ -45,6 +52,11 @@ export interface MessageCodecOptions {
  * `Object.create(Class.prototype)` plus the payload's fields (the constructor is not run).
  * An unregistered action decodes to an {@link UnknownPayload}.
  *
+ * Every method throws only agentwire errors: a message, addressing or envelope whose getter or
+ * proxy trap throws, a class whose `toJSON`, `schema` or `fromJSON` throws or misbehaves, and a
+ * clock (`now`) that throws are all reported as a {@link MessageValidationError} (or a
+ * {@link ConfigurationError} for the codec's own configuration), never as a raw `TypeError`.
+ *
  * @example
  * ```ts
  * const codec = new MessageCodec().register(ResearchQuery);
@@ -56,12 +68,20 @@ export class MessageCodec {
   private readonly byName = new Map<string, MessageClass>();
   private readonly byClass = new Map<Function, string>();
   private readonly now: () => number;
-  private readonly maxDepth: number | undefined;
+  private readonly limits: WireLimits;
 
-  /** Creates an empty codec. */
+  /**
+   * Creates an empty codec.
+   *
+   * @throws {@link ConfigurationError} when `now` is not a function or a limit is not a positive integer.
+   */
   constructor(options: MessageCodecOptions = {}) {
-    this.now = options.now ?? Date.now;
-    this.maxDepth = options.maxDepth;
+    this.limits = resolveWireLimits(options);
+    const now: unknown = options.now ?? Date.now;
+    if (typeof now !== 'function') {
+      throw new ConfigurationError(`MessageCodec option now must be a function returning epoch milliseconds, not ${describeValue(now)}.`);
+    }
+    this.now = now as () => number;
   }
 
   /**
@@ -71,10 +91,11 @@ export class MessageCodec {
    * @throws {@link ConfigurationError} when the name is empty, reserved or taken by another class,
    *   or the class is already registered under another name.
    */
-  register(messageClass: MessageClass, name: string = messageClass.name): this {
-    this.checkRegistration(messageClass, name);
-    this.byName.set(name, messageClass);
-    this.byClass.set(messageClass, name);
+  register(messageClass: MessageClass, name?: string): this {
+    const resolved: unknown = name ?? classNameOf(messageClass);
+    this.checkRegistration(messageClass, resolved);
+    this.byName.set(resolved, messageClass);
+    this.byClass.set(messageClass, resolved);
     return this;
   }
 
@@ -96,15 +117,25 @@ export class MessageCodec {
    * @throws {@link MessageValidationError} when the message has no JSON form or an address is invalid.
    */
   toEnvelope<A extends EnvelopeAddressing>(message: unknown, addressing: A): EnvelopeFor<A> {
-    const body = addressing.type === 'status' && message === undefined ? {} : this.encodePayload(message);
-    const envelope = { ...this.header(addressing), ...body, metadata: this.metadata(addressing) };
-    return parseEnvelope(envelope, { maxDepth: this.maxDepth }) as EnvelopeFor<A>;
+    return guarded('Envelope', () => {
+      checkAddressing(addressing);
+      const body = addressing.type === 'status' && message === undefined ? {} : this.encodePayload(message);
+      const envelope = { ...this.header(addressing), ...body, metadata: this.metadata(addressing) };
+      return this.parse(envelope) as EnvelopeFor<A>;
+    });
   }
 
-  /** Builds the failed response for a thrown value (see {@link toWireError}). */
+  /**
+   * Builds the failed response for a thrown value (see {@link toWireError}), whatever was thrown.
+   *
+   * @throws {@link MessageValidationError} when an address is invalid.
+   */
   toFailureEnvelope(error: unknown, addressing: ResponseAddressing): FailedResponseEnvelope {
-    const envelope = { ...this.header(addressing), status: 'failed', error: toWireError(error) };
-    return parseEnvelope({ ...envelope, metadata: this.metadata(addressing) }) as FailedResponseEnvelope;
+    return guarded('Envelope', () => {
+      checkAddressing(addressing);
+      const envelope = { ...this.header(addressing), status: 'failed', error: toWireError(error) };
+      return this.parse({ ...envelope, metadata: this.metadata(addressing) }) as FailedResponseEnvelope;
+    });
   }
 
   /**
@@ -114,19 +145,29 @@ export class MessageCodec {
    * @throws {@link MessageValidationError} when the payload fails the class's `schema` or cannot be rebuilt.
    */
   fromEnvelope(envelope: Envelope): unknown {
-    if (!('action' in envelope) || envelope.action === undefined || envelope.payload === undefined) return undefined;
-    return this.decodePayload(envelope.action, envelope.payload, envelope.request_id);
+    return guarded('Envelope', () => {
+      if (typeof envelope !== 'object' || envelope === null) {
+        const problem = issue('invalid_type', `expected an envelope object, received ${describeValue(envelope)}`);
+        throw new MessageValidationError('Envelope', [problem]);
+      }
+      if (!('action' in envelope) || envelope.action === undefined || envelope.payload === undefined) return undefined;
+      return this.decodePayload(envelope.action, envelope.payload, envelope.request_id);
+    });
   }
 
   /** Converts a message to its `action` and JSON `payload`. */
   encodePayload(message: unknown): { action: string; payload: JsonValue } {
-    if (message instanceof UnknownPayload) return { action: message.action, payload: message.payload };
-    const name = this.registeredName(message);
-    if (name !== undefined) return { action: name, payload: this.toJson(message, name) };
-    if (isPlainValue(message)) return { action: JSON_ACTION, payload: this.toJson(message ?? null, JSON_ACTION) };
-    throw new ConfigurationError(
-      `Cannot encode ${describeValue(message)}: its class is not registered. Call codec.register(${describeValue(message)}).`,
-    );
+    return guarded('Message', () => {
+      if (message instanceof UnknownPayload) return { action: message.action, payload: message.payload };
+      const name = this.registeredName(message);
+      if (name !== undefined) return { action: name, payload: convertToJson(message, `Message ${name}`, this.limits) };
+      if (isPlainValue(message)) {
+        return { action: JSON_ACTION, payload: convertToJson(message ?? null, `Message ${JSON_ACTION}`, this.limits) };
+      }
+      throw new ConfigurationError(
+        `Cannot encode ${describeClassOf(message)}: its class is not registered. Call codec.register(${describeClassOf(message)}).`,
+      );
+    });
   }
 
   /**
@@ -134,43 +175,43 @@ export class MessageCodec {
    * value for {@link JSON_ACTION}, or an {@link UnknownPayload}.
    */
   decodePayload(action: string, payload: JsonValue, messageId?: string): unknown {
-    if (action === JSON_ACTION) return payload;
-    const messageClass = this.byName.get(action);
-    if (messageClass === undefined) return new UnknownPayload(action, payload);
-    const data = validate(messageClass, action, payload, messageId);
-    return rebuild(messageClass, action, data, messageId);
+    return guarded(`Payload of ${typeof action === 'string' ? action : 'a message'}`, () => {
+      if (action === JSON_ACTION) return payload;
+      const messageClass = this.byName.get(action);
+      if (messageClass === undefined) return new UnknownPayload(action, payload);
+      const data = validate(messageClass, action, payload, messageId);
+      return rebuild(messageClass, action, data, messageId);
+    }, messageId);
   }
 
-  private checkRegistration(messageClass: MessageClass, name: string): void {
+  private checkRegistration(messageClass: MessageClass, name: unknown): asserts name is string {
     if (typeof messageClass !== 'function') throw new ConfigurationError('codec.register expects a class.');
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
-      throw new ConfigurationError(`Invalid message type name ${JSON.stringify(name)}: pass a name of 1 to 256 characters.`);
+      throw new ConfigurationError(`Invalid message type name ${describeValue(name)}: pass a name of 1 to 256 characters.`);
     }
     if (name === JSON_ACTION) throw new ConfigurationError(`The message type name "${JSON_ACTION}" is reserved.`);
     const owner = this.byName.get(name);
     const existing = this.byClass.get(messageClass);
     if (owner === messageClass && existing === name) return;
     if (owner !== undefined) {
-      throw new ConfigurationError(`Message type name "${name}" is already registered for class ${owner.name}; pass another name.`);
+      const ownerName = String(classNameOf(owner));
+      throw new ConfigurationError(`Message type name "${name}" is already registered for class ${ownerName}; pass another name.`);
     }
     if (existing !== undefined) {
-      throw new ConfigurationError(`Class ${messageClass.name} is already registered as "${existing}".`);
+      throw new ConfigurationError(`Class ${String(classNameOf(messageClass))} is already registered as "${existing}".`);
     }
+  }
+
+  private parse(envelope: unknown): Envelope {
+    const result = parseWithLimits(envelope, this.limits, false);
+    if (!result.success) throw result.error;
+    return result.envelope;
   }
 
   private registeredName(message: unknown): string | undefined {
     if (typeof message !== 'object' || message === null) return undefined;
     const ctor = constructorOf(message);
     return typeof ctor === 'function' ? this.byClass.get(ctor) : undefined;
-  }
-
-  private toJson(message: unknown, name: string): JsonValue {
-    try {
-      return toJsonValue(message, `Message ${name}`, this.maxDepth);
-    } catch (cause) {
-      if (cause instanceof MessageValidationError) throw cause;
-      throw new MessageValidationError(`Message ${name}`, [issue('unserializable', describeError(cause))], { cause });
-    }
   }
 
   private header(addressing: EnvelopeAddressing): Record<string, unknown> {
@@ -192,7 +233,59 @@ export class MessageCodec {
   }
 
   private metadata(addressing: EnvelopeAddressing): Record<string, unknown> {
-    return { timestamp: Math.floor(this.now()), ...addressing.metadata };
+    const metadata: unknown = addressing.metadata;
+    if (metadata !== undefined && metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) {
+      const message = `expected metadata to be an object such as { timeout_ms: 30000 }, received ${describeValue(metadata)}`;
+      const problem = { code: 'invalid_type', path: ['metadata'], message };
+      throw new MessageValidationError('Envelope', [problem]);
+    }
+    return { timestamp: this.timestamp(), ...metadata };
+  }
+
+  /** `now()`, floored; a clock that throws or returns something other than a finite number is a configuration error. */
+  private timestamp(): number {
+    let now: unknown;
+    try {
+      now = this.now();
+    } catch (cause) {
+      const message = `MessageCodec option now() threw ${describeThrown(cause)}; pass a clock that returns epoch milliseconds.`;
+      throw new ConfigurationError(message, { cause });
+    }
+    if (typeof now !== 'number' || !Number.isFinite(now)) {
+      const message = `MessageCodec option now() returned ${describeValue(now)}; pass a clock that returns epoch milliseconds.`;
+      throw new ConfigurationError(message);
+    }
+    return Math.floor(now);
+  }
+}
+
+/**
+ * Runs `work`, turning anything thrown that is not an agentwire error (a getter, proxy trap or
+ * revoked proxy in the caller's values) into a {@link MessageValidationError} about `what`.
+ */
+function guarded<T>(what: string, work: () => T, messageId?: string): T {
+  try {
+    return work();
+  } catch (cause) {
+    if (isAgentwireErrorInstance(cause)) throw cause;
+    throw new MessageValidationError(what, [unreadableIssue([], cause)], context(messageId, cause));
+  }
+}
+
+function checkAddressing(addressing: unknown): void {
+  if (typeof addressing !== 'object' || addressing === null) {
+    const example = "{ type: 'request', to: 'researcher/default' }";
+    throw new ConfigurationError(`Expected an addressing object such as ${example}, received ${describeValue(addressing)}.`);
+  }
+}
+
+/** A class's `name`, or `undefined` when it has none or reading it throws. */
+function classNameOf(messageClass: unknown): unknown {
+  if (typeof messageClass !== 'function') return undefined;
+  try {
+    return (messageClass as { name?: unknown }).name;
+  } catch {
+    return undefined;
   }
 }
 
@@ -208,10 +301,39 @@ function constructorOf(value: object): unknown {
 function validate(messageClass: MessageClass, action: string, payload: JsonValue, messageId?: string): unknown {
   const schema = (messageClass as { schema?: unknown }).schema;
   if (!isSchemaLike(schema)) return payload;
-  const result = schema.safeParse(payload);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ code: i.code ?? 'invalid', path: [...i.path], message: i.message }));
-  throw new MessageValidationError(`Payload of ${action}`, issues, context(messageId));
+  let outcome: SchemaOutcome;
+  try {
+    outcome = runSchema(schema, payload);
+  } catch (cause) {
+    const message =
+      `the static schema of ${action} failed: ${describeThrown(cause)}; ` +
+      'its safeParse must return { success, data } or { success: false, error: { issues } }';
+    throw new MessageValidationError(`Payload of ${action}`, [issue('invalid_schema', message)], context(messageId, cause));
+  }
+  if (outcome.success) return outcome.data;
+  throw new MessageValidationError(`Payload of ${action}`, outcome.issues, context(messageId));
+}
+
+type SchemaOutcome = { readonly success: true; readonly data: unknown } | { readonly success: false; readonly issues: ValidationIssue[] };
+
+/** Runs a class's schema, reading its result defensively; throws a `TypeError` when the result is malformed. */
+function runSchema(schema: SchemaLike, payload: JsonValue): SchemaOutcome {
+  const result: unknown = schema.safeParse(payload);
+  if (typeof result !== 'object' || result === null) throw new TypeError(`safeParse returned ${describeValue(result)}`);
+  const { success, data, error } = result as { success?: unknown; data?: unknown; error?: { issues?: unknown } };
+  if (success) return { success: true, data };
+  const raw = error?.issues;
+  if (!Array.isArray(raw) || raw.length === 0) throw new TypeError('safeParse failed without a list of issues');
+  return { success: false, issues: raw.slice(0, 64).map(toIssue) };
+}
+
+function toIssue(raw: unknown): ValidationIssue {
+  const { code, path, message } = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<Issue>;
+  return {
+    code: typeof code === 'string' ? code : 'invalid',
+    path: Array.isArray(path) ? path.slice(0, 32).filter((key) => ['string', 'number', 'symbol'].includes(typeof key)) : [],
+    message: typeof message === 'string' ? message : 'invalid',
+  };
 }
 
 function rebuild(messageClass: MessageClass, action: string, data: unknown, messageId?: string): unknown {
@@ -220,8 +342,8 @@ function rebuild(messageClass: MessageClass, action: string, data: unknown, mess
     if (typeof fromJSON === 'function') return fromJSON.call(messageClass, data) as unknown;
     return assignFields(Object.create(messageClass.prototype) as object, action, data, messageId);
   } catch (cause) {
-    if (cause instanceof MessageValidationError) throw cause;
-    const problem = issue('unrebuildable', `${action} could not be rebuilt: ${describeError(cause)}`);
+    if (isAgentwireErrorInstance(cause)) throw cause;
+    const problem = issue('unrebuildable', `${action} could not be rebuilt: ${describeThrown(cause)}`);
     throw new MessageValidationError(`Payload of ${action}`, [problem], context(messageId, cause));
   }
 }
@@ -247,14 +369,10 @@ function isPlainValue(value: unknown): boolean {
   return Array.isArray(value) || isPlainObject(value);
 }
 
-function describeValue(value: unknown): string {
+function describeClassOf(value: unknown): string {
   if (typeof value !== 'object' || value === null) return typeof value;
-  const ctor = constructorOf(value);
-  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'an anonymous class instance';
-}
-
-function describeError(cause: unknown): string {
-  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  const name = classNameOf(constructorOf(value));
+  return typeof name === 'string' && name !== '' ? name.slice(0, 100) : 'an anonymous class instance';
 }
 
 function issue(code: string, message: string): ValidationIssue {

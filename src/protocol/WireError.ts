@@ -15,22 +15,53 @@ export const WireErrorSchema = z.object({
 /** The error object of a failed response. */
 export type WireError = z.output<typeof WireErrorSchema>;
 
+/** Longest `message` put in a {@link WireError}, in UTF-16 units, so a failed response always fits the default size limit. */
+const MAX_MESSAGE = 65_536;
+
 /**
  * Describes any thrown value as a {@link WireError}. Stacks and causes are never put on the wire.
  * An own string `code` (as on every `AgentwireError`) is kept; otherwise the code is `ERROR`.
+ * Never throws: a field whose getter throws, a non-string `name` or `message`, a proxy or a revoked
+ * proxy are described as well as they can be read. A message over 64 Ki characters is cut, so the
+ * failed response still fits on the wire.
  */
 export function toWireError(error: unknown): WireError {
-  const fields = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
-  const code = typeof fields.code === 'string' && fields.code.length > 0 ? fields.code.slice(0, 128) : 'ERROR';
-  const name = error instanceof Error ? error.name : typeof fields.name === 'string' ? fields.name : typeof error;
-  const message = error instanceof Error ? error.message : safeString(error);
-  const wire: WireError = { code, name: name.slice(0, 128), message };
-  return typeof fields.retriable === 'boolean' ? { ...wire, retriable: fields.retriable } : wire;
+  const fields = typeof error === 'object' && error !== null ? error : undefined;
+  const isError = isErrorInstance(error);
+  const rawCode = fields && read(fields, 'code');
+  const rawName = fields && read(fields, 'name');
+  const code = typeof rawCode === 'string' && rawCode.length > 0 ? rawCode.slice(0, 128) : 'ERROR';
+  const name = typeof rawName === 'string' ? rawName : isError ? 'Error' : typeof error;
+  const message = isError && fields ? safeString(read(fields, 'message')) : safeString(error);
+  const short = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
+  const wire: WireError = { code, name: name.slice(0, 128), message: short };
+  const retriable = fields && read(fields, 'retriable');
+  return typeof retriable === 'boolean' ? { ...wire, retriable } : wire;
+}
+
+function isErrorInstance(value: unknown): boolean {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+/** `value[key]`, or `undefined` when reading it throws. */
+function read(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
 }
 
 function safeString(value: unknown): string {
   try {
-    return typeof value === 'string' ? value : String(value);
+    if (typeof value === 'string') return value;
+    // Joining a thrown array (or typed array) costs its length, even when it is sparse: name it instead.
+    if (Array.isArray(value) || ArrayBuffer.isView(value)) return Object.prototype.toString.call(value);
+    return String(value);
   } catch {
     return 'unprintable thrown value';
   }

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { ValidationIssue } from '../errors/MessageValidationError.js';
+import { describeThrown, describeValue } from './describeThrown.js';
 
 /** Bounds every encoded or decoded envelope must respect. */
 export interface WireLimits {
@@ -13,26 +14,44 @@ export interface WireLimits {
 export const DEFAULT_WIRE_LIMITS: WireLimits = Object.freeze({ maxBytes: 1024 * 1024, maxDepth: 64 });
 
 /**
- * Fills in {@link DEFAULT_WIRE_LIMITS} for missing options.
+ * Fills in {@link DEFAULT_WIRE_LIMITS} for missing options. Reads only `maxBytes` and `maxDepth`.
  *
- * @throws {@link ConfigurationError} when a limit is not a positive integer.
+ * @throws {@link ConfigurationError} when `options` is not an object, cannot be read, or a limit
+ *   is not a positive integer.
  */
 export function resolveWireLimits(options: Partial<WireLimits> = {}): WireLimits {
-  const limits = { ...DEFAULT_WIRE_LIMITS, ...definedOnly(options) };
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new ConfigurationError(`Invalid wire limit ${name}: ${String(value)}; use a positive integer.`);
-    }
+  if (typeof options !== 'object' || options === null) {
+    const example = '{ maxBytes: 1048576, maxDepth: 64 }';
+    throw new ConfigurationError(`Invalid wire limits ${describeValue(options)}: pass an object such as ${example}.`);
   }
-  return limits;
+  let maxBytes: unknown;
+  let maxDepth: unknown;
+  try {
+    ({ maxBytes, maxDepth } = options);
+  } catch (cause) {
+    throw new ConfigurationError(`The wire limits could not be read: ${describeThrown(cause)}; pass a plain object.`, { cause });
+  }
+  return {
+    maxBytes: checkLimit('maxBytes', maxBytes, DEFAULT_WIRE_LIMITS.maxBytes),
+    maxDepth: checkLimit('maxDepth', maxDepth, DEFAULT_WIRE_LIMITS.maxDepth),
+  };
+}
+
+/**
+ * `value`, or `fallback` when it is `undefined`.
+ *
+ * @throws {@link ConfigurationError} when the limit is not a positive integer.
+ */
+export function checkLimit(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigurationError(`Invalid wire limit ${name}: ${describeValue(value)}; use a positive integer.`);
+  }
+  return value;
 }
 
 /** The `too_big` issue for an encoded size over `maxBytes`, or none. */
 export function sizeIssues(bytes: number, maxBytes: number): ValidationIssue[] {
   if (bytes <= maxBytes) return [];
   return [{ code: 'too_big', path: [], message: `envelope is ${bytes} bytes; the limit is ${maxBytes} bytes` }];
-}
-
-function definedOnly(options: Partial<WireLimits>): Partial<WireLimits> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }

@@ -1,9 +1,14 @@
 import { MessageValidationError, type ValidationIssue } from '../errors/MessageValidationError.js';
+import { isUint8Array } from 'node:util/types';
+import { describeValue } from './describeThrown.js';
 import type { Envelope } from './Envelope.js';
-import { parseEnvelope } from './parseEnvelope.js';
+import { parseWithLimits } from './parseEnvelope.js';
 import { resolveWireLimits, sizeIssues, type WireLimits } from './WireLimits.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The intrinsic `TypedArray.prototype.byteLength` getter, which reads the internal slot. */
+const typedArrayByteLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, 'byteLength')!
+  .get as (this: Uint8Array) => number;
 
 /**
  * Decodes a JSON envelope received from the wire (a string, or UTF-8 bytes as NATS delivers them).
@@ -21,7 +26,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function decodeEnvelope(data: string | Uint8Array, options: Partial<WireLimits> = {}): Envelope {
   const limits = resolveWireLimits(options);
   const text = toText(data, limits.maxBytes);
-  return parseEnvelope(parseJson(text), limits);
+  const result = parseWithLimits(parseJson(text), limits, false);
+  if (!result.success) throw result.error;
+  return result.envelope;
 }
 
 function toText(data: unknown, maxBytes: number): string {
@@ -31,11 +38,14 @@ function toText(data: unknown, maxBytes: number): string {
     checkSize(bytes, maxBytes);
     return data;
   }
-  if (data instanceof Uint8Array) {
-    checkSize(data.byteLength, maxBytes);
+  // Checked by internal slot, so a proxy, a revoked proxy or a subclass overriding byteLength
+  // is neither trusted nor able to throw.
+  if (isUint8Array(data)) {
+    checkSize(typedArrayByteLength.call(data), maxBytes);
     return decodeUtf8(data);
   }
-  return refuse({ code: 'invalid_type', path: [], message: `expected a string or bytes, received ${typeof data}` });
+  const received = typeof data === 'object' && data !== null ? 'an object that is not a Uint8Array' : describeValue(data);
+  return refuse({ code: 'invalid_type', path: [], message: `expected a string or UTF-8 bytes (a Uint8Array), received ${received}` });
 }
 
 function decodeUtf8(bytes: Uint8Array): string {

@@ -1,22 +1,29 @@
 import { MessageValidationError } from '../errors/MessageValidationError.js';
 import type { Envelope } from './Envelope.js';
-import { parseEnvelope } from './parseEnvelope.js';
+import { parseWithLimits } from './parseEnvelope.js';
 import { resolveWireLimits, sizeIssues, type WireLimits } from './WireLimits.js';
 
 /**
  * Encodes an envelope as JSON, with `v` as the first key. The envelope is validated first, so
  * nothing lossy reaches the wire: functions, symbols, bigints, `NaN`/`±Infinity`, `undefined`
  * array elements, class instances (convert messages with `MessageCodec`), cycles,
- * prototype-polluting keys and nesting over `maxDepth` are refused, as is output over `maxBytes`.
- * Object properties whose value is `undefined` are omitted and `-0` is written as `0`, as
- * `JSON.stringify` does.
+ * prototype-polluting keys and nesting over `maxDepth` are refused, as is output over `maxBytes`
+ * (an array too long to fit is refused by its length, before it is walked). Object properties
+ * whose value is `undefined` are omitted and `-0` is written as `0`, as `JSON.stringify` does.
+ *
+ * The envelope is read once: what is written is a plain copy of what was checked, so a getter or
+ * proxy cannot answer differently when serialised, and one that throws is reported as an
+ * `unreadable` issue.
  *
  * @throws {@link MessageValidationError} when the envelope cannot be encoded.
+ * @throws {@link ConfigurationError} only for invalid `options`.
  */
 export function encodeEnvelope(envelope: Envelope, options: Partial<WireLimits> = {}): string {
   const limits = resolveWireLimits(options);
-  const text = JSON.stringify(parseEnvelope(envelope, limits));
+  const result = parseWithLimits(envelope, limits, true);
+  if (!result.success) throw result.error;
+  const text = JSON.stringify(result.envelope);
   const issues = sizeIssues(Buffer.byteLength(text, 'utf8'), limits.maxBytes);
-  if (issues.length > 0) throw new MessageValidationError('Envelope', issues, { messageId: envelope.request_id });
+  if (issues.length > 0) throw new MessageValidationError('Envelope', issues, { messageId: result.envelope.request_id });
   return text;
 }

@@ -1,13 +1,20 @@
 import type { ZodError } from 'zod';
 import { MessageValidationError, type ValidationIssue } from '../errors/MessageValidationError.js';
-import { ENVELOPE_VERSION, EnvelopeSchema, type Envelope } from './Envelope.js';
-import { inspectJsonValue } from './inspectJsonValue.js';
-import { DEFAULT_WIRE_LIMITS } from './WireLimits.js';
+import { unreadableIssue } from './describeThrown.js';
+import { ENVELOPE_VERSION, EnvelopeSchema, withCheckedPayload, type Envelope } from './Envelope.js';
+import { checkJsonValue } from './inspectJsonValue.js';
+import { resolveWireLimits, type WireLimits } from './WireLimits.js';
 
 /** Options of {@link parseEnvelope} and {@link safeParseEnvelope}. */
 export interface ParseEnvelopeOptions {
   /** Deepest nesting allowed, counting the envelope as 1 (default 64). */
   readonly maxDepth?: number | undefined;
+  /**
+   * Largest the envelope may be once written as JSON, in UTF-8 bytes (default 1 MiB, as for
+   * `encodeEnvelope` and `decodeEnvelope`). Bigger input is refused with `too_big`, without being
+   * walked to the end; an array too long to fit is refused by its length alone.
+   */
+  readonly maxBytes?: number | undefined;
 }
 
 /** The outcome of {@link safeParseEnvelope}: the envelope, or the validation error. */
@@ -18,9 +25,12 @@ export type EnvelopeParseResult =
 /**
  * Validates an already-parsed value as an {@link Envelope}. Checks, in order: strict JSON
  * structure (no functions, bigints, `NaN`, class instances, cycles, prototype-polluting keys,
- * nesting over `maxDepth`), the version marker `v`, then the schema. Unknown fields are dropped.
+ * nesting over `maxDepth`, more than `maxBytes` as JSON), the version marker `v`, then the schema.
+ * Unknown fields are dropped. A getter, proxy trap or revoked proxy that throws while the input
+ * is read is reported as an `unreadable` issue. The work done is bounded by the limits.
  *
  * @throws {@link MessageValidationError} listing every problem as `{ code, path, message }`.
+ * @throws {@link ConfigurationError} only for invalid `options`.
  */
 export function parseEnvelope(input: unknown, options: ParseEnvelopeOptions = {}): Envelope {
   const result = safeParseEnvelope(input, options);
@@ -28,23 +38,42 @@ export function parseEnvelope(input: unknown, options: ParseEnvelopeOptions = {}
   return result.envelope;
 }
 
-/** Like {@link parseEnvelope}, but returns the error instead of throwing. Never throws. */
+/**
+ * Like {@link parseEnvelope}, but returns the error instead of throwing. Never throws for any
+ * input, however hostile (throwing getters, proxies, revoked proxies, huge sparse arrays).
+ *
+ * @throws {@link ConfigurationError} only for invalid `options`.
+ */
 export function safeParseEnvelope(input: unknown, options: ParseEnvelopeOptions = {}): EnvelopeParseResult {
+  return parseWithLimits(input, resolveWireLimits(options), false);
+}
+
+/**
+ * {@link safeParseEnvelope} with limits already resolved. With `snapshot`, the input is copied
+ * while it is checked and the schema reads the copy, so the envelope returned is plain data that
+ * no getter or proxy can change afterwards (what `encodeEnvelope` serialises).
+ */
+export function parseWithLimits(input: unknown, limits: WireLimits, snapshot: boolean): EnvelopeParseResult {
   try {
-    return parseChecked(input, options.maxDepth ?? DEFAULT_WIRE_LIMITS.maxDepth);
+    return parseChecked(input, limits, snapshot);
   } catch (cause) {
-    const issue = { code: 'unreadable', path: [], message: `the value could not be read: ${describe(cause)}` };
-    return fail(input, [issue], cause);
+    // The schema read a getter or proxy trap that threw.
+    return fail(input, [unreadableIssue([], cause)], cause);
   }
 }
 
-function parseChecked(input: unknown, maxDepth: number): EnvelopeParseResult {
-  const structural = inspectJsonValue(input, { maxDepth });
-  if (structural.length > 0) return fail(input, structural);
-  const version = versionIssues(input);
-  if (version.length > 0) return fail(input, version);
-  const parsed = EnvelopeSchema.safeParse(input);
-  return parsed.success ? { success: true, envelope: parsed.data } : fail(input, zodIssues(parsed.error));
+function parseChecked(input: unknown, limits: WireLimits, snapshot: boolean): EnvelopeParseResult {
+  const structural = checkJsonValue(input, limits, snapshot);
+  if (structural.issues.length > 0) return fail(input, structural.issues, structural.cause);
+  const value = structural.value;
+  const version = versionIssues(value);
+  if (version.length > 0) return fail(value, version);
+  const parsed = withCheckedPayload(payloadOf(value), () => EnvelopeSchema.safeParse(value));
+  return parsed.success ? { success: true, envelope: parsed.data } : fail(value, zodIssues(parsed.error));
+}
+
+function payloadOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (value as { payload?: unknown }).payload : undefined;
 }
 
 /** An `unsupported_version` issue when `input.v` is a number other than {@link ENVELOPE_VERSION}. */
@@ -66,12 +95,13 @@ function fail(input: unknown, issues: ValidationIssue[], cause?: unknown): Envel
   return { success: false, error: new MessageValidationError('Envelope', issues, context) };
 }
 
+/** The input's own string `request_id`, for correlation; `undefined` when it has none or it cannot be read. */
 function requestIdOf(input: unknown): string | undefined {
-  if (typeof input !== 'object' || input === null || !Object.hasOwn(input, 'request_id')) return undefined;
-  const id = (input as { request_id?: unknown }).request_id;
-  return typeof id === 'string' ? id.slice(0, 256) : undefined;
-}
-
-function describe(cause: unknown): string {
-  return cause instanceof Error ? `${cause.name}: ${cause.message}` : 'a non-error value was thrown';
+  try {
+    if (typeof input !== 'object' || input === null || !Object.hasOwn(input, 'request_id')) return undefined;
+    const id = (input as { request_id?: unknown }).request_id;
+    return typeof id === 'string' ? id.slice(0, 256) : undefined;
+  } catch {
+    return undefined;
+  }
 }
