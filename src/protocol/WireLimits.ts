@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { ValidationIssue } from '../errors/MessageValidationError.js';
-import { describeThrown, describeValue } from './describeThrown.js';
+import { describeThrown } from './describeThrown.js';
+import { describeValue } from '../util/describeValue.js';
 
 /** Bounds every encoded or decoded envelope must respect. */
 export interface WireLimits {

@@ -1,5 +1,6 @@
 import { MessageValidationError } from '../errors/MessageValidationError.js';
-import { describeValue, unreadableIssue } from './describeThrown.js';
+import { unreadableIssue } from './describeThrown.js';
+import { describeValue } from '../util/describeValue.js';
 
 /**
  * An agent address on the wire: `type/key`. The type uses letters, digits, `_`, `-` and `.`

@@ -1,6 +1,6 @@
 import { MessageValidationError, type ValidationIssue } from '../errors/MessageValidationError.js';
 import { isUint8Array } from 'node:util/types';
-import { describeValue } from './describeThrown.js';
+import { describeValue } from '../util/describeValue.js';
 import type { Envelope } from './Envelope.js';
 import { parseWithLimits } from './parseEnvelope.js';
 import { resolveWireLimits, sizeIssues, type WireLimits } from './WireLimits.js';

@@ -1,37 +1,16 @@
 import { AgentwireError } from '../errors/AgentwireError.js';
+import { describeValue } from '../util/describeValue.js';
 import type { ValidationIssue } from '../errors/MessageValidationError.js';
 
 /** Longest description of a thrown value or a bad option put in an error message. */
 const MAX_DESCRIPTION = 300;
 
 /**
- * Describes a thrown value for an error message: `Name: message` for errors, the value for
- * primitives. Reads it defensively (a hostile error's `name` or `message` getter, or a proxy's
- * traps, may throw too) and never throws; long texts are cut to 300 characters.
+ * Describes a thrown value for an error message (`TypeError: boom`, `"text"`, `an instance of Foo`):
+ * {@link describeValue}, cut to 300 characters. Never throws, whatever the value.
  */
 export function describeThrown(cause: unknown): string {
-  try {
-    if (cause instanceof Error) return clip(`${String(cause.name)}: ${String(cause.message)}`);
-    return typeof cause === 'object' || typeof cause === 'function' ? `a thrown ${typeof cause}` : describeValue(cause);
-  } catch {
-    return 'a thrown value that cannot be read';
-  }
-}
-
-/** Describes an unexpected value for an error message (`"text"`, `42`, `a symbol`, `an object`); never throws. */
-export function describeValue(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return clip(JSON.stringify(value));
-    case 'number':
-    case 'boolean':
-    case 'undefined':
-      return String(value);
-    case 'bigint':
-      return clip(`${value.toString()}n`);
-    default:
-      return value === null ? 'null' : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
-  }
+  return clip(describeValue(cause));
 }
 
 /**
