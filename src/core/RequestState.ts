@@ -18,7 +18,8 @@ export type RequestPhase = 'REQUEST_SENT' | 'WAITING' | 'RESPONSE_RECEIVED';
 
 const TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = {
   sent: ['received', 'failed', 'timed-out', 'cancelled', 'rejected'],
-  received: ['processing', 'failed', 'timed-out', 'cancelled'],
+  // A handler-side @fallback may answer an attempt refused before it ran (open breaker, full bulkhead).
+  received: ['processing', 'completed', 'partial', 'failed', 'timed-out', 'cancelled'],
   processing: ['processing', 'completed', 'partial', 'failed', 'timed-out', 'cancelled', 'rejected'],
   // A failed, timed-out or rejected request may be sent again by the caller (retry or reassignment),
   // answered by a caller-side fallback function, or given up by its caller while it waits to resend.

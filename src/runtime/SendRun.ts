@@ -24,6 +24,8 @@ export interface SendRunHost {
   fallBack(run: SendRun, error: unknown): unknown;
   /** The run starts or stops waiting (backoff, bulkhead queue): `stop()` and the issuing request must be able to end it, `stopWhenIdle()` to wait for it. */
   waiting(run: SendRun, on: boolean): void;
+  /** Counts the run as work in hand (or no longer) for `stopWhenIdle()`, and nothing else. */
+  holdIdle(on: boolean): void;
 }
 
 /** The rarely present parts of a {@link SendRun} (one object when any is present, none otherwise). */
@@ -48,6 +50,8 @@ interface SendRunOptions {
 export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, PolicyContext, ChildRequest, DeliveryOwner {
   /** The delivery of the current attempt. */
   current: Delivery | undefined = undefined;
+  /** The `fallback` send option handed the request to other recipients (their runs carry it now). */
+  private reassigned = false;
   readonly sender: AgentId | undefined;
   private readonly rare: SendRunOptions | undefined;
 
@@ -140,6 +144,7 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
 
   /** The `fallback` send option's answer to `error`. */
   fallBack(error: unknown): unknown {
+    this.reassigned = typeof this.fallback !== 'function';
     return this.host.fallBack(this, error);
   }
 
@@ -176,6 +181,10 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
   }
 
   protected override waiting(on: boolean): void {
+    // Reassigned to fallback recipients, the request lives in their runs: they listen to the caller's
+    // signal, the issuing request and stop(), and end this run through their outcome. Listening here
+    // too would end the request twice.
+    if (this.reassigned) return this.host.holdIdle(on);
     const signal = this.callerSignal;
     if (on) signal?.addEventListener('abort', this, { once: true });
     else signal?.removeEventListener('abort', this);

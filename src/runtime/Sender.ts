@@ -56,6 +56,8 @@ export class Sender implements SendRunHost {
   readonly lifecycle: RequestLifecycle;
   private readonly policies: CallerPolicies;
   private readonly waitingRuns = new Set<SendRun>();
+  /** How many times the runtime stopped (a reassignment in progress notices a stop by it). */
+  private stops = 0;
 
   constructor(private readonly env: SenderEnvironment) {
     this.lifecycle = env.lifecycle;
@@ -107,6 +109,7 @@ export class Sender implements SendRunHost {
 
   /** Ends every request waiting between attempts: the runtime stopped. */
   stop(): void {
+    this.stops++;
     for (const run of [...this.waitingRuns]) {
       run.cancel(new RuntimeStoppedError('The runtime stopped during a retry backoff.', { messageId: run.messageId, agentId: run.recipient }));
     }
@@ -188,6 +191,11 @@ export class Sender implements SendRunHost {
   }
 
   /** @internal (SendRunHost) */
+  holdIdle(on: boolean): void {
+    this.env.dispatcher.holdIdle(on);
+  }
+
+  /** @internal (SendRunHost) */
   waiting(run: SendRun, on: boolean): void {
     if (on) this.waitingRuns.add(run);
     else this.waitingRuns.delete(run);
@@ -203,11 +211,16 @@ export class Sender implements SendRunHost {
     return this.tryRecipients(run, fallback instanceof AgentId ? [fallback] : fallback, error);
   }
 
-  /** Reassigns the request to each recipient in turn, with the caller's time limit, until one answers. */
+  /**
+   * Reassigns the request to each recipient in turn, with the caller's time limit, until one answers.
+   * A `stop()` between two of them ends it (the next one would wait in a stopped runtime).
+   */
   private async tryRecipients(run: SendRun, recipients: readonly AgentId[], error: unknown): Promise<unknown> {
     let last = error;
+    const stops = this.stops;
     for (const recipient of recipients) {
-      if (run.done) throw last; // the request was cancelled or the runtime stopped meanwhile: its run has settled
+      if (run.done) throw last; // the request was cancelled meanwhile: its run has settled
+      if (this.stops !== stops) throw new RuntimeStoppedError(`The runtime stopped while request ${run.messageId} was being reassigned.`, { messageId: run.messageId, agentId: recipient });
       try {
         return await this.run(run.message, recipient, { sender: run.sender, signal: run.callerSignal, timeout: run.fallbackTimeout }, run.id, run.parent, true);
       } catch (next) {

@@ -16,7 +16,8 @@ const STATES: readonly RequestState[] = ['sent', 'received', 'processing', 'comp
 /**
  * The request machine, written out independently of the source: REQUEST_SENT → acknowledged
  * (received, processing; processing again on a handler retry) → one outcome. Failures can happen
- * before the handler runs (dropped, timed out or cancelled in the queue); a rejection comes from
+ * before the handler runs (dropped, timed out or cancelled in the queue), and so can an answer (a
+ * handler-side @fallback for an attempt its breaker or bulkhead refused); a rejection comes from
  * the handler (or from before delivery); a failed, timed-out or rejected request may be sent again
  * by its caller (retry, reassignment), answered by the caller's fallback function (completed), or
  * given up by its caller while it waits to resend (cancelled). Completed, partial and cancelled are
@@ -24,7 +25,7 @@ const STATES: readonly RequestState[] = ['sent', 'received', 'processing', 'comp
  */
 const LEGAL: Readonly<Record<RequestState, readonly RequestState[]>> = {
   sent: ['received', 'failed', 'timed-out', 'cancelled', 'rejected'],
-  received: ['processing', 'failed', 'timed-out', 'cancelled'],
+  received: ['processing', 'completed', 'partial', 'failed', 'timed-out', 'cancelled'],
   processing: ['processing', 'completed', 'partial', 'failed', 'timed-out', 'cancelled', 'rejected'],
   completed: [],
   partial: [],
@@ -55,9 +56,9 @@ function recordIn(state: RequestState): RequestRecord {
 }
 
 describe('RequestState', () => {
-  it('enumerates 81 pairs, of which 25 are legal', () => {
+  it('enumerates 81 pairs, of which 27 are legal', () => {
     expect(PAIRS).toHaveLength(81);
-    expect(PAIRS.filter((p) => p.legal)).toHaveLength(25);
+    expect(PAIRS.filter((p) => p.legal)).toHaveLength(27);
   });
 
   it.each(PAIRS.filter((p) => p.legal))('allows $from → $to', ({ from, to }) => {
@@ -68,10 +69,14 @@ describe('RequestState', () => {
     expect(canTransition(from, to)).toBe(false);
   });
 
-  it('never skips the acknowledgments on the way to a response', () => {
+  it('never skips the received acknowledgment on the way to a response', () => {
     expect(canTransition('sent', 'completed')).toBe(false);
     expect(canTransition('sent', 'partial')).toBe(false);
-    expect(canTransition('received', 'completed')).toBe(false);
+  });
+
+  it('lets a received request be answered without processing: a handler-side @fallback for an attempt its breaker or bulkhead refused', () => {
+    expect(canTransition('received', 'completed')).toBe(true);
+    expect(canTransition('received', 'partial')).toBe(true);
   });
 
   it('lets only failed, timed-out and rejected requests be sent again', () => {
