@@ -159,6 +159,29 @@ const paths: readonly Path[] = [
     },
   },
   {
+    name: 'fire-and-forget chain (each handler sends on without awaiting)',
+    async setUp() {
+      const runtime = new SingleThreadedAgentRuntime();
+      await Player.register(runtime, 'player', () => new Player());
+      runtime.start();
+      // one hop per "request": the rally is kept going by the players; `send` just waits for hops to happen
+      void runtime.sendMessage(new Ball(0), new AgentId('player', 'a')).catch(() => undefined);
+      let seen = 0;
+      runtime.events.on('ack', (e) => {
+        if (e.level === 'completed') seen++;
+      });
+      const hop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+      return {
+        send: () => Promise.resolve(),
+        between: async () => {
+          const target = seen + BATCH;
+          while (seen < target) await hop();
+        },
+        stop: () => runtime.stop(),
+      };
+    },
+  },
+  {
     name: 'dead letters at their cap (1,000; every publish fails)',
     async setUp() {
       const runtime = new SingleThreadedAgentRuntime({ deadLetterCapacity: 1_000 });

@@ -16,6 +16,8 @@ import { NEW, SETTLED } from './deliveryStates.js';
 /** @internal A request issued from a handler: cancelled when the request that issued it ends. */
 export interface ChildRequest {
   cancelByParent(reason: unknown): void;
+  /** The request that issued this one ended without cancelling it (its handler returned first): stop referring to it. */
+  parentEnded(): void;
 }
 
 /** @internal A caller-side policy run that owns a delivery: told of its outcome, it may resend, and it ends the request. */
@@ -94,7 +96,11 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
     readonly sender: AgentId | undefined,
     readonly topicId: TopicId | undefined,
     readonly isRpc: boolean,
-    readonly parent: Delivery | undefined,
+    /**
+     * The turn whose handler sent this request (the call chain), until that turn ends: a chain of
+     * fire-and-forget sends must not keep every finished ancestor alive.
+     */
+    public parent: Delivery | undefined,
   ) {
     this.id = id;
   }
@@ -232,6 +238,11 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
   /** @internal Called by the deadline scheduler. */
   onDeadline(armedAt: number): void {
     this.host.expire(this, armedAt);
+  }
+
+  /** @internal (ChildRequest) */
+  parentEnded(): void {
+    this.parent = undefined;
   }
 
   /** @internal (dispatcher) Aborts the handler's signal and cancels the requests it issued that are still pending. */

@@ -285,15 +285,21 @@ export class Dispatcher {
     const extras = d.extras;
     if (extras !== undefined) this.finishExtras(extras);
     d.parent?.extras?.children?.delete(d);
+    d.parent = undefined;
     if (state === RUNNING) this.endTurn(d);
     else if (state === QUEUED) this.unprocessed--;
     else if (state === NEW) this.held.delete(d); // failed inside send interventions
     this.work.done();
   }
 
-  /** Lets go of the caller's signal and wakes a publish waiting for this delivery's room. */
+  /** Lets go of the caller's signal and of the requests it issued that go on, and wakes a publish waiting for this delivery's room. */
   private finishExtras(extras: DeliveryExtras): void {
     if (extras.onCallerAbort !== undefined) extras.callerSignal!.removeEventListener('abort', extras.onCallerAbort);
+    const children = extras.children;
+    if (children !== undefined) {
+      extras.children = undefined;
+      for (const child of children) child.parentEnded();
+    }
     if (extras.admitted !== undefined) extras.admitted();
   }
 

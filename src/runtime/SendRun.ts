@@ -202,6 +202,9 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
     super.settle(ok, outcome);
   }
 
+  /** @internal (ChildRequest) Its attempts' deliveries let go of the parent themselves; the run is short-lived and keeps it. */
+  parentEnded(): void {}
+
   /** @internal The caller's signal aborted while the run waited (backoff, bulkhead queue, fallback). */
   handleEvent(): void {
     this.cancel(cancelledByCaller(this.messageId, this.recipient, this.callerSignal?.reason, ' while the request waited to be sent (again)'));
