@@ -43,6 +43,9 @@ const RESOLVED = Promise.resolve();
  */
 const TURN_BUDGET = 512;
 
+/** Consumed entries at the head of the ready list past which a list that never empties is compacted. */
+const READY_COMPACTION = 1_024;
+
 function callHandler(d: Delivery): unknown {
   return d.slot.instance!.onMessage(d.message, d);
 }
@@ -197,6 +200,7 @@ export class Dispatcher {
     this.held.clear();
     for (const d of this.runningDeliveries()) this.stopOne(d);
     this.readyHead = this.readyTail = 0;
+    this.ready.length = 0;
     for (const slot of this.env.directory.slots()) slot.ready = false;
   }
 
@@ -356,7 +360,19 @@ export class Dispatcher {
       this.drain(slot, epoch);
     }
     if (this.readyHead >= this.readyTail) this.readyHead = this.readyTail = 0; // slots stay referenced: they live as long as the runtime
-    else if (this.epoch === epoch) this.schedulePump(); // the budget ran out: the rest after a yield
+    else {
+      if (this.readyHead >= READY_COMPACTION) this.compactReady(); // a queue that never empties must not grow at its head
+      if (this.epoch === epoch) this.schedulePump(); // the budget ran out: the rest after a yield
+    }
+  }
+
+  /** Moves the slots still waiting to the front of the ready list and drops the consumed ones. */
+  private compactReady(): void {
+    const ready = this.ready;
+    ready.copyWithin(0, this.readyHead, this.readyTail);
+    this.readyTail -= this.readyHead;
+    this.readyHead = 0;
+    ready.length = this.readyTail;
   }
 
   private startUrgent(): void {
