@@ -38,10 +38,15 @@ export interface DispatcherEnvironment {
 const RESOLVED = Promise.resolve();
 
 /**
- * Turns the dispatcher starts before it lets the event loop run timers and I/O (one `setImmediate`
- * hop): agents that only talk to each other never starve a timeout, a deadline or a `stop()` timer.
+ * The dispatcher lets the event loop run timers and I/O (one `setImmediate` hop) once it has run
+ * for `SLICE_MS` of real time without a break, checking the time every `TURN_BUDGET` turns: agents
+ * that only talk to each other never starve a timeout, a deadline or a `stop()` timer, and a busy
+ * runtime yields about once per slice, not once per 512 turns: a yield lets V8 run its pending GC
+ * tasks early, while thousands of requests are still alive, which costs far more than the hop itself
+ * (10,000 requests in flight took 1.9× as long with a yield every 512 turns, 1.2× with 10 ms slices).
  */
 const TURN_BUDGET = 512;
+const SLICE_MS = 10;
 
 /** Consumed entries at the head of the ready list past which a list that never empties is compacted. */
 const READY_COMPACTION = 1_024;
@@ -73,6 +78,8 @@ export class Dispatcher {
   private continueDirectly = false;
   /** Turns started since the last yield to the event loop (see `TURN_BUDGET`). */
   private turnsSinceYield = 0;
+  /** `performance.now()` when the dispatcher last came back from a yield (the current slice began). */
+  private sliceStart = 0;
   /**
    * The delivery finished last, kept reachable on purpose: while one instance lives, V8 keeps the
    * hidden classes the hot code was optimized for, so a full GC with no request in flight does not
@@ -331,13 +338,22 @@ export class Dispatcher {
   private schedulePump(): void {
     if (!this.running || this.pumpScheduled) return;
     this.pumpScheduled = true;
-    if (this.turnsSinceYield < TURN_BUDGET) void RESOLVED.then(this.pump);
+    if (!this.overBudget()) void RESOLVED.then(this.pump);
     else setImmediate(this.pumpAfterYield);
+  }
+
+  /** True when the dispatcher must yield to the event loop before its next turn (see `SLICE_MS`). */
+  private overBudget(): boolean {
+    if (this.turnsSinceYield < TURN_BUDGET) return false;
+    if (performance.now() - this.sliceStart >= SLICE_MS) return true;
+    this.turnsSinceYield = 0; // the slice is not used up: another TURN_BUDGET turns before the next look at the time
+    return false;
   }
 
   /** The pump after a yield to the event loop: timers and I/O have had their turn. */
   private readonly pumpAfterYield = (): void => {
     this.turnsSinceYield = 0;
+    this.sliceStart = performance.now();
     this.pump();
   };
 
@@ -354,7 +370,7 @@ export class Dispatcher {
     this.pumpScheduled = false;
     const epoch = this.epoch;
     if (this.urgent.length !== 0) this.startUrgent();
-    while (this.readyHead < this.readyTail && this.epoch === epoch && this.turnsSinceYield < TURN_BUDGET) {
+    while (this.readyHead < this.readyTail && this.epoch === epoch && !this.overBudget()) {
       const slot = this.ready[this.readyHead++]!;
       slot.ready = false;
       this.drain(slot, epoch);
@@ -387,7 +403,7 @@ export class Dispatcher {
 
   private drain(slot: Slot, epoch: number): void {
     while (slot.hasCapacity && this.epoch === epoch) {
-      if (this.turnsSinceYield >= TURN_BUDGET) return this.schedule(slot); // the rest after a yield to the event loop
+      if (this.overBudget()) return this.schedule(slot); // the rest after a yield to the event loop
       const d = slot.mailbox.shift();
       if (d === undefined) return;
       if (slot.waiting !== undefined) this.makeRoom(slot, slot.waiting);
