@@ -38,6 +38,8 @@ interface SendRunOptions {
   readonly fallbackTimeout: SendOptions['timeout'];
   /** A fallback's send inside another run (that run ends the request). */
   readonly nested: boolean;
+  /** The `fallback` send option handed the request to other recipients (their runs carry it now). */
+  reassigned: boolean;
 }
 
 /**
@@ -50,8 +52,6 @@ interface SendRunOptions {
 export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, PolicyContext, ChildRequest, DeliveryOwner {
   /** The delivery of the current attempt. */
   current: Delivery | undefined = undefined;
-  /** The `fallback` send option handed the request to other recipients (their runs carry it now). */
-  private reassigned = false;
   readonly sender: AgentId | undefined;
   private readonly rare: SendRunOptions | undefined;
 
@@ -73,7 +73,7 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
     super(stack);
     this.sender = options.sender ?? parent?.recipient;
     const { signal, fallback } = options;
-    this.rare = signal === undefined && fallback === undefined && !nested ? undefined : { signal, fallback, fallbackTimeout: fallback === undefined ? undefined : options.timeout, nested };
+    this.rare = signal === undefined && fallback === undefined && !nested ? undefined : { signal, fallback, fallbackTimeout: fallback === undefined ? undefined : options.timeout, nested, reassigned: false };
   }
 
   /** The caller's signal, if any. */
@@ -144,7 +144,7 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
 
   /** The `fallback` send option's answer to `error`. */
   fallBack(error: unknown): unknown {
-    this.reassigned = typeof this.fallback !== 'function';
+    this.rare!.reassigned = typeof this.fallback !== 'function'; // a fallback exists: so does `rare`
     return this.host.fallBack(this, error);
   }
 
@@ -184,7 +184,7 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
     // Reassigned to fallback recipients, the request lives in their runs: they listen to the caller's
     // signal, the issuing request and stop(), and end this run through their outcome. Listening here
     // too would end the request twice.
-    if (this.reassigned) return this.host.holdIdle(on);
+    if (this.rare?.reassigned === true) return this.host.holdIdle(on);
     const signal = this.callerSignal;
     if (on) signal?.addEventListener('abort', this, { once: true });
     else signal?.removeEventListener('abort', this);
