@@ -6,6 +6,10 @@ import type { MailboxAddress } from './MailboxAddress.js';
 /** Reactions on a settled promise: scheduled like agentwire's pump (no AsyncResource, unlike `queueMicrotask`). */
 const RESOLVED = Promise.resolve();
 
+/** agentwire's event-loop fairness, copied: after 10 ms of continuous work (time checked every 512 turns) the pump yields with one `setImmediate`. */
+const TURN_BUDGET = 512;
+const SLICE_MS = 10;
+
 /** The baseline's timeout failure. */
 export class BaselineTimeoutError extends Error {
   constructor(readonly ms: number) {
@@ -31,7 +35,8 @@ export interface MailboxOptions {
  *   `AgentId` and `RoutedAgent`;
  * - one FIFO mailbox per agent (linked through the envelopes), one turn at a time per agent, in
  *   arrival order; agents with queued messages wait in a ready queue (array + indices);
- * - the pump is a reaction on an already-resolved promise (`RESOLVED.then(pump)`), as in agentwire;
+ * - the pump is a reaction on an already-resolved promise (`RESOLVED.then(pump)`), as in agentwire,
+ *   and yields to the event loop after each 10 ms slice of continuous work, as agentwire does;
  *   when a turn settles asynchronously the agent's next turn starts in place, as in agentwire;
  * - the handler is awaited only when it returns a thenable (one `.then`), and the sender's promise
  *   is resolved with its return value (or rejected with its error);
@@ -50,6 +55,8 @@ export class MailboxDispatcher {
   private readyHead = 0;
   private readyTail = 0;
   private pumpScheduled = false;
+  private turnsSinceYield = 0;
+  private sliceStart = 0;
   /** True while settling an asynchronous turn: the freed mailbox may start its next turn in place. */
   private continueDirectly = false;
   private pending = 0;
@@ -137,22 +144,51 @@ export class MailboxDispatcher {
     }
     if (!this.pumpScheduled) {
       this.pumpScheduled = true;
-      void RESOLVED.then(this.pump);
+      if (!this.overBudget()) void RESOLVED.then(this.pump);
+      else setImmediate(this.pumpAfterYield);
     }
   }
 
+  private overBudget(): boolean {
+    if (this.turnsSinceYield < TURN_BUDGET) return false;
+    if (performance.now() - this.sliceStart >= SLICE_MS) return true;
+    this.turnsSinceYield = 0;
+    return false;
+  }
+
+  private readonly pumpAfterYield = (): void => {
+    this.turnsSinceYield = 0;
+    this.sliceStart = performance.now();
+    this.pump();
+  };
+
   private readonly pump = (): void => {
     this.pumpScheduled = false;
-    while (this.readyHead < this.readyTail) {
+    while (this.readyHead < this.readyTail && !this.overBudget()) {
       const box = this.ready[this.readyHead++]!;
       box.ready = false;
       this.drain(box);
     }
-    this.readyHead = this.readyTail = 0;
+    if (this.readyHead >= this.readyTail) this.readyHead = this.readyTail = 0;
+    else {
+      if (this.readyHead >= 1_024) this.compact();
+      if (!this.pumpScheduled) {
+        this.pumpScheduled = true;
+        setImmediate(this.pumpAfterYield);
+      }
+    }
   };
+
+  private compact(): void {
+    this.ready.copyWithin(0, this.readyHead, this.readyTail);
+    this.readyTail -= this.readyHead;
+    this.readyHead = 0;
+    this.ready.length = this.readyTail;
+  }
 
   private drain(box: Mailbox): void {
     while (!box.running) {
+      if (this.overBudget()) return this.schedule(box);
       const e = box.shift();
       if (e === undefined) return;
       if (e.state === QUEUED) this.startTurn(e);
@@ -162,6 +198,7 @@ export class MailboxDispatcher {
   private startTurn(e: Envelope): void {
     const box = e.mailbox;
     e.state = RUNNING;
+    this.turnsSinceYield++;
     box.running = true;
     if (box.timeouts !== undefined) box.timeouts.add(e, performance.now());
     const handler = box.routes.get((e.message as object).constructor);
