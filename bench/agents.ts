@@ -71,6 +71,16 @@ export class StackEcho extends RoutedAgent {
   }
 }
 
+const shared = new Error('always');
+
+/** Fails every published Tick with one shared error (each becomes a dead letter). */
+export class FailingTickAgent extends RoutedAgent {
+  @messageHandler()
+  async onTick(_message: Tick): Promise<void> {
+    throw shared;
+  }
+}
+
 /** Counts event deliveries and resolves `done` once `expected` arrived (shared by every instance). */
 export class Counter {
   count = 0;

@@ -13,7 +13,7 @@
  * agentwire and the baseline are measured alternately over rounds and compared round by round.
  */
 import { RoutedAgent, SingleThreadedAgentRuntime, TopicId, TypeSubscription, messageHandler } from '../src/index.js';
-import { EchoAgent, Ping, Tick, echoRuntime } from './agents.js';
+import { EchoAgent, FailingTickAgent, Ping, Tick, echoRuntime } from './agents.js';
 import { config, tick } from './harness.js';
 import { bytesPer, heapAfterGc } from './heap.js';
 import { agentwireInHandler, agentwireQueued, baselineInHandler, baselineQueued, probeRounds } from './pendingProbes.js';
@@ -26,16 +26,6 @@ const AGENTS = 20_000;
 const DEAD = 20_000;
 const MILLION = 1_000_000;
 const ping = new Ping(1);
-const failure = new Error('always');
-
-/** Fails every published Tick with one shared error (each becomes a dead letter). */
-class FailingAgent extends RoutedAgent {
-  @messageHandler()
-  async onTick(_message: Tick): Promise<void> {
-    throw failure;
-  }
-}
-
 /** Fails every published Tick with an error of its own, as real handlers do (a stack trace each). */
 class FreshlyFailingAgent extends RoutedAgent {
   @messageHandler()
@@ -85,7 +75,7 @@ async function idleAgentBytes(): Promise<number> {
 }
 
 /** Bytes per dead letter; `readStacks`: every record's `error.stack` is read (as logging it does), which makes V8 format it. */
-async function deadLetterBytes(agentClass: typeof FailingAgent | typeof FreshlyFailingAgent, readStacks = false): Promise<number> {
+async function deadLetterBytes(agentClass: typeof FailingTickAgent | typeof FreshlyFailingAgent, readStacks = false): Promise<number> {
   const runtime = new SingleThreadedAgentRuntime({ deadLetterCapacity: DEAD * 2 });
   await agentClass.register(runtime, 'failing', () => new agentClass());
   await runtime.addSubscription(new TypeSubscription('dl', 'failing'));
@@ -141,7 +131,7 @@ async function flatHeap(): Promise<void> {
 
 async function others(): Promise<void> {
   record({ scenario: 'bytes per idle agent instance (20,000 keys)', unit: 'B', agentwire: await idleAgentBytes() });
-  record({ scenario: 'bytes per dead letter (20,000, one shared error)', unit: 'B', agentwire: await deadLetterBytes(FailingAgent) });
+  record({ scenario: 'bytes per dead letter (20,000, one shared error)', unit: 'B', agentwire: await deadLetterBytes(FailingTickAgent) });
   record({ scenario: 'bytes per dead letter (20,000, a new Error each)', unit: 'B', agentwire: await deadLetterBytes(FreshlyFailingAgent) });
   record({ scenario: 'same, after reading each error.stack (as logging does)', unit: 'B', agentwire: await deadLetterBytes(FreshlyFailingAgent, true) });
 }

@@ -24,7 +24,7 @@ import {
   circuitBreaker,
   messageHandler,
 } from '../src/index.js';
-import { EchoAgent, Ping, StackEcho, Tick } from './agents.js';
+import { EchoAgent, FailingTickAgent, Ping, StackEcho, Tick } from './agents.js';
 import { heapAfterGc } from './heap.js';
 
 const MILLION = 1_000_000;
@@ -53,14 +53,6 @@ class HangingEcho extends RoutedAgent {
   @messageHandler()
   onPing(_message: Ping, ctx: MessageContext): Promise<number> {
     return new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true }));
-  }
-}
-
-/** Fails every published Tick: each becomes a dead letter. */
-class FailingListener extends RoutedAgent {
-  @messageHandler()
-  async onTick(_message: Tick): Promise<void> {
-    throw failure;
   }
 }
 
@@ -185,7 +177,7 @@ const paths: readonly Path[] = [
     name: 'dead letters at their cap (1,000; every publish fails)',
     async setUp() {
       const runtime = new SingleThreadedAgentRuntime({ deadLetterCapacity: 1_000 });
-      await FailingListener.register(runtime, 'listener', () => new FailingListener());
+      await FailingTickAgent.register(runtime, 'listener', () => new FailingTickAgent());
       await runtime.addSubscription(new TypeSubscription('ticks', 'listener'));
       runtime.start();
       const topic = new TopicId('ticks', 'default');
