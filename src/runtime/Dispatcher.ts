@@ -19,6 +19,8 @@ import { Mailbox } from './Mailbox.js';
 import { MailboxFullError } from '../errors/MailboxFullError.js';
 import { NEW, QUEUED, RUNNING, SETTLED } from './deliveryStates.js';
 import { PendingWork } from './PendingWork.js';
+import { ReadyList } from './ReadyList.js';
+import { TimeSlice } from './TimeSlice.js';
 
 type Slot = AgentSlot<Delivery>;
 
@@ -37,20 +39,6 @@ export interface DispatcherEnvironment {
 /** Reactions on a settled promise run in the same microtask queue as `queueMicrotask`, without Node's per-call AsyncResource. */
 const RESOLVED = Promise.resolve();
 
-/**
- * The dispatcher lets the event loop run timers and I/O (one `setImmediate` hop) once it has run
- * for `SLICE_MS` of real time without a break, checking the time every `TURN_BUDGET` turns: agents
- * that only talk to each other never starve a timeout, a deadline or a `stop()` timer, and a busy
- * runtime yields about once per slice, not once per 512 turns: a yield lets V8 run its pending GC
- * tasks early, while thousands of requests are still alive, which costs far more than the hop itself
- * (10,000 requests in flight took 1.9× as long with a yield every 512 turns, 1.2× with 10 ms slices).
- */
-const TURN_BUDGET = 512;
-const SLICE_MS = 10;
-
-/** Consumed entries at the head of the ready list past which a list that never empties is compacted. */
-const READY_COMPACTION = 1_024;
-
 function callHandler(d: Delivery): unknown {
   return d.slot.instance!.onMessage(d.message, d);
 }
@@ -68,18 +56,15 @@ export class Dispatcher {
   /** Deliveries queued and not yet started. */
   unprocessed = 0;
   private epoch = 0;
-  private readonly ready: Slot[] = [];
-  private readyHead = 0;
-  private readyTail = 0;
+  /** Agents with messages to run, in the order they became ready. */
+  private readonly ready = new ReadyList<Slot>();
+  /** When to let the event loop in (see {@link TimeSlice}). */
+  private readonly slice = new TimeSlice();
   private urgent: Delivery[] = [];
   private pumpScheduled = false;
   private readonly held = new Set<Delivery>();
   /** True while settling an async completion: the freed slot may start its next turn in place. */
   private continueDirectly = false;
-  /** Turns started since the last yield to the event loop (see `TURN_BUDGET`). */
-  private turnsSinceYield = 0;
-  /** `performance.now()` when the dispatcher last came back from a yield (the current slice began). */
-  private sliceStart = 0;
   /**
    * The delivery finished last, kept reachable on purpose: while one instance lives, V8 keeps the
    * hidden classes the hot code was optimized for, so a full GC with no request in flight does not
@@ -206,9 +191,7 @@ export class Dispatcher {
     for (const d of this.held) this.stopOne(d);
     this.held.clear();
     for (const d of this.runningDeliveries()) this.stopOne(d);
-    this.readyHead = this.readyTail = 0;
-    this.ready.length = 0;
-    for (const slot of this.env.directory.slots()) slot.ready = false;
+    this.ready.clear();
   }
 
   /** Every running delivery (its slot keeps them: the turn stack, or the running set of a concurrent agent). */
@@ -328,32 +311,20 @@ export class Dispatcher {
   }
 
   private schedule(slot: Slot): void {
-    if (!slot.ready) {
-      slot.ready = true;
-      this.ready[this.readyTail++] = slot;
-    }
+    this.ready.add(slot);
     this.schedulePump();
   }
 
   private schedulePump(): void {
     if (!this.running || this.pumpScheduled) return;
     this.pumpScheduled = true;
-    if (!this.overBudget()) void RESOLVED.then(this.pump);
+    if (!this.slice.spent()) void RESOLVED.then(this.pump);
     else setImmediate(this.pumpAfterYield);
-  }
-
-  /** True when the dispatcher must yield to the event loop before its next turn (see `SLICE_MS`). */
-  private overBudget(): boolean {
-    if (this.turnsSinceYield < TURN_BUDGET) return false;
-    if (performance.now() - this.sliceStart >= SLICE_MS) return true;
-    this.turnsSinceYield = 0; // the slice is not used up: another TURN_BUDGET turns before the next look at the time
-    return false;
   }
 
   /** The pump after a yield to the event loop: timers and I/O have had their turn. */
   private readonly pumpAfterYield = (): void => {
-    this.turnsSinceYield = 0;
-    this.sliceStart = performance.now();
+    this.slice.restart();
     this.pump();
   };
 
@@ -370,25 +341,10 @@ export class Dispatcher {
     this.pumpScheduled = false;
     const epoch = this.epoch;
     if (this.urgent.length !== 0) this.startUrgent();
-    while (this.readyHead < this.readyTail && this.epoch === epoch && !this.overBudget()) {
-      const slot = this.ready[this.readyHead++]!;
-      slot.ready = false;
-      this.drain(slot, epoch);
-    }
-    if (this.readyHead >= this.readyTail) this.readyHead = this.readyTail = 0; // slots stay referenced: they live as long as the runtime
-    else {
-      if (this.readyHead >= READY_COMPACTION) this.compactReady(); // a queue that never empties must not grow at its head
-      if (this.epoch === epoch) this.schedulePump(); // the budget ran out: the rest after a yield
-    }
-  }
-
-  /** Moves the slots still waiting to the front of the ready list and drops the consumed ones. */
-  private compactReady(): void {
     const ready = this.ready;
-    ready.copyWithin(0, this.readyHead, this.readyTail);
-    this.readyTail -= this.readyHead;
-    this.readyHead = 0;
-    ready.length = this.readyTail;
+    while (!ready.empty && this.epoch === epoch && !this.slice.spent()) this.drain(ready.take(), epoch);
+    ready.settle();
+    if (!ready.empty && this.epoch === epoch) this.schedulePump(); // the slice is spent: the rest after a yield
   }
 
   private startUrgent(): void {
@@ -403,7 +359,7 @@ export class Dispatcher {
 
   private drain(slot: Slot, epoch: number): void {
     while (slot.hasCapacity && this.epoch === epoch) {
-      if (this.overBudget()) return this.schedule(slot); // the rest after a yield to the event loop
+      if (this.slice.spent()) return this.schedule(slot); // the rest after a yield to the event loop
       const d = slot.mailbox.shift();
       if (d === undefined) return;
       if (slot.waiting !== undefined) this.makeRoom(slot, slot.waiting);
@@ -415,7 +371,7 @@ export class Dispatcher {
 
   private startTurn(d: Delivery): void {
     d.state = RUNNING;
-    this.turnsSinceYield++;
+    this.slice.turn();
     const env = this.env;
     if (env.lifecycle.measuresTurns) d.more().startedAt = env.clock.now();
     const slot = d.slot;
