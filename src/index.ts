@@ -21,6 +21,7 @@ export type { HandlerOptions, HandlerKind, MessageClass } from './decorators/Han
 
 export { SingleThreadedAgentRuntime } from './runtime/SingleThreadedAgentRuntime.js';
 export type { RuntimeOptions } from './runtime/RuntimeOptions.js';
+export type { Logger } from './core/Logger.js';
 export type { AgentRuntime } from './core/AgentRuntime.js';
 export type { AgentHost } from './core/AgentHost.js';
 export type { RegisterFactoryOptions } from './core/RegisterFactoryOptions.js';
