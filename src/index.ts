@@ -17,7 +17,8 @@ export type { FallbackHandler, PolicyScope } from './core/HandlerPolicySpec.js';
 export { capabilities, type CapabilityOptions } from './decorators/capabilities.js';
 export { typeSubscription } from './decorators/typeSubscription.js';
 export { defaultSubscription } from './decorators/defaultSubscription.js';
-export type { HandlerOptions, HandlerKind, MessageClass } from './decorators/HandlerDeclaration.js';
+export type { HandlerOptions, HandlerKind, MessageClass, HandlerDecorator, HandlerMethodOf, InferringHandlerDecorator } from './decorators/HandlerDeclaration.js';
+export type { HandlerDecoratorFactory } from './decorators/HandlerDecoratorFactory.js';
 
 export { SingleThreadedAgentRuntime } from './runtime/SingleThreadedAgentRuntime.js';
 export type { RuntimeOptions } from './runtime/RuntimeOptions.js';
@@ -51,6 +52,9 @@ export type { DeadLetterRecord } from './core/DeadLetterRecord.js';
 export type * from './core/RuntimeEvents.js';
 
 export { defineMessage, type DefinedMessageClass } from './messages/defineMessage.js';
+export { messageSchema, type MessageSchemaOptions, type ReplySpec, type TypedObjectSchema } from './messages/messageSchema.js';
+export { RequestMessage } from './messages/RequestMessage.js';
+export { replyType, type Replies, type ReplyOf } from './core/Replies.js';
 
 export { RequestTracker, type TrackRequestsOptions } from './core/RequestTracker.js';
 export { RequestRecord, type RequestTransition, type RequestStatusReport } from './core/RequestRecord.js';
