@@ -69,6 +69,18 @@ export { TraceRecorder, type TraceRecorderOptions } from './tracing/TraceRecorde
 export type { TraceEntry, TraceEntryKind } from './tracing/TraceEntry.js';
 export { toMermaid, type MermaidOptions } from './tracing/toMermaid.js';
 export { instrumentOpenTelemetry, type OpenTelemetryOptions, type Instrumentation, type SpanLike, type TracerLike } from './tracing/instrumentOpenTelemetry.js';
+export { RuntimeStats, type RuntimeStatsOptions } from './stats/RuntimeStats.js';
+export type { StatsSnapshot, AgentTypeStats, PolicyStats, BreakerStats } from './stats/StatsSnapshot.js';
+export { LatencyHistogram, type LatencySummary } from './stats/LatencyHistogram.js';
+export {
+  instrumentOpenTelemetryMetrics,
+  type OpenTelemetryMetricsOptions,
+  type MeterLike,
+  type CounterLike,
+  type HistogramLike,
+  type InstrumentOptionsLike,
+  type MetricAttributesLike,
+} from './stats/instrumentOpenTelemetryMetrics.js';
 
 export { type Clock, type TimerHandle, systemClock } from './util/Clock.js';
 export { SimulatedClock } from './util/SimulatedClock.js';

@@ -48,9 +48,8 @@ function compileCall(declaration: HandlerDeclaration, policies: readonly PolicyD
   }
   const spec = toSpec(method, policies);
   return (agent, message, ctx) => {
-    const handler = (agent as Record<string | symbol, HandlerMethod>)[method]!;
-    if (!isHandlerContext(ctx)) return handler.call(agent, message, ctx); // called by hand, outside any runtime
-    const run = new HandlerRun(ctx.handlerStack(spec), agent, handler, ctx);
+    if (!isHandlerContext(ctx)) return (agent as Record<string | symbol, HandlerMethod>)[method]!.call(agent, message, ctx); // called by hand, outside any runtime
+    const run = new HandlerRun(ctx.handlerStack(spec), agent, method, ctx);
     ctx.adoptRun(run);
     return run.start();
   };

@@ -212,12 +212,12 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
     this.host.abortAttempt(this, reason);
   }
 
-  attemptRetrying(attempt: number, delayMs: number, error: unknown): void {
-    this.host.lifecycle.retrying(this, attempt, delayMs, error, 'handler');
+  attemptRetrying(attempt: number, delayMs: number, error: unknown, method: string | symbol): void {
+    this.host.lifecycle.retrying(this, attempt, delayMs, error, 'handler', method);
   }
 
-  attemptTimedOut(limitMs: number): void {
-    this.host.lifecycle.timedOut(this, limitMs, 'handler');
+  attemptTimedOut(limitMs: number, method: string | symbol): void {
+    this.host.lifecycle.timedOut(this, limitMs, 'handler', method);
   }
 
   attemptLate(ok: boolean, outcome: unknown): void {
