@@ -12,7 +12,7 @@ import { FailureTracker } from './FailureTracker.js';
 import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { FailureEvent, Policy, PolicyContext, SuccessEvent } from './Policy.js';
-import { ADMIT, FAILED, REFUSAL, RELEASE, STOPWATCH, SUCCEEDED, stackOf, type BreakerStage, type PolicyStack } from './PolicyStack.js';
+import { ADMIT, FAILED, REFUSAL, RELEASE, SUCCEEDED, stackOf, type BreakerStage, type PolicyStack } from './PolicyStack.js';
 
 /** Payload of {@link CircuitBreakerPolicy.onStateChange}. */
 export interface StateChangeEvent {
@@ -77,6 +77,8 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
   private isolations = 0;
   private isolationEpoch = 0;
   private lastFailure: unknown;
+  /** Start times of the admitted calls being timed for `onSuccess` / `onFailure` listeners (created on first use). */
+  private startTimes: Map<object, number> | undefined = undefined;
   private readonly stateChangeEmitter = new Emitter<StateChangeEvent>();
   private readonly breakEmitter = new Emitter<BreakEvent>();
   private readonly resetEmitter = new Emitter<void>();
@@ -91,7 +93,7 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
   readonly onReset = this.resetEmitter.event;
   /** Fires when the breaker moves to half-open. */
   readonly onHalfOpen = this.halfOpenEmitter.event;
-  /** Fires when a call the breaker admitted succeeds, with its duration. */
+  /** Fires when a call the breaker admitted succeeds, with its duration (0 for a call admitted before any `onSuccess` / `onFailure` listener existed). */
   readonly onSuccess = this.successEmitter.event;
   /**
    * Fires when a call the breaker admitted fails, with its duration and error (`reason.error`);
@@ -134,8 +136,56 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
     return Math.max(0, this.openDuration - (this.clock.now() - this.openedAt));
   }
 
-  /** @internal (BreakerStage) Asks to run one call: its generation token, or -1 when refused. Allocates nothing. */
-  [ADMIT](): number {
+  /**
+   * @internal (BreakerStage) Asks to run one call: its generation token, or -1 when refused. `call`
+   * stands for the call until its outcome is reported; it is timed only while outcome listeners exist.
+   */
+  [ADMIT](call: object): number {
+    const token = this.grantToken();
+    if (token >= 0 && (this.successEmitter.hasListeners || this.failureEmitter.hasListeners)) (this.startTimes ??= new Map()).set(call, this.clock.now());
+    return token;
+  }
+
+  /** @internal (BreakerStage) The call admitted under `token` succeeded. */
+  [SUCCEEDED](token: number, call: object): void {
+    const duration = this.stopTiming(call);
+    if (this.successEmitter.hasListeners) this.successEmitter.emit({ duration });
+    this.countSuccess(token);
+  }
+
+  /**
+   * @internal (BreakerStage) The call admitted under `token` failed with `error` (which counts only if `isFailure` says so).
+   *
+   * @throws {@link CallbackError} when `isFailure` throws; the failure is counted first, so the breaker moves on.
+   */
+  [FAILED](token: number, error: unknown, call: object): void {
+    const duration = this.stopTiming(call);
+    const current = token === this.generation;
+    const listening = this.failureEmitter.hasListeners;
+    if (!current && !listening) return; // a call from before the last transition changes nothing
+    let counts = true;
+    let judged: CallbackError | undefined;
+    if (this.isFailure !== undefined) {
+      try {
+        counts = Boolean(this.isFailure(error));
+      } catch (thrown) {
+        judged = new CallbackError('isFailure', thrown, error);
+      }
+    }
+    if (listening) this.failureEmitter.emit({ duration, handled: counts, reason: { error } });
+    if (!current || token !== this.generation) return; // stale, or a listener moved the breaker on
+    if (!counts) return this.countSuccess(token);
+    this.countFailure(error);
+    if (judged !== undefined) throw judged;
+  }
+
+  /** @internal (BreakerStage) The call admitted under `token` ended without an outcome (e.g. cancelled): returns a half-open trial slot. */
+  [RELEASE](token: number, call: object): void {
+    this.stopTiming(call);
+    if (token === this.generation && this.current === 'half-open' && this.trialsAdmitted > this.trialSuccesses) this.trialsAdmitted--;
+  }
+
+  private grantToken(): number {
     if (this.current === 'closed') return this.generation;
     if (this.current === 'open') {
       if (this.openDuration - (this.clock.now() - this.openedAt) > 0) return -1;
@@ -149,49 +199,14 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
     return -1;
   }
 
-  /** @internal (BreakerStage) The start of an admitted call, when `onSuccess` / `onFailure` listeners need its duration. */
-  [STOPWATCH](): number | undefined {
-    return this.successEmitter.hasListeners || this.failureEmitter.hasListeners ? this.clock.now() : undefined;
-  }
-
-  /** @internal (BreakerStage) The call admitted under `token` succeeded. */
-  [SUCCEEDED](token: number, startedAt: number | undefined): void {
-    if (this.successEmitter.hasListeners) this.successEmitter.emit({ duration: this.since(startedAt) });
-    this.countSuccess(token);
-  }
-
-  /**
-   * @internal (BreakerStage) The call admitted under `token` failed with `error` (which counts only if `isFailure` says so).
-   *
-   * @throws {@link CallbackError} when `isFailure` throws; the failure is counted first, so the breaker moves on.
-   */
-  [FAILED](token: number, error: unknown, startedAt: number | undefined): void {
-    const current = token === this.generation;
-    const listening = this.failureEmitter.hasListeners;
-    if (!current && !listening) return; // a call from before the last transition changes nothing
-    let counts = true;
-    let judged: CallbackError | undefined;
-    if (this.isFailure !== undefined) {
-      try {
-        counts = Boolean(this.isFailure(error));
-      } catch (thrown) {
-        judged = new CallbackError('isFailure', thrown, error);
-      }
-    }
-    if (listening) this.failureEmitter.emit({ duration: this.since(startedAt), handled: counts, reason: { error } });
-    if (!current || token !== this.generation) return; // stale, or a listener moved the breaker on
-    if (!counts) return this.countSuccess(token);
-    this.countFailure(error);
-    if (judged !== undefined) throw judged;
-  }
-
-  /** @internal (BreakerStage) The call admitted under `token` ended without an outcome (e.g. cancelled): returns a half-open trial slot. */
-  [RELEASE](token: number): void {
-    if (token === this.generation && this.current === 'half-open' && this.trialsAdmitted > this.trialSuccesses) this.trialsAdmitted--;
-  }
-
-  private since(startedAt: number | undefined): number {
-    return startedAt === undefined ? 0 : this.clock.now() - startedAt;
+  /** How long `call` ran, forgetting its start: 0 when it was not timed (admitted while no outcome listener existed). */
+  private stopTiming(call: object): number {
+    const starts = this.startTimes;
+    if (starts === undefined || starts.size === 0) return 0;
+    const started = starts.get(call);
+    if (started === undefined) return 0;
+    starts.delete(call);
+    return this.clock.now() - started;
   }
 
   private countSuccess(token: number): void {

@@ -6,7 +6,7 @@ import { onSettled } from '../util/onSettled.js';
 import { pendingPromise, takeReject, takeResolve } from '../util/settlers.js';
 import { isAbandonment } from './isAbandonment.js';
 import type { PolicyContext } from './Policy.js';
-import { ADMIT, ENQUEUE, ENTER, FAILED, GAVE_UP, HANDLES, LEAVE, RECOVER, REFUSAL, RELEASE, RETRYING, STOPWATCH, SUCCEEDED, TIMED_OUT, type BulkheadWaiter, type PolicyStack } from './PolicyStack.js';
+import { ADMIT, ENQUEUE, ENTER, FAILED, GAVE_UP, HANDLES, LEAVE, RECOVER, REFUSAL, RELEASE, RETRYING, SUCCEEDED, TIMED_OUT, type BulkheadWaiter, type PolicyStack } from './PolicyStack.js';
 
 const IDLE = 0;
 const ATTEMPT = 1;
@@ -52,8 +52,6 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   private phase = IDLE;
   /** The breaker's token for the current attempt (-1: none held). */
   private token = -1;
-  /** When the breaker admitted the current attempt, if its outcome listeners need the duration. */
-  private admittedAt: number | undefined = undefined;
   private holdsSlot = false;
   /** 0: not starting attempts; 1: in {@link next}'s loop; 2: in it, and another attempt is due at once. */
   private stepping = 0;
@@ -238,13 +236,12 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   private admitAndCall(): void {
     const breaker = this.stack.breaker;
     if (breaker !== undefined) {
-      const token = breaker[ADMIT]();
+      const token = breaker[ADMIT](this);
       if (token < 0) {
         this.releaseSlot();
         return this.refused(breaker[REFUSAL](this.errorContext(), this.breakerOwner()));
       }
       this.token = token;
-      this.admittedAt = breaker[STOPWATCH]();
     }
     const timeout = this.stack.timeout;
     this.phase = ATTEMPT;
@@ -288,7 +285,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     this.releaseSlot();
     if (!ok) return this.failed(outcome);
     if (timeout !== undefined && timeout.adapts) timeout.recordSuccess(timeout.clock.now() - started);
-    if (breaker !== undefined) breaker[SUCCEEDED](this.takeToken(), this.admittedAt);
+    if (breaker !== undefined) breaker[SUCCEEDED](this.takeToken(), this);
     retry?.[SUCCEEDED](attempt);
     this.finish(true, outcome);
   }
@@ -339,7 +336,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   /** Reports a failure to the breaker; returns the error the run goes on with (the breaker's `CallbackError` if its `isFailure` threw). */
   private tellBreaker(error: unknown): unknown {
     try {
-      this.stack.breaker![FAILED](this.takeToken(), error, this.admittedAt);
+      this.stack.breaker![FAILED](this.takeToken(), error, this);
       return error;
     } catch (judged) {
       return judged;
@@ -432,6 +429,6 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   }
 
   private releaseToken(): void {
-    if (this.token >= 0) this.stack.breaker![RELEASE](this.takeToken());
+    if (this.token >= 0) this.stack.breaker![RELEASE](this.takeToken(), this);
   }
 }

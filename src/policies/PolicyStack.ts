@@ -19,8 +19,6 @@ import type { PolicyContext } from './Policy.js';
 
 /** @internal Breaker: asks to run one call; a generation token (>= 0), or -1 when refused. */
 export const ADMIT: unique symbol = Symbol('agentwire.admit');
-/** @internal Breaker: when a call starts, if anyone listens for its outcome (else undefined: no clock read). */
-export const STOPWATCH: unique symbol = Symbol('agentwire.stopwatch');
 /** @internal Breaker, retry: the call (or run) succeeded. */
 export const SUCCEEDED: unique symbol = Symbol('agentwire.succeeded');
 /** @internal Breaker: the call failed. */
@@ -85,16 +83,18 @@ export interface BulkheadWaiter {
 
 /** @internal The circuit-breaker stage: admission and outcomes, by generation token. */
 export interface BreakerStage {
-  /** A token (>= 0) when the call is admitted, -1 when refused. Allocates nothing. */
-  [ADMIT](): number;
-  /** The time an admitted call starts, when outcome listeners need its duration; else undefined. */
-  [STOPWATCH](): number | undefined;
-  /** The call admitted under `token` (started at `startedAt`, from {@link STOPWATCH}) succeeded. */
-  [SUCCEEDED](token: number, startedAt: number | undefined): void;
+  /**
+   * A token (>= 0) when the call is admitted, -1 when refused. `call` stands for the call until its
+   * outcome is reported with the same object (the breaker times it only when outcome listeners
+   * need the duration). Allocates nothing otherwise.
+   */
+  [ADMIT](call: object): number;
+  /** The call admitted under `token` succeeded. */
+  [SUCCEEDED](token: number, call: object): void;
   /** The call failed with `error`. @throws when the breaker's own judgement of `error` fails (`CallbackError`), after counting it. */
-  [FAILED](token: number, error: unknown, startedAt: number | undefined): void;
+  [FAILED](token: number, error: unknown, call: object): void;
   /** The call ended with no verdict on the dependency (cancelled, stopped, abandoned). */
-  [RELEASE](token: number): void;
+  [RELEASE](token: number, call: object): void;
   /** The error for a refused call; `where` says whose breaker it is. */
   [REFUSAL](context: AgentwireErrorContext, where: string | undefined): CircuitOpenError;
 }

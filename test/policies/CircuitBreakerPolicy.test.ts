@@ -418,6 +418,19 @@ describe('CircuitBreakerPolicy', () => {
       expect(successes).toHaveLength(1);
     });
 
+    it('times a call only from when a listener exists, and keeps no start time once any call ended', async () => {
+      const { clock, breaker } = setup({ failureThreshold: 2 });
+      const early = inFlight(breaker); // admitted before anyone listened: not timed
+      const { successes, failures } = outcomes(breaker);
+      const [ok, failing] = [inFlight(breaker), inFlight(breaker)];
+      await clock.advance(30);
+      await Promise.all([early.succeed(), ok.succeed(), failing.fail(), expect(cancelledCall(breaker)).rejects.toThrow('aborted')]);
+      expect(successes).toEqual([{ duration: 0 }, { duration: 30 }]);
+      expect(failures.map((f) => f.duration)).toEqual([30]);
+      // white-box: the start times of timed calls are forgotten however the calls ended (no leak)
+      expect((breaker as unknown as { startTimes?: Map<object, number> }).startTimes?.size).toBe(0);
+    });
+
     it('stops firing for a listener once its subscription is disposed', async () => {
       const { breaker } = setup();
       let seen = 0;
