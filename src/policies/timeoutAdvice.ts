@@ -15,4 +15,6 @@ export const timeoutAdvice = {
   /** A request's own deadline: its `timeout` send option, or the deadline of the request whose handler sent it. */
   request:
     'Raise the "timeout" option of this sendMessage call (or of the request whose handler sent it, whose deadline it inherits), or make the recipient\'s handler faster.',
+  /** `handle.waitFor(level, { timeout })`: only the wait ended, not the request. */
+  wait: 'Raise the "timeout" of waitFor(), or wait without one: the request itself goes on; only this wait ended.',
 } as const;
