@@ -106,7 +106,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   /** How a timed-out attempt is named in its error, e.g. "The call". */
   protected abstract describeAttempt(): string;
 
-  /** What to do about a timed-out attempt, fitting where the run's timeout came from (see {@link timeoutAdvice}). */
+  /** What to do about a timed-out attempt, fitting where the run's limit was set (one of `timeoutAdvice.ts`'s entries). */
   protected abstract timeoutAdvice(): string;
 
   /** A breaker or a full bulkhead refused the attempt before it started. */
