@@ -5,6 +5,7 @@ import type { HandlerContext } from '../core/HandlerContext.js';
 import type { PolicyContext } from '../policies/Policy.js';
 import { PolicyRun } from '../policies/PolicyRun.js';
 import type { PolicyStack } from '../policies/PolicyStack.js';
+import { timeoutAdvice } from '../policies/timeoutAdvice.js';
 
 type HandlerMethod = (message: unknown, ctx: HandlerContext) => unknown;
 
@@ -83,8 +84,12 @@ export class HandlerRun extends PolicyRun<unknown> {
     return { messageId: this.ctx.messageId, agentId: this.ctx.recipient };
   }
 
-  protected override describeAttempt(): string {
+  protected describeAttempt(): string {
     return `Handler attempt ${this.attempt} of ${String(this.ctx.recipient)}`;
+  }
+
+  protected timeoutAdvice(): string {
+    return timeoutAdvice.handler;
   }
 
   protected override breakerOwner(): string {

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
+import { timeoutAdvice } from '../policies/timeoutAdvice.js';
 import type { Clock } from '../util/Clock.js';
 import type { RequestRecord } from './RequestRecord.js';
 import { isOutcome, levelOf, type RequestState } from './RequestState.js';
@@ -102,7 +103,7 @@ export class RequestHandle<R = unknown> {
     const timer = this.clock.setTimeout(() => {
       if (!this.waiters.includes(waiter)) return;
       this.waiters = this.waiters.filter((w) => w !== waiter);
-      waiter.reject(new TimeoutError(ms, this.clock.now() - started, { messageId: this.messageId }, `Waiting for "${level}"`));
+      waiter.reject(new TimeoutError(ms, this.clock.now() - started, { messageId: this.messageId }, `Waiting for "${level}"`, timeoutAdvice.wait));
     }, ms);
     const clear = (): void => this.clock.clearTimeout(timer);
     this.result.then(clear, clear);

@@ -5,7 +5,7 @@ import { Emitter } from './Emitter.js';
 import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { Policy, PolicyContext } from './Policy.js';
-import { stackOf, type BulkheadStage, type BulkheadWaiter, type PolicyStack } from './PolicyStack.js';
+import { ENQUEUE, ENTER, LEAVE, REFUSAL, RELEASE, stackOf, type BulkheadStage, type BulkheadWaiter, type PolicyStack } from './PolicyStack.js';
 
 /** Options of a {@link BulkheadPolicy}. */
 export interface BulkheadOptions {
@@ -67,35 +67,35 @@ export class BulkheadPolicy implements Policy, BulkheadStage {
     return new FunctionRun(this.stack, fn, signal, 1).run();
   }
 
-  /** @internal Takes a slot if one is free. */
-  tryEnter(): boolean {
+  /** @internal (BulkheadStage) Takes a slot if one is free. */
+  [ENTER](): boolean {
     if (this.running >= this.maxConcurrent) return false;
     this.running++;
     return true;
   }
 
-  /** @internal Queues a waiter for the next free slot; false when the queue is full. */
-  enqueue(waiter: BulkheadWaiter): boolean {
+  /** @internal (BulkheadStage) Queues a waiter for the next free slot; false when the queue is full. */
+  [ENQUEUE](waiter: BulkheadWaiter): boolean {
     if (this.queue.length >= this.maxQueued) return false;
     this.queue.push(waiter);
     return true;
   }
 
-  /** @internal Frees a slot, handing it straight to the first waiter if there is one. */
-  release(): void {
+  /** @internal (BulkheadStage) Frees a slot, handing it straight to the first waiter if there is one. */
+  [RELEASE](): void {
     const next = this.queue.shift();
     if (next === undefined) this.running--;
     else next.grant(); // the slot stays counted in `running`
   }
 
-  /** @internal Removes a waiter that gave up. */
-  leave(waiter: BulkheadWaiter): void {
+  /** @internal (BulkheadStage) Removes a waiter that gave up. */
+  [LEAVE](waiter: BulkheadWaiter): void {
     const index = this.queue.indexOf(waiter);
     if (index >= 0) this.queue.splice(index, 1);
   }
 
-  /** @internal The error for a call turned away; fires `onReject`. */
-  rejection(context: AgentwireErrorContext): BulkheadFullError {
+  /** @internal (BulkheadStage) The error for a call turned away; fires `onReject`. */
+  [REFUSAL](context: AgentwireErrorContext): BulkheadFullError {
     const error = new BulkheadFullError(this.maxConcurrent, this.maxQueued, context);
     if (this.rejectEmitter.hasListeners) this.rejectEmitter.emit(error);
     return error;

@@ -11,8 +11,8 @@ import type { Disposable } from './Event.js';
 import { FailureTracker } from './FailureTracker.js';
 import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
-import type { Policy, PolicyContext } from './Policy.js';
-import { stackOf, type BreakerStage, type PolicyStack } from './PolicyStack.js';
+import type { FailureEvent, Policy, PolicyContext, SuccessEvent } from './Policy.js';
+import { ADMIT, FAILED, REFUSAL, RELEASE, SUCCEEDED, stackOf, type BreakerStage, type PolicyStack } from './PolicyStack.js';
 
 /** Payload of {@link CircuitBreakerPolicy.onStateChange}. */
 export interface StateChangeEvent {
@@ -45,10 +45,16 @@ const REJECTIONS: Partial<Record<CircuitState, string>> = {
  * Errors rejected by `isFailure` count as successes (as in Polly, cockatiel and opossum), so a
  * trial ending in one closes the breaker. A call whose caller cancelled it counts as neither.
  *
+ * Events, as in cockatiel: `onStateChange`, `onBreak`, `onReset`, `onHalfOpen`, and per call
+ * `onSuccess({ duration })` and `onFailure({ duration, handled, reason })` — for every call the breaker
+ * admitted, however it runs (`execute`, `wrap`, `@circuitBreaker`, the `circuitBreaker` send option).
+ * Calls refused while open, and calls cancelled by their caller, fire neither.
+ *
  * @example
  * ```ts
  * const breaker = new CircuitBreakerPolicy({ failureThreshold: 5, recoveryTimeout: 10_000 });
  * breaker.onStateChange(({ from, to }) => log(`breaker ${from} → ${to}`));
+ * breaker.onFailure(({ duration, reason }) => log(`failed after ${duration} ms`, reason.error));
  * const answer = await breaker.execute(() => callModel(prompt));
  * ```
  */
@@ -71,10 +77,14 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
   private isolations = 0;
   private isolationEpoch = 0;
   private lastFailure: unknown;
+  /** Start times of the admitted calls being timed for `onSuccess` / `onFailure` listeners (created on first use). */
+  private startTimes: Map<object, number> | undefined = undefined;
   private readonly stateChangeEmitter = new Emitter<StateChangeEvent>();
   private readonly breakEmitter = new Emitter<BreakEvent>();
   private readonly resetEmitter = new Emitter<void>();
   private readonly halfOpenEmitter = new Emitter<void>();
+  private readonly successEmitter = new Emitter<SuccessEvent>();
+  private readonly failureEmitter = new Emitter<FailureEvent>();
   /** Fires on every state change. */
   readonly onStateChange = this.stateChangeEmitter.event;
   /** Fires when the breaker opens or is isolated. */
@@ -83,6 +93,13 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
   readonly onReset = this.resetEmitter.event;
   /** Fires when the breaker moves to half-open. */
   readonly onHalfOpen = this.halfOpenEmitter.event;
+  /** Fires when a call the breaker admitted succeeds, with its duration (0 for a call admitted before any `onSuccess` / `onFailure` listener existed). */
+  readonly onSuccess = this.successEmitter.event;
+  /**
+   * Fires when a call the breaker admitted fails, with its duration and error (`reason.error`);
+   * `handled` is false when `isFailure` declined the error (the breaker counted it as a success).
+   */
+  readonly onFailure = this.failureEmitter.event;
 
   /** @throws {@link ConfigurationError} on out-of-range options or an invalid `initialState`. */
   constructor(options: CircuitBreakerOptions) {
@@ -120,22 +137,55 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
   }
 
   /**
-   * Asks to run one call. Returns the generation token to pass to {@link onSuccess}, {@link onFailure}
-   * or {@link release} when it settles. Allocates nothing when the call is admitted.
-   *
-   * @throws {@link CircuitOpenError} when the call is rejected.
+   * @internal (BreakerStage) Asks to run one call: its generation token, or -1 when refused. `call`
+   * stands for the call until its outcome is reported; it is timed only while outcome listeners exist.
    */
-  admit(): number {
-    const token = this.tryAdmit();
-    if (token >= 0) return token;
-    throw this.rejection({}, undefined);
+  [ADMIT](call: object): number {
+    const token = this.grantToken();
+    if (token >= 0 && (this.successEmitter.hasListeners || this.failureEmitter.hasListeners)) (this.startTimes ??= new Map()).set(call, this.clock.now());
+    return token;
+  }
+
+  /** @internal (BreakerStage) The call admitted under `token` succeeded. */
+  [SUCCEEDED](token: number, call: object): void {
+    const duration = this.stopTiming(call);
+    if (this.successEmitter.hasListeners) this.successEmitter.emit({ duration });
+    this.countSuccess(token);
   }
 
   /**
-   * Like {@link admit}, but returns -1 instead of throwing when the call is rejected (no
-   * allocation); read {@link retryAfter} and {@link state} to describe the rejection.
+   * @internal (BreakerStage) The call admitted under `token` failed with `error` (which counts only if `isFailure` says so).
+   *
+   * @throws {@link CallbackError} when `isFailure` throws; the failure is counted first, so the breaker moves on.
    */
-  tryAdmit(): number {
+  [FAILED](token: number, error: unknown, call: object): void {
+    const duration = this.stopTiming(call);
+    const current = token === this.generation;
+    const listening = this.failureEmitter.hasListeners;
+    if (!current && !listening) return; // a call from before the last transition changes nothing
+    let counts = true;
+    let judged: CallbackError | undefined;
+    if (this.isFailure !== undefined) {
+      try {
+        counts = Boolean(this.isFailure(error));
+      } catch (thrown) {
+        judged = new CallbackError('isFailure', thrown, error);
+      }
+    }
+    if (listening) this.failureEmitter.emit({ duration, handled: counts, reason: { error } });
+    if (!current || token !== this.generation) return; // stale, or a listener moved the breaker on
+    if (!counts) return this.countSuccess(token);
+    this.countFailure(error);
+    if (judged !== undefined) throw judged;
+  }
+
+  /** @internal (BreakerStage) The call admitted under `token` ended without an outcome (e.g. cancelled): returns a half-open trial slot. */
+  [RELEASE](token: number, call: object): void {
+    this.stopTiming(call);
+    if (token === this.generation && this.current === 'half-open' && this.trialsAdmitted > this.trialSuccesses) this.trialsAdmitted--;
+  }
+
+  private grantToken(): number {
     if (this.current === 'closed') return this.generation;
     if (this.current === 'open') {
       if (this.openDuration - (this.clock.now() - this.openedAt) > 0) return -1;
@@ -149,36 +199,21 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
     return -1;
   }
 
-  /** Why a call made now would be rejected, for error messages. */
-  get rejectionDetail(): string {
-    return REJECTIONS[this.current] ?? 'The circuit breaker is closed';
+  /** How long `call` ran, forgetting its start: 0 when it was not timed (admitted while no outcome listener existed). */
+  private stopTiming(call: object): number {
+    const starts = this.startTimes;
+    if (starts === undefined || starts.size === 0) return 0;
+    const started = starts.get(call);
+    if (started === undefined) return 0;
+    starts.delete(call);
+    return this.clock.now() - started;
   }
 
-  /** Reports that the call admitted under `token` succeeded. */
-  onSuccess(token: number): void {
+  private countSuccess(token: number): void {
     if (token !== this.generation) return;
     if (this.current === 'closed') {
       if (this.tracker.record(false)) this.open(this.lastFailure, this.recoveryTimeout); // a window can reach minimumCalls on a success
     } else if (this.current === 'half-open' && ++this.trialSuccesses >= this.halfOpenMaxCalls) this.close();
-  }
-
-  /**
-   * Reports that the call admitted under `token` failed with `error` (which counts only if `isFailure` says so).
-   *
-   * @throws {@link CallbackError} when `isFailure` throws; the failure is counted first, so the breaker moves on.
-   */
-  onFailure(token: number, error: unknown): void {
-    if (token !== this.generation) return;
-    let judged: CallbackError | undefined;
-    if (this.isFailure !== undefined) {
-      try {
-        if (!this.isFailure(error)) return this.onSuccess(token);
-      } catch (thrown) {
-        judged = new CallbackError('isFailure', thrown, error);
-      }
-    }
-    this.countFailure(error);
-    if (judged !== undefined) throw judged;
   }
 
   private countFailure(error: unknown): void {
@@ -188,11 +223,6 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
     } else if (this.current === 'half-open') {
       this.open(error, Math.min(this.backoffMax, this.openDuration * this.backoffFactor));
     }
-  }
-
-  /** Reports that the call admitted under `token` ended without an outcome (e.g. cancelled): returns a half-open trial slot. */
-  release(token: number): void {
-    if (token === this.generation && this.current === 'half-open' && this.trialsAdmitted > this.trialSuccesses) this.trialsAdmitted--;
   }
 
   /**
@@ -287,11 +317,11 @@ export class CircuitBreakerPolicy implements Policy, BreakerStage {
   }
 
   /**
-   * @internal The error for a call refused now, with `context` (message id, agent), `where` naming
-   * whose breaker it is, and the failure that opened it as `cause`.
+   * @internal (BreakerStage) The error for a call refused now, with `context` (message id, agent),
+   * `where` naming whose breaker it is, and the failure that opened it as `cause`.
    */
-  rejection(context: AgentwireErrorContext, where: string | undefined): CircuitOpenError {
-    const detail = this.rejectionDetail + (where === undefined ? '' : ` (${where})`);
+  [REFUSAL](context: AgentwireErrorContext, where: string | undefined): CircuitOpenError {
+    const detail = (REJECTIONS[this.current] ?? 'The circuit breaker is closed') + (where === undefined ? '' : ` (${where})`);
     return new CircuitOpenError(this.retryAfter, this.lastFailure === undefined ? context : { ...context, cause: this.lastFailure }, detail);
   }
 }

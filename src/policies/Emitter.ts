@@ -14,16 +14,24 @@ import type { Disposable, Event } from './Event.js';
  */
 export class Emitter<T> {
   private readonly listeners = new Set<(value: T) => void>();
+  /** `listeners.size > 0`, kept as a plain field: policies ask on every call. */
+  private listening = false;
 
   /** Subscribes a listener; see {@link Event}. */
   readonly event: Event<T> = (listener) => {
     this.listeners.add(listener);
-    return { dispose: () => void this.listeners.delete(listener) } satisfies Disposable;
+    this.listening = true;
+    return {
+      dispose: () => {
+        this.listeners.delete(listener);
+        this.listening = this.listeners.size > 0;
+      },
+    } satisfies Disposable;
   };
 
-  /** True when anyone listens, so callers can skip building the event object. */
+  /** True when anyone listens, so callers can skip building the event object (and timing the call). */
   get hasListeners(): boolean {
-    return this.listeners.size > 0;
+    return this.listening;
   }
 
   /** Calls every listener with `value`. */

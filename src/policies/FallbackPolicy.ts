@@ -3,7 +3,7 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { Policy, PolicyContext } from './Policy.js';
-import { stackOf, type FallbackStage, type PolicyStack } from './PolicyStack.js';
+import { HANDLES, RECOVER, stackOf, type FallbackStage, type PolicyStack } from './PolicyStack.js';
 
 /** Options of a {@link FallbackPolicy}. */
 export interface FallbackOptions<R> {
@@ -53,8 +53,8 @@ export class FallbackPolicy<R> implements Policy<R>, FallbackStage {
     return new FunctionRun<T | R>(this.stack, fn, signal, 1).run();
   }
 
-  /** True when `error` falls back (the `handle` filter accepts it). @throws {@link CallbackError} when `handle` throws. */
-  handles(error: unknown): boolean {
+  /** @internal (FallbackStage) True when `error` falls back (the `handle` filter accepts it). @throws {@link CallbackError} when `handle` throws. */
+  [HANDLES](error: unknown): boolean {
     if (this.handle === undefined) return true;
     try {
       return Boolean(this.handle(error));
@@ -63,8 +63,8 @@ export class FallbackPolicy<R> implements Policy<R>, FallbackStage {
     }
   }
 
-  /** The substitute for a call that failed with `error`: the value, or what the fallback function returns (or throws). */
-  recover(error: unknown, ctx: PolicyContext): R | PromiseLike<R> {
+  /** @internal (FallbackStage) The substitute for a call that failed with `error`: the value, or what the fallback function returns (or throws). */
+  [RECOVER](error: unknown, ctx: PolicyContext): R | PromiseLike<R> {
     const fallback = this.fallback;
     return typeof fallback === 'function' ? (fallback as (error: unknown, ctx: PolicyContext) => PromiseLike<R> | R)(error, ctx) : fallback;
   }

@@ -2,6 +2,7 @@ import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { PolicyContext } from './Policy.js';
 import { PolicyRun } from './PolicyRun.js';
 import type { PolicyStack } from './PolicyStack.js';
+import { timeoutAdvice } from './timeoutAdvice.js';
 import { toCancelledError } from './toCancelledError.js';
 
 /**
@@ -52,6 +53,14 @@ export class FunctionRun<T> extends PolicyRun<T> {
 
   protected fallbackContext(): PolicyContext {
     return this.current ?? new AttemptContext(this, this.outerAttempt);
+  }
+
+  protected describeAttempt(): string {
+    return 'The call';
+  }
+
+  protected timeoutAdvice(): string {
+    return timeoutAdvice.policy;
   }
 
   protected override abortAttempt(reason: unknown): void {

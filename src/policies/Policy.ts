@@ -12,6 +12,22 @@ export interface PolicyContext {
   readonly attempt: number;
 }
 
+/** Payload of a policy's `onSuccess` event (cockatiel's `ISuccessEvent`): how long the call took. */
+export interface SuccessEvent {
+  /** Milliseconds from the start of the call to its result, on the policy's clock. */
+  readonly duration: number;
+}
+
+/** Payload of a policy's `onFailure` event (cockatiel's `IFailureEvent`). */
+export interface FailureEvent {
+  /** Milliseconds from the start of the call to its failure, on the policy's clock. */
+  readonly duration: number;
+  /** Whether the policy counted the failure (a breaker's `isFailure` may decline an error: then false, and it counts as a success). */
+  readonly handled: boolean;
+  /** Why the call failed: the error it threw, or the policy's own (a `TimeoutError` when its limit passed). */
+  readonly reason: { readonly error: unknown };
+}
+
 /**
  * The shape every resilience policy shares: run a function under the policy.
  *

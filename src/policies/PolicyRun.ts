@@ -6,7 +6,7 @@ import { onSettled } from '../util/onSettled.js';
 import { pendingPromise, takeReject, takeResolve } from '../util/settlers.js';
 import { isAbandonment } from './isAbandonment.js';
 import type { PolicyContext } from './Policy.js';
-import type { BulkheadWaiter, PolicyStack } from './PolicyStack.js';
+import { ADMIT, ENQUEUE, ENTER, FAILED, GAVE_UP, HANDLES, LEAVE, RECOVER, REFUSAL, RELEASE, RETRYING, SUCCEEDED, TIMED_OUT, type BulkheadWaiter, type PolicyStack } from './PolicyStack.js';
 
 const IDLE = 0;
 const ATTEMPT = 1;
@@ -104,9 +104,10 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   }
 
   /** How a timed-out attempt is named in its error, e.g. "The call". */
-  protected describeAttempt(): string {
-    return 'The call';
-  }
+  protected abstract describeAttempt(): string;
+
+  /** What to do about a timed-out attempt, fitting where the run's limit was set (one of `timeoutAdvice.ts`'s entries). */
+  protected abstract timeoutAdvice(): string;
 
   /** A breaker or a full bulkhead refused the attempt before it started. */
   protected attemptRefused(_error: unknown): void {}
@@ -164,7 +165,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     if (phase >= ENDED) return;
     this.phase = ENDED;
     if (phase === BACKOFF || phase === QUEUED || phase === FALLBACK) this.waiting(false);
-    if (phase === QUEUED && !this.holdsSlot) this.stack.bulkhead!.leave(this);
+    if (phase === QUEUED && !this.holdsSlot) this.stack.bulkhead![LEAVE](this);
     if (phase === BACKOFF) this.disarm(this.stack.retry!.scheduler);
     else if (phase === ATTEMPT && this.stack.timeout !== undefined) this.disarm(this.stack.timeout.scheduler);
     this.releaseSlot();
@@ -215,8 +216,8 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   /** One attempt: a bulkhead slot first, then admission and the call. */
   private step(): void {
     const bulkhead = this.stack.bulkhead;
-    if (bulkhead !== undefined && !bulkhead.tryEnter()) {
-      if (!bulkhead.enqueue(this)) return this.refused(bulkhead.rejection(this.errorContext()));
+    if (bulkhead !== undefined && !bulkhead[ENTER]()) {
+      if (!bulkhead[ENQUEUE](this)) return this.refused(bulkhead[REFUSAL](this.errorContext()));
       this.phase = QUEUED;
       this.waiting(true);
       return;
@@ -235,10 +236,10 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   private admitAndCall(): void {
     const breaker = this.stack.breaker;
     if (breaker !== undefined) {
-      const token = breaker.tryAdmit();
+      const token = breaker[ADMIT](this);
       if (token < 0) {
         this.releaseSlot();
-        return this.refused(breaker.rejection(this.errorContext(), this.breakerOwner()));
+        return this.refused(breaker[REFUSAL](this.errorContext(), this.breakerOwner()));
       }
       this.token = token;
     }
@@ -284,8 +285,8 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     this.releaseSlot();
     if (!ok) return this.failed(outcome);
     if (timeout !== undefined && timeout.adapts) timeout.recordSuccess(timeout.clock.now() - started);
-    if (breaker !== undefined) breaker.onSuccess(this.takeToken());
-    retry?.recordSuccess(attempt);
+    if (breaker !== undefined) breaker[SUCCEEDED](this.takeToken(), this);
+    retry?.[SUCCEEDED](attempt);
     this.finish(true, outcome);
   }
 
@@ -293,8 +294,8 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     const timeout = this.stack.timeout!;
     this.phase = IDLE;
     this.releaseSlot();
-    const error = new TimeoutError(limit, timeout.clock.now() - since, this.errorContext(), this.describeAttempt());
-    timeout.timedOut(error);
+    const error = new TimeoutError(limit, timeout.clock.now() - since, this.errorContext(), this.describeAttempt(), this.timeoutAdvice());
+    timeout[TIMED_OUT](error);
     this.timedOut(error);
     this.abortAttempt(error);
     if (this.phase >= ENDED) return this.releaseToken(); // a listener cancelled the run
@@ -335,7 +336,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   /** Reports a failure to the breaker; returns the error the run goes on with (the breaker's `CallbackError` if its `isFailure` threw). */
   private tellBreaker(error: unknown): unknown {
     try {
-      this.stack.breaker!.onFailure(this.takeToken(), error);
+      this.stack.breaker![FAILED](this.takeToken(), error, this);
       return error;
     } catch (judged) {
       return judged;
@@ -350,7 +351,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
     } catch (misconfigured) {
       return this.giveUp(misconfigured, false); // a `random` that throws or answers out of range
     }
-    retry.retrying(this.attempt, delay, error);
+    retry[RETRYING](this.attempt, delay, error);
     this.retrying(this.attempt, delay, error);
     this.attempt++;
     if (this.phase >= ENDED) return; // a listener cancelled the run
@@ -362,20 +363,20 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   }
 
   private giveUp(error: unknown, abandoned: boolean): void {
-    this.stack.retry?.gaveUp(this.attempt, error);
+    this.stack.retry?.[GAVE_UP](this.attempt, error);
     if (this.phase >= ENDED) return; // a listener cancelled the run
     const fallback = this.stack.fallback;
     if (fallback === undefined || abandoned) return this.finish(false, error);
     let handles: boolean;
     try {
-      handles = fallback.handles(error);
+      handles = fallback[HANDLES](error);
     } catch (judged) {
       return this.finish(false, judged);
     }
     if (!handles) return this.finish(false, error);
     let value: unknown;
     try {
-      value = fallback.recover(error, this.fallbackContext());
+      value = fallback[RECOVER](error, this.fallbackContext());
     } catch (failure) {
       return this.finish(false, failure);
     }
@@ -418,7 +419,7 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   private releaseSlot(): void {
     if (!this.holdsSlot) return;
     this.holdsSlot = false;
-    this.stack.bulkhead!.release();
+    this.stack.bulkhead![RELEASE]();
   }
 
   private takeToken(): number {
@@ -428,6 +429,6 @@ export abstract class PolicyRun<T> implements DeadlineEntry, BulkheadWaiter, Pro
   }
 
   private releaseToken(): void {
-    if (this.token >= 0) this.stack.breaker!.release(this.takeToken());
+    if (this.token >= 0) this.stack.breaker![RELEASE](this.takeToken(), this);
   }
 }

@@ -11,7 +11,39 @@ import type { PolicyContext } from './Policy.js';
  * run sees only these narrow views, so every way of using a policy (standalone `execute`, `wrap`,
  * handler decorators, `sendMessage` options) drives it through the same calls and fires the same
  * events.
+ *
+ * The low-level hooks are keyed by the symbols below, which only this package can name: a policy's
+ * public surface stays cockatiel's shape (`execute`, state, and `onX` events such as the breaker's
+ * `onSuccess` / `onFailure`), while the pipeline calls the hooks as ordinary (monomorphic) methods.
  */
+
+/** @internal Breaker: asks to run one call; a generation token (>= 0), or -1 when refused. */
+export const ADMIT: unique symbol = Symbol('agentwire.admit');
+/** @internal Breaker, retry: the call (or run) succeeded. */
+export const SUCCEEDED: unique symbol = Symbol('agentwire.succeeded');
+/** @internal Breaker: the call failed. */
+export const FAILED: unique symbol = Symbol('agentwire.failed');
+/** @internal Breaker, bulkhead: gives back what a call held (a trial permit, a slot) without a verdict. */
+export const RELEASE: unique symbol = Symbol('agentwire.release');
+/** @internal Breaker, bulkhead: the error for a call turned away (and reports it). */
+export const REFUSAL: unique symbol = Symbol('agentwire.refusal');
+/** @internal Bulkhead: takes a slot if one is free. */
+export const ENTER: unique symbol = Symbol('agentwire.enter');
+/** @internal Bulkhead: queues a waiter. */
+export const ENQUEUE: unique symbol = Symbol('agentwire.enqueue');
+/** @internal Bulkhead: removes a waiter that gave up. */
+export const LEAVE: unique symbol = Symbol('agentwire.leave');
+/** @internal Retry: a retry will follow after a delay. */
+export const RETRYING: unique symbol = Symbol('agentwire.retrying');
+/** @internal Retry: the run stops retrying and fails. */
+export const GAVE_UP: unique symbol = Symbol('agentwire.gaveUp');
+/** @internal Timeout: an attempt's limit passed. */
+export const TIMED_OUT: unique symbol = Symbol('agentwire.timedOut');
+/** @internal Fallback: whether an error falls back. */
+export const HANDLES: unique symbol = Symbol('agentwire.handles');
+/** @internal Fallback: the substitute for a failure. */
+export const RECOVER: unique symbol = Symbol('agentwire.recover');
+
 
 /** @internal The retry stage: decides, spaces and reports retries. */
 export interface RetryStage {
@@ -22,25 +54,25 @@ export interface RetryStage {
   /** The delay before the retry that follows `attempt`. */
   delayFor(attempt: number, previousDelay: number | undefined): number;
   /** A retry is about to wait `delay` ms. */
-  retrying(attempt: number, delay: number, error: unknown): void;
+  [RETRYING](attempt: number, delay: number, error: unknown): void;
   /** The run succeeded after `attempts` attempts. */
-  recordSuccess(attempts: number): void;
+  [SUCCEEDED](attempts: number): void;
   /** The run stops retrying and fails with `error`. */
-  gaveUp(attempts: number, error: unknown): void;
+  [GAVE_UP](attempts: number, error: unknown): void;
 }
 
 /** @internal The bulkhead stage: execution slots and a FIFO of waiting runs. */
 export interface BulkheadStage {
   /** Takes a slot if one is free. */
-  tryEnter(): boolean;
+  [ENTER](): boolean;
   /** Queues a waiter; false when the queue is full. */
-  enqueue(waiter: BulkheadWaiter): boolean;
+  [ENQUEUE](waiter: BulkheadWaiter): boolean;
   /** Frees a slot (or hands it to the first waiter). */
-  release(): void;
+  [RELEASE](): void;
   /** Removes a waiter that gave up. */
-  leave(waiter: BulkheadWaiter): void;
+  [LEAVE](waiter: BulkheadWaiter): void;
   /** The error for a call turned away (and reports it). */
-  rejection(context: AgentwireErrorContext): BulkheadFullError;
+  [REFUSAL](context: AgentwireErrorContext): BulkheadFullError;
 }
 
 /** @internal A run waiting in a bulkhead's queue. */
@@ -51,15 +83,20 @@ export interface BulkheadWaiter {
 
 /** @internal The circuit-breaker stage: admission and outcomes, by generation token. */
 export interface BreakerStage {
-  /** A token (>= 0) when the call is admitted, -1 when refused. */
-  tryAdmit(): number;
-  onSuccess(token: number): void;
-  /** @throws when the breaker's own judgement of `error` fails (`CallbackError`), after counting it. */
-  onFailure(token: number, error: unknown): void;
+  /**
+   * A token (>= 0) when the call is admitted, -1 when refused. `call` stands for the call until its
+   * outcome is reported with the same object (the breaker times it only when outcome listeners
+   * need the duration). Allocates nothing otherwise.
+   */
+  [ADMIT](call: object): number;
+  /** The call admitted under `token` succeeded. */
+  [SUCCEEDED](token: number, call: object): void;
+  /** The call failed with `error`. @throws when the breaker's own judgement of `error` fails (`CallbackError`), after counting it. */
+  [FAILED](token: number, error: unknown, call: object): void;
   /** The call ended with no verdict on the dependency (cancelled, stopped, abandoned). */
-  release(token: number): void;
+  [RELEASE](token: number, call: object): void;
   /** The error for a refused call; `where` says whose breaker it is. */
-  rejection(context: AgentwireErrorContext, where: string | undefined): CircuitOpenError;
+  [REFUSAL](context: AgentwireErrorContext, where: string | undefined): CircuitOpenError;
 }
 
 /** @internal The timeout stage: the limit of each attempt. */
@@ -72,14 +109,15 @@ export interface TimeoutStage {
   /** An attempt finished in time, after `durationMs` (feeds an adaptive limit). */
   recordSuccess(durationMs: number): void;
   /** An attempt timed out (records it and notifies `onTimeout` listeners). */
-  timedOut(error: TimeoutError): void;
+  [TIMED_OUT](error: TimeoutError): void;
 }
 
 /** @internal The fallback stage: a substitute for a final failure. */
 export interface FallbackStage {
-  /** @throws when the filter itself throws (`CallbackError`). */
-  handles(error: unknown): boolean;
-  recover(error: unknown, ctx: PolicyContext): unknown;
+  /** True when `error` falls back. @throws when the filter itself throws (`CallbackError`). */
+  [HANDLES](error: unknown): boolean;
+  /** The substitute for a call that failed with `error`: a value, or a promise of one (or a throw). */
+  [RECOVER](error: unknown, ctx: PolicyContext): unknown;
 }
 
 /**

@@ -66,7 +66,7 @@ export class RetryBudget {
   }
 
   /** Records a successful call: returns `ratio` tokens to the bucket. */
-  onSuccess(): void {
+  recordSuccess(): void {
     this.tokens = Math.min(this.maxTokens, this.tokens + this.ratio);
   }
 

@@ -7,7 +7,7 @@ import { FunctionRun } from './FunctionRun.js';
 import { isNeverRetried } from './isNeverRetried.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { Policy, PolicyContext } from './Policy.js';
-import { stackOf, type PolicyStack, type RetryStage } from './PolicyStack.js';
+import { GAVE_UP, RETRYING, SUCCEEDED, stackOf, type PolicyStack, type RetryStage } from './PolicyStack.js';
 import { resolveRetryOptions, type ResolvedRetryOptions } from './resolveRetryOptions.js';
 import type { RetryOptions } from './RetryOptions.js';
 
@@ -96,9 +96,9 @@ export class RetryPolicy implements Policy, RetryStage {
     return this.options.budget === undefined || this.options.budget.tryAcquire();
   }
 
-  /** Records a successful call (returns budget tokens, fires `onSuccess`). */
-  recordSuccess(attempts: number): void {
-    this.options.budget?.onSuccess();
+  /** @internal (RetryStage) A run succeeded after `attempts` attempts: returns budget tokens, fires `onSuccess`. */
+  [SUCCEEDED](attempts: number): void {
+    this.options.budget?.recordSuccess();
     if (this.successEmitter.hasListeners) this.successEmitter.emit({ attempts });
   }
 
@@ -112,13 +112,13 @@ export class RetryPolicy implements Policy, RetryStage {
     return new FunctionRun(this.stack, fn, signal, 1).run();
   }
 
-  /** @internal A retry of `attempt` will follow after `delay` ms: fires `onRetry`. */
-  retrying(attempt: number, delay: number, error: unknown): void {
+  /** @internal (RetryStage) A retry of `attempt` will follow after `delay` ms: fires `onRetry`. */
+  [RETRYING](attempt: number, delay: number, error: unknown): void {
     if (this.retryEmitter.hasListeners) this.retryEmitter.emit({ attempt, delay, error });
   }
 
-  /** @internal The run stops retrying and fails: fires `onGiveUp`. */
-  gaveUp(attempts: number, error: unknown): void {
+  /** @internal (RetryStage) The run stops retrying and fails: fires `onGiveUp`. */
+  [GAVE_UP](attempts: number, error: unknown): void {
     if (this.giveUpEmitter.hasListeners) this.giveUpEmitter.emit({ attempts, error });
   }
 

@@ -7,7 +7,7 @@ import { Emitter } from './Emitter.js';
 import { FunctionRun } from './FunctionRun.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import type { Policy, PolicyContext } from './Policy.js';
-import { stackOf, type PolicyStack, type TimeoutStage } from './PolicyStack.js';
+import { TIMED_OUT, stackOf, type PolicyStack, type TimeoutStage } from './PolicyStack.js';
 import type { TimeoutSpec } from './TimeoutOptions.js';
 
 /** Options of a {@link TimeoutPolicy} besides the limit. */
@@ -93,8 +93,8 @@ export class TimeoutPolicy implements Policy, TimeoutStage {
     return new FunctionRun(this.stack, fn, signal, 1).run();
   }
 
-  /** @internal An attempt's limit passed: records it and fires `onTimeout`. */
-  timedOut(error: TimeoutError): void {
+  /** @internal (TimeoutStage) An attempt's limit passed: records it and fires `onTimeout`. */
+  [TIMED_OUT](error: TimeoutError): void {
     this.recordTimeout();
     if (this.timeoutEmitter.hasListeners) this.timeoutEmitter.emit(error);
   }

@@ -6,6 +6,7 @@ import type { FailureReason } from '../core/RuntimeEvents.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import type { Clock } from '../util/Clock.js';
+import { timeoutAdvice } from '../policies/timeoutAdvice.js';
 import { HandlerRun } from '../agents/HandlerRun.js';
 import type { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { isThenable } from '../util/isThenable.js';
@@ -457,7 +458,7 @@ export class Dispatcher {
   expire(d: Delivery, armedAt: number): void {
     if (d.state === SETTLED) return;
     const limit = d.deadline! - armedAt;
-    const error = new TimeoutError(limit, this.env.clock.now() - armedAt, { messageId: d.messageId, agentId: d.recipient });
+    const error = new TimeoutError(limit, this.env.clock.now() - armedAt, { messageId: d.messageId, agentId: d.recipient }, undefined, timeoutAdvice.request);
     this.env.lifecycle.timedOut(d, limit, 'caller');
     this.fail(d, error, 'timeout');
   }

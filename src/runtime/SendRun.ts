@@ -9,6 +9,7 @@ import { neverAbortedSignal } from '../policies/neverAbortedSignal.js';
 import type { PolicyContext } from '../policies/Policy.js';
 import { PENDING, PolicyRun } from '../policies/PolicyRun.js';
 import type { PolicyStack } from '../policies/PolicyStack.js';
+import { timeoutAdvice } from '../policies/timeoutAdvice.js';
 import type { AgentSlot } from './AgentSlot.js';
 import type { ChildRequest, Delivery, DeliveryOwner } from './Delivery.js';
 
@@ -172,8 +173,12 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
     return { messageId: this.messageId, agentId: this.recipient };
   }
 
-  protected override describeAttempt(): string {
+  protected describeAttempt(): string {
     return `Request ${this.messageId} to ${String(this.recipient)} (attempt ${this.attempt})`;
+  }
+
+  protected timeoutAdvice(): string {
+    return timeoutAdvice.send;
   }
 
   protected override breakerOwner(): string {

@@ -94,7 +94,7 @@ describe('RequestHandle', () => {
     expect(handle.state).toBe('partial');
   });
 
-  it('rejects waitFor with TimeoutError after its limit, without ending the request', async () => {
+  it('rejects waitFor with TimeoutError after its limit, without ending the request, and says only the wait ended', async () => {
     const handle = runtime.sendRequest<string>(new Step('late'), GATED);
     const waiting = settle(handle.waitFor('completed', { timeout: 1_000 }));
     await clock.advance(999);
@@ -104,6 +104,7 @@ describe('RequestHandle', () => {
     const outcome = await waiting;
     expect(!outcome.ok && outcome.error).toBeInstanceOf(TimeoutError);
     expect((outcome as { error: TimeoutError }).error.messageId).toBe(handle.messageId);
+    expect((outcome as { error: TimeoutError }).error.message).toMatch(/^Waiting for "completed" timed out .*Raise the "timeout" of waitFor\(\), or wait without one: the request itself goes on/);
     expect(handle.state).toBe('processing');
     gated.gate.resolve();
     expect(await handle.result).toBe('late');

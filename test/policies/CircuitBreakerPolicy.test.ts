@@ -3,6 +3,7 @@ import { CircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { ConfigurationError } from '../../src/errors/ConfigurationError.js';
 import type { CircuitBreakerOptions, CircuitState } from '../../src/policies/CircuitBreakerOptions.js';
 import { CircuitBreakerPolicy } from '../../src/policies/CircuitBreakerPolicy.js';
+import { RetryPolicy, wrap, type FailureEvent, type SuccessEvent } from '../../src/index.js';
 import { SimulatedClock } from '../../src/util/SimulatedClock.js';
 
 class IgnoredError extends Error {}
@@ -20,6 +21,28 @@ const fail = (breaker: CircuitBreakerPolicy) => breaker.execute(() => Promise.re
 const succeed = (breaker: CircuitBreakerPolicy) => breaker.execute(() => 'ok');
 async function failTimes(breaker: CircuitBreakerPolicy, n: number) {
   for (let i = 0; i < n; i++) await fail(breaker);
+}
+
+/** A call whose caller cancels it while it runs (it then rejects, as aborted work does). */
+function cancelledCall(breaker: CircuitBreakerPolicy): Promise<never> {
+  const controller = new AbortController();
+  return breaker.execute(() => {
+    controller.abort();
+    return Promise.reject(new Error('aborted'));
+  }, controller.signal);
+}
+
+/** A call the breaker admitted (or refused) that stays in flight until told how it ends. */
+function inFlight(breaker: CircuitBreakerPolicy) {
+  let settle: ((ok: boolean) => void) | undefined;
+  const outcome = breaker
+    .execute(() => new Promise<string>((resolve, reject) => (settle = (ok) => (ok ? resolve('ok') : reject(boom)))))
+    .catch((e: unknown) => e);
+  return {
+    outcome,
+    succeed: () => (settle!(true), outcome),
+    fail: () => (settle!(false), outcome),
+  };
 }
 
 describe('CircuitBreakerPolicy', () => {
@@ -100,19 +123,13 @@ describe('CircuitBreakerPolicy', () => {
       const { clock, breaker } = setup({ halfOpenMaxCalls: 2 });
       await failTimes(breaker, 3);
       await clock.advance(1_000);
-      const tokens = [breaker.admit(), breaker.admit()];
-      const rejected = (() => {
-        try {
-          breaker.admit();
-        } catch (e) {
-          return e;
-        }
-      })();
+      const trials = [inFlight(breaker), inFlight(breaker)];
+      const rejected = await breaker.execute(() => 'never').catch((e: unknown) => e);
       expect(rejected).toBeInstanceOf(CircuitOpenError);
       expect(rejected).toMatchObject({ retryAfter: 0 });
-      breaker.onSuccess(tokens[0]!);
+      await trials[0]!.succeed();
       expect(breaker.state).toBe('half-open');
-      breaker.onSuccess(tokens[1]!);
+      await trials[1]!.succeed();
       expect(breaker.state).toBe('closed');
     });
 
@@ -120,9 +137,9 @@ describe('CircuitBreakerPolicy', () => {
       const { clock, breaker } = setup({ halfOpenMaxCalls: 3 });
       await failTimes(breaker, 3);
       await clock.advance(1_000);
-      const [a, b] = [breaker.admit(), breaker.admit()];
-      breaker.onSuccess(a);
-      breaker.onFailure(b, boom);
+      const [a, b] = [inFlight(breaker), inFlight(breaker)];
+      await a.succeed();
+      await b.fail();
       expect(breaker.state).toBe('open');
     });
 
@@ -130,12 +147,7 @@ describe('CircuitBreakerPolicy', () => {
       const { clock, breaker } = setup();
       await failTimes(breaker, 3);
       await clock.advance(1_000);
-      const controller = new AbortController();
-      const cancelled = breaker.execute(() => {
-        controller.abort();
-        return Promise.reject(new Error('aborted'));
-      }, controller.signal);
-      await expect(cancelled).rejects.toThrow('aborted');
+      await expect(cancelledCall(breaker)).rejects.toThrow('aborted');
       expect(breaker.state).toBe('half-open');
       await expect(succeed(breaker)).resolves.toBe('ok');
       expect(breaker.state).toBe('closed');
@@ -145,23 +157,23 @@ describe('CircuitBreakerPolicy', () => {
   describe('generations', () => {
     it('ignores a late failure from a call admitted before the breaker opened', async () => {
       const { clock, breaker } = setup({ failureThreshold: 1 });
-      const old = breaker.admit();
+      const old = inFlight(breaker);
       await fail(breaker); // opens
       await clock.advance(1_000);
-      const trial = breaker.admit(); // half-open
-      breaker.onFailure(old, boom);
+      const trial = inFlight(breaker); // half-open
+      await old.fail();
       expect(breaker.state).toBe('half-open');
-      breaker.onSuccess(trial);
+      await trial.succeed();
       expect(breaker.state).toBe('closed');
     });
 
     it('ignores a late success from before the open, so it cannot close the breaker', async () => {
       const { clock, breaker } = setup({ failureThreshold: 1 });
-      const old = breaker.admit();
+      const old = inFlight(breaker);
       await fail(breaker);
       await clock.advance(1_000);
-      breaker.admit();
-      breaker.onSuccess(old);
+      inFlight(breaker); // the trial, still running
+      await old.succeed();
       expect(breaker.state).toBe('half-open');
     });
 
@@ -169,20 +181,20 @@ describe('CircuitBreakerPolicy', () => {
       const { clock, breaker } = setup({ failureThreshold: 1, halfOpenMaxCalls: 2 });
       await fail(breaker);
       await clock.advance(1_000);
-      const first = breaker.admit();
-      breaker.onFailure(breaker.admit(), boom); // re-opens
+      const first = inFlight(breaker);
+      await fail(breaker); // the other trial fails: re-opens
       await clock.advance(1_000);
-      const second = breaker.admit();
-      breaker.onSuccess(first);
-      breaker.onSuccess(second);
+      const second = inFlight(breaker);
+      await first.succeed();
+      await second.succeed();
       expect(breaker.state).toBe('half-open');
     });
 
     it('ignores outcomes of calls that were in flight during reset()', async () => {
       const { breaker } = setup({ failureThreshold: 1 });
-      const inFlight = breaker.admit();
+      const call = inFlight(breaker);
       breaker.reset();
-      breaker.onFailure(inFlight, boom);
+      await call.fail();
       expect(breaker.state).toBe('closed');
     });
   });
@@ -277,7 +289,7 @@ describe('CircuitBreakerPolicy', () => {
       const { clock, breaker } = setup();
       await failTimes(breaker, 3);
       await clock.advance(1_000);
-      breaker.admit();
+      inFlight(breaker); // half-open, its trial running
       expect(breaker.toJSON()).toMatchObject({ state: 'open', retryAfter: 0 });
       const restored = new CircuitBreakerPolicy({ failureThreshold: 3, recoveryTimeout: 1_000, initialState: breaker.toJSON() });
       await expect(succeed(restored)).resolves.toBe('ok');
@@ -342,6 +354,91 @@ describe('CircuitBreakerPolicy', () => {
       const { breaker } = setup({ failureThreshold: 2, window: { kind: 'count', size: 100 } });
       await failTimes(breaker, 2);
       expect(breaker.state).toBe('open');
+    });
+  });
+
+  describe('events', () => {
+    function outcomes(breaker: CircuitBreakerPolicy) {
+      const successes: SuccessEvent[] = [];
+      const failures: FailureEvent[] = [];
+      breaker.onSuccess((e) => successes.push(e));
+      breaker.onFailure((e) => failures.push(e));
+      return { successes, failures };
+    }
+
+    it('fires onSuccess with the duration of each call it admitted', async () => {
+      const { clock, breaker } = setup();
+      const { successes, failures } = outcomes(breaker);
+      const call = inFlight(breaker);
+      await clock.advance(250);
+      await call.succeed();
+      await succeed(breaker);
+      expect(successes).toEqual([{ duration: 250 }, { duration: 0 }]);
+      expect(failures).toEqual([]);
+    });
+
+    it('fires onFailure with the duration, handled, and the error as reason.error', async () => {
+      const { clock, breaker } = setup();
+      const { successes, failures } = outcomes(breaker);
+      const call = inFlight(breaker);
+      await clock.advance(40);
+      await call.fail();
+      expect(failures).toEqual([{ duration: 40, handled: true, reason: { error: boom } }]);
+      expect(failures[0]!.reason.error).toBe(boom);
+      expect(successes).toEqual([]);
+    });
+
+    it('reports an error that isFailure declines as an unhandled failure, which does not count towards opening', async () => {
+      const { breaker } = setup({ failureThreshold: 1, isFailure: (e) => !(e instanceof IgnoredError) });
+      const { failures } = outcomes(breaker);
+      const ignored = new IgnoredError('4xx');
+      await expect(breaker.execute(() => Promise.reject(ignored))).rejects.toBe(ignored);
+      expect(failures).toEqual([{ duration: 0, handled: false, reason: { error: ignored } }]);
+      expect(breaker.state).toBe('closed');
+    });
+
+    it('fires neither for a call refused while open, nor for one its caller cancelled', async () => {
+      const { clock, breaker } = setup({ failureThreshold: 1 });
+      await fail(breaker);
+      const { successes, failures } = outcomes(breaker);
+      await expect(succeed(breaker)).rejects.toBeInstanceOf(CircuitOpenError);
+      await clock.advance(1_000);
+      await expect(cancelledCall(breaker)).rejects.toThrow('aborted');
+      expect([successes, failures]).toEqual([[], []]);
+    });
+
+    it('fires per attempt when the breaker runs inside wrap, under a retry', async () => {
+      const { breaker } = setup();
+      const { successes, failures } = outcomes(breaker);
+      const retry = new RetryPolicy({ maxRetries: 2, baseDelay: 0, clock: new SimulatedClock() });
+      let calls = 0;
+      const answer = await wrap(retry, breaker).execute(() => (++calls < 3 ? Promise.reject(boom) : 'ok'));
+      expect(answer).toBe('ok');
+      expect(failures.map((f) => f.reason.error)).toEqual([boom, boom]);
+      expect(successes).toHaveLength(1);
+    });
+
+    it('times a call only from when a listener exists, and keeps no start time once any call ended', async () => {
+      const { clock, breaker } = setup({ failureThreshold: 2 });
+      const early = inFlight(breaker); // admitted before anyone listened: not timed
+      const { successes, failures } = outcomes(breaker);
+      const [ok, failing] = [inFlight(breaker), inFlight(breaker)];
+      await clock.advance(30);
+      await Promise.all([early.succeed(), ok.succeed(), failing.fail(), expect(cancelledCall(breaker)).rejects.toThrow('aborted')]);
+      expect(successes).toEqual([{ duration: 0 }, { duration: 30 }]);
+      expect(failures.map((f) => f.duration)).toEqual([30]);
+      // white-box: the start times of timed calls are forgotten however the calls ended (no leak)
+      expect((breaker as unknown as { startTimes?: Map<object, number> }).startTimes?.size).toBe(0);
+    });
+
+    it('stops firing for a listener once its subscription is disposed', async () => {
+      const { breaker } = setup();
+      let seen = 0;
+      const subscription = breaker.onSuccess(() => seen++);
+      await succeed(breaker);
+      subscription.dispose();
+      await succeed(breaker);
+      expect(seen).toBe(1);
     });
   });
 

@@ -21,9 +21,9 @@ describe('RetryBudget', () => {
   it('earns one retry per 1/ratio successes', () => {
     const budget = new RetryBudget({ maxTokens: 5, ratio: 0.25 });
     drain(budget);
-    for (let i = 0; i < 3; i++) budget.onSuccess();
+    for (let i = 0; i < 3; i++) budget.recordSuccess();
     expect(budget.tryAcquire()).toBe(false);
-    budget.onSuccess();
+    budget.recordSuccess();
     expect(budget.tryAcquire()).toBe(true);
   });
 
@@ -41,7 +41,7 @@ describe('RetryBudget', () => {
 
   it('never holds more than maxTokens, however many successes', () => {
     const budget = new RetryBudget({ maxTokens: 2, ratio: 1 });
-    for (let i = 0; i < 10; i++) budget.onSuccess();
+    for (let i = 0; i < 10; i++) budget.recordSuccess();
     expect(drain(budget)).toBe(2);
   });
 

@@ -909,4 +909,18 @@ describe('runtime.handlerBreaker', () => {
     expect((await runtime.tryGetUnderlyingAgentInstance(id, Quoter)).calls).toBe(2);
     await runtime.stop();
   });
+
+  it("fires the handler breaker's onSuccess for each call it admits, with its duration", async () => {
+    const runtime = new SingleThreadedAgentRuntime({ clock: new SimulatedClock() });
+    await Quoter.register(runtime, 'quoter', () => new Quoter());
+    runtime.start();
+    const id = new AgentId('quoter', 'default');
+    await runtime.sendMessage(new MessageType(), id);
+    const durations: number[] = [];
+    runtime.handlerBreaker('quoter', 'quote')!.onSuccess(({ duration }) => durations.push(duration));
+    await runtime.sendMessage(new MessageType(), id);
+    await runtime.sendMessage(new MessageType(), id);
+    expect(durations).toEqual([0, 0]);
+    await runtime.stop();
+  });
 });

@@ -149,9 +149,9 @@ describe('callbacks and values of yours that throw or misbehave', () => {
     expect(calls).toBe(4);
   });
 
-  it('gives a standalone breaker the same answer: onFailure counts, then throws CallbackError', () => {
+  it('gives a standalone breaker the same answer: the failure counts, then execute rejects with CallbackError', async () => {
     const breaker = new CircuitBreakerPolicy({ failureThreshold: 1, recoveryTimeout: 10, clock, isFailure: () => { throw new Broken('isFailure'); } });
-    expect(() => breaker.onFailure(breaker.admit(), new Error('x'))).toThrow(CallbackError);
+    await expect(breaker.execute(() => Promise.reject(new Error('x')))).rejects.toBeInstanceOf(CallbackError);
     expect(breaker.state).toBe('open');
   });
 
