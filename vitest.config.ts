@@ -8,5 +8,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['reflect-metadata'],
+    // The runtime's default logger writes warnings to the console; tests of the logger set their own.
+    env: { AGENTWIRE_LOG_LEVEL: 'silent' },
   },
 });

@@ -17,10 +17,12 @@ export type { FallbackHandler, PolicyScope } from './core/HandlerPolicySpec.js';
 export { capabilities, type CapabilityOptions } from './decorators/capabilities.js';
 export { typeSubscription } from './decorators/typeSubscription.js';
 export { defaultSubscription } from './decorators/defaultSubscription.js';
-export type { HandlerOptions, HandlerKind, MessageClass } from './decorators/HandlerDeclaration.js';
+export type { HandlerOptions, HandlerKind, MessageClass, HandlerDecorator, HandlerMethodOf, InferringHandlerDecorator } from './decorators/HandlerDeclaration.js';
+export type { HandlerDecoratorFactory } from './decorators/HandlerDecoratorFactory.js';
 
 export { SingleThreadedAgentRuntime } from './runtime/SingleThreadedAgentRuntime.js';
 export type { RuntimeOptions } from './runtime/RuntimeOptions.js';
+export type { Logger } from './core/Logger.js';
 export type { AgentRuntime } from './core/AgentRuntime.js';
 export type { AgentHost } from './core/AgentHost.js';
 export type { RegisterFactoryOptions } from './core/RegisterFactoryOptions.js';
@@ -50,6 +52,9 @@ export type { DeadLetterRecord } from './core/DeadLetterRecord.js';
 export type * from './core/RuntimeEvents.js';
 
 export { defineMessage, type DefinedMessageClass } from './messages/defineMessage.js';
+export { messageSchema, type MessageSchemaOptions, type ReplySpec, type TypedObjectSchema } from './messages/messageSchema.js';
+export { RequestMessage } from './messages/RequestMessage.js';
+export { replyType, type Replies, type ReplyOf } from './core/Replies.js';
 
 export { RequestTracker, type TrackRequestsOptions } from './core/RequestTracker.js';
 export { RequestRecord, type RequestTransition, type RequestStatusReport } from './core/RequestRecord.js';
@@ -64,6 +69,18 @@ export { TraceRecorder, type TraceRecorderOptions } from './tracing/TraceRecorde
 export type { TraceEntry, TraceEntryKind } from './tracing/TraceEntry.js';
 export { toMermaid, type MermaidOptions } from './tracing/toMermaid.js';
 export { instrumentOpenTelemetry, type OpenTelemetryOptions, type Instrumentation, type SpanLike, type TracerLike } from './tracing/instrumentOpenTelemetry.js';
+export { RuntimeStats, type RuntimeStatsOptions } from './stats/RuntimeStats.js';
+export type { StatsSnapshot, AgentTypeStats, PolicyStats, BreakerStats } from './stats/StatsSnapshot.js';
+export { LatencyHistogram, type LatencySummary } from './stats/LatencyHistogram.js';
+export {
+  instrumentOpenTelemetryMetrics,
+  type OpenTelemetryMetricsOptions,
+  type MeterLike,
+  type CounterLike,
+  type HistogramLike,
+  type InstrumentOptionsLike,
+  type MetricAttributesLike,
+} from './stats/instrumentOpenTelemetryMetrics.js';
 
 export { type Clock, type TimerHandle, systemClock } from './util/Clock.js';
 export { SimulatedClock } from './util/SimulatedClock.js';

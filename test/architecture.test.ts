@@ -23,6 +23,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   decorators: ['util', 'errors', 'policies', 'core', 'messages'],
   agents: ['util', 'errors', 'policies', 'core', 'messages', 'handshake', 'decorators'],
   tracing: ['util', 'errors', 'core'],
+  stats: ['util', 'errors', 'policies', 'core', 'tracing'],
   runtime: ['util', 'errors', 'results', 'policies', 'core', 'messages', 'handshake', 'decorators', 'agents'],
 };
 

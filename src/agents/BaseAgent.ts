@@ -1,4 +1,5 @@
 import { injectable } from 'tsyringe';
+import type { Replies, ReplyOf } from '../core/Replies.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { type CapabilityDeclaration, capabilitiesOf, classSubscriptions, hasConstructorMetadata } from '../decorators/metadata.js';
 import { withSubscriptionContext } from '../core/subscriptionContext.js';
@@ -96,8 +97,8 @@ export abstract class BaseAgent implements Agent {
     };
   }
 
-  /** True when the agent has a handler for messages of this class (base agents: always true). */
-  handles(_messageType: abstract new (...args: never[]) => unknown): boolean {
+  /** True when the agent has a handler for messages of this class, or plain-object messages of this `type` name (base agents: always true). */
+  handles(_messageType: (abstract new (...args: never[]) => unknown) | string): boolean {
     return true;
   }
 
@@ -145,8 +146,10 @@ export abstract class BaseAgent implements Agent {
    * turn-based agent, the request joins the running turn's call chain (inherits its signal and
    * deadline); with `concurrency` > 1 use `ctx.sendMessage` for that.
    */
-  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
-    return this.runtime.sendMessage<R>(message, recipient, { ...options, sender: this.id });
+  sendMessage<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): Promise<ReplyOf<M>>;
+  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
+  sendMessage(message: unknown, recipient: AgentId, options?: SendOptions): Promise<unknown> {
+    return this.runtime.sendMessage(message, recipient, { ...options, sender: this.id });
   }
 
   /** Publishes as this agent (it never receives its own publish). */

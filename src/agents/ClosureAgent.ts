@@ -1,4 +1,5 @@
 import { CantHandleError } from '../errors/CantHandleError.js';
+import type { Replies, ReplyOf } from '../core/Replies.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { MessageClass } from '../decorators/HandlerDeclaration.js';
 import type { AgentId } from '../core/AgentId.js';
@@ -17,6 +18,7 @@ import { describeValue } from '../util/describeValue.js';
 /** What a closure sees of its agent: its id and how to send and publish as it. */
 export interface ClosureContext {
   readonly id: AgentId;
+  sendMessage<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): Promise<ReplyOf<M>>;
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
   publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void>;
 }

@@ -29,7 +29,8 @@ export class HandlerRun extends PolicyRun<unknown> {
   constructor(
     stack: PolicyStack,
     private readonly agent: object,
-    private readonly method: HandlerMethod,
+    /** The handler method's name (looked up on the agent for each attempt; named in retry and timeout events). */
+    private readonly method: string | symbol,
     private readonly ctx: HandlerContext,
   ) {
     super(stack);
@@ -51,7 +52,7 @@ export class HandlerRun extends PolicyRun<unknown> {
 
   /** @internal One call of the handler method. */
   invokeHandler(): unknown {
-    return this.method.call(this.agent, this.ctx.message, this.ctx);
+    return (this.agent as Record<string | symbol, HandlerMethod>)[this.method]!.call(this.agent, this.ctx.message, this.ctx);
   }
 
   protected fallbackContext(): PolicyContext {
@@ -67,11 +68,11 @@ export class HandlerRun extends PolicyRun<unknown> {
   }
 
   protected override retrying(attempt: number, delay: number, error: unknown): void {
-    this.ctx.attemptRetrying(attempt, delay, error);
+    this.ctx.attemptRetrying(attempt, delay, error, this.method);
   }
 
   protected override timedOut(error: TimeoutError): void {
-    this.ctx.attemptTimedOut(error.timeoutMs);
+    this.ctx.attemptTimedOut(error.timeoutMs, this.method);
   }
 
   protected override late(ok: boolean, outcome: unknown): void {

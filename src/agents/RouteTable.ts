@@ -47,20 +47,29 @@ export class RouteTable {
     return table;
   }
 
-  /** Message classes with at least one handler. */
+  /** Message classes (and schema-declared message type names) with at least one handler. */
   get messageTypes(): unknown[] {
     return [...this.byType.keys()];
   }
 
-  /** Candidate routes for a message: its class's handlers, then its base classes'. */
+  /**
+   * Candidate routes for a message: its class's handlers, then its base classes'; for a plain
+   * object, the handlers of the schema-declared message type named by its `type` field.
+   */
   routesFor(message: unknown): readonly Route[] {
     const ctor = (message as { constructor?: unknown } | null | undefined)?.constructor;
+    if (ctor === Object) return this.routesForType((message as { type?: unknown }).type);
     let routes = this.resolved.get(ctor);
     if (routes === undefined) {
       routes = this.resolve(ctor);
       this.resolved.set(ctor, routes);
     }
     return routes;
+  }
+
+  /** The routes of plain-object messages whose `type` is `type`. */
+  routesForType(type: unknown): readonly Route[] {
+    return typeof type === 'string' ? (this.byType.get(type) ?? NONE) : NONE;
   }
 
   private resolve(ctor: unknown): readonly Route[] {

@@ -50,14 +50,15 @@ export abstract class RoutedAgent extends BaseAgent {
     return this.onUnhandledMessage(message, ctx);
   }
 
-  /** True when a handler accepts messages of this class (or of one of its base classes). */
-  override handles(messageType: abstract new (...args: never[]) => unknown): boolean {
+  /** True when a handler accepts messages of this class (or of one of its base classes), or plain-object messages of this `type` name. */
+  override handles(messageType: (abstract new (...args: never[]) => unknown) | string): boolean {
+    if (typeof messageType === 'string') return this.routes.routesForType(messageType).length > 0;
     return this.routes.routesFor(messageType.prototype).length > 0 || messageType === HandshakeRequest;
   }
 
   /** @internal */
   protected override handledTypeNames(): readonly string[] {
-    return this.routes.messageTypes.map((t) => (t as { name: string }).name);
+    return this.routes.messageTypes.map((t) => (typeof t === 'string' ? t : (t as { name: string }).name));
   }
 
   /**
@@ -65,12 +66,8 @@ export abstract class RoutedAgent extends BaseAgent {
    * fails with it, and a publish is reported as an `unhandled` event (not a failure).
    */
   onUnhandledMessage(message: unknown, ctx: MessageContext): unknown {
-    const name = (message as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof message;
-    throw new CantHandleError(
-      `${this.constructor.name} (${String(ctx.recipient)}) has no ${ctx.isRpc ? 'request' : 'event'} handler that accepts a ${name}. ` +
-        `Add a @messageHandler() for ${name}, or check its match predicates.`,
-      { messageId: ctx.messageId, agentId: ctx.recipient },
-    );
+    const who = `${this.constructor.name} (${String(ctx.recipient)}) has no ${ctx.isRpc ? 'request' : 'event'} handler`;
+    throw new CantHandleError(`${who} ${unhandledAdvice(message)}`, { messageId: ctx.messageId, agentId: ctx.recipient });
   }
 
   /** The message classes this agent handles. */
@@ -85,6 +82,24 @@ export abstract class RoutedAgent extends BaseAgent {
 }
 
 Object.defineProperty(RoutedAgent.prototype, beginsAttempts, { value: true });
+
+/** What to do about a message no handler accepts: plain objects are routed by their `type`, class instances by their class. */
+function unhandledAdvice(message: unknown): string {
+  const ctor = (message as { constructor?: { name?: string } } | null)?.constructor;
+  if (ctor === Object) {
+    const type = (message as { type?: unknown }).type;
+    const schema = `messageSchema(z.object({ type: z.literal('${typeof type === 'string' ? type : 'ResearchQuery'}'), … }))`;
+    if (typeof type !== 'string') {
+      return (
+        `for this plain object: plain objects are routed by their "type" field, and it has ${type === undefined ? 'none' : `a ${typeof type} one`}. ` +
+        `Give it a type name and handle it with @messageHandler(Schema), Schema = ${schema}; or send an instance of a message class.`
+      );
+    }
+    return `for plain-object messages of type "${type}". Add @messageHandler(Schema) with Schema = ${schema}, or check its match predicates.`;
+  }
+  const name = ctor?.name ?? typeof message;
+  return `that accepts a ${name}. Add a @messageHandler() for ${name}, or check its match predicates.`;
+}
 
 /** Asks a handler's `match` predicate. @throws {@link CallbackError} when it throws. */
 function matches(route: Route, message: unknown, ctx: MessageContext): boolean {

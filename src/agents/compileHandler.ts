@@ -1,5 +1,7 @@
 import { isHandlerContext } from '../core/HandlerContext.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { MessageValidationError } from '../errors/MessageValidationError.js';
+import type { SchemaLike } from '../messages/schemaTypeName.js';
 import type { FallbackHandler, HandlerPolicySpec } from '../core/HandlerPolicySpec.js';
 import type { MessageContext } from '../core/MessageContext.js';
 import type { HandlerDeclaration } from '../decorators/HandlerDeclaration.js';
@@ -17,6 +19,26 @@ type HandlerMethod = (message: unknown, ctx: MessageContext) => unknown;
  * call through the policy pipeline ({@link HandlerRun}) with the runtime's live policies for it.
  */
 export function compileHandler(declaration: HandlerDeclaration, policies: readonly PolicyDeclaration[]): HandlerInvoker {
+  const invoke = compileCall(declaration, policies);
+  const schema = declaration.schema;
+  return schema === undefined ? invoke : validatingFirst(schema, declaration.messageType as string, invoke);
+}
+
+/**
+ * A schema-declared message is validated on delivery: the handler receives the parsed output, and
+ * an invalid message fails its request (or becomes a dead letter) with `MessageValidationError`,
+ * without an attempt of the handler or its policies.
+ */
+function validatingFirst(schema: SchemaLike, type: string, invoke: HandlerInvoker): HandlerInvoker {
+  return (agent, message, ctx) => {
+    const result = schema.safeParse(message);
+    if (result.success) return invoke(agent, result.data, ctx);
+    if (isHandlerContext(ctx)) ctx.beginAttempt(1);
+    throw new MessageValidationError(`The "${type}" message`, result.error.issues, { messageId: ctx.messageId, agentId: ctx.recipient });
+  };
+}
+
+function compileCall(declaration: HandlerDeclaration, policies: readonly PolicyDeclaration[]): HandlerInvoker {
   const method = declaration.method;
   if (policies.length === 0) {
     return (agent, message, ctx) => {
@@ -26,9 +48,8 @@ export function compileHandler(declaration: HandlerDeclaration, policies: readon
   }
   const spec = toSpec(method, policies);
   return (agent, message, ctx) => {
-    const handler = (agent as Record<string | symbol, HandlerMethod>)[method]!;
-    if (!isHandlerContext(ctx)) return handler.call(agent, message, ctx); // called by hand, outside any runtime
-    const run = new HandlerRun(ctx.handlerStack(spec), agent, handler, ctx);
+    if (!isHandlerContext(ctx)) return (agent as Record<string | symbol, HandlerMethod>)[method]!.call(agent, message, ctx); // called by hand, outside any runtime
+    const run = new HandlerRun(ctx.handlerStack(spec), agent, method, ctx);
     ctx.adoptRun(run);
     return run.start();
   };

@@ -31,6 +31,6 @@ export interface Agent {
   loadState(state: unknown): unknown;
   /** Releases resources; called by `runtime.close()`. */
   close(): unknown;
-  /** True when the agent has a handler for messages of this class (optional; assumed true when absent). */
-  handles?(messageType: abstract new (...args: never[]) => unknown): boolean;
+  /** True when the agent has a handler for messages of this class, or for plain-object messages of this `type` name (optional; assumed true when absent). */
+  handles?(messageType: (abstract new (...args: never[]) => unknown) | string): boolean;
 }

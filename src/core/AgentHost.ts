@@ -1,4 +1,5 @@
 import type { AgentId } from './AgentId.js';
+import type { Replies, ReplyOf } from './Replies.js';
 import type { PublishOptions, SendOptions } from './SendOptions.js';
 import type { TopicId } from './TopicId.js';
 
@@ -8,6 +9,8 @@ import type { TopicId } from './TopicId.js';
  * the full `AgentRuntime`.
  */
 export interface AgentHost {
+  /** Sends a request whose message declares its reply type (see `Replies`): resolves with that type. */
+  sendMessage<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): Promise<ReplyOf<M>>;
   /** Sends a request and resolves with the recipient handler's return value. */
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
   /** Publishes to a topic; resolves once the message is queued for every subscriber. */

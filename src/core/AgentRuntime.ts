@@ -1,4 +1,5 @@
 import type { AgentTypeOptions } from './MailboxOptions.js';
+import type { Replies, ReplyOf } from './Replies.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { Clock } from '../util/Clock.js';
 import type { Agent, AgentMetadata } from './Agent.js';
@@ -66,8 +67,12 @@ export interface AgentRuntime extends AgentHost {
   /** True when an equal subscription exists. */
   hasSubscription(subscription: Subscription): boolean;
 
+  /** Sends a request whose message declares its reply type (see `Replies`): resolves with that type. */
+  sendMessage<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): Promise<ReplyOf<M>>;
   /** Sends a request and resolves with the recipient handler's return value, or rejects with its error (the same object). */
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
+  /** `sendRequest` for a message that declares its reply type (see `Replies`). */
+  sendRequest<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): RequestHandle<ReplyOf<M>>;
   /** Like `sendMessage`, returning a handle to observe the request (state, record, status, `waitFor(level)`). */
   sendRequest<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): RequestHandle<R>;
   /** Publishes to a topic; resolves once the message is queued for every subscriber. */

@@ -16,10 +16,10 @@ export interface HandlerContext extends MessageContext {
   beginAttempt(attempt: number): void;
   /** The current attempt was abandoned (its `@timeout` fired, or the run was cancelled): abort its signal and the requests it issued. */
   abortAttempt(reason: unknown): void;
-  /** Attempt `attempt` failed and a retry follows after `delayMs`. */
-  attemptRetrying(attempt: number, delayMs: number, error: unknown): void;
-  /** The current attempt exceeded its limit of `limitMs`. */
-  attemptTimedOut(limitMs: number): void;
+  /** Attempt `attempt` of handler `method` failed and a retry follows after `delayMs`. */
+  attemptRetrying(attempt: number, delayMs: number, error: unknown, method: string | symbol): void;
+  /** The current attempt of handler `method` exceeded its limit of `limitMs`. */
+  attemptTimedOut(limitMs: number, method: string | symbol): void;
   /** An abandoned attempt finished after all. */
   attemptLate(ok: boolean, outcome: unknown): void;
   /** Hands the runtime the policy run of this delivery, so ending the delivery ends the run. */

@@ -1,4 +1,5 @@
 import type { AgentId } from './AgentId.js';
+import type { Replies, ReplyOf } from './Replies.js';
 import type { PublishOptions, SendOptions } from './SendOptions.js';
 import type { TopicId } from './TopicId.js';
 
@@ -52,6 +53,7 @@ export interface MessageContext {
    * request's signal and deadline, and a call back into this agent runs at once (reentrancy).
    * `this.sendMessage` inside a turn-based agent's handler does the same.
    */
+  sendMessage<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): Promise<ReplyOf<M>>;
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
   /** Publishes as the handling agent (`DefaultTopicId()` takes this agent's key as source). */
   publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void>;

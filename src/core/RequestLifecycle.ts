@@ -129,7 +129,8 @@ export class RequestLifecycle {
     const messageId = s.messageId;
     const events = this.events;
     if (events.listening.requestEnd === true) {
-      this.events.emit('requestEnd', ok ? { messageId, ok, at: this.clock.now() } : { messageId, ok, error, at: this.clock.now() });
+      const recipient = s.recipient;
+      this.events.emit('requestEnd', ok ? { messageId, ok, recipient, at: this.clock.now() } : { messageId, ok, recipient, error, reason: reason ?? 'error', at: this.clock.now() });
     }
     const tracker = this.tracker;
     if (!tracker.recording) return;
@@ -166,16 +167,25 @@ export class RequestLifecycle {
     }
   }
 
-  /** A retry of the delivery's request will follow after `delayMs` (handler side: another attempt; caller side: another delivery). */
-  retrying(s: LifecycleSubject, attempt: number, delayMs: number, error: unknown, side: 'handler' | 'caller'): void {
+  /**
+   * A retry of the delivery's request will follow after `delayMs` (handler side: another attempt of
+   * handler `method`; caller side: another delivery).
+   */
+  retrying(s: LifecycleSubject, attempt: number, delayMs: number, error: unknown, side: 'handler' | 'caller', method?: string | symbol): void {
     if (this.events.listening.retry !== true) return;
-    this.events.emit('retry', { messageId: s.messageId, agentId: s.recipient, sender: s.sender, attempt, delayMs, error, side, at: this.clock.now() });
+    this.events.emit('retry', {
+      messageId: s.messageId, agentId: s.recipient, sender: s.sender, attempt, delayMs, error, side,
+      method: method === undefined ? undefined : String(method), at: this.clock.now(),
+    });
   }
 
-  /** An attempt (handler side) or a delivery (caller side) exceeded its limit. */
-  timedOut(s: LifecycleSubject, timeoutMs: number, side: 'handler' | 'caller'): void {
+  /** An attempt (handler side: of handler `method`) or a delivery (caller side) exceeded its limit. */
+  timedOut(s: LifecycleSubject, timeoutMs: number, side: 'handler' | 'caller', method?: string | symbol): void {
     if (this.events.listening.timeout !== true) return;
-    this.events.emit('timeout', { messageId: s.messageId, agentId: s.recipient, attempt: s.attempt, timeoutMs, side, at: this.clock.now() });
+    this.events.emit('timeout', {
+      messageId: s.messageId, agentId: s.recipient, attempt: s.attempt, timeoutMs, side,
+      method: method === undefined ? undefined : String(method), at: this.clock.now(),
+    });
   }
 
   /** A handler finished after its attempt or request had ended: the outcome was discarded. */

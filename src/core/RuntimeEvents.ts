@@ -57,7 +57,11 @@ export interface SendEvent {
 export interface RequestEndEvent {
   readonly messageId: string;
   readonly ok: boolean;
+  /** The recipient the caller addressed (a `fallback` send option may have reassigned the request since). */
+  readonly recipient: AgentId;
   readonly error?: unknown;
+  /** When not `ok`: why the request failed. */
+  readonly reason?: FailureReason;
   readonly at: number;
 }
 
@@ -167,6 +171,8 @@ export interface RuntimeRetryEvent {
   readonly delayMs: number;
   readonly error: unknown;
   readonly side: 'handler' | 'caller';
+  /** Handler side: the decorated handler method whose `@retry` retries. */
+  readonly method?: string;
   readonly at: number;
 }
 
@@ -177,6 +183,8 @@ export interface RuntimeTimeoutEvent {
   readonly attempt: number;
   readonly timeoutMs: number;
   readonly side: 'handler' | 'caller';
+  /** Handler side: the decorated handler method whose `@timeout` fired. */
+  readonly method?: string;
   readonly at: number;
 }
 

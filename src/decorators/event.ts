@@ -1,7 +1,5 @@
-import type { HandlerOptions, MessageClass } from './HandlerDeclaration.js';
+import type { HandlerDecoratorFactory } from './HandlerDecoratorFactory.js';
 import { handlerDecorator } from './handlerDecorator.js';
-
-const decorate = handlerDecorator('event', 'event');
 
 /**
  * Like {@link messageHandler}, but the handler sees only published messages (never direct sends).
@@ -12,8 +10,4 @@ const decorate = handlerDecorator('event', 'event');
  * onAlert(message: Alert): void { this.alerts.push(message); }
  * ```
  */
-export function event(options?: HandlerOptions<never>): MethodDecorator;
-export function event<T>(messageType: MessageClass<T>, options?: HandlerOptions<T>): MethodDecorator;
-export function event(typeOrOptions?: MessageClass | HandlerOptions<never>, options?: HandlerOptions<never>): MethodDecorator {
-  return decorate(typeOrOptions, options);
-}
+export const event: HandlerDecoratorFactory = handlerDecorator('event', 'event') as HandlerDecoratorFactory;

@@ -1,4 +1,6 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { messageTypeOf } from '../messages/messageSchema.js';
+import { isSchema, type SchemaLike } from '../messages/schemaTypeName.js';
 import type { HandlerKind, HandlerOptions, MessageClass } from './HandlerDeclaration.js';
 import { assertLegacyDecorator } from './assertLegacyDecorator.js';
 import { addHandler, firstParameterType, hasDesignMetadata } from './metadata.js';
@@ -8,28 +10,39 @@ const NOT_MESSAGE_CLASSES = new Set<unknown>([Object, Function, Promise, undefin
 /** @internal Builds `@messageHandler`, `@event` or `@rpc`: validates when applied, then records. */
 export function handlerDecorator(kind: HandlerKind, name: string) {
   return function decorate(
-    typeOrOptions?: MessageClass | HandlerOptions<never>,
-    maybeOptions?: HandlerOptions<never>,
-  ): MethodDecorator {
+    typeOrOptions?: MessageClass | SchemaLike | HandlerOptions<never> | object,
+    maybeOptions?: HandlerOptions<never> | string | symbol,
+    descriptor?: PropertyDescriptor,
+  ): MethodDecorator | undefined {
     if (isPrototypeTarget(typeOrOptions, maybeOptions)) {
-      throw new ConfigurationError(`@${name} must be called: write @${name}() or @${name}(MessageClass), with parentheses.`);
+      // written without parentheses, as in AutoGen: `@messageHandler` is `@messageHandler()`
+      decorate()!(typeOrOptions as object, maybeOptions as string | symbol, descriptor ?? {});
+      return undefined;
     }
-    if (typeOrOptions === null || maybeOptions === null) {
-      throw new ConfigurationError(`@${name}(null) is not valid: call @${name}(), @${name}(MessageClass) or @${name}({ match }).`);
+    const options = maybeOptions as HandlerOptions<never> | undefined;
+    if (typeOrOptions === null || options === null) {
+      throw new ConfigurationError(`@${name}(null) is not valid: call @${name}(), @${name}(MessageClass), @${name}(MessageSchema) or @${name}({ match }).`);
     }
-    const explicit = typeof typeOrOptions === 'function' ? typeOrOptions : undefined;
-    const options = (explicit ? maybeOptions : (typeOrOptions as HandlerOptions<never> | undefined)) ?? {};
-    validateOptions(name, options);
+    const explicit = explicitType(name, typeOrOptions);
+    const handlerOptions = (explicit ? options : (typeOrOptions as HandlerOptions<never> | undefined)) ?? {};
+    validateOptions(name, handlerOptions);
     return (target, method, descriptor) => {
       assertLegacyDecorator(name, method);
       const where = `${className(target)}.${String(method)}`;
       if (typeof descriptor.value !== 'function') {
         throw new ConfigurationError(`@${name} decorates methods only, and ${where} is not a method.`);
       }
-      const messageType = explicit ?? inferType(name, target, method, where);
-      addHandler(target, { method, messageType, kind, match: options.match });
+      const messageType = explicit?.messageType ?? inferType(name, target, method, where);
+      addHandler(target, { method, messageType, schema: explicit?.schema, kind, match: handlerOptions.match });
     };
   };
+}
+
+/** The class or schema passed as the first argument, if one was. */
+function explicitType(name: string, first: unknown): { messageType: MessageClass | string; schema: SchemaLike | undefined } | undefined {
+  if (typeof first === 'function') return { messageType: first as MessageClass, schema: undefined };
+  if (isSchema(first)) return { messageType: messageTypeOf(first, `@${name}(schema)`), schema: first };
+  return undefined;
 }
 
 function inferType(name: string, target: object, method: string | symbol, where: string): MessageClass {

@@ -1,7 +1,5 @@
-import type { HandlerOptions, MessageClass } from './HandlerDeclaration.js';
+import type { HandlerDecoratorFactory } from './HandlerDecoratorFactory.js';
 import { handlerDecorator } from './handlerDecorator.js';
-
-const decorate = handlerDecorator('message', 'messageHandler');
 
 /**
  * Marks a method of a {@link RoutedAgent} as the handler of a message class, for both direct sends
@@ -23,8 +21,4 @@ const decorate = handlerDecorator('message', 'messageHandler');
  * ```
  * @throws {@link ConfigurationError} at decoration time when the type cannot be inferred.
  */
-export function messageHandler(options?: HandlerOptions<never>): MethodDecorator;
-export function messageHandler<T>(messageType: MessageClass<T>, options?: HandlerOptions<T>): MethodDecorator;
-export function messageHandler(typeOrOptions?: MessageClass | HandlerOptions<never>, options?: HandlerOptions<never>): MethodDecorator {
-  return decorate(typeOrOptions, options);
-}
+export const messageHandler: HandlerDecoratorFactory = handlerDecorator('message', 'messageHandler') as HandlerDecoratorFactory;

@@ -1,11 +1,14 @@
 import type * as z from 'zod';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
-import { MESSAGE_SCHEMA } from './messageSchema.js';
+import type { Replies } from '../core/Replies.js';
+import { checkReply } from './checkReply.js';
+import type { MessageSchemaOptions } from './messageSchema.js';
+import { MESSAGE_SCHEMA } from './schemaKey.js';
 
-/** A message class declared with a zod schema by {@link defineMessage}. */
-export interface DefinedMessageClass<S extends z.ZodType> {
+/** A message class declared with a zod schema by {@link defineMessage}; `Reply` is `Replies<R>` when it declares a reply. */
+export interface DefinedMessageClass<S extends z.ZodType, Reply = unknown> {
   /** Validates `data` and copies the parsed fields onto the new message. @throws {@link MessageValidationError} */
-  new (data: z.input<S>): z.output<S>;
+  new (data: z.input<S>): z.output<S> & Reply;
   /** The schema messages are validated against. */
   readonly schema: S;
   /** The message's type name (used on the wire). */
@@ -21,9 +24,15 @@ export interface DefinedMessageClass<S extends z.ZodType> {
  * ```ts
  * class ResearchQuery extends defineMessage('ResearchQuery', z.object({ topic: z.string().min(1) })) {}
  * new ResearchQuery({ topic: '' }); // throws MessageValidationError with the zod issues
+ *
+ * // with its reply type: sendMessage infers it, and handlers must return it
+ * class Review extends defineMessage('Review', z.object({ diff: z.string() }), { reply: ReviewResult }) {}
  * ```
  */
-export function defineMessage<S extends z.ZodType>(name: string, schema: S): DefinedMessageClass<S> {
+export function defineMessage<S extends z.ZodType>(name: string, schema: S): DefinedMessageClass<S>;
+export function defineMessage<S extends z.ZodType, R>(name: string, schema: S, options: MessageSchemaOptions<R>): DefinedMessageClass<S, Replies<R>>;
+export function defineMessage<S extends z.ZodType, R>(name: string, schema: S, options?: MessageSchemaOptions<R>): DefinedMessageClass<S> {
+  if (options !== undefined) checkReply(`defineMessage('${name}', schema, { reply })`, options);
   const Defined = class {
     static readonly schema = schema;
     static readonly messageName = name;

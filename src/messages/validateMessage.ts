@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
 import type { AgentId } from '../core/AgentId.js';
-import { MESSAGE_SCHEMA } from './messageSchema.js';
+import { MESSAGE_SCHEMA } from './schemaKey.js';
 import { describeValue } from '../util/describeValue.js';
 
 /**

@@ -1,4 +1,5 @@
 import { CancelledError } from '../errors/CancelledError.js';
+import type { Replies, ReplyOf } from '../core/Replies.js';
 import { RejectedError } from '../errors/RejectedError.js';
 import type { AgentId } from '../core/AgentId.js';
 import type { HandlerContext } from '../core/HandlerContext.js';
@@ -184,8 +185,10 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
     if (this.state !== SETTLED) this.host.lifecycle.status(this, status);
   }
 
-  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
-    return this.host.sendFrom(this, message, recipient, options) as Promise<R>;
+  sendMessage<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): Promise<ReplyOf<M>>;
+  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
+  sendMessage(message: unknown, recipient: AgentId, options?: SendOptions): Promise<unknown> {
+    return this.host.sendFrom(this, message, recipient, options);
   }
 
   publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void> {
@@ -209,12 +212,12 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
     this.host.abortAttempt(this, reason);
   }
 
-  attemptRetrying(attempt: number, delayMs: number, error: unknown): void {
-    this.host.lifecycle.retrying(this, attempt, delayMs, error, 'handler');
+  attemptRetrying(attempt: number, delayMs: number, error: unknown, method: string | symbol): void {
+    this.host.lifecycle.retrying(this, attempt, delayMs, error, 'handler', method);
   }
 
-  attemptTimedOut(limitMs: number): void {
-    this.host.lifecycle.timedOut(this, limitMs, 'handler');
+  attemptTimedOut(limitMs: number, method: string | symbol): void {
+    this.host.lifecycle.timedOut(this, limitMs, 'handler', method);
   }
 
   attemptLate(ok: boolean, outcome: unknown): void {

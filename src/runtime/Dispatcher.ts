@@ -21,6 +21,8 @@ import { NEW, QUEUED, RUNNING, SETTLED } from './deliveryStates.js';
 import { PendingWork } from './PendingWork.js';
 import { ReadyList } from './ReadyList.js';
 import { TimeSlice } from './TimeSlice.js';
+import type { RuntimeLog } from './RuntimeLog.js';
+import { checkBeforeExit } from './exitChecks.js';
 
 type Slot = AgentSlot<Delivery>;
 
@@ -32,6 +34,7 @@ export interface DispatcherEnvironment {
   readonly deadlines: DeadlineScheduler;
   /** Response interventions, or undefined when there are none (the fast path). */
   readonly respond: ((d: Delivery, value: unknown) => Promise<unknown>) | undefined;
+  readonly log: RuntimeLog;
   /** A published message failed for good (dead letter, events, `stopWhenIdle`). */
   eventFailed(d: Delivery, error: unknown, reason: FailureReason, started: boolean): void;
 }
@@ -55,7 +58,9 @@ export class Dispatcher {
   readonly work = new PendingWork();
   /** Deliveries queued and not yet started. */
   unprocessed = 0;
+  /** How many times the dispatcher was started. */
   private epoch = 0;
+  private watchedAtExit = false;
   /** Agents with messages to run, in the order they became ready. */
   private readonly ready = new ReadyList<Slot>();
   /** When to let the event loop in (see {@link TimeSlice}). */
@@ -113,6 +118,7 @@ export class Dispatcher {
     if (d.state === SETTLED) return true;
     d.state = QUEUED;
     this.unprocessed++;
+    if (this.epoch === 0) this.queuedBeforeFirstStart();
     const slot = d.slot;
     if (!slot.hasCapacity && d.isRpc && reentersCallChain(d)) {
       this.urgent.push(d);
@@ -123,6 +129,21 @@ export class Dispatcher {
     slot.mailbox.push(d);
     this.schedule(slot);
     return true;
+  }
+
+  /** A message waits in a runtime never started: if the process is about to exit with it still queued, say so once. */
+  private queuedBeforeFirstStart(): void {
+    if (this.watchedAtExit) return;
+    this.watchedAtExit = true;
+    checkBeforeExit(this, (dispatcher) => dispatcher.warnIfNeverStarted());
+  }
+
+  private warnIfNeverStarted(): void {
+    if (this.epoch !== 0 || this.unprocessed === 0) return;
+    this.env.log.warn(
+      `the process is exiting with ${this.unprocessed} message(s) queued in a runtime that was never started: ` +
+        'call runtime.start() (before or after sending), and await runtime.stopWhenIdle() to finish the work before exit.',
+    );
   }
 
   /** Resolves when a delivery that waits for room in its mailbox gets it (or settles). */

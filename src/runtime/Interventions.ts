@@ -6,6 +6,7 @@ import type { Clock } from '../util/Clock.js';
 import { DeadlineScheduler, type DeadlineEntry } from '../util/DeadlineScheduler.js';
 import type { Delivery } from './Delivery.js';
 import { InterventionChain } from './InterventionChain.js';
+import type { RuntimeLog } from './RuntimeLog.js';
 import type { InterventionHandler } from './InterventionHandler.js';
 
 type Stage = 'onSend' | 'onPublish' | 'onResponse';
@@ -28,6 +29,7 @@ export class Interventions {
     private readonly clock: Clock,
     /** How long one run of the chain may take, in ms. */
     private readonly limitMs: number,
+    private readonly log: RuntimeLog,
   ) {
     this.chain = new InterventionChain(handlers);
     this.scheduler = DeadlineScheduler.for(clock);
@@ -61,7 +63,7 @@ export class Interventions {
 
   private bounded(run: Promise<unknown>, stage: Stage, messageId: string, agentId: AgentId | undefined): Promise<unknown> {
     if (this.limitMs === Infinity) return run;
-    return new Promise((resolve, reject) => new InterventionBound(this.scheduler, this.clock, this.limitMs, stage, messageId, agentId, resolve, reject).watch(run));
+    return new Promise((resolve, reject) => new InterventionBound(this.scheduler, this.clock, this.limitMs, stage, messageId, agentId, resolve, reject, this.log).watch(run));
   }
 }
 
@@ -79,6 +81,7 @@ class InterventionBound implements DeadlineEntry {
     private readonly agentId: AgentId | undefined,
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
+    private readonly log: RuntimeLog,
   ) {}
 
   watch(run: Promise<unknown>): void {
@@ -99,6 +102,7 @@ class InterventionBound implements DeadlineEntry {
     this.settled = true;
     const what = `The ${this.stage} intervention handlers of message ${this.messageId}`;
     const advice = 'Make the handler settle (return, throw, or DropMessage), or raise the runtime\'s "interventionTimeout".';
+    this.log.warn(`${what} did not settle within ${this.limitMs} ms: the message failed with a TimeoutError and the next one went through. ${advice}`);
     this.reject(new TimeoutError(this.limitMs, this.clock.now() - since, { messageId: this.messageId, agentId: this.agentId }, what, advice));
   }
 

@@ -20,6 +20,7 @@ import { Delivery, type DeliveryHost } from './Delivery.js';
 import type { Dispatcher } from './Dispatcher.js';
 import type { Interventions } from './Interventions.js';
 import type { MessageIds } from './MessageIds.js';
+import type { RuntimeLog } from './RuntimeLog.js';
 import type { SubscriptionManager } from './SubscriptionManager.js';
 
 /** @internal What the publishing side needs from the rest of the runtime. */
@@ -34,6 +35,7 @@ export interface PublisherEnvironment {
   readonly interventions: Interventions;
   readonly deadLetters: DeadLetterQueue;
   readonly deliveryHost: DeliveryHost;
+  readonly log: RuntimeLog;
   readonly ignoreUnhandledExceptions: boolean;
 }
 
@@ -89,7 +91,9 @@ export class Publisher {
       return;
     }
     if (reason !== 'stopped') {
-      this.env.events.emit('handlerError', { messageId: d.messageId, agentId: d.recipient, error, isRpc: false, topicId: d.topicId, message: d.message, at });
+      const events = this.env.events;
+      if (events.listening.handlerError !== true) this.logFailure(d, error);
+      events.emit('handlerError', { messageId: d.messageId, agentId: d.recipient, error, isRpc: false, topicId: d.topicId, message: d.message, at });
       this.remember(error);
     }
     this.env.deadLetters.add({ messageId: d.messageId, message: d.message, recipient: d.recipient, topicId: d.topicId, sender: d.sender, error, attempts: started ? d.attempt : 0, at });
@@ -116,6 +120,17 @@ export class Publisher {
     const failure = this.backgroundFailure;
     this.backgroundFailure = undefined;
     return this.env.ignoreUnhandledExceptions ? undefined : failure;
+  }
+
+  /** Nobody listens to `handlerError`: the first failure of each agent type is a warning, the rest debug lines. */
+  private logFailure(d: Delivery, error: unknown): void {
+    const type = d.recipient.type;
+    this.env.log.warnOnce(
+      `failed:${type}`,
+      `${String(d.recipient)} failed on published message ${d.messageId} (${describeValue(d.message)}): ${describeValue(error)}. ` +
+        `It is kept as a dead letter (runtime.deadLetters); listen to the runtime's 'handlerError' event to handle such failures. ` +
+        `Later failures of agent type "${type}" are logged at debug level.`,
+    );
   }
 
   private remember(error: unknown): void {

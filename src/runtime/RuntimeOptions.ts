@@ -3,6 +3,7 @@ import type { Clock } from '../util/Clock.js';
 import type { TrackRequestsOptions } from '../core/RequestTracker.js';
 import type { InterventionHandler } from './InterventionHandler.js';
 import type { TopicId } from '../core/TopicId.js';
+import type { Logger } from '../core/Logger.js';
 
 /** Options of `new SingleThreadedAgentRuntime(options)`. */
 export interface RuntimeOptions {
@@ -48,4 +49,12 @@ export interface RuntimeOptions {
   trackRequests?: boolean | TrackRequestsOptions;
   /** Publish an `Escalation` to this topic whenever a request finally fails (per call: the `escalateTo` send option). */
   escalationTopic?: TopicId;
+  /**
+   * Where to write what you must not miss: the first failure of each agent type's published
+   * messages (unless you listen to `handlerError`), the first dead letter evicted (unless you listen
+   * to `deadLetterEvicted`), an intervention that timed out, messages left queued in a runtime that
+   * was never started. Default: `console`, at the level in `AGENTWIRE_LOG_LEVEL` (`silent`, `error`,
+   * `warn` — the default —, `info`, `debug`); `false`: silent. A pino logger fits as it is.
+   */
+  logger?: Logger | false;
 }

@@ -1,4 +1,5 @@
 import { checkRuntimeOptions } from './runtimeOptionChecks.js';
+import type { Replies, ReplyOf } from '../core/Replies.js';
 import type { AgentTypeOptions } from '../core/MailboxOptions.js';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
 import type { Agent, AgentMetadata } from '../core/Agent.js';
@@ -149,16 +150,20 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
    * `CantHandleError`, `TimeoutError`, `CancelledError`, `RuntimeStoppedError`, `MessageDroppedError`,
    * `MessageValidationError`, `CircuitOpenError`, `BulkheadFullError`.
    */
-  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R> {
-    return this.sender.send(message, recipient, options, this.callerTurn(options?.sender)) as Promise<R>;
+  sendMessage<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): Promise<ReplyOf<M>>;
+  sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
+  sendMessage(message: unknown, recipient: AgentId, options?: SendOptions): Promise<unknown> {
+    return this.sender.send(message, recipient, options, this.callerTurn(options?.sender));
   }
 
   /**
    * Like `sendMessage`, but returns a handle to observe the request while it runs: its state and
    * lifecycle record, status updates, and `waitFor('received' | 'processing' | 'completed')`.
    */
-  sendRequest<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): RequestHandle<R> {
-    return this.sender.request<R>(message, recipient, options, this.callerTurn(options?.sender));
+  sendRequest<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): RequestHandle<ReplyOf<M>>;
+  sendRequest<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): RequestHandle<R>;
+  sendRequest(message: unknown, recipient: AgentId, options?: SendOptions): RequestHandle<unknown> {
+    return this.sender.request(message, recipient, options, this.callerTurn(options?.sender));
   }
 
   /**
@@ -265,8 +270,8 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     return this.sendMessage<HandshakeResponse>(request, target, { sender: initiator });
   }
 
-  /** True when `recipient` has a handler for messages of `messageType` (creates the agent if needed). */
-  async canHandle(recipient: AgentId, messageType: AgentClass<unknown>): Promise<boolean> {
+  /** True when `recipient` has a handler for messages of `messageType`, a class or a plain-object message `type` name (creates the agent if needed). */
+  async canHandle(recipient: AgentId, messageType: AgentClass<unknown> | string): Promise<boolean> {
     const agent = await this.tryGetUnderlyingAgentInstance(recipient);
     return typeof agent.handles === 'function' ? agent.handles(messageType) : true;
   }

@@ -12,6 +12,7 @@ import { HandlerStacks } from './HandlerStacks.js';
 import { Interventions } from './Interventions.js';
 import { MessageIds } from './MessageIds.js';
 import { Publisher } from './Publisher.js';
+import { RuntimeLog } from './RuntimeLog.js';
 import type { RuntimeOptions } from './RuntimeOptions.js';
 import { checkCapacity, checkInterventionTimeout, checkKeep } from './runtimeOptionChecks.js';
 import { Sender } from './Sender.js';
@@ -28,6 +29,7 @@ export interface RuntimeParts {
   readonly publisher: Publisher;
   readonly handlerStacks: HandlerStacks;
   readonly interventions: Interventions;
+  readonly log: RuntimeLog;
 }
 
 /**
@@ -40,7 +42,8 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
   const track = options.trackRequests;
   const requests = new RequestTracker(track !== undefined && track !== false, checkKeep(track === true || !track ? undefined : track.keepFinished));
   const lifecycle = new RequestLifecycle(events, requests, clock);
-  const interventions = new Interventions(options.interventionHandlers ?? [], events, clock, checkInterventionTimeout(options.interventionTimeout));
+  const log = RuntimeLog.of(options.logger);
+  const interventions = new Interventions(options.interventionHandlers ?? [], events, clock, checkInterventionTimeout(options.interventionTimeout), log);
   const ids = new MessageIds();
   const policyStateCapacity = checkCapacity('policyStateCapacity', options.policyStateCapacity);
   const handlerStacks = new HandlerStacks(clock, random, events, policyStateCapacity);
@@ -52,12 +55,18 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     {
       redeliver: (record): Promise<void> => publisher.redeliver(record),
       emitRecorded: (record) => events.emit('deadLetter', record),
-      emitEvicted: (record, capacity) => events.emit('deadLetterEvicted', { record, capacity }),
+      emitEvicted: (record, capacity) => {
+        if (events.listening.deadLetterEvicted !== true) {
+          log.warnOnce('evicted', `the dead-letter queue is full (${capacity}): the oldest dead letter was dropped, and each new one drops the next. Replay or remove them, raise "deadLetterCapacity", or listen to 'deadLetterEvicted'.`);
+        }
+        events.emit('deadLetterEvicted', { record, capacity });
+      },
     },
     checkCapacity('deadLetterCapacity', options.deadLetterCapacity),
   );
   const dispatcher = new Dispatcher({
     clock,
+    log,
     directory,
     lifecycle,
     deadlines: DeadlineScheduler.for(clock),
@@ -77,7 +86,7 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     runSettled: (d, ok, outcome) => dispatcher.runSettled(d, ok, outcome),
   };
   const common = { clock, events, ids, directory, dispatcher, lifecycle, interventions, deliveryHost };
-  const publisher: Publisher = new Publisher({ ...common, subscriptions, deadLetters, ignoreUnhandledExceptions: options.ignoreUnhandledExceptions ?? true });
+  const publisher: Publisher = new Publisher({ ...common, subscriptions, deadLetters, log, ignoreUnhandledExceptions: options.ignoreUnhandledExceptions ?? true });
   const sender = new Sender({
     ...common,
     random,
@@ -86,5 +95,5 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     policyStateCapacity,
     publish: (message, topic, publishOptions) => publisher.publish(message, topic, publishOptions),
   });
-  return { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions };
+  return { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions, log };
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { loadOpenTelemetryApi } from './loadOpenTelemetryApi.js';
 import type { AckEvent, PublishEvent, ResponseEvent, SendEvent } from '../core/RuntimeEvents.js';
 import type { AgentRuntime } from '../core/AgentRuntime.js';
 
@@ -25,8 +25,6 @@ export interface Instrumentation {
   dispose(): void;
 }
 
-type OtelApi = typeof import('@opentelemetry/api');
-
 const ERROR = 2;
 const OK = 1;
 
@@ -46,7 +44,7 @@ const OK = 1;
  * @throws {@link ConfigurationError} when `@opentelemetry/api` is not installed.
  */
 export async function instrumentOpenTelemetry(runtime: AgentRuntime, options: OpenTelemetryOptions = {}): Promise<Instrumentation> {
-  const api = await loadApi();
+  const api = await loadOpenTelemetryApi('instrumentOpenTelemetry');
   const tracer: TracerLike = options.tracer ?? api.trace.getTracer('agentwire');
   const spans = new Map<string, SpanLike>();
   const onSend = (e: SendEvent): void => {
@@ -73,14 +71,6 @@ export async function instrumentOpenTelemetry(runtime: AgentRuntime, options: Op
       spans.clear();
     },
   };
-}
-
-async function loadApi(): Promise<OtelApi> {
-  try {
-    return await import('@opentelemetry/api');
-  } catch (error) {
-    throw new ConfigurationError('instrumentOpenTelemetry needs the optional peer dependency "@opentelemetry/api": npm install @opentelemetry/api', { cause: error });
-  }
 }
 
 function end(spans: Map<string, SpanLike>, messageId: string, code: number, message: string | undefined): void {

@@ -11,6 +11,7 @@ import { routingConformance } from './routing.js';
 import { runtimeLifecycleConformance } from './runtimeLifecycle.js';
 import { settlementConformance } from './settlement.js';
 import { stateConformance } from './state.js';
+import { statsConformance } from './stats.js';
 import { turnsConformance } from './turns.js';
 
 export type { ConformanceInstance, ConformanceOptions, ConformanceRuntime, RuntimeFactory } from './ConformanceRuntime.js';
@@ -38,5 +39,6 @@ export function describeRuntimeConformance(name: string, factory: RuntimeFactory
     deadLettersConformance(factory);
     stateConformance(factory);
     runtimeLifecycleConformance(factory);
+    statsConformance(factory);
   });
 }

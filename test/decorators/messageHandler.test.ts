@@ -24,6 +24,8 @@ class Beta {
   constructor(readonly n: number) {}
 }
 
+class Gamma {}
+
 class Inferred extends RoutedAgent {
   @messageHandler()
   onAlpha(message: Alpha, _ctx: MessageContext): string {
@@ -114,15 +116,30 @@ describe('messageHandler', () => {
     }).toThrow(/TypeOnlyParam\.onContent[\s\S]*@rpc\(MyMessage\)/);
   });
 
-  it('refuses the bare form without parentheses', () => {
-    expect(() => {
-      class Bare extends RoutedAgent {
-        // @ts-expect-error -- the decorator factory must be called
-        @messageHandler
-        onAlpha(_message: Alpha): void {}
+  it('accepts the bare form without parentheses, as AutoGen writes it, for @messageHandler, @event and @rpc', async () => {
+    class Bare extends RoutedAgent {
+      seen: string[] = [];
+      @messageHandler
+      onAlpha(_message: Alpha): string {
+        this.seen.push('alpha');
+        return 'alpha';
       }
-      return Bare;
-    }).toThrow(/must be called/);
+      @rpc
+      onBeta(_message: Beta): string {
+        return 'beta';
+      }
+      @event
+      onGamma(_message: Gamma): void {
+        this.seen.push('gamma');
+      }
+    }
+    expect(Bare.handledMessageTypes()).toEqual([Alpha, Beta, Gamma]);
+    const runtime = new SingleThreadedAgentRuntime();
+    await Bare.register(runtime, 'bare', () => new Bare());
+    runtime.start();
+    await expect(runtime.sendMessage(new Alpha('a'), new AgentId('bare', 'k'))).resolves.toBe('alpha');
+    await expect(runtime.sendMessage(new Beta(1), new AgentId('bare', 'k'))).resolves.toBe('beta');
+    await runtime.stopWhenIdle();
   });
 
   it('refuses a match option that is not a function', () => {

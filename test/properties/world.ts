@@ -309,7 +309,7 @@ export function agentClass(spec: AgentSpec, probe: Probe): ScriptedClass {
       return super.handle(cmd, ctx);
     }
   }
-  const decorators: MethodDecorator[] = [messageHandler(Cmd)];
+  const decorators: MethodDecorator[] = [messageHandler(Cmd) as MethodDecorator];
   const policies = spec.policies;
   if (policies.timeout !== undefined) decorators.push(timeout(policies.timeout));
   if (policies.retry !== undefined) decorators.push(retry({ ...policies.retry, jitter: 'none' }));
