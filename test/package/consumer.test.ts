@@ -9,8 +9,8 @@ import {
   createConsumerProject,
   documentedConsumerTsconfigs,
   EXPECTED_PROGRAM_OUTPUT,
-  INJECTED_AGENT_OUTPUT,
-  injectedAgentProgram,
+  PEER_SHARING_OUTPUT,
+  peerSharingProgram,
   makeTempRoot,
   pack,
   publishDryRun,
@@ -64,8 +64,8 @@ let project: ConsumerProject;
 /** The packed README's quick start (install line, tsconfig, program). */
 let quickStart: ReadmeQuickStart;
 const compiles = new Map<Variant, Promise<RunResult>>();
-/** The README's quick start and the injected agent, installed, compiled and run with each package manager but npm. */
-const followers = new Map<PackageManager, Promise<{ install: number; compile: RunResult; quickStart: RunResult; injected: RunResult }>>();
+/** The README's quick start and the peer-sharing program, installed, compiled and run with each package manager but npm. */
+const followers = new Map<PackageManager, Promise<{ install: number; compile: RunResult; quickStart: RunResult; peers: RunResult }>>();
 let zod3Install: Promise<RunResult>;
 let dryRun: Promise<RunResult>;
 
@@ -92,10 +92,10 @@ async function follow(manager: PackageManager) {
   const follower = await createConsumerProject(root!, [...readmePackages(), ...CONSUMER_DEV_DEPENDENCIES], { name: manager, manager });
   await follower.write('tsconfig.json', JSON.stringify(quickStart.tsconfig, null, 2));
   await follower.write('src/main.ts', quickStart.program);
-  await follower.write('src/injected.ts', injectedAgentProgram());
+  await follower.write('src/peers.ts', peerSharingProgram());
   const compiled = await follower.tsc('tsconfig.json');
-  const [ranQuickStart, ranInjected] = await Promise.all([follower.node('dist/main.js'), follower.node('dist/injected.js')]);
-  return { install: follower.installMs, compile: compiled, quickStart: ranQuickStart, injected: ranInjected };
+  const [ranQuickStart, ranPeers] = await Promise.all([follower.node('dist/main.js'), follower.node('dist/peers.js')]);
+  return { install: follower.installMs, compile: compiled, quickStart: ranQuickStart, peers: ranPeers };
 }
 
 function lines(text: string): string[] {
@@ -123,7 +123,7 @@ describe('agentwire as an installed package', () => {
     await project.write('src/main.ts', agentProgram());
     await project.write('src/explicit.ts', agentProgram({ explicitType: true }));
     await project.write('src/quickstart.ts', quickStart.program);
-    await project.write('src/injected.ts', injectedAgentProgram());
+    await project.write('src/peers.ts', peerSharingProgram());
     for (const { file, overrides } of Object.values(TSCONFIGS)) await project.writeTsconfig(file, overrides);
     // Start every compile now, side by side (tsc is mostly type-checking @types/node); cases await theirs.
     for (const variant of Object.keys(TSCONFIGS) as Variant[]) compile(variant).catch(() => {});
@@ -240,18 +240,18 @@ describe('agentwire as an installed package', () => {
     expect(manifest.bugs).toEqual({ url: 'https://github.com/agentwire/agentwire/issues' });
   });
 
-  it('runs the README quick start and an agent with an injected dependency, installed with npm as the README says', async () => {
+  it('runs the README quick start, and a program using zod and tsyringe as agentwire does, installed with npm as the README says', async () => {
     const compiled = await compile('recommended');
     expect(compiled.output).toBe('');
-    const [ranQuickStart, ranInjected] = await Promise.all([project.node('dist/quickstart.js'), project.node('dist/injected.js')]);
+    const [ranQuickStart, ranPeers] = await Promise.all([project.node('dist/quickstart.js'), project.node('dist/peers.js')]);
     expect(ranQuickStart.stderr).toBe('');
     expect(ranQuickStart.stdout.trim()).toBe(QUICK_START_OUTPUT);
-    expect(ranInjected.stderr).toBe('');
-    expect(ranInjected.stdout.trim()).toBe(INJECTED_AGENT_OUTPUT);
+    expect(ranPeers.stderr).toBe('');
+    expect(lines(ranPeers.stdout)).toEqual(PEER_SHARING_OUTPUT);
   }, CASE_TIMEOUT);
 
   it.each(['npm-linked', 'pnpm', 'yarn'] as const)(
-    'installs with %s as the README says, compiles and runs the quick start and an injected agent',
+    'installs with %s as the README says, compiles and runs the quick start and a program sharing zod and tsyringe with agentwire',
     async (manager) => {
       const result = await followers.get(manager)!;
       console.log(`[consumer] ${manager}: install ${result.install} ms, tsc ${result.compile.ms} ms`);
@@ -259,8 +259,8 @@ describe('agentwire as an installed package', () => {
       expect(result.compile.code).toBe(0);
       expect(result.quickStart.stderr).toBe('');
       expect(result.quickStart.stdout.trim()).toBe(QUICK_START_OUTPUT);
-      expect(result.injected.stderr).toBe('');
-      expect(result.injected.stdout.trim()).toBe(INJECTED_AGENT_OUTPUT);
+      expect(result.peers.stderr).toBe('');
+      expect(lines(result.peers.stdout)).toEqual(PEER_SHARING_OUTPUT);
     },
     INSTALL_TIMEOUT,
   );

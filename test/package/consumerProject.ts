@@ -54,7 +54,8 @@ export interface RunResult {
 /**
  * The environment for child processes: the current one without what `npm test` exports about *this*
  * package (`npm_package_*`, `npm_lifecycle_*`, `npm_config_local_prefix`, `INIT_CWD`…), so a nested
- * `npm install` in the consumer cannot mistake the repository for its project. Registry, cache and
+ * `npm install` in the consumer cannot mistake the repository for its project, and without the tests'
+ * `AGENTWIRE_LOG_LEVEL` (vitest.config.ts), so consumer programs log as a user's would. Registry, cache and
  * certificate settings are kept.
  */
 export function childEnv(): NodeJS.ProcessEnv {
@@ -63,6 +64,7 @@ export function childEnv(): NodeJS.ProcessEnv {
     const k = key.toLowerCase();
     if (k.startsWith('npm_package_') || k.startsWith('npm_lifecycle_')) continue;
     if (k === 'npm_config_local_prefix' || k === 'npm_command' || k === 'npm_config_call' || k === 'init_cwd') continue;
+    if (key === 'AGENTWIRE_LOG_LEVEL') continue; // the tests silence the runtime's logger; a consumer's program runs as a user's does
     env[key] = value;
   }
   env.npm_config_update_notifier = 'false';
@@ -323,16 +325,17 @@ export const EXPECTED_PROGRAM_OUTPUT = [
 ];
 
 /**
- * A program injecting a dependency into an agent with tsyringe, imported by the consumer itself: it works
- * only if the consumer's tsyringe is agentwire's (one registry of `@injectable()` classes).
+ * A program that uses agentwire's peers from the consumer's own imports: a message declared with the
+ * consumer's zod (`defineMessage`) and a dependency injected with the consumer's tsyringe
+ * (`@injectable()`). It compiles only if the consumer's zod is the one agentwire's types name, and
+ * runs only if the consumer's tsyringe is agentwire's (one registry of injectable classes).
  */
-export function injectedAgentProgram(): string {
-  return `import { AgentId, RoutedAgent, SingleThreadedAgentRuntime, messageHandler } from 'agentwire';
+export function peerSharingProgram(): string {
+  return `import { AgentId, RoutedAgent, SingleThreadedAgentRuntime, defineMessage, messageHandler } from 'agentwire';
 import { injectable } from 'tsyringe';
+import * as z from 'zod';
 
-class Draft {
-  constructor(readonly text: string) {}
-}
+class Draft extends defineMessage('Draft', z.object({ text: z.string().min(1) })) {}
 
 class Llm {
   review(text: string): string {
@@ -356,13 +359,18 @@ const runtime = new SingleThreadedAgentRuntime();
 runtime.container.registerInstance(Llm, new Llm());
 await Reviewer.register(runtime, 'reviewer');
 runtime.start();
-console.log(await runtime.sendMessage<string>(new Draft('v1'), new AgentId('reviewer', 'default')));
+console.log(await runtime.sendMessage<string>(new Draft({ text: 'v1' }), new AgentId('reviewer', 'default')));
 await runtime.stopWhenIdle();
+try {
+  new Draft({ text: '' });
+} catch (error) {
+  console.log((error as { code: string }).code);
+}
 `;
 }
 
-/** What {@link injectedAgentProgram} prints. */
-export const INJECTED_AGENT_OUTPUT = 'looks good: v1';
+/** What {@link peerSharingProgram} prints. */
+export const PEER_SHARING_OUTPUT = ['looks good: v1', 'MESSAGE_VALIDATION'];
 
 /** What the README's quick start program prints. */
 export const QUICK_START_OUTPUT = "[ 'AI is trending' ]";
