@@ -1,5 +1,4 @@
 // The README's quick start, verbatim except for the import path (test/readme.test.ts keeps them equal).
-import 'reflect-metadata';
 import { AgentId, RoutedAgent, SingleThreadedAgentRuntime, messageHandler, retry, timeout, type MessageContext } from '../src/index.js';
 
 class ResearchQuery { constructor(readonly topic: string) {} }
