@@ -1,6 +1,7 @@
 import type { AgentRuntime } from '../core/AgentRuntime.js';
 import type { AgentId } from '../core/AgentId.js';
 import type { AckEvent, RuntimeEventMap } from '../core/RuntimeEvents.js';
+import { isAgentwireError } from '../errors/AgentwireError.js';
 import { formatDuration } from '../util/formatDuration.js';
 import { typeName } from '../util/typeName.js';
 import type { TraceEntry, TraceEntryKind } from './TraceEntry.js';
@@ -135,7 +136,8 @@ export class TraceRecorder {
   }
 
   private onFailed(e: AckEvent): void {
-    const label = errorLabel(e.error) + (e.reason === undefined || e.reason === 'error' ? '' : ` (${e.reason})`);
+    const said = e.reason === undefined || e.reason === 'error' || isAgentwireError(e.error); // agentwire's errors name their reason
+    const label = errorLabel(e.error) + (said ? '' : ` (${e.reason})`);
     if (!e.isRpc) return this.add('failure', e, e.messageId, party(e.recipient), undefined, `failed: ${label}`);
     if (this.delivered.delete(e.messageId)) return this.add('failure', e, e.messageId, party(e.recipient), party(e.sender), label);
     this.add('failure', e, e.messageId, party(e.sender), undefined, `not sent to ${party(e.recipient)}: ${label}`); // refused before any mailbox

@@ -4,7 +4,7 @@ import { typeName } from '../util/typeName.js';
 /** Longest quoted value in a label. */
 const MAX_VALUE = 32;
 /** Longest error description in a label. */
-const MAX_ERROR = 80;
+const MAX_ERROR = 120;
 
 /**
  * @internal `text` in typographic quotes on one line, cut to `max` characters; a quote inside that
@@ -22,7 +22,7 @@ export function valueLabel(value: unknown): string {
   return typeName(value);
 }
 
-/** @internal A failure in a label: the error's name and message (`Error: search API unavailable (503)`), cut to 80 characters. */
+/** @internal A failure in a label: the error's name and message (`Error: search API unavailable (503)`), cut to 120 characters. */
 export function errorLabel(error: unknown): string {
   return typeof error === 'string' ? quoteText(error, MAX_ERROR) : clip(describeValue(error), MAX_ERROR);
 }

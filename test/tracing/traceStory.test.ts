@@ -124,9 +124,11 @@ describe('TraceRecorder tells the whole story', () => {
     const { runtime, clock, trace } = await setUp();
     const text = 'approved: "AI agents: multi-agent systems are going mainstream"';
     await drive(clock, runtime.sendMessage(new Draft(text), new AgentId('echo', 'default')));
-    await drive(clock, runtime.sendMessage(new Draft(`fail: ${text}`), new AgentId('echo', 'default')));
+    await drive(clock, runtime.sendMessage(new Draft(`fail: ${text} ${text}`), new AgentId('echo', 'default')));
     const response = trace.entries.find((e) => e.kind === 'response')!;
     expect(response.label).toBe('“approved: "AI agents: multi-age…"” (0 ms)');
+    const failure = trace.entries.find((e) => e.kind === 'failure')!;
+    expect(failure.label).toBe('Error: fail: approved: "AI agents: multi-agent systems are going mainstream" approved: "AI agents: multi-agent systems …"');
     for (const entry of trace.entries) expect(quotesBalanced(entry.label), entry.label).toBe(true);
   });
 
@@ -171,7 +173,7 @@ describe('TraceRecorder tells the whole story', () => {
     expect(refused).toEqual([
       '    p0->>p1: Job (req 2)',
       '    p1-->>p0: ack received (req 2)',
-      expect.stringMatching(/^ {4}p1--xp0: CircuitOpenError: The circuit breaker is open .*\(circuit-open\) \(req 2\)$/),
+      expect.stringMatching(/^ {4}p1--xp0: CircuitOpenError: The circuit breaker is open \(guarded\/default\)#59; the call was not attempted\. Retry after \d+ ms\. \(req 2\)$/),
     ]);
   });
 
@@ -187,7 +189,7 @@ describe('TraceRecorder tells the whole story', () => {
     await settle(runtime.sendMessage(new Job(['fail']), new AgentId('worker', 'default'), options));
     await settle(runtime.sendMessage(new Job(), new AgentId('worker', 'default'), options));
     expect(linesOf(trace.toMermaid(), 2)).toEqual([
-      expect.stringMatching(/^ {4}Note over p0: not sent to worker\/default: CircuitOpenError: .*\(circuit-open\) \(req 2\)$/),
+      expect.stringMatching(/^ {4}Note over p0: not sent to worker\/default: CircuitOpenError: .* \(req 2\)$/),
     ]);
   });
 
