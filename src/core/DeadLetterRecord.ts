@@ -1,12 +1,11 @@
 import { describeValue } from '../util/describeValue.js';
+import { countOf } from '../util/countOf.js';
 import { typeName } from '../util/typeName.js';
 import type { AgentId } from './AgentId.js';
 import type { TopicId } from './TopicId.js';
 
-const inspect: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
-
 /** @internal What the runtime records of a dead letter; the queue adds the record's id. */
-export type DeadLetterFields = Omit<DeadLetterRecord, 'id' | 'toString' | typeof inspect>;
+export type DeadLetterFields = Omit<DeadLetterRecord, 'id' | 'toString'>;
 
 /**
  * A message that ended without its outcome reaching anyone, kept so it can be inspected and
@@ -53,12 +52,7 @@ export class DeadLetterRecord {
   /** `dl-1: ReportPublished for archive/default on reports/default, 1 attempt: Error: archive disk full`. */
   toString(): string {
     const topic = this.topicId === undefined ? '' : ` on ${String(this.topicId)}`;
-    const attempts = this.attempts === 0 ? 'no attempt' : `${this.attempts} attempt${this.attempts === 1 ? '' : 's'}`;
+    const attempts = countOf(this.attempts, 'attempt');
     return `${this.id}: ${typeName(this.message)} for ${String(this.recipient)}${topic}, ${attempts}: ${describeValue(this.error)}`;
-  }
-
-  /** Node's `console.log` and `util.inspect` show {@link DeadLetterRecord.toString}. */
-  [inspect](): string {
-    return `DeadLetterRecord ${this.toString()}`;
   }
 }
