@@ -111,7 +111,7 @@ export class TraceRecorder {
       publish: (e) => {
         for (const r of e.recipients) this.add('publish', e, e.messageId, party(e.sender), party(r), `${typeName(e.message)} [${String(e.topicId)}]`);
       },
-      retry: (e) => this.add('retry', e, e.messageId, party(e.agentId), undefined, `retry after attempt ${e.attempt} in ${formatDuration(e.delayMs)} (${e.side}): ${errorLabel(e.error)}`),
+      retry: (e) => this.add('retry', e, e.messageId, party(e.agentId), undefined, `retry after attempt ${e.attempt} in ${formatDuration(e.delayMs)} (${e.side}): ${errorLabel(e.error, true)}`),
       breaker: (e) => this.add('breaker', e, undefined, e.agentId ? e.agentId.toString() : `${e.agentType}/*`, undefined, `breaker ${e.breaker}: ${e.from} → ${e.to}`),
       deadLetter: (r) => this.add('deadLetter', r, r.messageId, party(r.recipient), undefined, `dead letter ${r.id}: ${errorLabel(r.error)}`),
       deadLetterReplayed: ({ record: r, ...time }) => {

@@ -1,3 +1,4 @@
+import { isAgentwireError } from '../errors/AgentwireError.js';
 import { describeValue } from '../util/describeValue.js';
 import { typeName } from '../util/typeName.js';
 
@@ -22,8 +23,13 @@ export function valueLabel(value: unknown): string {
   return typeName(value);
 }
 
-/** @internal A failure in a label: the error's name and message (`Error: search API unavailable (503)`), cut to 120 characters. */
-export function errorLabel(error: unknown): string {
+/**
+ * @internal A failure in a label: the error's name and message (`Error: search API unavailable
+ * (503)`), cut to 120 characters; `brief`: an agentwire error by its code alone (`TIMEOUT`), for
+ * notes that follow the entry telling the whole error.
+ */
+export function errorLabel(error: unknown, brief = false): string {
+  if (brief && isAgentwireError(error)) return error.code;
   return typeof error === 'string' ? quoteText(error, MAX_ERROR) : clip(describeValue(error), MAX_ERROR);
 }
 
