@@ -138,10 +138,18 @@ class Archive extends RoutedAgent {
 }
 
 // ── the run ──────────────────────────────────────────────────────────────────────────────────
+/** What the demo's summary counts. */
 export interface DemoSummary {
+  /** Requests the demo sent: one ✓ or ✗ line each on the console. */
   readonly requests: number;
+  /** Of those, answered (✓ lines). */
   readonly completed: number;
+  /** Of those, failed (✗ lines), including those the open breaker refused. */
   readonly failed: number;
+  /** Failed requests the open breaker refused without calling the handler. */
+  readonly circuitOpen: number;
+  /** Requests agents sent each other (the fact checker's searches), not printed one by one. */
+  readonly betweenAgents: { readonly requests: number; readonly completed: number; readonly failed: number };
   readonly retries: number;
   readonly timeouts: number;
   readonly breakerTransitions: readonly string[];
@@ -156,8 +164,20 @@ export async function main(log: Log = console.log, traceFile: string | null = 't
   const world = new World(mulberry32(7));
   const runtime = new SingleThreadedAgentRuntime({ clock, random: world.random, trackRequests: true });
   const trace = TraceRecorder.attach(runtime);
-  const counts = { retries: 0, timeouts: 0, breaker: [] as string[] };
+  const counts = { retries: 0, timeouts: 0, breaker: [] as string[], completed: 0, failed: 0, circuitOpen: 0 };
   const t = (): string => `[t=${String(Math.round(clock.now())).padStart(5)} ms]`;
+  /** A request's answer: one ✓ line. */
+  const answered = (text: string): void => {
+    counts.completed++;
+    log(`  ${t()} ✓ ${text}`);
+  };
+  /** A request's failure: one ✗ line. */
+  const failed = (what: string, error: unknown): void => {
+    const open = errorCode(error) === 'CIRCUIT_OPEN';
+    counts.failed++;
+    if (open) counts.circuitOpen++;
+    log(`  ${t()} ✗ ${what}: ${errorCode(error)}${open ? ' (failed fast, the handler was not called)' : ''}`);
+  };
 
   runtime.events.on('retry', (e) => {
     counts.retries++;
@@ -165,13 +185,13 @@ export async function main(log: Log = console.log, traceFile: string | null = 't
   });
   runtime.events.on('timeout', (e) => {
     counts.timeouts++;
-    log(`  ${t()} ⏱ ${e.agentId.type}: attempt ${e.attempt} timed out after ${e.timeoutMs} ms; its ctx.signal is aborted`);
+    log(`  ${t()} ⏱ ${e.agentId.type}: attempt ${e.attempt} timed out after ${Math.round(e.timeoutMs)} ms; its ctx.signal is aborted`);
   });
   runtime.events.on('breaker', (e) => {
     counts.breaker.push(`${e.from}→${e.to}`);
     log(`  ${t()} ⚡ breaker ${e.breaker}: ${e.from} → ${e.to}`);
   });
-  runtime.events.on('status', (e) => log(`  ${t()} … ${e.agentId.type} reports: ${e.detail} (eta ${e.etaMs} ms)`));
+  runtime.events.on('status', (e) => log(`  ${t()} … ${e.agentId.type} reports: ${e.detail} (eta ${Math.round(e.etaMs ?? 0)} ms)`));
   runtime.events.on('deadLetter', (r) => log(`  ${t()} ✉ dead letter ${r.id}: ${r.recipient.type} could not handle ${typeName(r.message)} (${errorText(r.error)})`));
 
   await Researcher.register(runtime, 'researcher', () => new Researcher(world, clock));
@@ -186,14 +206,13 @@ export async function main(log: Log = console.log, traceFile: string | null = 't
   log('');
   log('1. A slow researcher: @timeout(300) per attempt, @retry asks again');
   const findings = await call<Findings>(new Research('AI agents'), 'researcher');
-  log(`  ${t()} ✓ findings: ${findings.items.join(' | ')}`);
+  answered(`findings: ${findings.items.join(' | ')}`);
   const researchRecord = runtime.requests.recent().at(-1)!;
   log(`  lifecycle: ${researchRecord.history.map((h) => h.to).join(' → ')}`);
 
   log('');
   log('2. A flaky reviewer: fails twice, exponential backoff with full jitter, then succeeds');
-  const verdict = await call<string>(new Review(findings.items.join('. ')), 'reviewer');
-  log(`  ${t()} ✓ ${verdict}`);
+  answered(await call<string>(new Review(findings.items.join('. ')), 'reviewer'));
 
   log('');
   log('3. The search dependency goes down and recovers: the fact checker\'s circuit breaker');
@@ -201,16 +220,16 @@ export async function main(log: Log = console.log, traceFile: string | null = 't
   for (const [i, claim] of claims.entries()) {
     if (i === 1) {
       world.searchDown = true;
-      log(`  ${t()} ✗ the search API goes down`);
+      log(`  ${t()} • the search API goes down`);
     }
     if (i === 6) {
       world.searchDown = false;
-      log(`  ${t()} ✓ the search API is back`);
+      log(`  ${t()} • the search API is back`);
     }
     try {
-      log(`  ${t()} ✓ ${await call<string>(new CheckFact(claim), 'fact-checker')}`);
+      answered(await call<string>(new CheckFact(claim), 'fact-checker'));
     } catch (error) {
-      log(`  ${t()} ✗ "${claim}": ${errorCode(error)}${errorCode(error) === 'CIRCUIT_OPEN' ? ' (failed fast, the handler was not called)' : ''}`);
+      failed(`"${claim}"`, error);
     }
     await clock.advance(i === 5 ? 1_000 : 300);
   }
@@ -221,21 +240,24 @@ export async function main(log: Log = console.log, traceFile: string | null = 't
   await runtime.publishMessage(new ReportPublished('State of AI agents, 2026'), new TopicId('reports', 'default'));
   await clock.advance(0);
   world.archiveDown = false;
-  log(`  ${t()} ✓ the archive is back; replaying ${runtime.deadLetters.size} dead letter(s)`);
+  log(`  ${t()} • the archive is back; replaying ${runtime.deadLetters.size} dead letter(s)`);
   let replayed = 0;
   for (const record of runtime.deadLetters.list()) {
     await runtime.deadLetters.replay(record.id);
     replayed++;
   }
   const archive = await runtime.tryGetUnderlyingAgentInstance(new AgentId('archive', 'default'), Archive);
-  log(`  ${t()} ✓ archived: ${archive.archived.join(', ')}`);
+  log(`  ${t()} • archived: ${archive.archived.join(', ')}`);
   await runtime.stopWhenIdle();
 
-  const records = runtime.requests.recent();
+  const betweenAgents = runtime.requests.recent().filter((r) => r.sender !== undefined);
+  const searchesCompleted = betweenAgents.filter((r) => r.state === 'completed').length;
   const summary: DemoSummary = {
-    requests: records.length,
-    completed: records.filter((r) => r.state === 'completed').length,
-    failed: records.filter((r) => r.state !== 'completed').length,
+    requests: counts.completed + counts.failed,
+    completed: counts.completed,
+    failed: counts.failed,
+    circuitOpen: counts.circuitOpen,
+    betweenAgents: { requests: betweenAgents.length, completed: searchesCompleted, failed: betweenAgents.length - searchesCompleted },
     retries: counts.retries,
     timeouts: counts.timeouts,
     breakerTransitions: counts.breaker,
@@ -253,10 +275,12 @@ export async function main(log: Log = console.log, traceFile: string | null = 't
 }
 
 function printSummary(log: Log, s: DemoSummary): void {
+  const between = s.betweenAgents;
   const rows: [string, string][] = [
-    ['requests', String(s.requests)],
-    ['  completed', String(s.completed)],
-    ['  failed (incl. circuit-open)', String(s.failed)],
+    ['requests sent (lines ✓ and ✗)', String(s.requests)],
+    ['  completed (✓)', String(s.completed)],
+    ['  failed (✗)', `${s.failed} (${s.circuitOpen} refused by the open breaker)`],
+    ['requests between agents', `${between.requests} fact-checker → search (${between.completed} completed, ${between.failed} failed)`],
     ['retries', String(s.retries)],
     ['timeouts', String(s.timeouts)],
     ['breaker transitions', s.breakerTransitions.join(', ')],

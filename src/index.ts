@@ -48,7 +48,7 @@ export {
   type ResponseInterventionContext,
 } from './runtime/InterventionHandler.js';
 export { DeadLetterQueue } from './core/DeadLetterQueue.js';
-export type { DeadLetterRecord } from './core/DeadLetterRecord.js';
+export { DeadLetterRecord } from './core/DeadLetterRecord.js';
 export type * from './core/RuntimeEvents.js';
 
 export { defineMessage, type DefinedMessageClass } from './messages/defineMessage.js';

@@ -1,11 +1,12 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import type { DeadLetterRecord } from './DeadLetterRecord.js';
+import { type DeadLetterFields, DeadLetterRecord } from './DeadLetterRecord.js';
 
 /** @internal How the queue reaches back into its runtime. */
 export interface DeadLetterHost {
   redeliver(record: DeadLetterRecord): Promise<void>;
   emitRecorded(record: DeadLetterRecord): void;
   emitEvicted(record: DeadLetterRecord, capacity: number): void;
+  emitReplayed(record: DeadLetterRecord): void;
 }
 
 /**
@@ -60,19 +61,21 @@ export class DeadLetterQueue {
   }
 
   /**
-   * Removes the record and delivers its message to its recipient again. Resolves when the handler
-   * finishes; if it fails again, the promise rejects and a new record is made.
+   * Removes the record and delivers its message to its recipient again (a `deadLetterReplayed`
+   * event first). Resolves when the handler finishes; if it fails again, the promise rejects and a
+   * new record is made.
    */
   async replay(id: string): Promise<void> {
     const record = this.records.get(id);
     if (record === undefined) throw new ConfigurationError(`No dead letter with id "${id}": list() shows the records held.`);
     this.records.delete(id);
+    this.host.emitReplayed(record);
     await this.host.redeliver(record);
   }
 
   /** @internal */
-  add(record: Omit<DeadLetterRecord, 'id'>): DeadLetterRecord {
-    const full: DeadLetterRecord = { id: `dl-${++this.next}`, ...record };
+  add(fields: DeadLetterFields): DeadLetterRecord {
+    const full = new DeadLetterRecord(`dl-${++this.next}`, fields);
     if (this.records.size >= this.capacity) this.evictOldest();
     this.records.set(full.id, full);
     this.host.emitRecorded(full);

@@ -85,9 +85,16 @@ export class RequestHandle<R = unknown> {
     });
   }
 
-  /** Calls `listener` with the record on each status report from the handler; returns a function that stops it. */
+  /**
+   * Calls `listener` with the record on each status report from the handler; returns a function
+   * that stops it. A listener added after reports arrived is called at once with the latest of
+   * them (`record.statusReports.at(-1)`), so subscribing late — after `await waitFor('received')`,
+   * say — misses no progress: it starts from the current report, like a state subscription.
+   */
   onStatus(listener: (record: RequestRecord) => void): () => void {
     this.statusListeners.add(listener);
+    const record = this.latest;
+    if (record !== undefined && record.statusReports.length !== 0) listener(record);
     return () => this.statusListeners.delete(listener);
   }
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../util/Clock.js';
+import { wallTimeOf } from '../util/wallTimeOf.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { PartialResult } from '../results/PartialResult.js';
 import type { AgentId } from './AgentId.js';
@@ -73,9 +74,10 @@ export class RequestLifecycle {
     if (!this.active) return;
     const events = this.events;
     if (events.listening.send === true) {
+      const at = this.clock.now();
       this.events.emit('send', {
         messageId: s.messageId, message: s.message, sender: s.sender, recipient: s.recipient,
-        parentMessageId: s.parentMessageId, attempt: s.attempt, resendable: s.resendable, at: this.clock.now(),
+        parentMessageId: s.parentMessageId, attempt: s.attempt, resendable: s.resendable, at, wallTime: this.wall(at),
       });
     }
     if (s.isRpc && this.tracker.recording && this.tracker.follows(s.messageId)) {
@@ -105,7 +107,8 @@ export class RequestLifecycle {
     const events = this.events;
     if (events.listening.response === true) {
       const at = this.clock.now();
-      this.events.emit('response', { messageId: s.messageId, value, responder: s.recipient, recipient: s.sender, attempt: s.attempt, durationMs: at - s.startedAt, at });
+      const durationMs = Math.round((at - s.startedAt) * 1000) / 1000;
+      this.events.emit('response', { messageId: s.messageId, value, responder: s.recipient, recipient: s.sender, attempt: s.attempt, durationMs, at, wallTime: this.wall(at) });
     }
     const partial = value instanceof PartialResult;
     this.move(s, partial ? 'partial' : 'completed', partial ? value.summary() : undefined, undefined);
@@ -129,8 +132,10 @@ export class RequestLifecycle {
     const messageId = s.messageId;
     const events = this.events;
     if (events.listening.requestEnd === true) {
+      const at = this.clock.now();
+      const wallTime = this.wall(at);
       const recipient = s.recipient;
-      this.events.emit('requestEnd', ok ? { messageId, ok, recipient, at: this.clock.now() } : { messageId, ok, recipient, error, reason: reason ?? 'error', at: this.clock.now() });
+      this.events.emit('requestEnd', ok ? { messageId, ok, recipient, at, wallTime } : { messageId, ok, recipient, error, reason: reason ?? 'error', at, wallTime });
     }
     const tracker = this.tracker;
     if (!tracker.recording) return;
@@ -160,7 +165,8 @@ export class RequestLifecycle {
   /** A running handler reported progress. */
   status(s: LifecycleSubject, report: StatusReport): void {
     if (this.events.listening.status === true) {
-      this.events.emit('status', { messageId: s.messageId, agentId: s.recipient, sender: s.sender, ...report, at: this.clock.now() });
+      const at = this.clock.now();
+      this.events.emit('status', { messageId: s.messageId, agentId: s.recipient, sender: s.sender, ...report, at, wallTime: this.wall(at) });
     }
     if (s.isRpc && this.tracker.recording && this.tracker.follows(s.messageId)) {
       this.tracker.report(s.messageId, { etaMs: report.etaMs, detail: report.detail, progress: report.progress, at: this.clock.now() });
@@ -173,45 +179,52 @@ export class RequestLifecycle {
    */
   retrying(s: LifecycleSubject, attempt: number, delayMs: number, error: unknown, side: 'handler' | 'caller', method?: string | symbol): void {
     if (this.events.listening.retry !== true) return;
+    const at = this.clock.now();
     this.events.emit('retry', {
       messageId: s.messageId, agentId: s.recipient, sender: s.sender, attempt, delayMs, error, side,
-      method: method === undefined ? undefined : String(method), at: this.clock.now(),
+      method: method === undefined ? undefined : String(method), at, wallTime: this.wall(at),
     });
   }
 
   /** An attempt (handler side: of handler `method`) or a delivery (caller side) exceeded its limit. */
   timedOut(s: LifecycleSubject, timeoutMs: number, side: 'handler' | 'caller', method?: string | symbol): void {
     if (this.events.listening.timeout !== true) return;
+    const at = this.clock.now();
     this.events.emit('timeout', {
       messageId: s.messageId, agentId: s.recipient, attempt: s.attempt, timeoutMs, side,
-      method: method === undefined ? undefined : String(method), at: this.clock.now(),
+      method: method === undefined ? undefined : String(method), at, wallTime: this.wall(at),
     });
   }
 
   /** A handler finished after its attempt or request had ended: the outcome was discarded. */
   late(s: LifecycleSubject, ok: boolean, outcome: unknown): void {
     if (this.events.listening.lateResult !== true) return;
+    const at = this.clock.now();
     this.events.emit('lateResult', {
       messageId: s.messageId, agentId: s.recipient, outcome: ok ? 'value' : 'error',
-      value: ok ? outcome : undefined, error: ok ? undefined : outcome, at: this.clock.now(),
+      value: ok ? outcome : undefined, error: ok ? undefined : outcome, at, wallTime: this.wall(at),
     });
   }
 
   private ack(s: LifecycleSubject, level: AckLevel, reason: FailureReason | undefined, error: unknown): void {
     const events = this.events;
     if (events.listening.ack !== true) return;
+    const at = this.clock.now();
     this.events.emit('ack', {
       messageId: s.messageId, level, recipient: s.recipient, sender: s.sender, isRpc: s.isRpc,
-      attempt: s.attempt, reason, error, at: this.clock.now(),
+      attempt: s.attempt, reason, error, at, wallTime: this.wall(at),
     });
   }
 
   private reportFailure(s: LifecycleSubject, reason: FailureReason, error: unknown): void {
     const events = this.events;
     if (reason === 'unhandled') {
-      if (events.listening.unhandled === true) this.events.emit('unhandled', { messageId: s.messageId, agentId: s.recipient, message: s.message, isRpc: true, at: this.clock.now() });
+      if (events.listening.unhandled !== true) return;
+      const at = this.clock.now();
+      this.events.emit('unhandled', { messageId: s.messageId, agentId: s.recipient, message: s.message, isRpc: true, at, wallTime: this.wall(at) });
     } else if (reason === 'error' && events.listening.handlerError === true) {
-      this.events.emit('handlerError', { messageId: s.messageId, agentId: s.recipient, error, isRpc: true, topicId: undefined, message: s.message, at: this.clock.now() });
+      const at = this.clock.now();
+      this.events.emit('handlerError', { messageId: s.messageId, agentId: s.recipient, error, isRpc: true, topicId: undefined, message: s.message, at, wallTime: this.wall(at) });
     }
   }
 
@@ -219,6 +232,11 @@ export class RequestLifecycle {
     if (!s.isRpc || !this.tracker.recording || !this.tracker.follows(s.messageId)) return;
     const at = this.clock.now();
     this.guard(() => this.tracker.move(s.messageId, to, at, detail, error));
+  }
+
+  /** The wall-clock time of `at` (for event payloads only). */
+  private wall(at: number): number {
+    return wallTimeOf(this.clock, at);
   }
 
   /** Runs a record update; an illegal move surfaces as an uncaught error, never inside the dispatcher. */

@@ -1,4 +1,7 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { countOf } from '../util/countOf.js';
+import { describeValue } from '../util/describeValue.js';
+import { formatDuration } from '../util/formatDuration.js';
 import type { AgentId } from './AgentId.js';
 import type { StatusReport } from './MessageContext.js';
 import { canTransition, type RequestState } from './RequestState.js';
@@ -17,6 +20,8 @@ export interface RequestStatusReport extends StatusReport {
 }
 
 const MAX_REPORTS = 20;
+
+const inspect: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
 /**
  * The lifecycle of one request, keyed by its message id: who sent it to whom, its state, attempts
@@ -83,6 +88,23 @@ export class RequestRecord {
   addReport(report: RequestStatusReport): void {
     if (this.reports.length === MAX_REPORTS) this.reports.shift();
     this.reports.push(report);
+  }
+
+  /**
+   * One line for logs: the message, who sent it to whom, the state, attempts, the path it took with
+   * how long it has taken, and the last error —
+   * `ReviewCode 3f2a-1 client → reviewer/default: completed, 1 attempt (sent → received → processing → completed in 100 ms)`.
+   */
+  toString(): string {
+    const path = this.transitions.map((t) => t.to).join(' → ');
+    const took = formatDuration(this.transitions.at(-1)!.at - this.sentAt);
+    const error = this.error === undefined ? '' : `: ${describeValue(this.error)}`;
+    return `${this.messageType} ${this.messageId} ${this.sender?.toString() ?? 'client'} → ${String(this.recipient)}: ${this.current}, ${countOf(this.attempts, 'attempt')} (${path} in ${took})${error}`;
+  }
+
+  /** Node's `console.log` and `util.inspect` show the record as {@link RequestRecord.toString} does. */
+  [inspect](): string {
+    return `RequestRecord ${this.toString()}`;
   }
 
   /** A plain snapshot for logs and JSON. */

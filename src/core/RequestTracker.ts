@@ -1,6 +1,7 @@
 import type { AgentId } from './AgentId.js';
 import { RequestRecord } from './RequestRecord.js';
 import { isOutcome, type RequestState } from './RequestState.js';
+import { typeName } from '../util/typeName.js';
 
 /** Options of request tracking (`new SingleThreadedAgentRuntime({ trackRequests })`). */
 export interface TrackRequestsOptions {
@@ -142,8 +143,4 @@ function isFinal(record: RequestRecord): boolean {
   const state = record.state;
   if (!isOutcome(state)) return false;
   return !record.resendable || state === 'completed' || state === 'partial' || state === 'cancelled';
-}
-
-function typeName(message: unknown): string {
-  return (message as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof message;
 }

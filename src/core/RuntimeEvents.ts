@@ -2,6 +2,18 @@ import type { AgentId } from './AgentId.js';
 import type { DeadLetterRecord } from './DeadLetterRecord.js';
 import type { TopicId } from './TopicId.js';
 
+/**
+ * When an event happened, twice: `at` on the runtime's clock (monotonic, for measuring; a
+ * `SimulatedClock`'s time in tests) and `wallTime`, the same instant as wall-clock time (epoch
+ * milliseconds, for people and logs: `new Date(event.wallTime).toISOString()`).
+ */
+export interface EventTime {
+  /** Runtime clock time (ms; only differences matter). */
+  readonly at: number;
+  /** The same instant as wall-clock time, in epoch milliseconds (the clock's `toWallTime`). */
+  readonly wallTime: number;
+}
+
 /** Why a request ended without a value. */
 export type FailureReason =
   | 'error'
@@ -22,7 +34,7 @@ export type FailureReason =
 export type AckLevel = 'received' | 'processing' | 'completed' | 'failed';
 
 /** An acknowledgment: the recipient dequeued, started, finished or failed a message. */
-export interface AckEvent {
+export interface AckEvent extends EventTime {
   readonly messageId: string;
   readonly level: AckLevel;
   readonly recipient: AgentId;
@@ -34,12 +46,10 @@ export interface AckEvent {
   readonly reason?: FailureReason;
   /** On `failed`: the error. */
   readonly error?: unknown;
-  /** Runtime clock time. */
-  readonly at: number;
 }
 
 /** A direct message (request) was accepted for delivery. */
-export interface SendEvent {
+export interface SendEvent extends EventTime {
   readonly messageId: string;
   readonly message: unknown;
   readonly sender: AgentId | undefined;
@@ -50,11 +60,10 @@ export interface SendEvent {
   readonly attempt: number;
   /** True when caller-side retries or fallbacks may send this message id again after a failure. */
   readonly resendable: boolean;
-  readonly at: number;
 }
 
 /** A request ended for its caller, for good: once per request, after every caller-side retry and fallback (also for one refused before delivery). */
-export interface RequestEndEvent {
+export interface RequestEndEvent extends EventTime {
   readonly messageId: string;
   readonly ok: boolean;
   /** The recipient the caller addressed (a `fallback` send option may have reassigned the request since). */
@@ -62,21 +71,19 @@ export interface RequestEndEvent {
   readonly error?: unknown;
   /** When not `ok`: why the request failed. */
   readonly reason?: FailureReason;
-  readonly at: number;
 }
 
 /** A message was published; `recipients` lists who it was queued for. */
-export interface PublishEvent {
+export interface PublishEvent extends EventTime {
   readonly messageId: string;
   readonly message: unknown;
   readonly sender: AgentId | undefined;
   readonly topicId: TopicId;
   readonly recipients: readonly AgentId[];
-  readonly at: number;
 }
 
 /** A request's response reached its sender. */
-export interface ResponseEvent {
+export interface ResponseEvent extends EventTime {
   readonly messageId: string;
   readonly value: unknown;
   /** The agent that answered. */
@@ -85,72 +92,65 @@ export interface ResponseEvent {
   readonly recipient: AgentId | undefined;
   /** The attempt that succeeded (1 = first; counts handler-side and caller-side retries). */
   readonly attempt: number;
+  /** How long the turn took, from the recipient's dequeue to the response (runtime clock, rounded to the microsecond). */
   readonly durationMs: number;
-  readonly at: number;
 }
 
 /** A handler threw (for requests the error also went to the sender). */
-export interface HandlerErrorEvent {
+export interface HandlerErrorEvent extends EventTime {
   readonly messageId: string;
   readonly agentId: AgentId;
   readonly error: unknown;
   readonly isRpc: boolean;
   readonly topicId: TopicId | undefined;
   readonly message: unknown;
-  readonly at: number;
 }
 
 /** No handler of the recipient accepted the message. */
-export interface UnhandledEvent {
+export interface UnhandledEvent extends EventTime {
   readonly messageId: string;
   readonly agentId: AgentId;
   readonly message: unknown;
   readonly isRpc: boolean;
-  readonly at: number;
 }
 
 /** A publish reached no subscriber. */
-export interface UndeliveredEvent {
+export interface UndeliveredEvent extends EventTime {
   readonly messageId: string;
   readonly message: unknown;
   readonly topicId: TopicId;
   readonly sender: AgentId | undefined;
-  readonly at: number;
 }
 
 /** An intervention handler dropped a message or a response. */
-export interface DroppedEvent {
+export interface DroppedEvent extends EventTime {
   readonly messageId: string;
   readonly message: unknown;
   readonly stage: 'send' | 'publish' | 'response';
-  readonly at: number;
 }
 
 /** A handler reported progress with `ctx.reportStatus`. */
-export interface StatusEvent {
+export interface StatusEvent extends EventTime {
   readonly messageId: string;
   readonly agentId: AgentId;
   readonly sender: AgentId | undefined;
   readonly etaMs?: number;
   readonly detail?: string;
   readonly progress?: number;
-  readonly at: number;
 }
 
 /** A handler finished after its request had already ended (timed out, cancelled, stopped): the result was discarded. */
-export interface LateResultEvent {
+export interface LateResultEvent extends EventTime {
   readonly messageId: string;
   readonly agentId: AgentId;
   readonly outcome: 'value' | 'error';
   readonly value?: unknown;
   readonly error?: unknown;
-  readonly at: number;
 }
 
 /** An agent instance was created. */
-export interface AgentCreatedEvent {
+export interface AgentCreatedEvent extends EventTime {
   readonly agentId: AgentId;
-  readonly at: number;
 }
 
 /** A dead-letter record was evicted because the queue reached its capacity. */
@@ -159,8 +159,14 @@ export interface DeadLetterEvictedEvent {
   readonly capacity: number;
 }
 
+/** A dead letter is being replayed (`runtime.deadLetters.replay(id)`): its message goes to its recipient again. */
+export interface DeadLetterReplayedEvent extends EventTime {
+  /** The record replayed (no longer in the queue). */
+  readonly record: DeadLetterRecord;
+}
+
 /** A retry is about to happen (handler-side or caller-side). */
-export interface RuntimeRetryEvent {
+export interface RuntimeRetryEvent extends EventTime {
   readonly messageId: string;
   /** The agent whose handling failed (the recipient). */
   readonly agentId: AgentId;
@@ -173,11 +179,10 @@ export interface RuntimeRetryEvent {
   readonly side: 'handler' | 'caller';
   /** Handler side: the decorated handler method whose `@retry` retries. */
   readonly method?: string;
-  readonly at: number;
 }
 
 /** An attempt timed out. */
-export interface RuntimeTimeoutEvent {
+export interface RuntimeTimeoutEvent extends EventTime {
   readonly messageId: string;
   readonly agentId: AgentId;
   readonly attempt: number;
@@ -185,11 +190,10 @@ export interface RuntimeTimeoutEvent {
   readonly side: 'handler' | 'caller';
   /** Handler side: the decorated handler method whose `@timeout` fired. */
   readonly method?: string;
-  readonly at: number;
 }
 
 /** A circuit breaker changed state. */
-export interface BreakerEvent {
+export interface BreakerEvent extends EventTime {
   /**
    * The breaker's name: `type.method` for a handler breaker shared by the type, `type/key.method`
    * for an instance-scoped one, `type/key` for a caller-side breaker kept per recipient.
@@ -205,7 +209,6 @@ export interface BreakerEvent {
   readonly method: string | undefined;
   readonly from: string;
   readonly to: string;
-  readonly at: number;
 }
 
 /**
@@ -231,6 +234,7 @@ export interface RuntimeEventMap {
   agentCreated: (event: AgentCreatedEvent) => void;
   deadLetter: (record: DeadLetterRecord) => void;
   deadLetterEvicted: (event: DeadLetterEvictedEvent) => void;
+  deadLetterReplayed: (event: DeadLetterReplayedEvent) => void;
   retry: (event: RuntimeRetryEvent) => void;
   timeout: (event: RuntimeTimeoutEvent) => void;
   breaker: (event: BreakerEvent) => void;

@@ -2,6 +2,7 @@ import { CantHandleError } from '../errors/CantHandleError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { AgentId } from './AgentId.js';
 import type { Subscription } from './Subscription.js';
+import { describeSubscription } from './describeSubscription.js';
 import { nextSubscriptionId } from './subscriptionIds.js';
 import type { TopicId } from './TopicId.js';
 
@@ -42,6 +43,14 @@ export class TypePrefixSubscription implements Subscription {
       throw new CantHandleError(`Topic "${String(topic)}" does not match prefix subscription ${this.topicTypePrefix}* → ${this.agentType}.`);
     }
     return new AgentId(this.agentType, topic.source);
+  }
+
+  /**
+   * The prefix with a `*`, the agent type and the id, e.g. for prefix `orders.` and agent type
+   * `auditor`: `TypePrefixSubscription(orders.*` + `/{source} → auditor/{source}, id sub-2)`.
+   */
+  toString(): string {
+    return describeSubscription(this, `${this.topicTypePrefix}*`, this.agentType, this.id);
   }
 
   /** Same id, or the same prefix and agent type. */

@@ -2,6 +2,7 @@ import { CantHandleError } from '../errors/CantHandleError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { AgentId } from './AgentId.js';
 import type { Subscription } from './Subscription.js';
+import { describeSubscription } from './describeSubscription.js';
 import { nextSubscriptionId } from './subscriptionIds.js';
 import type { TopicId } from './TopicId.js';
 
@@ -46,6 +47,11 @@ export class TypeSubscription implements Subscription {
       throw new CantHandleError(`Topic "${String(topic)}" does not match subscription ${this.topicType} → ${this.agentType}.`);
     }
     return new AgentId(this.agentType, topic.source);
+  }
+
+  /** `TypeSubscription(reports/{source} → archive/{source}, id sub-1)`: topics of type `reports` go to `archive` agents keyed by the topic's source. */
+  toString(): string {
+    return describeSubscription(this, this.topicType, this.agentType, this.id);
   }
 
   /** Same id, or the same topic type and agent type. */

@@ -9,6 +9,7 @@ import { ForgettingSet } from '../util/ForgettingSet.js';
 import type { AgentDirectory } from './AgentDirectory.js';
 import type { AgentSlot } from './AgentSlot.js';
 import type { Delivery } from './Delivery.js';
+import { wallTimeOf } from '../util/wallTimeOf.js';
 
 /**
  * @internal The live policies of decorated handlers in this runtime, built on a handler's first
@@ -72,7 +73,10 @@ export class HandlerStacks {
     return buildHandlerStack(spec, {
       clock,
       random: this.random,
-      breakerChanged: (from, to) => events.emit('breaker', { breaker: name, side: 'handler', agentType: id.type, agentId, method, from, to, at: clock.now() }),
+      breakerChanged: (from, to) => {
+        const at = clock.now();
+        events.emit('breaker', { breaker: name, side: 'handler', agentType: id.type, agentId, method, from, to, at, wallTime: wallTimeOf(clock, at) });
+      },
     });
   }
 }

@@ -8,6 +8,7 @@ import type { Delivery } from './Delivery.js';
 import { InterventionChain } from './InterventionChain.js';
 import type { RuntimeLog } from './RuntimeLog.js';
 import type { InterventionHandler } from './InterventionHandler.js';
+import { wallTimeOf } from '../util/wallTimeOf.js';
 
 type Stage = 'onSend' | 'onPublish' | 'onResponse';
 
@@ -51,7 +52,10 @@ export class Interventions {
   response(d: Delivery, value: unknown): Promise<unknown> {
     const context = { messageId: d.messageId, sender: d.recipient, recipient: d.sender };
     return this.bounded(this.chain.run('onResponse', value, context, d.messageId, d.recipient), 'onResponse', d.messageId, d.recipient).catch((error: unknown) => {
-      if (classifyFailure(error) === 'dropped') this.events.emit('dropped', { messageId: d.messageId, message: value, stage: 'response', at: this.clock.now() });
+      if (classifyFailure(error) === 'dropped') {
+        const at = this.clock.now();
+        this.events.emit('dropped', { messageId: d.messageId, message: value, stage: 'response', at, wallTime: wallTimeOf(this.clock, at) });
+      }
       throw error;
     });
   }

@@ -22,6 +22,7 @@ import type { Interventions } from './Interventions.js';
 import type { MessageIds } from './MessageIds.js';
 import type { RuntimeLog } from './RuntimeLog.js';
 import type { SubscriptionManager } from './SubscriptionManager.js';
+import { wallTimeOf } from '../util/wallTimeOf.js';
 
 /** @internal What the publishing side needs from the rest of the runtime. */
 export interface PublisherEnvironment {
@@ -86,17 +87,18 @@ export class Publisher {
   /** A published copy failed for good: reported, dead-lettered, and remembered for `stopWhenIdle`. */
   eventFailed(d: Delivery, error: unknown, reason: FailureReason, started: boolean): void {
     const at = this.env.clock.now();
+    const wallTime = wallTimeOf(this.env.clock, at);
     if (reason === 'unhandled') {
-      this.env.events.emit('unhandled', { messageId: d.messageId, agentId: d.recipient, message: d.message, isRpc: false, at });
+      this.env.events.emit('unhandled', { messageId: d.messageId, agentId: d.recipient, message: d.message, isRpc: false, at, wallTime });
       return;
     }
     if (reason !== 'stopped') {
       const events = this.env.events;
       if (events.listening.handlerError !== true) this.logFailure(d, error);
-      events.emit('handlerError', { messageId: d.messageId, agentId: d.recipient, error, isRpc: false, topicId: d.topicId, message: d.message, at });
+      events.emit('handlerError', { messageId: d.messageId, agentId: d.recipient, error, isRpc: false, topicId: d.topicId, message: d.message, at, wallTime });
       this.remember(error);
     }
-    this.env.deadLetters.add({ messageId: d.messageId, message: d.message, recipient: d.recipient, topicId: d.topicId, sender: d.sender, error, attempts: started ? d.attempt : 0, at });
+    this.env.deadLetters.add({ messageId: d.messageId, message: d.message, recipient: d.recipient, topicId: d.topicId, sender: d.sender, error, attempts: started ? d.attempt : 0, at, wallTime });
   }
 
   /** Delivers a dead letter's message to its recipient again; settles with the handler's outcome. */
@@ -167,9 +169,10 @@ export class Publisher {
 
   private interventionFailed(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string, error: unknown): void {
     const at = this.env.clock.now();
-    if (classifyFailure(error) === 'dropped') this.env.events.emit('dropped', { messageId, message, stage: 'publish', at });
+    const wallTime = wallTimeOf(this.env.clock, at);
+    if (classifyFailure(error) === 'dropped') this.env.events.emit('dropped', { messageId, message, stage: 'publish', at, wallTime });
     else {
-      this.env.events.emit('handlerError', { messageId, agentId: sender ?? INTERVENTION, error, isRpc: false, topicId, message, at });
+      this.env.events.emit('handlerError', { messageId, agentId: sender ?? INTERVENTION, error, isRpc: false, topicId, message, at, wallTime });
       this.remember(error);
     }
     this.deadLetterForSubscribers(message, topicId, sender, messageId, error);
@@ -179,7 +182,8 @@ export class Publisher {
   private deadLetterForSubscribers(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string, error: unknown): void {
     for (const recipient of this.env.subscriptions.recipients(topicId)) {
       if (sender !== undefined && recipient.equals(sender)) continue;
-      this.env.deadLetters.add({ messageId, message, recipient, topicId, sender, error, attempts: 0, at: this.env.clock.now() });
+      const at = this.env.clock.now();
+      this.env.deadLetters.add({ messageId, message, recipient, topicId, sender, error, attempts: 0, at, wallTime: wallTimeOf(this.env.clock, at) });
     }
   }
 
@@ -196,10 +200,17 @@ export class Publisher {
       if (!this.env.dispatcher.enqueue(d)) (rooms ??= []).push(this.env.dispatcher.roomFor(d));
     }
     const events = this.env.events;
-    const at = this.env.clock.now();
-    if (recipients.length === 0 && events.listening.undelivered === true) events.emit('undelivered', { messageId, message, topicId, sender, at });
-    if (events.listening.publish === true) events.emit('publish', { messageId, message, sender, topicId, recipients: queuedFor, at });
+    if (events.listening.undelivered === true || events.listening.publish === true) this.published(message, topicId, sender, messageId, recipients.length === 0, queuedFor);
     return rooms === undefined ? undefined : Promise.all(rooms).then(() => undefined);
+  }
+
+  /** The `undelivered` and `publish` events of a fan-out (only built while someone listens). */
+  private published(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string, noSubscriber: boolean, queuedFor: AgentId[]): void {
+    const events = this.env.events;
+    const at = this.env.clock.now();
+    const wallTime = wallTimeOf(this.env.clock, at);
+    if (noSubscriber && events.listening.undelivered === true) events.emit('undelivered', { messageId, message, topicId, sender, at, wallTime });
+    if (events.listening.publish === true) events.emit('publish', { messageId, message, sender, topicId, recipients: queuedFor, at, wallTime });
   }
 
   /** A published copy for `recipient`, accepted (not yet queued); undefined, and a dead letter, when there is no such agent. */
@@ -207,7 +218,8 @@ export class Publisher {
     const slot = this.env.directory.findSlot(recipient);
     if (slot === undefined) {
       const error = this.env.directory.undeliverable(recipient, messageId);
-      this.env.deadLetters.add({ messageId, message, recipient, topicId, sender, error, attempts: 0, at: this.env.clock.now() });
+      const at = this.env.clock.now();
+      this.env.deadLetters.add({ messageId, message, recipient, topicId, sender, error, attempts: 0, at, wallTime: wallTimeOf(this.env.clock, at) });
       this.remember(error);
       return undefined;
     }

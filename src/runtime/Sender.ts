@@ -27,6 +27,7 @@ import type { Dispatcher } from './Dispatcher.js';
 import type { Interventions } from './Interventions.js';
 import type { MessageIds } from './MessageIds.js';
 import { SendRun, type SendRunHost } from './SendRun.js';
+import { wallTimeOf } from '../util/wallTimeOf.js';
 
 /** @internal What the sending side needs from the rest of the runtime. */
 export interface SenderEnvironment {
@@ -67,8 +68,10 @@ export class Sender implements SendRunHost {
       // the `fallback` send option, as a FallbackPolicy like `@fallback`: its context is the request's run
       fallback: new FallbackPolicy<unknown>({ fallback: (error: unknown, ctx: PolicyContext) => (ctx as SendRun).fallBack(error) }),
       capacity: env.policyStateCapacity,
-      breakerChanged: (recipient, from, to) =>
-        env.events.emit('breaker', { breaker: String(recipient), side: 'caller', agentType: recipient.type, agentId: recipient, method: undefined, from, to, at: env.clock.now() }),
+      breakerChanged: (recipient, from, to) => {
+        const at = env.clock.now();
+        env.events.emit('breaker', { breaker: String(recipient), side: 'caller', agentType: recipient.type, agentId: recipient, method: undefined, from, to, at, wallTime: wallTimeOf(env.clock, at) });
+      },
       forgotten: (own) => {
         const slot = env.directory.existingSlot(own.recipient.type, own.recipient.key);
         if (slot?.callers === own) slot.callers = undefined;
@@ -270,7 +273,10 @@ export class Sender implements SendRunHost {
       (message) => dispatcher.release(d, message),
       (error: unknown) => {
         const reason = classifyFailure(error);
-        if (reason === 'dropped') this.env.events.emit('dropped', { messageId: d.messageId, message: d.message, stage: 'send', at: this.env.clock.now() });
+        if (reason === 'dropped') {
+          const at = this.env.clock.now();
+          this.env.events.emit('dropped', { messageId: d.messageId, message: d.message, stage: 'send', at, wallTime: wallTimeOf(this.env.clock, at) });
+        }
         dispatcher.refuse(d, error, reason);
       },
     );

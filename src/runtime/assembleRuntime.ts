@@ -17,6 +17,7 @@ import type { RuntimeOptions } from './RuntimeOptions.js';
 import { checkCapacity, checkInterventionTimeout, checkKeep } from './runtimeOptionChecks.js';
 import { Sender } from './Sender.js';
 import { SubscriptionManager } from './SubscriptionManager.js';
+import { wallTimeOf } from '../util/wallTimeOf.js';
 
 /** @internal The named parts of an in-process runtime, wired to each other. */
 export interface RuntimeParts {
@@ -49,7 +50,9 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
   const handlerStacks = new HandlerStacks(clock, random, events, policyStateCapacity);
   const subscriptions = new SubscriptionManager();
   const directory = new AgentDirectory(owner, (agentId) => {
-    if (events.listening.agentCreated === true) events.emit('agentCreated', { agentId, at: clock.now() });
+    if (events.listening.agentCreated !== true) return;
+    const at = clock.now();
+    events.emit('agentCreated', { agentId, at, wallTime: wallTimeOf(clock, at) });
   });
   const deadLetters: DeadLetterQueue = new DeadLetterQueue(
     {
@@ -60,6 +63,11 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
           log.warnOnce('evicted', `the dead-letter queue is full (${capacity}): the oldest dead letter was dropped, and each new one drops the next. Replay or remove them, raise "deadLetterCapacity", or listen to 'deadLetterEvicted'.`);
         }
         events.emit('deadLetterEvicted', { record, capacity });
+      },
+      emitReplayed: (record) => {
+        if (events.listening.deadLetterReplayed !== true) return;
+        const at = clock.now();
+        events.emit('deadLetterReplayed', { record, at, wallTime: wallTimeOf(clock, at) });
       },
     },
     checkCapacity('deadLetterCapacity', options.deadLetterCapacity),

@@ -1,7 +1,11 @@
 import type { AgentRuntime } from '../core/AgentRuntime.js';
 import type { AgentId } from '../core/AgentId.js';
-import type { RuntimeEventMap } from '../core/RuntimeEvents.js';
-import type { TraceEntry } from './TraceEntry.js';
+import type { AckEvent, RuntimeEventMap } from '../core/RuntimeEvents.js';
+import { isAgentwireError } from '../errors/AgentwireError.js';
+import { formatDuration } from '../util/formatDuration.js';
+import { typeName } from '../util/typeName.js';
+import type { TraceEntry, TraceEntryKind } from './TraceEntry.js';
+import { errorLabel, valueLabel } from './traceLabels.js';
 import { type MermaidOptions, toMermaid } from './toMermaid.js';
 
 /** Options of {@link TraceRecorder.attach}. */
@@ -14,10 +18,19 @@ export interface TraceRecorderOptions {
 
 const CLIENT = 'client';
 
+type Listeners = { [K in keyof RuntimeEventMap]?: RuntimeEventMap[K] };
+
+/** The time fields every entry copies from its event. */
+interface Stamp {
+  readonly at: number;
+  readonly wallTime: number;
+}
+
 /**
- * Records a runtime's conversation — sends, acks, status reports, responses, failures, publishes,
- * retries, breaker transitions and dead letters — from its events, and renders it as a Mermaid
- * `sequenceDiagram` (like the seeds' diagrams) or as JSON lines. Opt-in: costs nothing until attached.
+ * Records a runtime's conversation — sends, acks, status reports, responses, failures (with the
+ * error's message), publishes and their outcomes, retries, breaker transitions, dead letters and
+ * their replays — from its events, and renders it as a Mermaid `sequenceDiagram` (like the seeds'
+ * diagrams) or as JSON lines. Opt-in: costs nothing until attached.
  *
  * @example
  * ```ts
@@ -28,7 +41,9 @@ const CLIENT = 'client';
  */
 export class TraceRecorder {
   private readonly list: TraceEntry[] = [];
-  private readonly handlers: { [K in keyof RuntimeEventMap]?: RuntimeEventMap[K] };
+  private readonly handlers: Listeners;
+  /** Requests delivered (a `send` event) and not yet ended: a failure of any other was refused before it was sent. */
+  private readonly delivered = new Set<string>();
   /** Entries not kept because `maxEntries` was reached. */
   droppedEntries = 0;
 
@@ -48,6 +63,7 @@ export class TraceRecorder {
   /** Stops recording (entries are kept). */
   detach(): void {
     for (const [name, fn] of Object.entries(this.handlers)) this.runtime.events.off(name as keyof RuntimeEventMap, fn as never);
+    this.delivered.clear();
   }
 
   /** Every recorded entry, in order. */
@@ -71,37 +87,60 @@ export class TraceRecorder {
     return this.list.map((e) => JSON.stringify(e)).join('\n') + (this.list.length ? '\n' : '');
   }
 
-  private add(entry: TraceEntry): void {
-    if (this.list.length >= (this.options.maxEntries ?? 10_000)) this.droppedEntries++;
-    else this.list.push(entry);
+  private add(kind: TraceEntryKind, time: Stamp, messageId: string | undefined, from: string, to: string | undefined, label: string): void {
+    if (this.list.length >= (this.options.maxEntries ?? 10_000)) {
+      this.droppedEntries++;
+      return;
+    }
+    const entry: { -readonly [K in keyof TraceEntry]: TraceEntry[K] } = { kind, at: time.at, wallTime: time.wallTime, from, label };
+    if (messageId !== undefined) entry.messageId = messageId;
+    if (to !== undefined) entry.to = to;
+    this.list.push(entry);
   }
 
-  private listeners(): { [K in keyof RuntimeEventMap]?: RuntimeEventMap[K] } {
-    const acks = this.options.acks ?? true;
+  private listeners(): Listeners {
     return {
-      send: (e) => this.add({ kind: 'send', at: e.at, messageId: e.messageId, from: party(e.sender), to: party(e.recipient), label: typeName(e.message) + (e.attempt > 1 ? ` (attempt ${e.attempt})` : '') }),
-      ack: (e) => {
-        if (e.level === 'failed') {
-          const label = `${errorName(e.error)} (${e.reason ?? 'error'})`;
-          if (e.isRpc) this.add({ kind: 'failure', at: e.at, messageId: e.messageId, from: party(e.recipient), to: party(e.sender), label });
-          else this.add({ kind: 'failure', at: e.at, messageId: e.messageId, from: party(e.recipient), label: `failed: ${label}` });
-        } else if (acks && e.level !== 'completed') {
-          if (e.level === 'received' && e.isRpc) this.add({ kind: 'ack', at: e.at, messageId: e.messageId, from: party(e.recipient), to: party(e.sender), label: 'ack received' });
-          else if (e.level === 'processing') this.add({ kind: 'ack', at: e.at, messageId: e.messageId, from: party(e.recipient), label: e.attempt > 1 ? `processing (attempt ${e.attempt})` : 'processing' });
-        }
+      send: (e) => {
+        this.delivered.add(e.messageId);
+        this.add('send', e, e.messageId, party(e.sender), party(e.recipient), typeName(e.message) + (e.attempt > 1 ? ` (attempt ${e.attempt})` : ''));
       },
-      status: (e) => this.add({ kind: 'status', at: e.at, messageId: e.messageId, from: party(e.agentId), label: `status: ${e.detail ?? ''}${e.etaMs !== undefined ? ` (eta ${e.etaMs} ms)` : ''}`.trim() }),
-      response: (e) => this.add({ kind: 'response', at: e.at, messageId: e.messageId, from: party(e.responder), to: party(e.recipient), label: valueLabel(e.value) }),
-      timeout: (e) => this.add({ kind: 'timeout', at: e.at, messageId: e.messageId, from: party(e.agentId), label: `attempt ${e.attempt} timed out after ${Math.round(e.timeoutMs)} ms (${e.side})` }),
+      ack: (e) => this.onAck(e),
+      status: (e) => this.add('status', e, e.messageId, party(e.agentId), undefined, statusLabel(e.detail, e.etaMs, e.progress)),
+      response: (e) => this.add('response', e, e.messageId, party(e.responder), party(e.recipient), `${valueLabel(e.value)} (${formatDuration(e.durationMs)})`),
+      timeout: (e) => this.add('timeout', e, e.messageId, party(e.agentId), undefined, `attempt ${e.attempt} timed out after ${formatDuration(e.timeoutMs)} (${e.side})`),
       publish: (e) => {
-        for (const r of e.recipients) this.add({ kind: 'publish', at: e.at, messageId: e.messageId, from: party(e.sender), to: party(r), label: `${typeName(e.message)} [${String(e.topicId)}]` });
+        for (const r of e.recipients) this.add('publish', e, e.messageId, party(e.sender), party(r), `${typeName(e.message)} [${String(e.topicId)}]`);
       },
-      retry: (e) => this.add({ kind: 'retry', at: e.at, messageId: e.messageId, from: party(e.agentId), label: `retry after attempt ${e.attempt} in ${Math.round(e.delayMs)} ms (${e.side})` }),
-      breaker: (e) => this.add({ kind: 'breaker', at: e.at, from: e.agentId ? e.agentId.toString() : `${e.agentType}/*`, label: `breaker ${e.breaker}: ${e.from} → ${e.to}` }),
-      deadLetter: (r) => this.add({ kind: 'deadLetter', at: r.at, messageId: r.messageId, from: party(r.recipient), label: `dead letter: ${errorName(r.error)}` }),
-      unhandled: (e) => this.add({ kind: 'unhandled', at: e.at, messageId: e.messageId, from: party(e.agentId), label: `unhandled ${typeName(e.message)}` }),
-      dropped: (e) => this.add({ kind: 'dropped', at: e.at, messageId: e.messageId, from: CLIENT, label: `dropped ${typeName(e.message)} (${e.stage})` }),
+      retry: (e) => this.add('retry', e, e.messageId, party(e.agentId), undefined, `retry after attempt ${e.attempt} in ${formatDuration(e.delayMs)} (${e.side}): ${errorLabel(e.error, true)}`),
+      breaker: (e) => this.add('breaker', e, undefined, e.agentId ? e.agentId.toString() : `${e.agentType}/*`, undefined, `breaker ${e.breaker}: ${e.from} → ${e.to}`),
+      deadLetter: (r) => this.add('deadLetter', r, r.messageId, party(r.recipient), undefined, `dead letter ${r.id}: ${errorLabel(r.error)}`),
+      deadLetterReplayed: ({ record: r, ...time }) => {
+        const topic = r.topicId === undefined ? '' : ` [${String(r.topicId)}]`;
+        this.add('replay', time, r.messageId, party(r.sender), party(r.recipient), `${typeName(r.message)}${topic} (replay of ${r.id})`);
+      },
+      unhandled: (e) => this.add('unhandled', e, e.messageId, party(e.agentId), undefined, `unhandled ${typeName(e.message)}`),
+      dropped: (e) => this.add('dropped', e, e.messageId, CLIENT, undefined, `dropped ${typeName(e.message)} (${e.stage})`),
     };
+  }
+
+  private onAck(e: AckEvent): void {
+    if (e.level === 'failed') return this.onFailed(e);
+    if (e.level === 'completed') {
+      if (e.isRpc) this.delivered.delete(e.messageId); // its response tells the rest
+      else this.add('completed', e, e.messageId, party(e.recipient), undefined, 'completed');
+      return;
+    }
+    if (this.options.acks === false) return;
+    if (e.level === 'received' && e.isRpc) this.add('ack', e, e.messageId, party(e.recipient), party(e.sender), 'ack received');
+    else if (e.level === 'processing') this.add('ack', e, e.messageId, party(e.recipient), undefined, e.attempt > 1 ? `processing (attempt ${e.attempt})` : 'processing');
+  }
+
+  private onFailed(e: AckEvent): void {
+    const said = e.reason === undefined || e.reason === 'error' || isAgentwireError(e.error); // agentwire's errors name their reason
+    const label = errorLabel(e.error) + (said ? '' : ` (${e.reason})`);
+    if (!e.isRpc) return this.add('failure', e, e.messageId, party(e.recipient), undefined, `failed: ${label}`);
+    if (this.delivered.delete(e.messageId)) return this.add('failure', e, e.messageId, party(e.recipient), party(e.sender), label);
+    this.add('failure', e, e.messageId, party(e.sender), undefined, `not sent to ${party(e.recipient)}: ${label}`); // refused before any mailbox
   }
 }
 
@@ -109,20 +148,9 @@ function party(id: AgentId | undefined): string {
   return id === undefined ? CLIENT : id.toString();
 }
 
-function typeName(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  return (value as { constructor?: { name?: string } }).constructor?.name ?? typeof value;
-}
-
-/** Objects by class name; strings, numbers and booleans by a short quote of their value. */
-function valueLabel(value: unknown): string {
-  if (typeof value === 'string') return `'${value.length > 32 ? `${value.slice(0, 31)}…` : value}'`;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return typeName(value);
-}
-
-function errorName(error: unknown): string {
-  if (error instanceof Error) return (error as { code?: string }).code ?? error.name;
-  return String(error);
+function statusLabel(detail: string | undefined, etaMs: number | undefined, progress: number | undefined): string {
+  const parts = [detail ?? ''];
+  if (progress !== undefined) parts.push(`${Math.round(progress * 100)}%`);
+  if (etaMs !== undefined) parts.push(`(eta ${formatDuration(etaMs)})`);
+  return `status: ${parts.join(' ').trim()}`.trim();
 }

@@ -1,6 +1,7 @@
 import { loadOpenTelemetryApi } from './loadOpenTelemetryApi.js';
 import type { AckEvent, PublishEvent, ResponseEvent, SendEvent } from '../core/RuntimeEvents.js';
 import type { AgentRuntime } from '../core/AgentRuntime.js';
+import { typeName } from '../util/typeName.js';
 
 /** The part of an OpenTelemetry `Span` agentwire uses. */
 export interface SpanLike {
@@ -102,8 +103,4 @@ function publishAttributes(e: PublishEvent): Record<string, string | number | bo
     'agentwire.message.type': typeName(e.message),
     'agentwire.recipients': e.recipients.length,
   };
-}
-
-function typeName(value: unknown): string {
-  return (value as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof value;
 }

@@ -10,7 +10,9 @@ export interface MermaidOptions {
 
 /**
  * Renders trace entries as a Mermaid `sequenceDiagram`: sends as `->>`, responses and acks as
- * `-->>`, failures as `--x`, publishes as `-)`, everything else as notes over the agent.
+ * `-->>`, failures as `--x`, publishes and replays as `-)`, everything else as notes over the agent.
+ * Labels and names are escaped with Mermaid's entity codes (`<b>` shows as text, `;` and `#` do not
+ * end or break the line), on one line each.
  */
 export function toMermaid(entries: readonly TraceEntry[], options: MermaidOptions = {}): string {
   const name = options.participantName ?? defaultName;
@@ -43,6 +45,7 @@ function line(e: TraceEntry, alias: (p: string) => string, tag: (id: string | un
     case 'failure':
       return `    ${from}--x${to}: ${text}`;
     case 'publish':
+    case 'replay':
       return `    ${from}-)${to}: ${text}`;
     default:
       return `    ${from}-->>${to}: ${text}`;
@@ -55,7 +58,13 @@ function defaultName(party: string): string {
   return party;
 }
 
-/** Mermaid treats `;`, `#` and double quotes specially in message text; keep labels on one safe line. */
+/** Mermaid's entity code for each character it (or the HTML it renders to) treats specially. */
+const ENTITIES: Readonly<Record<string, string>> = { '#': '#35;', ';': '#59;', '<': '#lt;', '>': '#gt;', '&': '#amp;', '"': '#quot;' };
+
+/**
+ * Text as Mermaid shows it literally, on one line: `#`, `;`, `<`, `>`, `&` and `"` as entity codes
+ * (`;` would end the statement, `#` start an entity, `<b>` turn bold), whitespace runs as one space.
+ */
 function escape(text: string): string {
-  return text.replace(/[;#]/g, ' ').replace(/"/g, "'").replace(/\s+/g, ' ').trim();
+  return text.replace(/\s+/g, ' ').trim().replace(/[#;<>&"]/g, (c) => ENTITIES[c]!);
 }

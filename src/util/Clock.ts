@@ -12,11 +12,17 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /** Cancels a timer created by {@link Clock.setTimeout}; unknown handles are ignored. */
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * The wall-clock time (epoch milliseconds, as `Date.now()`) of `at`, a time {@link Clock.now}
+   * returned. Optional: without it the runtime measures the offset to `Date.now()` once.
+   */
+  toWallTime?(at: number): number;
 }
 
-/** The real clock: `performance.now()` and the global timers. */
+/** The real clock: `performance.now()`, the global timers, and `Date.now()` for wall-clock times. */
 export const systemClock: Clock = {
   now: () => performance.now(),
+  toWallTime: (at) => Math.round(Date.now() - (performance.now() - at)),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

@@ -27,14 +27,27 @@ export class SimulatedClock implements Clock {
   private current: number;
   private nextId = 1;
   private timers: SimulatedTimer[] = [];
+  /** The wall-clock time (epoch ms) of simulated time 0. */
+  readonly timeOrigin: number;
 
-  constructor(start = 0) {
+  /**
+   * @param start - the simulated time to start at (ms).
+   * @param timeOrigin - the wall-clock time (epoch ms) of simulated time 0, for the `wallTime` of
+   *   events and traces; default: now minus `start`, so simulated time starts at the real time.
+   */
+  constructor(start = 0, timeOrigin = Date.now() - start) {
     this.current = start;
+    this.timeOrigin = timeOrigin;
   }
 
   /** The simulated time in milliseconds. */
   now(): number {
     return this.current;
+  }
+
+  /** The wall-clock time (epoch ms) of simulated time `at`: `timeOrigin + at`. */
+  toWallTime(at: number): number {
+    return this.timeOrigin + at;
   }
 
   /** Schedules `fn` at `now() + ms` (negative delays count as 0). */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AgentId,
@@ -206,6 +207,37 @@ describe('RequestHandle', () => {
       [0, 'finishing', 40],
     ]);
     expect(handle.record!.statusReports.map((r) => r.progress)).toEqual([undefined, 1]);
+  });
+
+  it('runs the README’s snippet as written: a listener added after waitFor("received") still gets the report made at the start', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain("await request.waitFor('received', { timeout: 1_000 });");
+    expect(readme).toContain('request.onStatus((record) => console.log(record.statusReports.at(-1)));');
+    const logged: unknown[] = [];
+    const console = { log: (value: unknown) => logged.push(value) };
+    const request = runtime.sendRequest<string>(new Step('looks good'), GATED);
+    await request.waitFor('received', { timeout: 1_000 });
+    request.onStatus((record) => console.log(record.statusReports.at(-1)));
+    expect(logged).toEqual([{ etaMs: 15_000, detail: 'started', progress: undefined, at: 0 }]);
+    gated.gate.resolve();
+    expect(await request.result).toBe('looks good');
+    expect(logged.map((r) => (r as { detail: string }).detail)).toEqual(['started', 'finishing']);
+  });
+
+  it('gives a listener added after the request ended only its latest report, once', async () => {
+    const handle = runtime.sendRequest<string>(new Job([], [{ detail: 'one' }, { detail: 'two' }]), WORKER);
+    await handle.result;
+    const seen: (string | undefined)[] = [];
+    handle.onStatus((record) => seen.push(record.statusReports.at(-1)!.detail));
+    expect(seen).toEqual(['two']);
+  });
+
+  it('calls a listener added before any report only when a report arrives', async () => {
+    const handle = runtime.sendRequest<string>(new Job(), WORKER);
+    let calls = 0;
+    handle.onStatus(() => calls++);
+    await handle.result;
+    expect(calls).toBe(0);
   });
 
   it('stops calling a status listener once it is removed', async () => {

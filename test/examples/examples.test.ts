@@ -94,7 +94,23 @@ describe('examples', () => {
     expect(summary).toMatchObject({ deadLetters: 1, replayed: 1 });
     expect(summary.completed + summary.failed).toBe(summary.requests);
     expect(lines.some((l) => l.includes('CIRCUIT_OPEN (failed fast, the handler was not called)'))).toBe(true);
-    expect(lines.some((l) => l.includes('✓ archived: State of AI agents, 2026'))).toBe(true);
+    expect(lines.some((l) => l.includes('• archived: State of AI agents, 2026'))).toBe(true);
+  });
+
+  it('the flagship demo’s summary counts the requests the console shows', async () => {
+    const lines: string[] = [];
+    const summary = await demo((line) => lines.push(line), null);
+    const shown = (mark: string): number => lines.filter((l) => l.startsWith(`  [t=`) && l.includes(`] ${mark} `)).length;
+    expect(summary).toMatchObject({ requests: 10, completed: 5, failed: 5, circuitOpen: 2 });
+    expect([shown('✓'), shown('✗')]).toEqual([summary.completed, summary.failed]);
+    expect(lines.filter((l) => l.includes('(failed fast, the handler was not called)'))).toHaveLength(summary.circuitOpen);
+    expect(summary.betweenAgents).toEqual({ requests: 6, completed: 3, failed: 3 });
+    expect(lines).toContain('  requests sent (lines ✓ and ✗) │ 10');
+    expect(lines).toContain('  requests between agents       │ 6 fact-checker → search (3 completed, 3 failed)');
+  });
+
+  it('the flagship demo’s trace is deterministic', async () => {
+    const summary = await demo(() => {}, null);
     expect(summary.mermaid.split('\n')[0]).toBe('sequenceDiagram');
     expect(summary.mermaid).toContain('--x');
     const again = await demo(() => {}, null);

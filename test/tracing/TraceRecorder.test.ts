@@ -58,8 +58,11 @@ interface Conversation {
 
 const runtimes: SingleThreadedAgentRuntime[] = [];
 
+/** Wall-clock time of simulated time 0: 2026-01-01T00:00:00Z. */
+const EPOCH = Date.UTC(2026, 0, 1);
+
 async function startConversation(options?: TraceRecorderOptions): Promise<Conversation> {
-  const clock = new SimulatedClock();
+  const clock = new SimulatedClock(0, EPOCH);
   const runtime = new SingleThreadedAgentRuntime({ clock });
   runtimes.push(runtime);
   await Reviewer.register(runtime, 'reviewer', () => new Reviewer(clock));
@@ -102,21 +105,22 @@ describe('TraceRecorder', () => {
           p1-->>p0: ack received (req 1)
           Note over p1: processing (req 1)
           Note over p1: status: acknowledged (eta 100 ms) (req 1)
-          p1-->>p0: Feedback (req 1)
+          p1-->>p0: Feedback (100 ms) (req 1)
           p0->>p2: Job (req 2)
           p2-->>p0: ack received (req 2)
           Note over p2: processing (req 2)
-          p2--xp0: Error (error) (req 2)
+          p2--xp0: Error: attempt 1 failed (req 2)
           Note over p2: breaker flaky/default: closed → open
-          Note over p2: retry after attempt 1 in 100 ms (caller) (req 2)
+          Note over p2: retry after attempt 1 in 100 ms (caller): Error: attempt 1 failed (req 2)
           Note over p2: breaker flaky/default: open → half-open
           p0->>p2: Job (attempt 2) (req 2)
           p2-->>p0: ack received (req 2)
           Note over p2: processing (attempt 2) (req 2)
-          p2-->>p0: 'done on attempt 2' (req 2)
+          p2-->>p0: “done on attempt 2” (0 ms) (req 2)
           Note over p2: breaker flaky/default: half-open → closed
           p0-)p3: AuditNote [audit/default] (req 3)
-          Note over p3: processing (req 3)"
+          Note over p3: processing (req 3)
+          Note over p3: completed (req 3)"
     `);
   });
 
@@ -136,9 +140,9 @@ describe('TraceRecorder', () => {
     const conversation = await startConversation();
     await converse(conversation);
     const kinds = conversation.trace.entries.map((e) => e.kind);
-    expect(new Set(kinds)).toEqual(new Set(['send', 'ack', 'status', 'response', 'failure', 'retry', 'breaker', 'publish']));
+    expect(new Set(kinds)).toEqual(new Set(['send', 'ack', 'status', 'response', 'failure', 'retry', 'breaker', 'publish', 'completed']));
     const response = conversation.trace.entries.find((e) => e.kind === 'response')!;
-    expect(response).toMatchObject({ from: 'reviewer/default', to: 'client', label: 'Feedback', at: 100 });
+    expect(response).toMatchObject({ from: 'reviewer/default', to: 'client', label: 'Feedback (100 ms)', at: 100, wallTime: EPOCH + 100 });
     const times = conversation.trace.entries.map((e) => e.at);
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
@@ -194,10 +198,10 @@ describe('TraceRecorder', () => {
 
   it('numbers message ids by first appearance and can leave them out', () => {
     const entries: TraceEntry[] = [
-      { kind: 'send', at: 0, messageId: 'zzz-9', from: 'client', to: 'a/default', label: 'Ping' },
-      { kind: 'send', at: 1, messageId: 'aaa-1', from: 'client', to: 'b/k', label: 'Ping' },
-      { kind: 'response', at: 2, messageId: 'zzz-9', from: 'a/default', to: 'client', label: 'Pong; #1' },
-      { kind: 'breaker', at: 3, from: 'b/*', label: 'breaker b.onPing: closed → open' },
+      { kind: 'send', at: 0, wallTime: 0, messageId: 'zzz-9', from: 'client', to: 'a/default', label: 'Ping' },
+      { kind: 'send', at: 1, wallTime: 1, messageId: 'aaa-1', from: 'client', to: 'b/k', label: 'Ping' },
+      { kind: 'response', at: 2, wallTime: 2, messageId: 'zzz-9', from: 'a/default', to: 'client', label: 'Pong; #1' },
+      { kind: 'breaker', at: 3, wallTime: 3, from: 'b/*', label: 'breaker b.onPing: closed → open' },
     ];
     expect(toMermaid(entries)).toBe(
       [
@@ -207,7 +211,7 @@ describe('TraceRecorder', () => {
         '    participant p2 as b/k',
         '    p0->>p1: Ping (req 1)',
         '    p0->>p2: Ping (req 2)',
-        '    p1-->>p0: Pong 1 (req 1)',
+        '    p1-->>p0: Pong#59; #35;1 (req 1)',
         '    Note over p2: breaker b.onPing: closed → open',
       ].join('\n'),
     );

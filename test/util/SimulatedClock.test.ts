@@ -2,6 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/index.js';
 
 describe('SimulatedClock', () => {
+  it('gives the wall-clock time of a simulated time from its time origin', async () => {
+    const clock = new SimulatedClock(5, Date.UTC(2026, 0, 1));
+    await clock.advance(95);
+    expect(new Date(clock.toWallTime(clock.now())).toISOString()).toBe('2026-01-01T00:00:00.100Z');
+  });
+
+  it('starts its simulated time at the real time by default', () => {
+    const before = Date.now();
+    const clock = new SimulatedClock(1_000);
+    expect(clock.toWallTime(clock.now())).toBeGreaterThanOrEqual(before);
+    expect(clock.toWallTime(clock.now())).toBeLessThanOrEqual(Date.now());
+  });
+
   it('fires timers in due order, at their due time, when advanced', async () => {
     const clock = new SimulatedClock(1_000);
     const fired: [string, number][] = [];
