@@ -67,6 +67,14 @@ describe('schema-declared plain-object messages', () => {
     expect(agent.seen).toEqual([{ type: 'ResearchQuery', topic: 'AI', depth: 1 }]);
   });
 
+  it('names a plain-object message by its type in lifecycle records and traces', async () => {
+    await start();
+    const handle = runtime.sendRequest({ type: 'ResearchQuery', topic: 'AI' }, researcher, { messageId: 'q1' });
+    await handle.result;
+    expect(runtime.requests.get('q1')?.messageType).toBe('ResearchQuery');
+    expect(String(runtime.requests.get('q1'))).toMatch(/^ResearchQuery q1 /);
+  });
+
   it('keeps class messages working next to schema messages in one agent', async () => {
     await start();
     await expect(runtime.sendMessage(new Finding('trend'), researcher)).resolves.toBe('trend');
