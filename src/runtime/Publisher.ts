@@ -94,7 +94,7 @@ export class Publisher {
     }
     if (reason !== 'stopped') {
       const events = this.env.events;
-      if (events.listening.handlerError !== true) this.logFailure(d, error);
+      if (events.listening.handlerError !== true && events.listening.deadLetter !== true) this.logFailure(d, error);
       events.emit('handlerError', { messageId: d.messageId, agentId: d.recipient, error, isRpc: false, topicId: d.topicId, message: d.message, at, wallTime });
       this.remember(error);
     }
@@ -124,13 +124,13 @@ export class Publisher {
     return this.env.ignoreUnhandledExceptions ? undefined : failure;
   }
 
-  /** Nobody listens to `handlerError`: the first failure of each agent type is a warning, the rest debug lines. */
+  /** Nobody listens to `handlerError` or `deadLetter`: the first failure of each agent type is a warning, the rest debug lines. */
   private logFailure(d: Delivery, error: unknown): void {
     const type = d.recipient.type;
     this.env.log.warnOnce(
       `failed:${type}`,
       `${String(d.recipient)} failed on published message ${d.messageId} (${describeValue(d.message)}): ${describeValue(error)}. ` +
-        `It is kept as a dead letter (runtime.deadLetters); listen to the runtime's 'handlerError' event to handle such failures. ` +
+        `It is kept as a dead letter (runtime.deadLetters); listen to the runtime's 'handlerError' or 'deadLetter' event to handle such failures. ` +
         `Later failures of agent type "${type}" are logged at debug level.`,
     );
   }

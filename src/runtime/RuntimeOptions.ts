@@ -51,7 +51,7 @@ export interface RuntimeOptions {
   escalationTopic?: TopicId;
   /**
    * Where to write what you must not miss: the first failure of each agent type's published
-   * messages (unless you listen to `handlerError`), the first dead letter evicted (unless you listen
+   * messages (unless you listen to `handlerError` or `deadLetter`), the first dead letter evicted (unless you listen
    * to `deadLetterEvicted`), an intervention that timed out, messages left queued in a runtime that
    * was never started. Default: `console`, at the level in `AGENTWIRE_LOG_LEVEL` (`silent`, `error`,
    * `warn` — the default —, `info`, `debug`); `false`: silent. A pino logger fits as it is.

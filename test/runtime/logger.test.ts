@@ -61,16 +61,16 @@ describe('the runtime logger', () => {
     const warnings = logger.at('warn');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^agentwire: worker\/one failed on published message .*ContentMessage.*the model refused/);
-    expect(warnings[0]).toMatch(/dead letter.*'handlerError'/);
+    expect(warnings[0]).toMatch(/dead letter.*'handlerError' or 'deadLetter'/);
     expect(logger.at('debug')).toHaveLength(1);
     expect(runtime.deadLetters.list()).toHaveLength(2);
   });
 
-  it('stays quiet about failures a handlerError listener already handles', async () => {
+  it.each(['handlerError', 'deadLetter'] as const)('stays quiet about failures a %s listener already handles', async (event) => {
     const logger = new Lines();
     runtime = new SingleThreadedAgentRuntime({ logger });
     const seen: unknown[] = [];
-    runtime.events.on('handlerError', (e) => seen.push(e.error));
+    runtime.events.on(event, (e) => seen.push(e.error));
     await failingSubscriber(runtime);
     runtime.start();
     await runtime.publishMessage(new ContentMessage('a'), new TopicId('jobs', 'one'));
