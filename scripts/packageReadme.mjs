@@ -54,7 +54,10 @@ export function packageReadme(readme, pkg) {
   const next = body.indexOf('\n## ', start + 1);
   const quickStart = body.slice(start + 1, next < 0 ? undefined : next + 1);
   body = body.slice(0, start + 1) + (next < 0 ? '' : body.slice(next + 1));
-  return resolveLinks(`${title}\n\n${pkg.description}\n\n${quickStart.trimEnd()}\n\n## About\n\n${body.trim()}\n\n${MARKER}\n`, pkg);
+  const repositoryNote =
+    `The examples (\`examples/\`), the demo (\`npm start\`), the benchmarks (\`npm run bench\`, \`npm run soak\`) and the ` +
+    `tests that this README mentions live in [the repository](${repositoryUrl(pkg)}), not in the package.`;
+  return resolveLinks(`${title}\n\n${pkg.description}\n\n${quickStart.trimEnd()}\n\n## About\n\n${repositoryNote}\n\n${body.trim()}\n\n${MARKER}\n`, pkg);
 }
 
 /** Puts back a README.md saved by an earlier prepack that no postpack followed. */

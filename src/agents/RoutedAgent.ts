@@ -67,7 +67,14 @@ export abstract class RoutedAgent extends BaseAgent {
    */
   onUnhandledMessage(message: unknown, ctx: MessageContext): unknown {
     const who = `${this.constructor.name} (${String(ctx.recipient)}) has no ${ctx.isRpc ? 'request' : 'event'} handler`;
-    throw new CantHandleError(`${who} ${unhandledAdvice(message)}`, { messageId: ctx.messageId, agentId: ctx.recipient });
+    throw new CantHandleError(`${who} ${unhandledAdvice(message)}${this.plainTypesNote(message)}`, { messageId: ctx.messageId, agentId: ctx.recipient });
+  }
+
+  /** For a plain object: the plain-object message types this agent does handle (a typo shows). */
+  private plainTypesNote(message: unknown): string {
+    if ((message as { constructor?: unknown } | null)?.constructor !== Object) return '';
+    const names = this.routes.messageTypes.filter((t): t is string => typeof t === 'string');
+    return names.length === 0 ? '' : ` This agent handles plain-object messages of type ${names.map((n) => `"${n}"`).join(', ')}.`;
   }
 
   /** The message classes this agent handles. */

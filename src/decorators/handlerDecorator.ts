@@ -58,7 +58,8 @@ function inferType(name: string, target: object, method: string | symbol, where:
     throw new ConfigurationError(
       `@${name}() cannot infer the message type of ${where}: its first parameter is not a class ` +
         `(an interface, union, type alias, primitive or "import type" gives no runtime type). ` +
-        `Pass the class explicitly: @${name}(MyMessage), and import it as a value.`,
+        `Pass the class explicitly: @${name}(MyMessage), and import it as a value; ` +
+        `for plain-object messages (a z.infer<…> type), pass their zod schema: @${name}(MySchema).`,
     );
   }
   return type as MessageClass;

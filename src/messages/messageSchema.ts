@@ -53,8 +53,10 @@ export function messageSchema<S extends TypedObjectSchema, R>(schema: S, options
 export function messageTypeOf(schema: unknown, where: string): string {
   const name = isSchema(schema) ? schemaTypeName(schema) : undefined;
   if (name !== undefined) return name;
+  const hasType = isSchema(schema) && (schema as { shape?: { type?: unknown } }).shape?.type !== undefined;
   throw new ConfigurationError(
     `${where}: plain-object messages are routed by their "type" field, so the schema must be a z.object with a string literal "type", ` +
-      `e.g. z.object({ type: z.literal('ResearchQuery'), topic: z.string() }); got ${describeValue(schema)}.`,
+      `e.g. z.object({ type: z.literal('ResearchQuery'), topic: z.string() }); ` +
+      (hasType ? `this schema's "type" is not one string literal (z.string() or z.enum([…]) match many names; use z.literal('Name')).` : `got ${describeValue(schema)}.`),
   );
 }

@@ -6,7 +6,7 @@
 export const timeoutAdvice = {
   /** A policy's `execute` (standalone, or inside `wrap`): the function received `ctx.signal`. */
   policy:
-    "Raise the TimeoutPolicy's limit, or make the function faster; pass ctx.signal on to the work it awaits so that an abandoned call stops.",
+    "Raise the TimeoutPolicy's limit, or make the function faster; pass the signal execute() gives it (execute(({ signal }) => fetch(url, { signal }))) on to the work it awaits so that an abandoned call stops.",
   /** A handler attempt limited by `@timeout`. */
   handler:
     "Raise the handler's @timeout limit, or make the handler faster; pass ctx.signal on to the work it awaits so that an abandoned attempt stops.",

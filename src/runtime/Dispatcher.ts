@@ -23,7 +23,7 @@ import { PendingWork } from './PendingWork.js';
 import { ReadyList } from './ReadyList.js';
 import { TimeSlice } from './TimeSlice.js';
 import type { RuntimeLog } from './RuntimeLog.js';
-import { checkBeforeExit } from './exitChecks.js';
+import { cancelExitCheck, checkBeforeExit } from './exitChecks.js';
 
 type Slot = AgentSlot<Delivery>;
 
@@ -192,7 +192,7 @@ export class Dispatcher {
 
   start(): void {
     this.running = true;
-    this.epoch++;
+    if (this.epoch++ === 0 && this.watchedAtExit) cancelExitCheck(this);
     for (const slot of this.env.directory.slots()) if (slot.mailbox.size > 0) this.schedule(slot);
     this.schedulePump();
   }

@@ -130,8 +130,8 @@ export class Publisher {
     this.env.log.warnOnce(
       `failed:${type}`,
       `${String(d.recipient)} failed on published message ${d.messageId} (${describeValue(d.message)}): ${describeValue(error)}. ` +
-        `It is kept as a dead letter (runtime.deadLetters); listen to the runtime's 'handlerError' or 'deadLetter' event to handle such failures. ` +
-        `Later failures of agent type "${type}" are logged at debug level.`,
+        `It is kept as a dead letter (runtime.deadLetters).`,
+      ` Listen to the runtime's 'handlerError' or 'deadLetter' event to handle such failures. Later failures of agent type "${type}" are logged at debug level.`,
     );
   }
 

@@ -30,11 +30,11 @@ export class RuntimeLog {
     this.write('warn', message);
   }
 
-  /** Warns about `subject` the first time; later messages about it go to debug. */
-  warnOnce(subject: string, message: string): void {
+  /** Warns about `subject` the first time, adding `first` (advice worth reading once); later messages about it go to debug. */
+  warnOnce(subject: string, message: string, first = ''): void {
     if (this.said.has(subject)) return this.write('debug', message);
     this.said.add(subject);
-    this.write('warn', message);
+    this.write('warn', message + first);
   }
 
   debug(message: string): void {
@@ -55,8 +55,17 @@ export class RuntimeLog {
 
 function levelFromEnvironment(): Level {
   const raw = process.env.AGENTWIRE_LOG_LEVEL;
-  return raw !== undefined && (LEVELS as readonly string[]).includes(raw) ? (raw as Level) : 'warn';
+  if (raw === undefined || raw === '') return 'warn';
+  if ((LEVELS as readonly string[]).includes(raw)) return raw as Level;
+  if (!warnedLevels.has(raw)) {
+    warnedLevels.add(raw);
+    console.warn(`agentwire: AGENTWIRE_LOG_LEVEL=${raw} is not a level (${LEVELS.join(', ')}); logging at warn.`);
+  }
+  return 'warn';
 }
+
+/** Unknown AGENTWIRE_LOG_LEVEL values already warned about (once per process, not per runtime). */
+const warnedLevels = new Set<string>();
 
 /** `console`, limited to `level` and above. */
 function consoleAt(level: Level): Logger | undefined {

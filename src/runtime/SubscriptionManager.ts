@@ -20,8 +20,11 @@ export class SubscriptionManager {
   /** @throws {@link ConfigurationError} when `subscription` is not one, or an equal subscription exists; {@link CallbackError} when its `equals` throws. */
   add(subscription: Subscription): void {
     checkSubscription(subscription);
-    if (this.subscriptions.some((s) => ask(s, 'equals', subscription) || ask(subscription, 'equals', s))) {
-      throw new ConfigurationError(`Subscription already exists (id "${subscription.id}"): an equal subscription was added before.`);
+    const existing = this.subscriptions.find((s) => ask(s, 'equals', subscription) || ask(subscription, 'equals', s));
+    if (existing !== undefined) {
+      throw new ConfigurationError(
+        `An equal subscription already exists: ${String(existing)} (id "${existing.id}"). Remove it first with removeSubscription("${existing.id}") to replace it, or keep it.`,
+      );
     }
     this.subscriptions.push(subscription);
     this.cache.clear();

@@ -1,36 +1,27 @@
-/** A check to run when the process is about to exit, on an object held weakly. */
-interface ExitCheck {
-  readonly target: WeakRef<object>;
-  readonly check: (target: object) => void;
-}
-
-const checks = new Set<ExitCheck>();
+const checks = new Map<object, () => void>();
 let hooked = false;
 
 /**
  * @internal Runs `check(target)` once when the process is about to exit for lack of work
- * (`beforeExit`), unless `target` was collected by then. One process listener serves every check,
- * and nothing here keeps `target` alive.
+ * (`beforeExit`), unless {@link cancelExitCheck} was called for `target` first. One process
+ * listener serves every check. `target` is held until then: the program that forgot to start its
+ * runtime usually dropped every reference to it too, and the warning is for exactly that program.
  */
 export function checkBeforeExit<T extends object>(target: T, check: (target: T) => void): void {
-  if (checks.size >= 64 && (checks.size & (checks.size - 1)) === 0) forgetCollected();
-  checks.add({ target: new WeakRef(target), check: (alive) => check(alive as T) });
+  checks.set(target, () => check(target));
   if (hooked) return;
   hooked = true;
   process.once('beforeExit', runChecks);
 }
 
-function runChecks(): void {
-  hooked = false;
-  const due = [...checks];
-  checks.clear();
-  for (const { target, check } of due) {
-    const alive = target.deref();
-    if (alive !== undefined) check(alive);
-  }
+/** @internal Forgets the check of `target` (nothing to warn about any more). */
+export function cancelExitCheck(target: object): void {
+  checks.delete(target);
 }
 
-/** Drops the checks whose target is gone, so a long-lived process does not accumulate them. */
-function forgetCollected(): void {
-  for (const entry of checks) if (entry.target.deref() === undefined) checks.delete(entry);
+function runChecks(): void {
+  hooked = false;
+  const due = [...checks.values()];
+  checks.clear();
+  for (const check of due) check();
 }

@@ -114,6 +114,7 @@ describe('schema-declared plain-object messages', () => {
     const error = await runtime.sendMessage({ type: 'Summarize', text: '…' }, researcher).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CantHandleError);
     expect((error as Error).message).toMatch(/no request handler for plain-object messages of type "Summarize"\. Add @messageHandler\(Schema\) with Schema = messageSchema\(z\.object\(\{ type: z\.literal\('Summarize'\)/);
+    expect((error as Error).message).toMatch(/This agent handles plain-object messages of type "ResearchQuery", "Alert"\.$/);
   });
 
   it('reports handled type names in metadata and canHandle', async () => {
@@ -128,6 +129,7 @@ describe('schema-declared plain-object messages', () => {
     // @ts-expect-error -- a schema without a `type` literal does not compile either
     expect(() => messageHandler(z.object({ topic: z.string() }))).toThrow(ConfigurationError);
     expect(() => messageHandler(z.object({ type: z.string() }))).toThrow(/must be a z\.object with a string literal "type"/);
+    expect(() => messageHandler(z.object({ type: z.string() }))).toThrow(/this schema's "type" is not one string literal \(z\.string\(\) or z\.enum/);
     expect(() => messageSchema(z.object({ type: z.literal(['a', 'b']) }) as never)).toThrow(/string literal "type"/);
   });
 

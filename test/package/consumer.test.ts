@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   agentProgram,
+  forgotStartProgram,
   CONSUMER_DEV_DEPENDENCIES,
   CONSUMER_TSCONFIG,
   createConsumerProject,
@@ -124,6 +125,7 @@ describe('agentwire as an installed package', () => {
     await project.write('src/explicit.ts', agentProgram({ explicitType: true }));
     await project.write('src/quickstart.ts', quickStart.program);
     await project.write('src/peers.ts', peerSharingProgram());
+    await project.write('src/forgot-start.ts', forgotStartProgram());
     for (const { file, overrides } of Object.values(TSCONFIGS)) await project.writeTsconfig(file, overrides);
     // Start every compile now, side by side (tsc is mostly type-checking @types/node); cases await theirs.
     for (const variant of Object.keys(TSCONFIGS) as Variant[]) compile(variant).catch(() => {});
@@ -160,6 +162,15 @@ describe('agentwire as an installed package', () => {
     const loadedFrom = output.find((l) => l.startsWith('agentwire loaded from: '))?.slice('agentwire loaded from: '.length);
     expect(loadedFrom).toBe(await realpath(join(project.dir, 'node_modules', 'agentwire', 'dist', 'index.js')));
     expect(loadedFrom?.startsWith(REPO_ROOT)).toBe(false);
+  }, CASE_TIMEOUT);
+
+  it('warns on exit about a message queued in a runtime the program forgot to start', async () => {
+    const compiled = await compile('recommended');
+    expect(compiled.code).toBe(0);
+    const ran = await project.node('dist/forgot-start.js');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toContain('agentwire: the process is exiting with 1 message(s) queued in a runtime that was never started: call runtime.start()');
   }, CASE_TIMEOUT);
 
   it('fails to compile with experimentalDecorators: false, naming the option', async () => {

@@ -29,6 +29,7 @@ export const CONSUMER_TSCONFIG = {
     outDir: 'dist',
     skipLibCheck: true,
   },
+  include: ['src'],
 } as const;
 
 /**
@@ -236,7 +237,7 @@ export async function createConsumerProject(
     async writeTsconfig(file, overrides = {}) {
       const compilerOptions: Record<string, unknown> = { ...CONSUMER_TSCONFIG.compilerOptions, ...overrides };
       for (const key of Object.keys(compilerOptions)) if (compilerOptions[key] === undefined) delete compilerOptions[key];
-      await project.write(file, JSON.stringify({ compilerOptions }, null, 2) + '\n');
+      await project.write(file, JSON.stringify({ compilerOptions, include: CONSUMER_TSCONFIG.include }, null, 2) + '\n');
     },
     tsc(tsconfig) {
       return run(process.execPath, [TSC, '-p', tsconfig], dir);
@@ -408,4 +409,27 @@ export function relativeLinks(markdown: string): string[] {
     .map((m) => m[1]!)
     .filter((target) => !/^(#|[a-z][a-z0-9+.-]*:)/i.test(target))
     .map((target) => target.replace(/#.*$/, ''));
+}
+
+/** A program that forgets `runtime.start()`: its request is queued and the process exits. */
+export function forgotStartProgram(): string {
+  return `import { AgentId, RoutedAgent, SingleThreadedAgentRuntime, TopicId, TypeSubscription, messageHandler } from 'agentwire';
+
+class Job {
+  constructor(readonly n: number) {}
+}
+
+class Worker extends RoutedAgent {
+  @messageHandler()
+  work(job: Job): number {
+    console.log(\`working on \${job.n}\`);
+    return job.n;
+  }
+}
+
+const runtime = new SingleThreadedAgentRuntime();
+await Worker.register(runtime, 'worker', () => new Worker());
+await runtime.addSubscription(new TypeSubscription('jobs', 'worker'));
+await runtime.publishMessage(new Job(1), new TopicId('jobs', '7')); // forgot runtime.start()
+`;
 }

@@ -55,11 +55,11 @@ describe('the advice a TimeoutError gives', () => {
     return runtime;
   }
 
-  it("names the TimeoutPolicy's limit and ctx.signal when a policy's execute timed out, not decorators or send options", async () => {
+  it("names the TimeoutPolicy's limit and the signal execute() passes when a policy's execute timed out, not decorators or send options", async () => {
     const clock = new SimulatedClock();
     const error = await timedOut(clock, new TimeoutPolicy(100, { clock }).execute(never));
     expect(error.message).toMatch(/^The call timed out after 100 ms \(limit 100 ms\)\. Raise the TimeoutPolicy's limit/);
-    expect(error.message).toContain('ctx.signal');
+    expect(error.message).toContain('pass the signal execute() gives it (execute(({ signal }) => fetch(url, { signal })))');
     expect(error.message).not.toMatch(/@timeout|send option|sendMessage/);
   });
 

@@ -62,7 +62,7 @@ describe('the runtime logger', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^agentwire: worker\/one failed on published message .*ContentMessage.*the model refused/);
     expect(warnings[0]).toMatch(/dead letter.*'handlerError' or 'deadLetter'/);
-    expect(logger.at('debug')).toHaveLength(1);
+    expect(logger.at('debug')).toEqual([expect.stringMatching(/^agentwire: worker\/two failed on published message .*kept as a dead letter \(runtime\.deadLetters\)\.$/)]);
     expect(runtime.deadLetters.list()).toHaveLength(2);
   });
 
@@ -154,6 +154,19 @@ describe('the runtime logger', () => {
       await runtime.stopWhenIdle();
       expect(warn, level).toHaveBeenCalledTimes(expected);
     }
+  });
+
+  it('says once when AGENTWIRE_LOG_LEVEL is not a level, and logs at warn', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    vi.stubEnv('AGENTWIRE_LOG_LEVEL', 'verbose');
+    runtime = new SingleThreadedAgentRuntime();
+    new SingleThreadedAgentRuntime();
+    expect(warn.mock.calls.map(([m]) => m as string)).toEqual(['agentwire: AGENTWIRE_LOG_LEVEL=verbose is not a level (silent, error, warn, info, debug); logging at warn.']);
+    await failingSubscriber(runtime);
+    runtime.start();
+    await runtime.publishMessage(new ContentMessage('a'), new TopicId('jobs', 'one'));
+    await runtime.stopWhenIdle();
+    expect(warn).toHaveBeenCalledTimes(2);
   });
 
   it('accepts a logger without info and debug, and survives a logger that throws', async () => {

@@ -200,8 +200,11 @@ describe('publishMessage', () => {
   // autogen-core.md §4 B19
   it('refuses a subscription equal to an existing one', async () => {
     runtime = new SingleThreadedAgentRuntime();
-    await runtime.addSubscription(new TypeSubscription('default', 'MyAgent'));
-    await expect(runtime.addSubscription(new TypeSubscription('default', 'MyAgent'))).rejects.toThrow(/already exists/);
+    const first = new TypeSubscription('default', 'MyAgent');
+    await runtime.addSubscription(first);
+    const error = await runtime.addSubscription(new TypeSubscription('default', 'MyAgent')).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/already exists/);
+    expect((error as Error).message).toContain(`(id "${first.id}"). Remove it first with removeSubscription("${first.id}")`);
     await expect(runtime.addSubscription(new DefaultSubscription('default', 'MyAgent'))).rejects.toBeInstanceOf(ConfigurationError);
     expect(runtime.listSubscriptions()).toHaveLength(1);
   });
