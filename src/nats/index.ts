@@ -19,3 +19,5 @@ export { publishRequest, type PublishRequestOptions, type RequestAccepted } from
 export { readRequest, type ReceivedRequest } from './readRequest.js';
 export { BrokerUnreachableError } from '../errors/BrokerUnreachableError.js';
 export { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
+export { PartitionLeases, type PartitionLeasesOptions } from './PartitionLeases.js';
+export type { PartitionLease, LeaseHolder } from './PartitionLease.js';

@@ -3,4 +3,4 @@
  * `agentwire` (src/index.ts), in one place.
  */
 export * from '../../src/nats/index.js';
-export { ConfigurationError, MessageValidationError, MessageCodec, isAgentwireError } from '../../src/index.js';
+export { ConfigurationError, MessageValidationError, MessageCodec, SimulatedClock, isAgentwireError } from '../../src/index.js';
