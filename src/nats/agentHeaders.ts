@@ -1,7 +1,8 @@
 /**
- * The NATS headers agentwire sets on a request (distributed.md §5.2). The body is the request's
- * wire envelope; these repeat what a worker needs before decoding it (routing, deadline), and
- * `Nats-Msg-Id` (the request id, reused by every retry) makes the server drop duplicate publishes.
+ * The NATS headers agentwire sets on requests and replies (distributed.md §5.2). The body is the
+ * wire envelope; these repeat what a worker or a caller needs before decoding it (routing,
+ * deadline, where to answer, which request a reply belongs to), and `Nats-Msg-Id` (the request id,
+ * reused by every retry) makes the server drop duplicate publishes.
  */
 export const agentHeaders = {
   /** `rpc` for a request, `event` for a published message. */
@@ -14,4 +15,12 @@ export const agentHeaders = {
   requestId: 'Agent-Request-Id',
   /** The caller's deadline, epoch ms, when it has one. */
   deadline: 'Agent-Deadline',
+  /** Request: the subject (the caller's reply inbox) the worker answers on; absent for fire-and-forget. */
+  replyTo: 'Agent-Reply-To',
+  /** Reply: the request id it answers. */
+  correlationId: 'Agent-Correlation-Id',
+  /** Reply: its acknowledgment level, `received` | `processing` | `progress` | `completed` | `failed`. */
+  ack: 'Agent-Ack',
+  /** Reply: the id of the worker that sent it. */
+  worker: 'Agent-Worker',
 } as const;

@@ -21,3 +21,6 @@ export { BrokerUnreachableError } from '../errors/BrokerUnreachableError.js';
 export { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
 export { PartitionLeases, type PartitionLeasesOptions } from './PartitionLeases.js';
 export type { PartitionLease, LeaseHolder } from './PartitionLease.js';
+export { publishReply, type PublishReplyOptions } from './publishReply.js';
+export { ReplyInbox, type ReplyInboxOptions, type ReplyListener } from './ReplyInbox.js';
+export { replyLevel, isFinalReply, type ReplyEnvelope, type ReplyLevel } from './replyLevel.js';

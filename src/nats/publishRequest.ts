@@ -32,6 +32,8 @@ export interface PublishRequestOptions extends Partial<WireLimits> {
   readonly partitions?: number;
   /** How long to wait for the PubAck, in ms. Default: the client's (5 s). */
   readonly timeoutMs?: number;
+  /** Where the worker sends the request's acknowledgments and answer: the caller's `ReplyInbox` subject. */
+  readonly replyTo?: string;
 }
 
 /**
@@ -53,20 +55,21 @@ export async function publishRequest(client: JetStreamClient, envelope: RequestE
   const subject = requestQueue.subject(target.type, partition);
   const ack = await publish(client, subject, body, {
     msgID: envelope.request_id,
-    headers: requestHeaders(envelope, target.type, target.rest),
+    headers: requestHeaders(envelope, target.type, target.rest, options.replyTo),
     expect: { streamName: requestQueue.stream },
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
   });
   return { requestId: envelope.request_id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, subject, partition };
 }
 
-function requestHeaders(envelope: RequestEnvelope, type: string, key: string) {
+function requestHeaders(envelope: RequestEnvelope, type: string, key: string, replyTo: string | undefined) {
   const h = headers();
   h.set(agentHeaders.kind, 'rpc');
   h.set(agentHeaders.targetType, type);
   h.set(agentHeaders.targetKey, key);
   h.set(agentHeaders.requestId, envelope.request_id);
   if (envelope.metadata.deadline !== undefined) h.set(agentHeaders.deadline, String(envelope.metadata.deadline));
+  if (replyTo !== undefined) h.set(agentHeaders.replyTo, replyTo);
   return h;
 }
 
