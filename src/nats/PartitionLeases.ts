@@ -3,7 +3,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { systemClock, type Clock } from '../util/Clock.js';
 import type { LeaseHolder, PartitionLease } from './PartitionLease.js';
-import { subjectToken } from './subjectToken.js';
+import { isWrongRevision } from './isWrongRevision.js';
+import { kvToken } from './kvToken.js';
 
 /** Options of {@link PartitionLeases.open}. */
 export interface PartitionLeasesOptions {
@@ -56,12 +57,9 @@ export class PartitionLeases {
     return new PartitionLeases(kv, options.workerId, ttlMs, options.clock ?? systemClock);
   }
 
-  /**
-   * The lease key of a partition: the type's subject token, a dot, the partition. KV keys may not
-   * contain `~`, so an encoded token's `~` marker becomes `=` (which a plain token never contains).
-   */
+  /** The lease key of a partition: the type as a KV token ({@link kvToken}), a dot, the partition. */
   static keyOf(type: string, partition: number): string {
-    return `${subjectToken(type).replace(/^~/, '=')}.${partition}`;
+    return `${kvToken(type)}.${partition}`;
   }
 
   /** Takes the partition if nobody holds it; `undefined` when someone does (this worker included). */
@@ -115,10 +113,4 @@ export class PartitionLeases {
   private value(): string {
     return JSON.stringify({ worker: this.workerId });
   }
-}
-
-/** The server refused a write made at a revision that is no longer the key's last (someone else wrote it). */
-function isWrongRevision(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 10071 || code === 10164;
 }

@@ -24,3 +24,5 @@ export type { PartitionLease, LeaseHolder } from './PartitionLease.js';
 export { publishReply, type PublishReplyOptions } from './publishReply.js';
 export { ReplyInbox, type ReplyInboxOptions, type ReplyListener } from './ReplyInbox.js';
 export { replyLevel, isFinalReply, type ReplyEnvelope, type ReplyLevel } from './replyLevel.js';
+export { ResultStore, type ResultStoreOptions } from './ResultStore.js';
+export { kvToken } from './kvToken.js';
