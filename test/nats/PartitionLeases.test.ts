@@ -1,28 +1,22 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import type { JetStreamManager } from '@nats-io/jetstream';
-import { ConfigurationError, connectNats, openJetStream, PartitionLeases, SimulatedClock } from './natsApi.js';
+import { beforeEach, expect, it } from 'vitest';
+import { ConfigurationError, PartitionLeases, SimulatedClock } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
+import { useConnection } from './support/useConnection.js';
 
 const TTL_MS = 4_000; // distributed.md §6.1 test timing
 
 natsSuite('partition leases in a NATS KV bucket', (server) => {
+  const nats = useConnection(server);
   let connection: NatsConnection;
-  let manager: JetStreamManager;
   let clock: SimulatedClock;
   let a: PartitionLeases;
   let b: PartitionLeases;
 
-  beforeAll(async () => {
-    connection = await connectNats({ servers: server().url });
-    ({ manager } = await openJetStream(connection));
-  });
-  afterAll(async () => {
-    await connection?.close();
-  });
   beforeEach(async () => {
-    await manager.streams.delete('KV_agent_leases').catch(() => false); // a fresh bucket per case
+    connection = nats().connection;
+    await nats().manager.streams.delete('KV_agent_leases').catch(() => false); // a fresh bucket per case
     clock = new SimulatedClock();
     a = await PartitionLeases.open(connection, { workerId: 'worker-a', ttlMs: TTL_MS, clock });
     b = await PartitionLeases.open(connection, { workerId: 'worker-b', ttlMs: TTL_MS, clock });

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { ConfigurationError, connectNats, kvToken, MessageCodec, openJetStream, ResultStore } from './natsApi.js';
+import { beforeEach, expect, it } from 'vitest';
+import { ConfigurationError, kvToken, MessageCodec, ResultStore } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
+import { useConnection } from './support/useConnection.js';
 
 class ResearchResult {
   constructor(readonly findings: string[]) {}
@@ -17,18 +18,13 @@ function answer(requestId: string, findings: string[]) {
 }
 
 natsSuite('stored results of finished requests', (server) => {
+  const nats = useConnection(server);
   let connection: NatsConnection;
   let manager: JetStreamManager;
   let results: ResultStore;
 
-  beforeAll(async () => {
-    connection = await connectNats({ servers: server().url });
-    ({ manager } = await openJetStream(connection));
-  });
-  afterAll(async () => {
-    await connection?.close();
-  });
   beforeEach(async () => {
+    ({ connection, manager } = nats());
     await manager.streams.delete('KV_agent_results').catch(() => false);
     results = await ResultStore.open(connection, { ttlMs: 60_000 });
   });

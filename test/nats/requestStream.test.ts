@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AckPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import {
   agentHeaders,
   BrokerMisconfiguredError,
-  connectNats,
   ensureRequestConsumer,
   ensureRequestStream,
   MessageCodec,
   MessageValidationError,
-  openJetStream,
   partitionOf,
   publishRequest,
   readRequest,
@@ -18,6 +15,7 @@ import {
   type RequestAccepted,
 } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
+import { useConnection } from './support/useConnection.js';
 
 class ResearchQuery {
   constructor(readonly topic: string) {}
@@ -40,18 +38,12 @@ function requestFor(key: string, topic = 'AI', requestId: string = randomUUID())
 }
 
 natsSuite('the durable request stream on a real server', (server) => {
-  let connection: NatsConnection;
+  const nats = useConnection(server);
   let client: JetStreamClient;
   let manager: JetStreamManager;
 
-  beforeAll(async () => {
-    connection = await connectNats({ servers: server().url });
-    ({ client, manager } = await openJetStream(connection));
-  });
-  afterAll(async () => {
-    await connection?.close();
-  });
   beforeEach(async () => {
+    ({ client, manager } = nats());
     await manager.streams.delete(requestQueue.stream).catch(() => false); // each case starts without AGENT_IN
   });
 
