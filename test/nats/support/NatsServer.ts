@@ -7,9 +7,10 @@ import { delimiter, join } from 'node:path';
 /*
  * A real nats-server for the tests (distributed.md §6.1): one per suite, on a port the server picks
  * (`-p -1`, read back from its log), with JetStream on a fresh store directory, stopped by its own PID
- * and its store deleted. Every running server is recorded in a registry directory with the PID of the
- * test process that owns it, so a test run that crashed (and could not stop its servers) has them
- * killed and their stores removed by the next start.
+ * and its store deleted. On Linux the kernel kills a server whose test process died (setpriv
+ * --pdeathsig). And every running server is recorded in a registry directory with the PID of the test
+ * process that owns it, so a test run that crashed (and could not stop its servers) has any survivor
+ * killed and its store removed by the next start.
  */
 
 /** The command that installs the server on Debian and Ubuntu (what `.ci/run` runs). */
@@ -105,7 +106,9 @@ export class NatsServer {
     if (binary === undefined) throw new Error(missingServerMessage('NatsServer.start'));
     reapOrphans();
     const storeDir = await mkdtemp(join(tmpdir(), 'agentwire-nats-store-'));
-    const child = spawn(binary, ['-a', '127.0.0.1', '-p', '-1', ...(jetStream ? ['-js'] : []), '-sd', storeDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['-a', '127.0.0.1', '-p', '-1', ...(jetStream ? ['-js'] : []), '-sd', storeDir];
+    const [command, commandArgs] = diesWithParent(binary, args);
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     const log = { text: '' };
     try {
       const port = await waitForReady(child, log);
@@ -130,6 +133,17 @@ export class NatsServer {
     this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/**
+ * On Linux, runs the server through util-linux's `setpriv --pdeathsig KILL` (it execs the server, so
+ * the PID stays the server's): the kernel kills the server the moment the test process that started
+ * it dies, even by SIGKILL. Elsewhere (or without setpriv) the registry reaps it on the next start.
+ */
+function diesWithParent(binary: string, args: string[]): [string, string[]] {
+  if (process.platform !== 'linux') return [binary, args];
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find(isExecutable);
+  return setpriv === undefined ? [binary, args] : [setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]];
 }
 
 /** Resolves with the logged port once the log says "Server is ready"; rejects on exit or after {@link START_TIMEOUT_MS}. */
