@@ -25,7 +25,12 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   tracing: ['util', 'errors', 'core'],
   stats: ['util', 'errors', 'policies', 'core', 'tracing'],
   runtime: ['util', 'errors', 'results', 'policies', 'core', 'messages', 'handshake', 'decorators', 'agents'],
+  // agentwire/nats, the distributed runtime: a separate entry point that nothing else imports (see below).
+  nats: ['util', 'errors', 'results', 'policies', 'core', 'messages', 'handshake', 'protocol', 'decorators', 'agents', 'tracing', 'stats', 'runtime'],
 };
+
+/** Folders whose code needs an optional peer and is reached only through its own subpath export, never from index.ts. */
+const SUBPATH_ONLY: readonly string[] = ['nats'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -95,6 +100,25 @@ describe('architecture', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('never reaches agentwire/nats (or any @nats-io client) from the main entry point, index.ts', () => {
+    const reached = new Set<string>();
+    const visit = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const next of graph.get(file) ?? []) visit(next);
+    };
+    visit(join(SRC, 'index.ts'));
+    expect(reached.size).toBeGreaterThan(100);
+    expect([...reached].filter((f) => SUBPATH_ONLY.includes(folderOf(f))).map((f) => relative(SRC, f))).toEqual([]);
+    const natsImports = [...reached].filter((f) => /['"]@nats-io\//.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
+    expect(natsImports).toEqual([]);
+    // and the subpath entry exists and is the one place that imports the NATS clients
+    const natsEntry = join(SRC, 'nats', 'index.ts');
+    expect(graph.has(natsEntry)).toBe(true);
+    const clientUsers = [...graph.keys()].filter((f) => /['"]@nats-io\//.test(readFileSync(f, 'utf8')));
+    expect(clientUsers.filter((f) => folderOf(f) !== 'nats').map((f) => relative(SRC, f))).toEqual([]);
   });
 
   it('has no import cycle between files, type-only imports included', () => {

@@ -16,7 +16,9 @@ export type AgentwireErrorCode =
   | 'REJECTED'
   | 'BULKHEAD_FULL'
   | 'MAILBOX_FULL'
-  | 'CALLBACK_FAILED';
+  | 'CALLBACK_FAILED'
+  | 'BROKER_UNREACHABLE'
+  | 'BROKER_MISCONFIGURED';
 
 /** Correlation context every agentwire error can carry. */
 export interface AgentwireErrorContext {

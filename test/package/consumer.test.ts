@@ -147,6 +147,26 @@ describe('agentwire as an installed package', () => {
     expect(packed.files.filter((f) => /\.test\.|\.tsbuildinfo$|^test\//.test(f))).toEqual([]);
   });
 
+  it('ships agentwire/nats as a subpath with its types; without the optional NATS peers it installs and agentwire runs, and only agentwire/nats asks for them', async () => {
+    expect(packed.files).toContain('dist/nats/index.js');
+    expect(packed.files).toContain('dist/nats/index.d.ts');
+    const manifest = JSON.parse(await shipped('package.json')) as { exports: Record<string, unknown> };
+    expect(manifest.exports['./nats']).toEqual({ types: './dist/nats/index.d.ts', default: './dist/nats/index.js' });
+
+    await project.write(
+      'nats-probe.mjs',
+      [
+        "const core = await import('agentwire');",
+        "console.log('agentwire:', typeof core.SingleThreadedAgentRuntime);",
+        "try { await import('agentwire/nats'); console.log('agentwire/nats: loaded'); }",
+        "catch (e) { console.log('agentwire/nats:', e.code, /@nats-io\\//.test(e.message)); }",
+      ].join('\n'),
+    );
+    const ran = await project.node('nats-probe.mjs');
+    expect(ran.stderr).toBe('');
+    expect(lines(ran.stdout)).toEqual(['agentwire: function', 'agentwire/nats: ERR_MODULE_NOT_FOUND true']);
+  }, CASE_TIMEOUT);
+
   it('compiles with the documented tsconfig and runs: inferred handler, retry, sendMessage', async () => {
     const compiled = await compile('recommended');
     expect(compiled.output).toBe('');
@@ -243,9 +263,18 @@ describe('agentwire as an installed package', () => {
     expect(await shipped('README.md')).toContain('](https://github.com/agentwire/agentwire/blob/main/bench/README.md)');
   });
 
-  it('declares zod and tsyringe as peers, reflect-metadata and eventemitter3 as dependencies, all with ranges', async () => {
+  it('declares zod and tsyringe as peers, OpenTelemetry and the NATS clients as optional peers, reflect-metadata and eventemitter3 as dependencies, all with ranges', async () => {
     const manifest = JSON.parse(await shipped('package.json')) as Record<string, Record<string, string> | undefined>;
-    expect(manifest.peerDependencies).toEqual({ '@opentelemetry/api': '^1.9.0', tsyringe: '^4.8.0', zod: '^4.0.0' });
+    expect(manifest.peerDependencies).toEqual({
+      '@nats-io/jetstream': '^3.4.0',
+      '@nats-io/kv': '^3.4.0',
+      '@nats-io/transport-node': '^3.4.0',
+      '@opentelemetry/api': '^1.9.0',
+      tsyringe: '^4.8.0',
+      zod: '^4.0.0',
+    });
+    const optional = Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, meta]) => (meta as unknown as { optional?: boolean }).optional === true);
+    expect(optional.map(([name]) => name).sort()).toEqual(['@nats-io/jetstream', '@nats-io/kv', '@nats-io/transport-node', '@opentelemetry/api']);
     expect(manifest.dependencies).toEqual({ eventemitter3: '^5.0.4', 'reflect-metadata': '^0.2.2' });
     expect(manifest.repository).toEqual({ type: 'git', url: 'git+https://github.com/agentwire/agentwire.git' });
     expect(manifest.bugs).toEqual({ url: 'https://github.com/agentwire/agentwire/issues' });

@@ -1,0 +1,116 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { systemClock, type Clock } from '../util/Clock.js';
+import type { LeaseHolder, PartitionLease } from './PartitionLease.js';
+import { isWrongRevision } from './isWrongRevision.js';
+import { kvToken } from './kvToken.js';
+
+/** Options of {@link PartitionLeases.open}. */
+export interface PartitionLeasesOptions {
+  /** This worker's id, stored as the holder of its leases. */
+  readonly workerId: string;
+  /** How long a lease lives without a renewal (the bucket's TTL), in ms. Default 10 000. */
+  readonly ttlMs?: number;
+  /** The clock freshness is measured on (the runtime's clock). Default: the system's monotonic clock. */
+  readonly clock?: Clock;
+  /** The bucket's name. Default `agent_leases`. */
+  readonly bucket?: string;
+  /** Bucket replicas: 1 for a single server, 3 in production. Default 1. */
+  readonly replicas?: number;
+}
+
+const DEFAULT_TTL_MS = 10_000;
+/** A lease is trusted for this share of its TTL after its last renewal (distributed.md §4.3: fencing). */
+const FRESH_SHARE = 0.75;
+
+/**
+ * Partition ownership in a NATS KV bucket (distributed.md §5.1): a lease is a key `<type>.<partition>`
+ * whose value names the holder; acquiring is a create (fails while someone holds it), renewing an
+ * update at the holder's revision (fails once anyone else wrote it), releasing a delete at that
+ * revision. The bucket's TTL ends a lease nobody renews, so a dead worker's partitions free up.
+ *
+ * Fencing: {@link isFresh} is true only within 0.75 × TTL of the last successful renewal on the
+ * runtime's clock, so a worker that was frozen (SIGSTOP, a long GC) and resumes stops running
+ * handlers for a partition it may have lost, before it learns so from a failed renewal. Check it at
+ * handler start and again before committing a result.
+ */
+export class PartitionLeases {
+  private constructor(
+    private readonly kv: KV,
+    private readonly workerId: string,
+    /** How long a lease lives without a renewal, in ms. */
+    readonly ttlMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Creates the lease bucket (history 1, TTL `ttlMs`, file storage) unless it exists, and opens it.
+   *
+   * @throws {@link ConfigurationError} when `ttlMs` is not a positive integer of at least 1000 or `workerId` is empty.
+   */
+  static async open(connection: NatsConnection, options: PartitionLeasesOptions): Promise<PartitionLeases> {
+    const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000) throw new ConfigurationError(`lease ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
+    if (options.workerId === '') throw new ConfigurationError('workerId must not be empty: it names the holder of a lease');
+    const kv = await new Kvm(connection).create(options.bucket ?? 'agent_leases', { history: 1, ttl: ttlMs, replicas: options.replicas ?? 1 });
+    return new PartitionLeases(kv, options.workerId, ttlMs, options.clock ?? systemClock);
+  }
+
+  /** The lease key of a partition: the type as a KV token ({@link kvToken}), a dot, the partition. */
+  static keyOf(type: string, partition: number): string {
+    return `${kvToken(type)}.${partition}`;
+  }
+
+  /** Takes the partition if nobody holds it; `undefined` when someone does (this worker included). */
+  async acquire(type: string, partition: number): Promise<PartitionLease | undefined> {
+    const key = PartitionLeases.keyOf(type, partition);
+    try {
+      const revision = await this.kv.create(key, this.value());
+      return { type, partition, key, revision, renewedAt: this.clock.now() };
+    } catch (error) {
+      if (isWrongRevision(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Extends the lease for another TTL. Resolves with the renewed lease, or `undefined` when it was
+   * lost (expired and taken, or released): stop handling the partition at once.
+   */
+  async renew(lease: PartitionLease): Promise<PartitionLease | undefined> {
+    try {
+      const revision = await this.kv.update(lease.key, this.value(), lease.revision);
+      return { ...lease, revision, renewedAt: this.clock.now() };
+    } catch (error) {
+      if (isWrongRevision(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Gives the partition up (after draining it), unless someone else already holds it. */
+  async release(lease: PartitionLease): Promise<void> {
+    try {
+      await this.kv.delete(lease.key, { previousSeq: lease.revision });
+    } catch (error) {
+      if (!isWrongRevision(error)) throw error;
+    }
+  }
+
+  /** Who holds the partition now, if anyone. */
+  async holder(type: string, partition: number): Promise<LeaseHolder | undefined> {
+    const entry = await this.kv.get(PartitionLeases.keyOf(type, partition));
+    if (entry === null || entry.operation !== 'PUT') return undefined;
+    const { worker } = entry.json<{ worker: string }>();
+    return { worker, revision: entry.revision };
+  }
+
+  /** Whether the lease may still be acted on: renewed within 0.75 × TTL on the runtime's clock. */
+  isFresh(lease: PartitionLease): boolean {
+    return this.clock.now() - lease.renewedAt < FRESH_SHARE * this.ttlMs;
+  }
+
+  private value(): string {
+    return JSON.stringify({ worker: this.workerId });
+  }
+}

@@ -1,0 +1,83 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { MessageValidationError } from '../errors/MessageValidationError.js';
+import { decodeEnvelope } from '../protocol/decodeEnvelope.js';
+import type { ResponseEnvelope } from '../protocol/Envelope.js';
+import { encodeEnvelope } from '../protocol/encodeEnvelope.js';
+import type { WireLimits } from '../protocol/WireLimits.js';
+import { isWrongRevision } from './isWrongRevision.js';
+import { kvToken } from './kvToken.js';
+
+/** Options of {@link ResultStore.open}. */
+export interface ResultStoreOptions extends Partial<WireLimits> {
+  /** How long a result is kept: at least the callers' retry horizon, in ms. Default 24 hours. */
+  readonly ttlMs?: number;
+  /** The bucket's name. Default `agent_results`. */
+  readonly bucket?: string;
+  /** Bucket replicas: 1 for a single server, 3 in production. Default 1. */
+  readonly replicas?: number;
+}
+
+const DEFAULT_TTL_MS = 24 * 3_600_000;
+
+/**
+ * The results of finished requests, by request id, in a NATS KV bucket (distributed.md §5.1,
+ * `agent_results`). A worker stores the answer BEFORE it acks the request, so a redelivery (the
+ * worker died after storing, or its ack was lost) replays the stored answer instead of running the
+ * handler again, and a caller that restarted recovers the answer by request id. The first answer
+ * stored wins: a handler that ran twice cannot replace it.
+ */
+export class ResultStore {
+  private constructor(
+    private readonly kv: KV,
+    private readonly limits: Partial<WireLimits>,
+  ) {}
+
+  /**
+   * Creates the bucket (history 1, TTL `ttlMs`) unless it exists, and opens it.
+   *
+   * @throws {@link ConfigurationError} when `ttlMs` is not a positive integer of at least 1000.
+   */
+  static async open(connection: NatsConnection, options: ResultStoreOptions = {}): Promise<ResultStore> {
+    const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000) throw new ConfigurationError(`result ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
+    const { bucket = 'agent_results', replicas = 1, ...limits } = options;
+    const kv = await new Kvm(connection).create(bucket, { history: 1, ttl: ttlMs, replicas });
+    return new ResultStore(kv, limits);
+  }
+
+  /**
+   * Stores the answer to a request unless one is stored already, and resolves with the answer that
+   * counts: this one, or the one stored first.
+   *
+   * @throws {@link MessageValidationError} when the envelope is invalid or too large.
+   */
+  async store(answer: ResponseEnvelope): Promise<ResponseEnvelope> {
+    const key = kvToken(answer.request_id);
+    const body = encodeEnvelope(answer, this.limits);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.kv.create(key, body);
+        return answer;
+      } catch (error) {
+        if (!isWrongRevision(error)) throw error;
+        const first = await this.find(answer.request_id);
+        if (first !== undefined) return first;
+        if (attempt === 3) throw error; // stored, then removed, three times over: give up rather than loop
+      }
+    }
+  }
+
+  /** The stored answer to a request, if there is one. */
+  async find(requestId: string): Promise<ResponseEnvelope | undefined> {
+    const entry = await this.kv.get(kvToken(requestId));
+    if (entry === null || entry.operation !== 'PUT') return undefined;
+    const envelope = decodeEnvelope(entry.value, this.limits);
+    if (envelope.type !== 'response') {
+      const issue = { code: 'invalid_type', path: ['type'], message: `expected a stored "response" envelope, received "${envelope.type}"` };
+      throw new MessageValidationError('Envelope', [issue], { messageId: requestId });
+    }
+    return envelope;
+  }
+}

@@ -1,0 +1,45 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { BrokerUnreachableError } from '../errors/BrokerUnreachableError.js';
+import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
+
+/**
+ * Connects to the NATS servers of an agentwire cluster with the official client.
+ *
+ * @throws {@link BrokerUnreachableError} when no server answers (refused, unknown host, timed out);
+ *   the message names the addresses tried and how to start a server. Other failures (credentials,
+ *   permissions) are the client's own errors.
+ */
+export async function connectNats(options: NatsConnectionOptions): Promise<NatsConnection> {
+  const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
+  try {
+    return await connect({
+      ...options.client,
+      servers,
+      timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      ...(options.name === undefined ? {} : { name: options.name }),
+    });
+  } catch (error) {
+    if (!isUnreachable(error)) throw error;
+    throw new BrokerUnreachableError(
+      `Cannot reach a NATS server at ${servers.join(', ')} (${reason(error)}). ` +
+        'Start one with JetStream enabled (`nats-server -js`), or pass the address of a running one in `servers`.',
+      servers,
+      { cause: error },
+    );
+  }
+}
+
+/** Network failures: the client's ConnectionError (refused, timed out) or a socket error such as ENOTFOUND. */
+function isUnreachable(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ConnectionError' || error.name === 'TimeoutError') return true;
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)$/.test(code);
+}
+
+function reason(error: Error): string {
+  const cause = error.cause;
+  return cause instanceof Error && cause.message !== '' ? `${error.message}: ${cause.message}` : error.message;
+}

@@ -1,0 +1,28 @@
+/**
+ * `agentwire/nats`: the building blocks of agentwire's distributed runtime on NATS JetStream
+ * (distributed.md §5). Needs the optional peer dependencies `@nats-io/transport-node`,
+ * `@nats-io/jetstream` and `@nats-io/kv`; importing `agentwire` alone never loads this module.
+ *
+ * @packageDocumentation
+ */
+export { connectNats } from './connectNats.js';
+export type { NatsConnectionOptions } from './NatsConnectionOptions.js';
+export { openJetStream, type JetStreamHandles } from './openJetStream.js';
+export { requestQueue } from './requestQueue.js';
+export { agentHeaders } from './agentHeaders.js';
+export { subjectToken } from './subjectToken.js';
+export { partitionOf } from './partitionOf.js';
+export { resolveRequestQueueOptions, type RequestQueueOptions, type ResolvedRequestQueueOptions } from './RequestQueueOptions.js';
+export { ensureRequestStream } from './ensureRequestStream.js';
+export { ensureRequestConsumer } from './ensureRequestConsumer.js';
+export { publishRequest, type PublishRequestOptions, type RequestAccepted } from './publishRequest.js';
+export { readRequest, type ReceivedRequest } from './readRequest.js';
+export { BrokerUnreachableError } from '../errors/BrokerUnreachableError.js';
+export { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
+export { PartitionLeases, type PartitionLeasesOptions } from './PartitionLeases.js';
+export type { PartitionLease, LeaseHolder } from './PartitionLease.js';
+export { publishReply, type PublishReplyOptions } from './publishReply.js';
+export { ReplyInbox, type ReplyInboxOptions, type ReplyListener } from './ReplyInbox.js';
+export { replyLevel, isFinalReply, type ReplyEnvelope, type ReplyLevel } from './replyLevel.js';
+export { ResultStore, type ResultStoreOptions } from './ResultStore.js';
+export { kvToken } from './kvToken.js';

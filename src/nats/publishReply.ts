@@ -1,0 +1,27 @@
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { encodeEnvelope } from '../protocol/encodeEnvelope.js';
+import type { WireLimits } from '../protocol/WireLimits.js';
+import { agentHeaders } from './agentHeaders.js';
+import { replyLevel, type ReplyEnvelope } from './replyLevel.js';
+
+/** Options of {@link publishReply}. */
+export interface PublishReplyOptions extends Partial<WireLimits> {
+  /** The id of the worker answering (the `Agent-Worker` header). */
+  readonly worker: string;
+}
+
+/**
+ * Sends a reply (an acknowledgment, a progress report or the answer) to the caller's inbox, the
+ * request's `Agent-Reply-To`, over core NATS: at most once, nothing waits for the caller. A caller
+ * that missed the answer (it restarted) recovers it from the stored result, not from this message.
+ *
+ * @throws {@link MessageValidationError} when the envelope is invalid or too large (nothing is sent).
+ */
+export function publishReply(connection: NatsConnection, replyTo: string, reply: ReplyEnvelope, options: PublishReplyOptions): void {
+  const body = encodeEnvelope(reply, options);
+  const h = headers();
+  h.set(agentHeaders.correlationId, reply.request_id);
+  h.set(agentHeaders.ack, replyLevel(reply));
+  h.set(agentHeaders.worker, options.worker);
+  connection.publish(replyTo, body, { headers: h });
+}

@@ -1,0 +1,95 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
+import { MessageValidationError } from '../errors/MessageValidationError.js';
+import { splitAddress } from '../protocol/addresses.js';
+import type { RequestEnvelope } from '../protocol/Envelope.js';
+import { encodeEnvelope } from '../protocol/encodeEnvelope.js';
+import type { WireLimits } from '../protocol/WireLimits.js';
+import { agentHeaders } from './agentHeaders.js';
+import { partitionOf } from './partitionOf.js';
+import { requestQueue } from './requestQueue.js';
+
+/** The "accepted" acknowledgment level: the broker has stored the request (its PubAck). */
+export interface RequestAccepted {
+  /** The request id (the envelope's `request_id`, the `Nats-Msg-Id`). */
+  readonly requestId: string;
+  /** The stream that stored it (`AGENT_IN`). */
+  readonly stream: string;
+  /** Its sequence number in the stream. */
+  readonly seq: number;
+  /** True when the server already had this request id within its duplicate window: a retried publish, stored once. */
+  readonly duplicate: boolean;
+  /** The subject it was published on, `agent.in.<typeToken>.<partition>`. */
+  readonly subject: string;
+  /** The recipient's partition. */
+  readonly partition: number;
+}
+
+/** Options of {@link publishRequest}. */
+export interface PublishRequestOptions extends Partial<WireLimits> {
+  /** The cluster's partitions per agent type (must match the workers'). Default 32. */
+  readonly partitions?: number;
+  /** How long to wait for the PubAck, in ms. Default: the client's (5 s). */
+  readonly timeoutMs?: number;
+  /** Where the worker sends the request's acknowledgments and answer: the caller's `ReplyInbox` subject. */
+  readonly replyTo?: string;
+}
+
+/**
+ * Publishes a request envelope into the durable request stream and resolves once the broker has
+ * stored it (the *accepted* level). The body is the encoded envelope; the subject is the
+ * recipient's partition; `Nats-Msg-Id` is the request id, so publishing the same request again
+ * (a retry after a lost PubAck) is stored once and answered with `duplicate: true`.
+ *
+ * @throws {@link MessageValidationError} when the envelope is invalid or too large (nothing is sent).
+ * @throws {@link BrokerMisconfiguredError} when no stream captures the subject (run {@link ensureRequestStream}).
+ */
+export async function publishRequest(client: JetStreamClient, envelope: RequestEnvelope, options: PublishRequestOptions = {}): Promise<RequestAccepted> {
+  const body = encodeEnvelope(envelope, options);
+  const target = splitAddress(envelope.to);
+  if (target === undefined) {
+    throw new MessageValidationError('Envelope', [{ code: 'invalid_format', path: ['to'], message: 'expected an agent address "type/key"' }]);
+  }
+  const partition = partitionOf(target.type, target.rest, options.partitions ?? 32);
+  const subject = requestQueue.subject(target.type, partition);
+  const ack = await publish(client, subject, body, {
+    msgID: envelope.request_id,
+    headers: requestHeaders(envelope, target.type, target.rest, options.replyTo),
+    expect: { streamName: requestQueue.stream },
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+  });
+  return { requestId: envelope.request_id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, subject, partition };
+}
+
+function requestHeaders(envelope: RequestEnvelope, type: string, key: string, replyTo: string | undefined) {
+  const h = headers();
+  h.set(agentHeaders.kind, 'rpc');
+  h.set(agentHeaders.targetType, type);
+  h.set(agentHeaders.targetKey, key);
+  h.set(agentHeaders.requestId, envelope.request_id);
+  if (envelope.metadata.deadline !== undefined) h.set(agentHeaders.deadline, String(envelope.metadata.deadline));
+  if (replyTo !== undefined) h.set(agentHeaders.replyTo, replyTo);
+  return h;
+}
+
+async function publish(client: JetStreamClient, subject: string, body: string, options: Parameters<JetStreamClient['publish']>[2]) {
+  try {
+    return await client.publish(subject, body, options);
+  } catch (error) {
+    if (!(error instanceof Error) || !isNoStream(error)) throw error;
+    throw new BrokerMisconfiguredError(
+      `No NATS stream stores ${subject}: the request stream ${requestQueue.stream} is missing. ` +
+        'Create it with ensureRequestStream (workers do at start), or check that the server has JetStream enabled.',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * A JetStream publish nobody stored: "no responders" on the subject, which the client reports as
+ * `JetStreamNotEnabled` (it cannot tell a missing stream from a server without JetStream).
+ */
+function isNoStream(error: Error): boolean {
+  return error.name === 'JetStreamNotEnabled' || error.name === 'NoRespondersError';
+}
