@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { diesWithParent, isExecutable } from './diesWithParent.js';
 
 /*
  * A real nats-server for the tests (distributed.md §6.1): one per suite, on a port the server picks
@@ -37,15 +38,6 @@ export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string | u
   if (env.NATS_SERVER) return env.NATS_SERVER;
   const dirs = [...(env.PATH ?? '').split(delimiter).filter((d) => d !== ''), ...EXTRA_DIRS];
   return dirs.map((dir) => join(dir, 'nats-server')).find(isExecutable);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** What a suite that needs the server does: run, skip (locally, binary missing) or fail (in CI, binary missing). */
@@ -133,17 +125,6 @@ export class NatsServer {
     this.child.kill('SIGKILL');
     await this.exited;
   }
-}
-
-/**
- * On Linux, runs the server through util-linux's `setpriv --pdeathsig KILL` (it execs the server, so
- * the PID stays the server's): the kernel kills the server the moment the test process that started
- * it dies, even by SIGKILL. Elsewhere (or without setpriv) the registry reaps it on the next start.
- */
-function diesWithParent(binary: string, args: string[]): [string, string[]] {
-  if (process.platform !== 'linux') return [binary, args];
-  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find(isExecutable);
-  return setpriv === undefined ? [binary, args] : [setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]];
 }
 
 /** Resolves with the logged port once the log says "Server is ready"; rejects on exit or after {@link START_TIMEOUT_MS}. */
