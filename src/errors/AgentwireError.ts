@@ -18,7 +18,8 @@ export type AgentwireErrorCode =
   | 'MAILBOX_FULL'
   | 'CALLBACK_FAILED'
   | 'BROKER_UNREACHABLE'
-  | 'BROKER_MISCONFIGURED';
+  | 'BROKER_MISCONFIGURED'
+  | 'FENCED';
 
 /** Correlation context every agentwire error can carry. */
 export interface AgentwireErrorContext {
