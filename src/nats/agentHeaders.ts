@@ -23,4 +23,12 @@ export const agentHeaders = {
   ack: 'Agent-Ack',
   /** Reply: the id of the worker that sent it. */
   worker: 'Agent-Worker',
+  /** Dead letter: why the request was given up on. */
+  deadLetterReason: 'Agent-Dead-Letter-Reason',
+  /** Dead letter: how many times the request had been delivered when it was given up on. */
+  deliveryCount: 'Agent-Delivery-Count',
+  /** Dead letter: the subject the request was queued on (`agent.in.<typeToken>.<partition>`). */
+  originalSubject: 'Agent-Original-Subject',
+  /** Dead letter: the request's sequence number in the request stream. */
+  originalSeq: 'Agent-Original-Seq',
 } as const;

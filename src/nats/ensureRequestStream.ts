@@ -3,6 +3,7 @@ import { nanos } from '@nats-io/transport-node';
 import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
 import { requestQueue } from './requestQueue.js';
 import { resolveRequestQueueOptions, type RequestQueueOptions } from './RequestQueueOptions.js';
+import { streamInfo } from './streamInfo.js';
 
 /**
  * Creates the request stream `AGENT_IN` (work-queue retention, file storage, producer dedup over
@@ -26,16 +27,6 @@ export async function ensureRequestStream(manager: JetStreamManager, options: Re
     duplicate_window: nanos(settings.duplicateWindowMs),
     max_age: nanos(settings.maxAgeMs),
   });
-}
-
-/** The stream's info, or `undefined` when there is no such stream. */
-async function streamInfo(manager: JetStreamManager, name: string): Promise<StreamInfo | undefined> {
-  try {
-    return await manager.streams.info(name);
-  } catch (error) {
-    if (error instanceof Error && error.name === 'StreamNotFoundError') return undefined;
-    throw error;
-  }
 }
 
 function checkStream(info: StreamInfo): StreamInfo {
