@@ -30,4 +30,6 @@ export { IdempotencyStore, type IdempotencyStoreOptions, type OnceOptions } from
 export { FencedError } from '../errors/FencedError.js';
 export { deadLetterQueue } from './deadLetterQueue.js';
 export { ensureDeadLetterStream, type DeadLetterStreamOptions } from './ensureDeadLetterStream.js';
-export { deadLetter, type DeadLettered } from './deadLetter.js';
+export { deadLetter } from './deadLetter.js';
+export type { DeadLettered } from './copyToDeadLetters.js';
+export { DeadLetterMover, type DeadLetterMoverOptions, type MovedDeadLetter } from './DeadLetterMover.js';

@@ -6,6 +6,8 @@ import {
   agentHeaders,
   BrokerMisconfiguredError,
   deadLetter,
+  DeadLetterMover,
+  type MovedDeadLetter,
   deadLetterQueue,
   ensureDeadLetterStream,
   ensureRequestConsumer,
@@ -87,6 +89,35 @@ natsSuite('poison requests to the dead-letter stream AGENT_DLQ', (server) => {
     const info = await manager.consumers.info(requestQueue.stream, requestQueue.consumer('parser.v2', 0));
     expect(info.num_ack_pending + info.num_pending).toBe(0);
     expect((await manager.streams.getMessage(requestQueue.stream, { last_by_subj: requestQueue.subject('parser.v2', 0) }).catch(() => null)) ?? null).toBeNull();
+  });
+
+  it('moves a request naked on every delivery to AGENT_DLQ on the MAX_DELIVERIES advisory, copy first, then deletes it from the work queue', async () => {
+    const { manager, connection } = nats();
+    await ensureDeadLetterStream(manager);
+    let resolveMoved!: (moved: MovedDeadLetter) => void;
+    const moved = new Promise<MovedDeadLetter>((resolve) => (resolveMoved = resolve));
+    const mover = await DeadLetterMover.start(connection, { onMoved: resolveMoved });
+    const { requestId, consumer } = await enqueue('summarizer', 'too long');
+
+    for (let delivery = 1; delivery <= MAX_DELIVER; delivery++) {
+      const message = (await consumer.next({ expires: 2_000 }))!;
+      expect(message.info.deliveryCount).toBe(delivery);
+      message.nak(); // the handler failed (or its worker died) every time
+    }
+    const lastPull = consumer.next({ expires: 1_000 }); // the server gives up when it tries delivery MAX + 1
+    const { requestSeq, subject, deliveries } = await moved;
+    expect(await lastPull).toBeNull(); // never delivered again
+
+    expect(deliveries).toBe(MAX_DELIVER);
+    const copy = (await manager.streams.getMessage(deadLetterQueue.stream, { last_by_subj: subject }))!;
+    expect(copy.header.get(agentHeaders.requestId)).toBe(requestId);
+    expect(copy.header.get(agentHeaders.deliveryCount)).toBe(String(MAX_DELIVER));
+    expect(copy.header.get(agentHeaders.deadLetterReason)).toBe(`gave up after ${MAX_DELIVER} deliveries (max_deliver reached)`);
+    expect(copy.header.get(agentHeaders.originalSeq)).toBe(String(requestSeq));
+    expect(codec.fromEnvelope(parseBody(copy.data))).toEqual(new Parse('too long'));
+    expect(await manager.streams.getMessage(requestQueue.stream, { seq: requestSeq })).toBeNull();
+    expect(await mover.move(requestSeq, MAX_DELIVER)).toBeUndefined(); // moved once: a second mover finds nothing
+    await mover.stop();
   });
 
   it('stores a request dead-lettered twice (a crash between the copy and the term) once', async () => {
