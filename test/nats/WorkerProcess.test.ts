@@ -21,6 +21,15 @@ describe('worker programs as child processes (the multi-process harness)', () =>
     await expect(worker.next('tick')).rejects.toThrow(/has exited .*signal SIGKILL[\s\S]*crash_point/);
   });
 
+  it('lets a worker held at its crash point go on after a freeze and resume, as a zombie would', async () => {
+    const worker = spawnWorker('probeWorker', { WORKER_ID: 'w4', CRASH_AT: 'three' });
+    await worker.next('crash_point');
+    await worker.freeze();
+    await worker.resume();
+    await worker.next('tick');
+    expect(worker.events.map((e) => e.event).slice(0, 6)).toEqual(['ready', 'passed', 'passed', 'crash_point', 'resumed', 'passed']);
+  });
+
   it.runIf(process.platform === 'linux')('freezes a worker with SIGSTOP and resumes it with SIGCONT', async () => {
     const worker = spawnWorker('probeWorker', { WORKER_ID: 'w3' });
     await worker.next('tick');

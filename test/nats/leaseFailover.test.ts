@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { expect, it } from 'vitest';
-import { ensureRequestConsumer, ensureRequestStream, isFinalReply, publishRequest, ReplyInbox, requestQueue, type ReplyEnvelope } from './natsApi.js';
+import { ReplyInbox, requestQueue } from './natsApi.js';
+import { call, LEASE_TTL_MS, startCompetingWorkers } from './support/leaseScenario.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useConnection } from './support/useConnection.js';
 import { useWorkerProcesses } from './support/WorkerProcess.js';
-import { COUNTER_TYPE, counterCodec, CountItem, ItemCounted } from './workers/counterMessages.js';
+import { counterCodec, ItemCounted } from './workers/counterMessages.js';
 
 /*
  * The prototype of distributed.md §4.3 on agentwire/nats's building blocks, across processes: two
@@ -15,22 +14,9 @@ import { COUNTER_TYPE, counterCodec, CountItem, ItemCounted } from './workers/co
  * lease has expired and finishes every request. Nothing is lost and every side effect happens once.
  */
 
-const LEASE_TTL_MS = 3_000;
-const ACK_WAIT_MS = 2_000;
 const REQUESTS = 12;
 const CRASH_ON = 4; // the owner finishes three requests, then is killed on the fourth
-const queue = { partitions: 1, ackWaitMs: ACK_WAIT_MS, maxDeliver: 5 };
 const codec = counterCodec();
-
-/** One request as its caller saw it. */
-interface Call {
-  readonly requestId: string;
-  /** Its replies, as `<level> from <worker>`. */
-  readonly replies: string[];
-  /** Resolves once the answer arrived. */
-  readonly done: Promise<void>;
-  answer?: ReplyEnvelope;
-}
 
 natsSuite('failover of a partition between worker processes (distributed.md §4.3)', (server) => {
   const nats = useConnection(server, 'caller');
@@ -38,13 +24,7 @@ natsSuite('failover of a partition between worker processes (distributed.md §4.
 
   it('finishes every request once the owner is SIGKILLed mid-request after its side effect: every reply arrives, every effect happens exactly once', async () => {
     const { connection, client, manager } = nats();
-    await ensureRequestStream(manager, queue);
-    await ensureRequestConsumer(manager, COUNTER_TYPE, 0, queue);
-    const env = { NATS_URL: server().url, PARTITIONS: '1', LEASE_TTL_MS: String(LEASE_TTL_MS), ACK_WAIT_MS: String(ACK_WAIT_MS) };
-    const a = spawnWorker('leaseWorker', { ...env, WORKER_ID: 'a', CRASH_AT: 'after_effect', CRASH_ON: String(CRASH_ON) });
-    await a.next('own');
-    const b = spawnWorker('leaseWorker', { ...env, WORKER_ID: 'b' });
-    await b.next('standby'); // both compete: b tries, a holds
+    const { a, b } = await startCompetingWorkers(spawnWorker, manager, server().url, { CRASH_AT: 'after_effect', CRASH_ON: String(CRASH_ON) });
 
     const inbox = await ReplyInbox.open(connection);
     const calls = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => call(client, inbox, `item-${i}`)));
@@ -88,23 +68,3 @@ natsSuite('failover of a partition between worker processes (distributed.md §4.
     expect(failoverMs).toBeLessThan(LEASE_TTL_MS + 1_000);
   }, 30_000);
 });
-
-/**
- * Publishes one request with the caller's inbox as its reply subject and records its replies as
- * `<level> from <worker>`; `done` resolves once its answer arrived.
- */
-async function call(client: JetStreamClient, inbox: ReplyInbox, item: string): Promise<Call> {
-  const requestId = randomUUID();
-  let resolve!: () => void;
-  const c: Call = { requestId, replies: [], done: new Promise<void>((r) => (resolve = r)) };
-  inbox.expect(requestId, (reply, worker) => {
-    c.replies.push(`${reply.status} from ${worker}`);
-    if (isFinalReply(reply)) {
-      c.answer = reply;
-      resolve();
-    }
-  });
-  const envelope = codec.toEnvelope(new CountItem(item), { type: 'request', to: { type: COUNTER_TYPE, key: item }, requestId });
-  await publishRequest(client, envelope, { partitions: 1, replyTo: inbox.subject });
-  return c;
-}

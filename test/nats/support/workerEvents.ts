@@ -35,15 +35,20 @@ const arrivals = new Map<string, number>();
 
 /**
  * A deterministic crash point (distributed.md §6.1). When `CRASH_AT` names `point`, the `CRASH_ON`-th
- * arrival there (default the first) prints `crash_point` and then never returns, so the request stays
- * exactly at that point until the test signals the process by its PID: SIGKILL for a crash, SIGSTOP
- * for a zombie. Any other arrival returns at once.
+ * arrival there (default the first) prints `crash_point` and holds the request exactly there until
+ * the test signals the process by its PID: SIGKILL for a crash; SIGSTOP for a zombie, after whose
+ * SIGCONT the request goes on (printing `resumed`) as a frozen-then-resumed worker's would. Any other
+ * arrival returns at once.
  */
 export async function crashPoint(point: string, fields: Record<string, unknown> = {}): Promise<void> {
   if (process.env.CRASH_AT !== point) return;
   const arrival = (arrivals.get(point) ?? 0) + 1;
   arrivals.set(point, arrival);
   if (arrival !== numberEnv('CRASH_ON', 1)) return;
+  const keepAlive = setInterval(() => {}, 60_000); // a held program with nothing else to do must not exit
+  const resumed = new Promise<void>((resolve) => process.once('SIGCONT', () => resolve()));
   emit('crash_point', { point, ...fields });
-  await new Promise<never>(() => {}); // held here until the test's signal
+  await resumed;
+  clearInterval(keepAlive);
+  emit('resumed', { point, ...fields });
 }
