@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterEach, type TestContext } from 'vitest';
 import { diesWithParent } from './diesWithParent.js';
 import type { WorkerEvent } from './workerEvents.js';
 
@@ -240,6 +240,20 @@ export function useWorkerProcesses(): typeof WorkerProcess.spawn {
   return (program, env) => {
     const worker = WorkerProcess.spawn(program, env);
     spawned.push(worker);
+    return worker;
+  };
+}
+
+/**
+ * For concurrent tests (`it.concurrent`), where an `afterEach` would kill the workers of tests still
+ * running: a spawn whose workers are killed when the test of `context` finishes.
+ */
+export function workerSpawner(context: Pick<TestContext, 'onTestFinished'>): typeof WorkerProcess.spawn {
+  return (program, env) => {
+    const worker = WorkerProcess.spawn(program, env);
+    context.onTestFinished(async () => {
+      await worker.stop();
+    });
     return worker;
   };
 }

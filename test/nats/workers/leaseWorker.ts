@@ -1,13 +1,13 @@
 /*
  * The worker of the prototype of distributed.md §4.3, built on agentwire/nats's building blocks (not on
- * NatsAgentRuntime): it competes for the partition leases of the agent type `counter`, pulls only the
+ * NatsAgentRuntime): it competes for the partition leases of one agent type (`counter` by default), pulls only the
  * partitions it holds, and handles each request in turn:
  *
  *   fence (lease fresh?) → stored result? replay it → reply `processing`, heartbeat `working()` →
  *   side effect, once per request id (a KV create in `agent_effects`) → fence again →
  *   store the result → reply `completed` → ackAck.
  *
- * Settings (environment): NATS_URL, WORKER_ID, PARTITIONS (1), LEASE_TTL_MS (3000), ACK_WAIT_MS (2000),
+ * Settings (environment): NATS_URL, WORKER_ID, AGENT_TYPE (counter), PARTITIONS (1), LEASE_TTL_MS (3000), ACK_WAIT_MS (2000),
  * CRASH_AT = before_effect | after_effect | after_result | before_ack, CRASH_ON (1).
  * Events: ready, standby (first failed acquire), own, lost, start, effect, effect_dedup, replayed,
  * fenced_skip, fenced_abort, done, crash_point, error.
@@ -32,6 +32,7 @@ import { crashPoint, emit, numberEnv, requiredEnv } from '../support/workerEvent
 import { COUNTER_TYPE, counterCodec, CountItem, ItemCounted } from './counterMessages.js';
 
 const workerId = requiredEnv('WORKER_ID');
+const agentType = process.env.AGENT_TYPE || COUNTER_TYPE;
 const partitions = numberEnv('PARTITIONS', 1);
 const ttlMs = numberEnv('LEASE_TTL_MS', 3_000);
 const ackWaitMs = numberEnv('ACK_WAIT_MS', 2_000);
@@ -50,7 +51,7 @@ for (let partition = 0; partition < partitions; partition++) void servePartition
 async function servePartition(partition: number): Promise<void> {
   let announcedStandby = false;
   for (;;) {
-    const lease = await leases.acquire(COUNTER_TYPE, partition);
+    const lease = await leases.acquire(agentType, partition);
     if (lease === undefined) {
       if (!announcedStandby) emit('standby', { partition });
       announcedStandby = true;
@@ -69,7 +70,7 @@ async function holdPartition(acquired: PartitionLease): Promise<void> {
   const renewal = setInterval(() => {
     if (held.lease !== undefined) void leases.renew(held.lease).then((renewed) => (held.lease = renewed));
   }, ttlMs / 3);
-  const consumer = await client.consumers.get(requestQueue.stream, requestQueue.consumer(COUNTER_TYPE, acquired.partition));
+  const consumer = await client.consumers.get(requestQueue.stream, requestQueue.consumer(agentType, acquired.partition));
   try {
     while (held.lease !== undefined) {
       const message = await consumer.next({ expires: 1_000 });
