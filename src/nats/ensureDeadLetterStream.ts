@@ -11,7 +11,7 @@ export interface DeadLetterStreamOptions {
   readonly maxAgeMs?: number;
   /** Stream replicas: 1 for a single server, 3 in production. Default 1. */
   readonly replicas?: number;
-  /** How long the server remembers a dead letter's id to drop a second copy of it, in ms. Default 10 minutes. */
+  /** How long the server remembers a dead letter's id to drop a second copy of it, in ms (at most `maxAgeMs`). Default 10 minutes. */
   readonly duplicateWindowMs?: number;
 }
 
@@ -39,7 +39,7 @@ export async function ensureDeadLetterStream(manager: JetStreamManager, options:
     storage: StorageType.File,
     num_replicas: settings.replicas,
     max_age: nanos(settings.maxAgeMs),
-    duplicate_window: nanos(settings.duplicateWindowMs),
+    duplicate_window: nanos(Math.min(settings.duplicateWindowMs, settings.maxAgeMs)), // the server refuses a window longer than max_age
   });
 }
 

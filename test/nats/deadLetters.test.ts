@@ -5,6 +5,7 @@ import { beforeAll, expect, it } from 'vitest';
 import {
   agentHeaders,
   BrokerMisconfiguredError,
+  ConfigurationError,
   deadLetter,
   DeadLetterMover,
   type MovedDeadLetter,
@@ -129,6 +130,20 @@ natsSuite('poison requests to the dead-letter stream AGENT_DLQ', (server) => {
     const second = await deadLetter(client, message, 'permanent: invalid address');
     expect(second).toEqual({ ...first, duplicate: true });
     expect((await manager.streams.info(deadLetterQueue.stream, { subjects_filter: first.subject })).state.subjects).toEqual({ [first.subject]: 1 });
+  });
+
+  it('keeps an existing AGENT_DLQ on agent.dlq.>, refuses one on other subjects, and checks its settings', async () => {
+    const { manager } = nats();
+    await expect(ensureDeadLetterStream(manager, { maxAgeMs: 0 })).rejects.toBeInstanceOf(ConfigurationError);
+    await manager.streams.delete(deadLetterQueue.stream).catch(() => false);
+    await manager.streams.add({ name: deadLetterQueue.stream, subjects: ['dead.>'] });
+    const error = await ensureDeadLetterStream(manager).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrokerMisconfiguredError);
+    expect(String((error as Error).message)).toMatch(/AGENT_DLQ exists with subjects \[dead\.>\].*nats stream rm AGENT_DLQ/);
+    await manager.streams.delete(deadLetterQueue.stream);
+    const created = await ensureDeadLetterStream(manager, { maxAgeMs: 60_000 });
+    expect(created.config).toMatchObject({ retention: 'limits', storage: 'file', max_age: 60_000 * 1_000_000 });
+    expect((await ensureDeadLetterStream(manager, { maxAgeMs: 120_000 })).config.max_age).toBe(60_000 * 1_000_000); // kept as it is
   });
 });
 
