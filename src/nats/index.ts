@@ -26,3 +26,5 @@ export { ReplyInbox, type ReplyInboxOptions, type ReplyListener } from './ReplyI
 export { replyLevel, isFinalReply, type ReplyEnvelope, type ReplyLevel } from './replyLevel.js';
 export { ResultStore, type ResultStoreOptions } from './ResultStore.js';
 export { kvToken } from './kvToken.js';
+export { NatsAgentRuntime } from './NatsAgentRuntime.js';
+export type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';

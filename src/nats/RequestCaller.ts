@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { AgentId } from '../core/AgentId.js';
+import { classifyFailure } from '../core/classifyFailure.js';
+import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycle.js';
+import type { SendOptions } from '../core/SendOptions.js';
+import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
+import { TimeoutError } from '../errors/TimeoutError.js';
+import type { RequestEnvelope } from '../protocol/Envelope.js';
+import type { MessageCodec } from '../protocol/MessageCodec.js';
+import { cancelledBeforeSent, cancelledByCaller } from '../runtime/cancellations.js';
+import { PendingWork } from '../runtime/PendingWork.js';
+import type { Clock, TimerHandle } from '../util/Clock.js';
+import { fromWireError } from './fromWireError.js';
+import type { NatsSession } from './NatsSession.js';
+import { publishRequest } from './publishRequest.js';
+import type { ReplyEnvelope } from './replyLevel.js';
+import type { LocalOutcome } from './RequestServer.js';
+
+/** @internal What a {@link RequestCaller} works with. */
+export interface RequestCallerEnvironment {
+  readonly codec: MessageCodec;
+  readonly clock: Clock;
+  readonly workerId: string;
+  readonly partitions: number;
+  /** The caller's side of the request lifecycle (acks, records, `requestEnd`) for requests served by other processes. */
+  readonly lifecycle: RequestLifecycle;
+  /** Outcomes of requests this process served for itself (see `RequestServer`). */
+  readonly localOutcomes: Map<string, LocalOutcome>;
+  /** The session once connected (rejects when connecting failed). */
+  session(): Promise<NatsSession>;
+  /** True when this process hosts agent type `type` (its own engine then reports the request's lifecycle). */
+  hosts(type: string): boolean;
+}
+
+/** One request waiting for its answer. */
+interface PendingCall extends LifecycleSubject {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  timer: TimerHandle | undefined;
+  unexpect: (() => void) | undefined;
+  /** Another process serves it: this side reports its lifecycle (from `sent` on). */
+  remote: boolean;
+  done: boolean;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * @internal The caller's side of a request across processes: encodes it, expects its replies in
+ * the process's inbox, publishes it into the request stream (resolving nothing until the answer),
+ * enforces the caller's time limit and signal on the runtime's clock, and settles the caller's
+ * promise with the answer — the handler's value or its typed error (see {@link fromWireError}).
+ * Requests served by this very process are reported by its engine; for the others this side
+ * turns the replies' acknowledgments into the runtime's `ack` events and lifecycle records.
+ */
+export class RequestCaller {
+  private readonly pending = new Map<string, PendingCall>();
+  /** Requests in flight, for `stopWhenIdle`. */
+  readonly work = new PendingWork();
+
+  constructor(private readonly env: RequestCallerEnvironment) {}
+
+  /** Sends `message` to `recipient` and resolves with the answer. */
+  send(message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown> {
+    const messageId = options?.messageId ?? randomUUID();
+    const timeout = options?.timeout as number | undefined;
+    const call = this.call(messageId, message, recipient, options);
+    const promise = new Promise<unknown>((resolve, reject) => Object.assign(call, { resolve, reject }));
+    if (options?.signal?.aborted === true) {
+      this.refuse(call, cancelledBeforeSent(messageId, recipient, options.signal.reason));
+      return promise;
+    }
+    let envelope: RequestEnvelope;
+    try {
+      const metadata = timeout === undefined ? {} : { timeout_ms: Math.ceil(timeout) };
+      envelope = this.env.codec.toEnvelope(message, { type: 'request', to: recipient, from: call.sender, requestId: messageId, metadata });
+    } catch (error) {
+      this.refuse(call, error);
+      return promise;
+    }
+    this.pending.set(messageId, call);
+    this.work.add();
+    if (timeout !== undefined) call.timer = this.env.clock.setTimeout(() => this.expire(call, timeout), timeout);
+    this.listenForCancel(call, options?.signal);
+    void this.publish(call, envelope);
+    return promise;
+  }
+
+  /** Ends every request still waiting: the runtime stopped. */
+  stop(): void {
+    for (const call of [...this.pending.values()]) {
+      this.settle(call, false, new RuntimeStoppedError('The runtime stopped before the request was answered.', { messageId: call.messageId, agentId: call.recipient }));
+    }
+  }
+
+  private call(messageId: string, message: unknown, recipient: AgentId, options: SendOptions | undefined): PendingCall {
+    return {
+      messageId, message, recipient, sender: options?.sender, topicId: undefined, isRpc: true, attempt: 1,
+      parentMessageId: undefined, resendable: false, startedAt: 0,
+      resolve: () => undefined, reject: () => undefined, timer: undefined, unexpect: undefined,
+      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined,
+    };
+  }
+
+  private async publish(call: PendingCall, envelope: RequestEnvelope): Promise<void> {
+    let session: NatsSession;
+    try {
+      session = await this.env.session();
+    } catch (error) {
+      if (call.done) return;
+      if (call.remote) this.env.lifecycle.refused(call, classifyFailure(error), error);
+      call.remote = false; // refused: its lifecycle has ended
+      return this.settle(call, false, error);
+    }
+    if (call.done) return;
+    call.unexpect = session.inbox.expect(call.messageId, (reply, worker) => this.receive(call, reply, worker));
+    if (call.remote) this.env.lifecycle.sent(call);
+    try {
+      await publishRequest(session.client, envelope, { replyTo: session.inbox.subject, partitions: this.env.partitions });
+    } catch (error) {
+      if (call.remote && !call.done) this.env.lifecycle.failed(call, classifyFailure(error), error);
+      this.settle(call, false, error);
+    }
+  }
+
+  private receive(call: PendingCall, reply: ReplyEnvelope, worker: string | undefined): void {
+    const own = worker === this.env.workerId;
+    const lifecycle = this.env.lifecycle;
+    if (!own && !call.remote) {
+      call.remote = true; // another process serves a type this one hosts too
+      lifecycle.sent(call);
+    }
+    if (reply.type === 'status') {
+      if (reply.status === 'received' && call.remote) lifecycle.received(call);
+      else if (reply.status === 'processing' && call.remote) lifecycle.processing(call);
+      return;
+    }
+    const local = own ? this.env.localOutcomes.get(call.messageId) : undefined;
+    this.env.localOutcomes.delete(call.messageId);
+    if (reply.status === 'completed') {
+      const value = local !== undefined ? local.outcome : this.env.codec.fromEnvelope(reply);
+      if (call.remote) lifecycle.completed(call, value);
+      return this.settle(call, true, value);
+    }
+    const error = local !== undefined ? local.outcome : fromWireError(reply.error, { messageId: call.messageId, agentId: call.recipient });
+    if (call.remote) lifecycle.failed(call, classifyFailure(error), error);
+    this.settle(call, false, error);
+  }
+
+  /** The caller's limit passed before the answer arrived. */
+  private expire(call: PendingCall, timeout: number): void {
+    call.timer = undefined;
+    const error = new TimeoutError(timeout, timeout, { messageId: call.messageId, agentId: call.recipient });
+    if (call.remote) this.env.lifecycle.failed(call, 'timeout', error);
+    this.settle(call, false, error);
+  }
+
+  private listenForCancel(call: PendingCall, signal: AbortSignal | undefined): void {
+    if (signal === undefined) return;
+    call.signal = signal;
+    call.onAbort = () => {
+      const error = cancelledByCaller(call.messageId, call.recipient, signal.reason);
+      if (call.remote) this.env.lifecycle.failed(call, 'cancelled', error);
+      this.settle(call, false, error);
+    };
+    signal.addEventListener('abort', call.onAbort, { once: true });
+  }
+
+  /** A request that never left this process. */
+  private refuse(call: PendingCall, error: unknown): void {
+    this.env.lifecycle.refused(call, classifyFailure(error), error);
+    call.done = true;
+    call.reject(error);
+  }
+
+  private settle(call: PendingCall, ok: boolean, outcome: unknown): void {
+    if (call.done) return;
+    call.done = true;
+    this.pending.delete(call.messageId);
+    if (call.timer !== undefined) this.env.clock.clearTimeout(call.timer);
+    if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
+    call.unexpect?.();
+    if (call.remote) this.env.lifecycle.ended(call, ok, ok ? undefined : outcome, ok ? undefined : classifyFailure(outcome));
+    this.work.done();
+    if (ok) call.resolve(outcome);
+    else call.reject(outcome);
+  }
+}
