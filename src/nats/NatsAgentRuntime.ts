@@ -81,6 +81,7 @@ export class NatsAgentRuntime implements AgentRuntime {
   private readonly caller: RequestCaller;
   private readonly hosted = new Set<string>();
   private readonly localOutcomes = new Map<string, LocalOutcome>();
+  private readonly localMessages = new Map<string, unknown>();
   private running: Running | undefined = undefined;
   /** Sends made before `start()`: they wait for its session. */
   private waitingForStart: Array<(session: Promise<NatsSession>) => void> = [];
@@ -97,6 +98,7 @@ export class NatsAgentRuntime implements AgentRuntime {
       partitions: this.queue.partitions,
       lifecycle: new RequestLifecycle(this.engine.events, this.engine.requests, this.engine.clock),
       localOutcomes: this.localOutcomes,
+      localMessages: this.localMessages,
       session: () => this.session(),
       hosts: (type) => this.hosted.has(type),
     });
@@ -146,7 +148,7 @@ export class NatsAgentRuntime implements AgentRuntime {
     session.catch(() => undefined); // reported to each send that waits for it
     (running as { serving: Promise<void> }).serving = session.then(
       async (open) => {
-        running.server = new RequestServer({ engine: this.engine, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes });
+        running.server = new RequestServer({ engine: this.engine, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages });
         await Promise.all([...this.hosted].map((type) => this.serve(running, type)));
       },
       () => undefined,
@@ -155,6 +157,20 @@ export class NatsAgentRuntime implements AgentRuntime {
     const waiting = this.waitingForStart;
     this.waitingForStart = [];
     for (const resume of waiting) resume(session);
+  }
+
+  /**
+   * Resolves once the runtime is connected and pulls the requests of every type it hosts (their
+   * types announced to the cluster); rejects when connecting failed (`BrokerUnreachableError`,
+   * `BrokerMisconfiguredError`). Optional: sends wait for the connection anyway. Await it in a
+   * worker before its clients send to a type no other process has hosted yet — a type the cluster
+   * never saw is refused with `UndeliverableError`.
+   */
+  async ready(): Promise<void> {
+    const running = this.running;
+    if (running === undefined) throw new RuntimeStateError('The runtime is not started: start() it before waiting until it is ready.');
+    await running.session;
+    await running.serving;
   }
 
   /** Stops at once: waiting requests reject with `RuntimeStoppedError`; requests this process was serving are left to the stream, which redelivers them. */
@@ -311,6 +327,7 @@ export class NatsAgentRuntime implements AgentRuntime {
 
   private async serve(running: Running, type: string): Promise<void> {
     const session = await running.session;
+    await session.types.announce(type, this.workerId);
     const worker = await RequestWorker.start(session, type, { ...this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000 }, running.server!.serve);
     running.workers.push(worker);
     if (this.running !== running) await worker.stop();

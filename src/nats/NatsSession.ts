@@ -1,5 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { AgentTypeRegistry } from './AgentTypeRegistry.js';
 import { connectNats } from './connectNats.js';
 import { ensureRequestStream } from './ensureRequestStream.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
@@ -10,8 +11,8 @@ import { ResultStore } from './ResultStore.js';
 
 /**
  * @internal One process's link to the cluster while its runtime runs: the connection, its JetStream
- * handles, the request stream (created unless it exists), the caller's reply inbox and the result
- * store. Opened by `start()`, closed by `stop()`.
+ * handles, the request stream (created unless it exists), the caller's reply inbox, the result
+ * store and the registry of hosted agent types. Opened by `start()`, closed by `stop()`.
  */
 export class NatsSession {
   private constructor(
@@ -20,6 +21,7 @@ export class NatsSession {
     readonly manager: JetStreamManager,
     readonly inbox: ReplyInbox,
     readonly results: ResultStore,
+    readonly types: AgentTypeRegistry,
   ) {}
 
   /** Connects, opens JetStream, ensures the request stream, opens the inbox and the result store. */
@@ -29,8 +31,8 @@ export class NatsSession {
     try {
       const { client, manager } = await openJetStream(connection);
       await ensureRequestStream(manager, queue);
-      const [inbox, results] = await Promise.all([ReplyInbox.open(connection), ResultStore.open(connection)]);
-      return new NatsSession(connection, client, manager, inbox, results);
+      const [inbox, results, types] = await Promise.all([ReplyInbox.open(connection), ResultStore.open(connection), AgentTypeRegistry.open(connection)]);
+      return new NatsSession(connection, client, manager, inbox, results, types);
     } catch (error) {
       await connection.close();
       throw error;

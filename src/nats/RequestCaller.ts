@@ -5,6 +5,7 @@ import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycl
 import type { SendOptions } from '../core/SendOptions.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
+import { UndeliverableError } from '../errors/UndeliverableError.js';
 import type { RequestEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { cancelledBeforeSent, cancelledByCaller } from '../runtime/cancellations.js';
@@ -14,6 +15,7 @@ import { fromWireError } from './fromWireError.js';
 import type { NatsSession } from './NatsSession.js';
 import { publishRequest } from './publishRequest.js';
 import type { ReplyEnvelope } from './replyLevel.js';
+import { requestCancels } from './requestCancels.js';
 import type { LocalOutcome } from './RequestServer.js';
 
 /** @internal What a {@link RequestCaller} works with. */
@@ -26,6 +28,8 @@ export interface RequestCallerEnvironment {
   readonly lifecycle: RequestLifecycle;
   /** Outcomes of requests this process served for itself (see `RequestServer`). */
   readonly localOutcomes: Map<string, LocalOutcome>;
+  /** Messages of requests to types this process hosts, by request id, for its own `RequestServer`. */
+  readonly localMessages: Map<string, unknown>;
   /** The session once connected (rejects when connecting failed). */
   session(): Promise<NatsSession>;
   /** True when this process hosts agent type `type` (its own engine then reports the request's lifecycle). */
@@ -43,6 +47,8 @@ interface PendingCall extends LifecycleSubject {
   done: boolean;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** The session it was published on (to send a cancel on). */
+  session: NatsSession | undefined;
 }
 
 /**
@@ -98,7 +104,7 @@ export class RequestCaller {
       messageId, message, recipient, sender: options?.sender, topicId: undefined, isRpc: true, attempt: 1,
       parentMessageId: undefined, resendable: false, startedAt: 0,
       resolve: () => undefined, reject: () => undefined, timer: undefined, unexpect: undefined,
-      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined,
+      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined,
     };
   }
 
@@ -106,6 +112,7 @@ export class RequestCaller {
     let session: NatsSession;
     try {
       session = await this.env.session();
+      if (call.remote && !call.done && !(await session.types.knows(call.recipient.type))) throw this.unknownType(call);
     } catch (error) {
       if (call.done) return;
       if (call.remote) this.env.lifecycle.refused(call, classifyFailure(error), error);
@@ -113,6 +120,8 @@ export class RequestCaller {
       return this.settle(call, false, error);
     }
     if (call.done) return;
+    call.session = session;
+    if (!call.remote) this.env.localMessages.set(call.messageId, call.message);
     call.unexpect = session.inbox.expect(call.messageId, (reply, worker) => this.receive(call, reply, worker));
     if (call.remote) this.env.lifecycle.sent(call);
     try {
@@ -160,10 +169,18 @@ export class RequestCaller {
     call.signal = signal;
     call.onAbort = () => {
       const error = cancelledByCaller(call.messageId, call.recipient, signal.reason);
+      if (call.session !== undefined) requestCancels.publish(call.session.connection, call.messageId);
       if (call.remote) this.env.lifecycle.failed(call, 'cancelled', error);
       this.settle(call, false, error);
     };
     signal.addEventListener('abort', call.onAbort, { once: true });
+  }
+
+  private unknownType(call: PendingCall): UndeliverableError {
+    return new UndeliverableError(
+      `No process of the cluster hosts agent type "${call.recipient.type}": register it in a worker (e.g. MyAgent.register(runtime, '${call.recipient.type}', …)) before sending to it, or check the type name.`,
+      { messageId: call.messageId, agentId: call.recipient },
+    );
   }
 
   /** A request that never left this process. */
@@ -180,6 +197,7 @@ export class RequestCaller {
     if (call.timer !== undefined) this.env.clock.clearTimeout(call.timer);
     if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
     call.unexpect?.();
+    this.env.localMessages.delete(call.messageId);
     if (call.remote) this.env.lifecycle.ended(call, ok, ok ? undefined : outcome, ok ? undefined : classifyFailure(outcome));
     this.work.done();
     if (ok) call.resolve(outcome);

@@ -1,14 +1,17 @@
 import type { JsMsg } from '@nats-io/jetstream';
+import type { Subscription } from '@nats-io/transport-node';
 import { AgentId } from '../core/AgentId.js';
 import type { AgentRuntime } from '../core/AgentRuntime.js';
 import type { AckEvent } from '../core/RuntimeEvents.js';
 import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
+import { CancelledError } from '../errors/CancelledError.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { agentHeaders } from './agentHeaders.js';
 import type { NatsSession } from './NatsSession.js';
 import { publishReply } from './publishReply.js';
 import { readRequest } from './readRequest.js';
+import { requestCancels } from './requestCancels.js';
 
 /** @internal The outcome of a request served in the process that sent it, handed over as the very object (not a decoded copy). */
 export interface LocalOutcome {
@@ -27,6 +30,8 @@ export interface RequestServerEnvironment {
   readonly ackWaitMs: number;
   /** Outcomes of requests whose caller is this very process, by request id (taken by the caller on the answer). */
   readonly localOutcomes: Map<string, LocalOutcome>;
+  /** Messages sent by this very process, by request id: served here, the handler gets the object itself, as in-process. */
+  readonly localMessages: Map<string, unknown>;
 }
 
 /** Where the acknowledgments of a request being served go. */
@@ -46,6 +51,9 @@ interface ReplyTarget {
  */
 export class RequestServer {
   private readonly replying = new Map<string, ReplyTarget>();
+  /** The requests being served, by request id, to cancel them when their caller asks (`agent.ctl.cancel`). */
+  private readonly cancels = new Map<string, AbortController>();
+  private readonly cancelSubscription: Subscription;
   private readonly onAck = (ack: AckEvent): void => this.acknowledge(ack);
   private stopped = false;
   /** Requests being served (pulled and not yet acked). */
@@ -53,6 +61,7 @@ export class RequestServer {
 
   constructor(private readonly env: RequestServerEnvironment) {
     env.engine.events.on('ack', this.onAck);
+    this.cancelSubscription = requestCancels.subscribe(env.session.connection, (requestId) => this.cancel(requestId));
   }
 
   /** Number of requests pulled and not yet settled. */
@@ -76,6 +85,12 @@ export class RequestServer {
   stop(): void {
     this.stopped = true;
     this.env.engine.events.off('ack', this.onAck);
+    this.cancelSubscription.unsubscribe();
+  }
+
+  /** The caller cancelled a request: abort it if it is served here. */
+  private cancel(requestId: string): void {
+    this.cancels.get(requestId)?.abort(new CancelledError('The caller cancelled the request (from another process).', { messageId: requestId }));
   }
 
   private async handle(message: JsMsg): Promise<void> {
@@ -102,11 +117,14 @@ export class RequestServer {
     const requestId = envelope.request_id;
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to });
     const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
+    const cancel = new AbortController();
+    this.cancels.set(requestId, cancel);
     try {
       let value: unknown;
       try {
-        value = await this.env.engine.sendMessage(this.env.codec.fromEnvelope(envelope), AgentId.fromString(envelope.to), {
+        value = await this.env.engine.sendMessage(this.messageOf(envelope), AgentId.fromString(envelope.to), {
           messageId: requestId,
+          signal: cancel.signal,
           ...(envelope.from === undefined ? {} : { sender: AgentId.fromString(envelope.from) }),
           ...(envelope.metadata.timeout_ms === undefined ? {} : { timeout: envelope.metadata.timeout_ms }),
         });
@@ -118,7 +136,17 @@ export class RequestServer {
     } finally {
       clearInterval(heartbeat);
       this.replying.delete(requestId);
+      this.cancels.delete(requestId);
     }
+  }
+
+  /** The request's message: the sender's own object when it was sent by this process, else decoded from the envelope. */
+  private messageOf(envelope: RequestEnvelope): unknown {
+    const local = this.env.localMessages;
+    if (!local.has(envelope.request_id)) return this.env.codec.fromEnvelope(envelope);
+    const message = local.get(envelope.request_id);
+    local.delete(envelope.request_id);
+    return message;
   }
 
   private completed(envelope: RequestEnvelope, replyTo: string | undefined, value: unknown): ResponseEnvelope {

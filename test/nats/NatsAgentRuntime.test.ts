@@ -1,12 +1,14 @@
 import { expect, it } from 'vitest';
 import {
   AgentId,
+  CancelledError,
   CantHandleError,
   type AckEvent,
   type MessageContext,
   MessageCodec,
   RejectedError,
   RoutedAgent,
+  UndeliverableError,
   messageHandler,
 } from '../../src/index.js';
 import { BrokerUnreachableError, NatsAgentRuntime, requestQueue } from './natsApi.js';
@@ -47,6 +49,44 @@ class Sage extends RoutedAgent {
   }
 }
 
+/** Returns what it gets, and keeps it. */
+class Mirror extends RoutedAgent {
+  seen: unknown;
+
+  constructor() {
+    super('returns what it gets');
+  }
+
+  @messageHandler()
+  reflect(question: Question): Question {
+    this.seen = question;
+    return question;
+  }
+}
+
+/** Waits until its request is cancelled; says when it started and what its signal's reason was. */
+class Patient extends RoutedAgent {
+  private begin!: () => void;
+  private abort!: (reason: unknown) => void;
+  readonly started = new Promise<void>((resolve) => (this.begin = resolve));
+  readonly aborted = new Promise<unknown>((resolve) => (this.abort = resolve));
+
+  constructor() {
+    super('waits until cancelled');
+  }
+
+  @messageHandler()
+  async wait(_question: Question, ctx: MessageContext): Promise<never> {
+    this.begin();
+    return new Promise<never>((_resolve, reject) => {
+      ctx.signal.addEventListener('abort', () => {
+        this.abort(ctx.signal.reason);
+        reject(ctx.signal.reason as Error);
+      });
+    });
+  }
+}
+
 const codec = (): MessageCodec => new MessageCodec().register(Question).register(Answer).register(Trouble).register(Unknown);
 const queue = { partitions: 2 } as const;
 
@@ -80,6 +120,17 @@ natsSuite('NatsAgentRuntime', (server) => {
     expect(info.num_ack_pending + other.num_ack_pending + info.num_pending + other.num_pending).toBe(0);
   });
 
+  it('one process: the handler gets the sent message object itself, and the caller the returned one, as in-process', async () => {
+    const runtime = new NatsAgentRuntime({ servers: server().url, codec: codec(), ...queue });
+    const mirror = new Mirror();
+    await runtime.registerAgentInstance(mirror, new AgentId('mirror', 'k'));
+    runtime.start();
+    const question = new Question('me?');
+    expect(await runtime.sendMessage(question, new AgentId('mirror', 'k'))).toBe(question);
+    expect(mirror.seen).toBe(question);
+    await runtime.stopWhenIdle();
+  });
+
   it('one process: a handler’s error and a rejection reach the caller as the very objects', async () => {
     const runtime = new NatsAgentRuntime({ servers: server().url, codec: codec(), ...queue });
     await Sage.register(runtime, 'sage1', () => new Sage());
@@ -95,6 +146,7 @@ natsSuite('NatsAgentRuntime', (server) => {
     const worker = new NatsAgentRuntime({ servers: server().url, codec: codec(), workerId: 'worker-1', ...queue });
     await Sage.register(worker, 'sage2', () => new Sage());
     worker.start();
+    await worker.ready();
     const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), workerId: 'client-1', trackRequests: true, ...queue });
     const levels = ackLevels(client);
     const ends: boolean[] = [];
@@ -119,6 +171,36 @@ natsSuite('NatsAgentRuntime', (server) => {
     expect(ends).toEqual([true, false, false, false]);
 
     await client.stopWhenIdle();
+    await worker.stopWhenIdle();
+  });
+});
+
+natsSuite('NatsAgentRuntime across processes', (server) => {
+  it('refuses a request to a type no process of the cluster ever hosted with UndeliverableError, at once', async () => {
+    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), ...queue });
+    client.start();
+    const recipient = new AgentId('nobody', 'k');
+    const error = await client.sendMessage(new Question('hello?'), recipient, { messageId: 'lost-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UndeliverableError);
+    expect(error).toMatchObject({ messageId: 'lost-1', agentId: recipient });
+    await client.stop();
+  });
+
+  it('aborts the remote handler’s ctx.signal when the caller cancels', async () => {
+    const patient = new Patient();
+    const worker = new NatsAgentRuntime({ servers: server().url, codec: codec(), workerId: 'patient', ...queue });
+    await worker.registerAgentInstance(patient, new AgentId('patient', 'k'));
+    worker.start();
+    await worker.ready();
+    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), ...queue });
+    client.start();
+    const controller = new AbortController();
+    const reply = client.sendMessage(new Question('still there?'), new AgentId('patient', 'k'), { signal: controller.signal }).catch((e: unknown) => e);
+    await patient.started;
+    controller.abort();
+    expect(await reply).toBeInstanceOf(CancelledError);
+    expect(await patient.aborted).toBeInstanceOf(CancelledError);
+    await client.stop();
     await worker.stopWhenIdle();
   });
 });
