@@ -101,6 +101,8 @@ export class NatsAgentRuntime implements AgentRuntime {
       localMessages: this.localMessages,
       session: () => this.session(),
       hosts: (type) => this.hosted.has(type),
+      cancelServed: (requestId, reason) => this.running?.server?.cancel(requestId, reason) ?? false,
+      serving: (requestId) => this.running?.server?.serving(requestId) ?? false,
     });
   }
 

@@ -11,12 +11,13 @@ import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { cancelledBeforeSent, cancelledByCaller } from '../runtime/cancellations.js';
 import { PendingWork } from '../runtime/PendingWork.js';
 import type { Clock, TimerHandle } from '../util/Clock.js';
+import { wallTimeOf } from '../util/wallTimeOf.js';
 import { fromWireError } from './fromWireError.js';
 import type { NatsSession } from './NatsSession.js';
 import { publishRequest } from './publishRequest.js';
 import type { ReplyEnvelope } from './replyLevel.js';
 import { requestCancels } from './requestCancels.js';
-import type { LocalOutcome } from './RequestServer.js';
+import { ABANDONED, type LocalOutcome } from './RequestServer.js';
 
 /** @internal What a {@link RequestCaller} works with. */
 export interface RequestCallerEnvironment {
@@ -32,6 +33,10 @@ export interface RequestCallerEnvironment {
   readonly localMessages: Map<string, unknown>;
   /** The session once connected (rejects when connecting failed). */
   session(): Promise<NatsSession>;
+  /** Aborts the request with `reason` if this very process serves it (at once, as in-process); false when it does not. */
+  cancelServed(requestId: string, reason: unknown): boolean;
+  /** True when this very process is serving the request (its engine has it). */
+  serving(requestId: string): boolean;
   /** True when this process hosts agent type `type` (its own engine then reports the request's lifecycle). */
   hosts(type: string): boolean;
 }
@@ -49,6 +54,8 @@ interface PendingCall extends LifecycleSubject {
   onAbort: (() => void) | undefined;
   /** The session it was published on (to send a cancel on). */
   session: NatsSession | undefined;
+  /** Its lifecycle has ended already (it was refused). */
+  reported: boolean;
 }
 
 /**
@@ -78,7 +85,8 @@ export class RequestCaller {
     }
     let envelope: RequestEnvelope;
     try {
-      const metadata = timeout === undefined ? {} : { timeout_ms: Math.ceil(timeout) };
+      const clock = this.env.clock;
+      const metadata = timeout === undefined ? {} : { timeout_ms: Math.ceil(timeout), deadline: Math.floor(wallTimeOf(clock, clock.now() + timeout)) };
       envelope = this.env.codec.toEnvelope(message, { type: 'request', to: recipient, from: call.sender, requestId: messageId, metadata });
     } catch (error) {
       this.refuse(call, error);
@@ -104,7 +112,7 @@ export class RequestCaller {
       messageId, message, recipient, sender: options?.sender, topicId: undefined, isRpc: true, attempt: 1,
       parentMessageId: undefined, resendable: false, startedAt: 0,
       resolve: () => undefined, reject: () => undefined, timer: undefined, unexpect: undefined,
-      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined,
+      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined, reported: false,
     };
   }
 
@@ -116,7 +124,8 @@ export class RequestCaller {
     } catch (error) {
       if (call.done) return;
       if (call.remote) this.env.lifecycle.refused(call, classifyFailure(error), error);
-      call.remote = false; // refused: its lifecycle has ended
+      call.remote = false;
+      call.reported = true; // refused: its lifecycle has ended
       return this.settle(call, false, error);
     }
     if (call.done) return;
@@ -160,6 +169,9 @@ export class RequestCaller {
   private expire(call: PendingCall, timeout: number): void {
     call.timer = undefined;
     const error = new TimeoutError(timeout, timeout, { messageId: call.messageId, agentId: call.recipient });
+    // Served here, the engine's own deadline (the same, on the same clock) ends it as a timeout;
+    // elsewhere, the serving process is asked to stop the handler (its deadline would too).
+    if (!this.env.serving(call.messageId)) this.cancelRemote(call, error);
     if (call.remote) this.env.lifecycle.failed(call, 'timeout', error);
     this.settle(call, false, error);
   }
@@ -169,11 +181,23 @@ export class RequestCaller {
     call.signal = signal;
     call.onAbort = () => {
       const error = cancelledByCaller(call.messageId, call.recipient, signal.reason);
-      if (call.session !== undefined) requestCancels.publish(call.session.connection, call.messageId);
+      this.cancelRemote(call, error);
       if (call.remote) this.env.lifecycle.failed(call, 'cancelled', error);
       this.settle(call, false, error);
     };
     signal.addEventListener('abort', call.onAbort, { once: true });
+  }
+
+  /**
+   * The caller gave up a request to a type this process hosts (time limit, signal, stop, a failed
+   * publish). If its engine never took it, nobody has reported it: the request is refused here, and
+   * a tombstone tells this process's server to drop it unrun should it still be pulled.
+   */
+  private abandonLocal(call: PendingCall, error: unknown): void {
+    const local = this.env.localMessages;
+    if (call.reported || (call.session !== undefined && !local.has(call.messageId))) return; // reported, or the engine took it and reports its end
+    this.env.lifecycle.refused(call, classifyFailure(error), error);
+    if (call.session !== undefined) local.set(call.messageId, ABANDONED);
   }
 
   private unknownType(call: PendingCall): UndeliverableError {
@@ -181,6 +205,12 @@ export class RequestCaller {
       `No process of the cluster hosts agent type "${call.recipient.type}": register it in a worker (e.g. MyAgent.register(runtime, '${call.recipient.type}', …)) before sending to it, or check the type name.`,
       { messageId: call.messageId, agentId: call.recipient },
     );
+  }
+
+  /** Asks the process serving the request to abort it: this one directly, any other over `agent.ctl.cancel`. */
+  private cancelRemote(call: PendingCall, reason: unknown): void {
+    if (this.env.cancelServed(call.messageId, reason)) return;
+    if (call.session !== undefined) requestCancels.publish(call.session.connection, call.messageId);
   }
 
   /** A request that never left this process. */
@@ -197,7 +227,7 @@ export class RequestCaller {
     if (call.timer !== undefined) this.env.clock.clearTimeout(call.timer);
     if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
     call.unexpect?.();
-    this.env.localMessages.delete(call.messageId);
+    if (!ok && !call.remote) this.abandonLocal(call, outcome);
     if (call.remote) this.env.lifecycle.ended(call, ok, ok ? undefined : outcome, ok ? undefined : classifyFailure(outcome));
     this.work.done();
     if (ok) call.resolve(outcome);

@@ -7,6 +7,7 @@ import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js'
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { reportUncaught } from '../util/reportUncaught.js';
+import { wallTimeOf } from '../util/wallTimeOf.js';
 import { agentHeaders } from './agentHeaders.js';
 import type { NatsSession } from './NatsSession.js';
 import { publishReply } from './publishReply.js';
@@ -18,6 +19,9 @@ export interface LocalOutcome {
   readonly ok: boolean;
   readonly outcome: unknown;
 }
+
+/** @internal Left by a caller in this process for a request it gave up before this process's server took it: drop it unrun. */
+export const ABANDONED: unique symbol = Symbol('abandoned request');
 
 /** @internal What a {@link RequestServer} works with. */
 export interface RequestServerEnvironment {
@@ -88,9 +92,16 @@ export class RequestServer {
     this.cancelSubscription.unsubscribe();
   }
 
-  /** The caller cancelled a request: abort it if it is served here. */
-  private cancel(requestId: string): void {
-    this.cancels.get(requestId)?.abort(new CancelledError('The caller cancelled the request (from another process).', { messageId: requestId }));
+  /** True when the request is being served here. */
+  serving(requestId: string): boolean {
+    return this.cancels.has(requestId);
+  }
+
+  /** The caller gave up a request (`reason`: its error): aborts it if it is served here; false when it is not. */
+  cancel(requestId: string, reason: unknown = new CancelledError('The caller cancelled the request (from another process).', { messageId: requestId })): boolean {
+    const controller = this.cancels.get(requestId);
+    controller?.abort(reason);
+    return controller !== undefined;
   }
 
   private async handle(message: JsMsg): Promise<void> {
@@ -107,6 +118,11 @@ export class RequestServer {
     // to its mailbox at once (no round trip first), so requests keep their order per partition.
     const stored = deliveryCount > 1 ? await this.env.session.results.find(envelope.request_id) : undefined;
     if (stored !== undefined) return this.finish(message, replyTo, stored);
+    if (this.expired(envelope) || this.env.localMessages.get(envelope.request_id) === ABANDONED) {
+      this.env.localMessages.delete(envelope.request_id);
+      message.term('deadline'); // its caller has given up: never run it (distributed.md §5.4)
+      return;
+    }
     const answer = await this.run(envelope, replyTo, message);
     if (answer === undefined || this.stopped) return;
     await this.finish(message, replyTo, await this.env.session.results.store(answer));
@@ -126,7 +142,7 @@ export class RequestServer {
           messageId: requestId,
           signal: cancel.signal,
           ...(envelope.from === undefined ? {} : { sender: AgentId.fromString(envelope.from) }),
-          ...(envelope.metadata.timeout_ms === undefined ? {} : { timeout: envelope.metadata.timeout_ms }),
+          ...this.timeLimit(envelope),
         });
       } catch (error) {
         if (this.stopped) return undefined;
@@ -138,6 +154,25 @@ export class RequestServer {
       this.replying.delete(requestId);
       this.cancels.delete(requestId);
     }
+  }
+
+  /** True when the caller's deadline (wall-clock, on this runtime's clock) has passed. */
+  private expired(envelope: RequestEnvelope): boolean {
+    const left = this.timeLeft(envelope);
+    return left !== undefined && left <= 0;
+  }
+
+  /** The delivery's time limit: what is left until the caller's deadline, else its `timeout_ms`. */
+  private timeLimit(envelope: RequestEnvelope): { timeout?: number } {
+    const left = this.timeLeft(envelope) ?? envelope.metadata.timeout_ms;
+    return left === undefined ? {} : { timeout: left };
+  }
+
+  private timeLeft(envelope: RequestEnvelope): number | undefined {
+    const deadline = envelope.metadata.deadline;
+    if (deadline === undefined) return undefined;
+    const clock = this.env.engine.clock;
+    return deadline - wallTimeOf(clock, clock.now());
   }
 
   /** The request's message: the sender's own object when it was sent by this process, else decoded from the envelope. */
