@@ -150,7 +150,7 @@ export class NatsAgentRuntime implements AgentRuntime {
     session.catch(() => undefined); // reported to each send that waits for it
     (running as { serving: Promise<void> }).serving = session.then(
       async (open) => {
-        running.server = new RequestServer({ engine: this.engine, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages });
+        running.server = new RequestServer({ engine: this.engine, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (id) => this.caller.awaits(id) });
         await Promise.all([...this.hosted].map((type) => this.serve(running, type)));
       },
       () => undefined,
@@ -173,6 +173,17 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (running === undefined) throw new RuntimeStateError('The runtime is not started: start() it before waiting until it is ready.');
     await running.session;
     await running.serving;
+  }
+
+  /**
+   * Resolves once no request this process sent to a type it hosts is in transit through the broker
+   * (published and not yet taken by its engine, or answered and the answer not yet back), or after
+   * `limitMs` of real time. For tests on a simulated clock: await it before advancing time, so time
+   * does not pass while a message is on the wire that in-process delivery would not have.
+   */
+  async quiescent(limitMs = 2_000): Promise<void> {
+    const started = Date.now();
+    while (this.caller.inTransit && Date.now() - started < limitMs) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Stops at once: waiting requests reject with `RuntimeStoppedError`; requests this process was serving are left to the stream, which redelivers them. */

@@ -100,6 +100,23 @@ export class RequestCaller {
     return promise;
   }
 
+  /**
+   * True while a request this process sent to a type it hosts is on its way to its own engine
+   * (not taken yet) or its answer on its way back (see `NatsAgentRuntime.quiescent`).
+   */
+  get inTransit(): boolean {
+    if (this.env.localOutcomes.size > 0) return true;
+    for (const call of this.pending.values()) {
+      if (!call.remote && (call.session === undefined || this.env.localMessages.get(call.messageId) === call.message)) return true;
+    }
+    return false;
+  }
+
+  /** True while the caller waits for the answer to `requestId`. */
+  awaits(requestId: string): boolean {
+    return this.pending.has(requestId);
+  }
+
   /** Ends every request still waiting: the runtime stopped. */
   stop(): void {
     for (const call of [...this.pending.values()]) {
@@ -168,10 +185,11 @@ export class RequestCaller {
   /** The caller's limit passed before the answer arrived. */
   private expire(call: PendingCall, timeout: number): void {
     call.timer = undefined;
+    // Served here, the engine's own deadline (the same instant, on the same clock) ends the request
+    // and answers with its TimeoutError, the one its records hold.
+    if (this.env.serving(call.messageId)) return;
     const error = new TimeoutError(timeout, timeout, { messageId: call.messageId, agentId: call.recipient });
-    // Served here, the engine's own deadline (the same, on the same clock) ends it as a timeout;
-    // elsewhere, the serving process is asked to stop the handler (its deadline would too).
-    if (!this.env.serving(call.messageId)) this.cancelRemote(call, error);
+    this.cancelRemote(call, error); // the serving process stops the handler (its deadline would too)
     if (call.remote) this.env.lifecycle.failed(call, 'timeout', error);
     this.settle(call, false, error);
   }

@@ -36,6 +36,8 @@ export interface RequestServerEnvironment {
   readonly localOutcomes: Map<string, LocalOutcome>;
   /** Messages sent by this very process, by request id: served here, the handler gets the object itself, as in-process. */
   readonly localMessages: Map<string, unknown>;
+  /** True while a caller in this process waits for the answer to `requestId`. */
+  awaits(requestId: string): boolean;
 }
 
 /** Where the acknowledgments of a request being served go. */
@@ -202,7 +204,7 @@ export class RequestServer {
 
   /** A caller in this process gets the outcome itself (the same object, as in-process), the wire carries its copy for everyone else. */
   private keepLocal(envelope: RequestEnvelope, replyTo: string | undefined, outcome: LocalOutcome): void {
-    if (replyTo !== undefined && replyTo === this.env.session.inbox.subject) this.env.localOutcomes.set(envelope.request_id, outcome);
+    if (replyTo === this.env.session.inbox.subject && this.env.awaits(envelope.request_id)) this.env.localOutcomes.set(envelope.request_id, outcome);
   }
 
   private async finish(message: JsMsg, replyTo: string | undefined, answer: ResponseEnvelope): Promise<void> {
