@@ -189,7 +189,7 @@ export class RequestCaller {
     // and answers with its TimeoutError, the one its records hold.
     if (this.env.serving(call.messageId)) return;
     const error = new TimeoutError(timeout, timeout, { messageId: call.messageId, agentId: call.recipient });
-    this.cancelRemote(call, error); // the serving process stops the handler (its deadline would too)
+    this.cancelRemote(call); // the serving process stops the handler (its deadline would too)
     if (call.remote) this.env.lifecycle.failed(call, 'timeout', error);
     this.settle(call, false, error);
   }
@@ -198,8 +198,10 @@ export class RequestCaller {
     if (signal === undefined) return;
     call.signal = signal;
     call.onAbort = () => {
+      // Served here, the engine's delivery is cancelled as in-process (its CancelledError, the one its records hold, is the answer).
+      if (this.env.cancelServed(call.messageId, signal.reason)) return;
       const error = cancelledByCaller(call.messageId, call.recipient, signal.reason);
-      this.cancelRemote(call, error);
+      this.cancelRemote(call);
       if (call.remote) this.env.lifecycle.failed(call, 'cancelled', error);
       this.settle(call, false, error);
     };
@@ -225,9 +227,8 @@ export class RequestCaller {
     );
   }
 
-  /** Asks the process serving the request to abort it: this one directly, any other over `agent.ctl.cancel`. */
-  private cancelRemote(call: PendingCall, reason: unknown): void {
-    if (this.env.cancelServed(call.messageId, reason)) return;
+  /** Asks the process serving the request (another one: this one's engine has its own deadline and signal) to abort it, over `agent.ctl.cancel`. */
+  private cancelRemote(call: PendingCall): void {
     if (call.session !== undefined) requestCancels.publish(call.session.connection, call.messageId);
   }
 
