@@ -49,6 +49,21 @@ class Sage extends RoutedAgent {
   }
 }
 
+/** Answers like the Sage, and notes each question it handles, per agent, in order. */
+class Scribe extends RoutedAgent {
+  constructor(private readonly seen: Map<string, string[]>) {
+    super('notes questions');
+  }
+
+  @messageHandler()
+  async note(question: Question): Promise<Answer> {
+    const key = String(this.id);
+    this.seen.set(key, [...(this.seen.get(key) ?? []), question.text]);
+    await Promise.resolve();
+    return new Answer(question.text.toUpperCase(), key);
+  }
+}
+
 /** Returns what it gets, and keeps it. */
 class Mirror extends RoutedAgent {
   seen: unknown;
@@ -176,6 +191,24 @@ natsSuite('NatsAgentRuntime', (server) => {
 });
 
 natsSuite('NatsAgentRuntime across processes', (server) => {
+  it('answers many concurrent requests to many agents across partitions, each agent’s in the order sent', async () => {
+    const worker = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 4 });
+    const seen = new Map<string, string[]>();
+    await worker.registerFactory('scribe', () => new Scribe(seen));
+    worker.start();
+    await worker.ready();
+    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 4 });
+    client.start();
+    const sends = Array.from({ length: 200 }, (_, i) => client.sendMessage<Answer>(new Question(`q${i}`), new AgentId('scribe', `k${i % 20}`)));
+    const answers = await Promise.all(sends);
+    expect(answers.map((a) => a.text)).toEqual(Array.from({ length: 200 }, (_, i) => `Q${i}`));
+    for (let k = 0; k < 20; k++) {
+      expect(seen.get(`scribe/k${k}`)).toEqual(Array.from({ length: 10 }, (_, n) => `q${k + 20 * n}`));
+    }
+    await client.stopWhenIdle();
+    await worker.stopWhenIdle();
+  });
+
   it('refuses a request to a type no process of the cluster ever hosted with UndeliverableError, at once', async () => {
     const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), ...queue });
     client.start();
