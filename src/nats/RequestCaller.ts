@@ -172,12 +172,14 @@ export class RequestCaller {
     }
     const local = own ? this.env.localOutcomes.get(call.messageId) : undefined;
     this.env.localOutcomes.delete(call.messageId);
+    // served here: the outcome itself (a value without wire form included); else the wire's copy
+    if (local !== undefined) return this.settle(call, local.ok, local.outcome);
     if (reply.status === 'completed') {
-      const value = local !== undefined ? local.outcome : this.env.codec.fromEnvelope(reply);
+      const value = this.env.codec.fromEnvelope(reply);
       if (call.remote) lifecycle.completed(call, value);
       return this.settle(call, true, value);
     }
-    const error = local !== undefined ? local.outcome : fromWireError(reply.error, { messageId: call.messageId, agentId: call.recipient });
+    const error = fromWireError(reply.error, { messageId: call.messageId, agentId: call.recipient });
     if (call.remote) lifecycle.failed(call, classifyFailure(error), error);
     this.settle(call, false, error);
   }

@@ -187,14 +187,13 @@ export class RequestServer {
   }
 
   private completed(envelope: RequestEnvelope, replyTo: string | undefined, value: unknown): ResponseEnvelope {
-    let answer: ResponseEnvelope;
+    this.keepLocal(envelope, replyTo, { ok: true, outcome: value }); // a caller in this process gets the value even if it has no wire form
     try {
-      answer = this.env.codec.toEnvelope(value, { type: 'response', from: envelope.to, to: envelope.from, requestId: envelope.request_id });
+      return this.env.codec.toEnvelope(value, { type: 'response', from: envelope.to, to: envelope.from, requestId: envelope.request_id });
     } catch (error) {
-      return this.failed(envelope, replyTo, error); // the answer has no wire form: the caller learns why
+      // the answer has no wire form: callers elsewhere (and a replay) learn why
+      return this.env.codec.toFailureEnvelope(error, { type: 'response', from: envelope.to, to: envelope.from, requestId: envelope.request_id });
     }
-    this.keepLocal(envelope, replyTo, { ok: true, outcome: value });
-    return answer;
   }
 
   private failed(envelope: RequestEnvelope, replyTo: string | undefined, error: unknown): ResponseEnvelope {
