@@ -205,10 +205,11 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (running === undefined) throw new RuntimeStateError('The runtime is not started: start() it before stopWhenIdle().');
     await this.caller.work.idle();
     if (this.running !== running) return;
+    let failure: { error: unknown } | undefined;
+    await this.engine.stopWhenIdle().catch((error: unknown) => (failure = { error })); // running (isRunning) until idle
+    if (this.running !== running) return;
     this.running = undefined;
     running.server?.stop();
-    let failure: { error: unknown } | undefined;
-    await this.engine.stopWhenIdle().catch((error: unknown) => (failure = { error }));
     this.caller.stop();
     await this.disconnect(running);
     if (failure !== undefined) throw failure.error;
