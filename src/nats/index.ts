@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import 'reflect-metadata';
 export { connectNats } from './connectNats.js';
 export type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 export { openJetStream, type JetStreamHandles } from './openJetStream.js';
@@ -33,3 +34,5 @@ export { ensureDeadLetterStream, type DeadLetterStreamOptions } from './ensureDe
 export { deadLetter } from './deadLetter.js';
 export type { DeadLettered } from './copyToDeadLetters.js';
 export { DeadLetterMover, type DeadLetterMoverOptions, type MovedDeadLetter } from './DeadLetterMover.js';
+export { NatsAgentRuntime } from './NatsAgentRuntime.js';
+export type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';

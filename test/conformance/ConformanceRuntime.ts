@@ -26,6 +26,13 @@ export interface ConformanceInstance {
   readonly runtime: ConformanceRuntime;
   /** Called after the suite stopped and closed the runtime. */
   readonly teardown?: () => void | Promise<void>;
+  /**
+   * For a runtime whose messages travel through something slower than a promise job (a broker):
+   * resolves once nothing it sent is in transit. The suite awaits it before every advance of the
+   * simulated clock and in `settleDown`, so simulated time never passes while a message is on the
+   * wire where in-process delivery would have been instantaneous.
+   */
+  readonly quiet?: () => Promise<void>;
 }
 
 /**

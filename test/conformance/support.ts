@@ -21,7 +21,20 @@ const QUIET_TURNS = 20;
 
 /** Lets pending promise jobs and I/O callbacks run (a few macrotask turns; never a timer). */
 export async function settleDown(turns = QUIET_TURNS): Promise<void> {
+  await Promise.all([...quietHooks].map((quiet) => quiet()));
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** The `quiet` hooks of the runtimes of the running test (see `ConformanceInstance.quiet`). */
+const quietHooks = new Set<() => Promise<void>>();
+
+/** Makes `clock` wait for `quiet` before every advance. */
+function waitForQuietBeforeAdvancing(clock: SimulatedClock, quiet: () => Promise<void>): void {
+  const advance = clock.advance.bind(clock);
+  clock.advance = async (ms: number): Promise<void> => {
+    await quiet();
+    return advance(ms);
+  };
 }
 
 /**
@@ -149,6 +162,7 @@ export function useHarness(factory: RuntimeFactory): Harness {
       await runtime.close().catch(() => undefined);
       await instance.teardown?.();
     }
+    quietHooks.clear();
   });
   return {
     async create(options: SetupOptions = {}): Promise<Setup> {
@@ -156,6 +170,11 @@ export function useHarness(factory: RuntimeFactory): Harness {
       const made = await factory({ clock, trackRequests: options.trackRequests, ignoreUnhandledExceptions: options.ignoreUnhandledExceptions });
       const instance = isInstance(made) ? made : { runtime: made };
       live.push(instance);
+      const quiet = instance.quiet;
+      if (quiet !== undefined) {
+        quietHooks.add(quiet);
+        if (clock instanceof SimulatedClock) waitForQuietBeforeAdvancing(clock, quiet);
+      }
       return { runtime: instance.runtime, clock, probe: new Probe(clock) };
     },
   };
