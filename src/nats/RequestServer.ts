@@ -112,7 +112,9 @@ export class RequestServer {
     try {
       ({ envelope, deliveryCount } = readRequest(message));
     } catch {
-      message.term('undecodable request envelope'); // it will never decode (dead-lettering comes with the DLQ stream)
+      // It will never decode (dead-lettering comes with the DLQ stream). No reason given: nats-server 2.9
+      // ignores a term that carries one, and the message would come back.
+      message.term();
       return;
     }
     const replyTo = message.headers?.get(agentHeaders.replyTo) || undefined;
@@ -122,7 +124,7 @@ export class RequestServer {
     if (stored !== undefined) return this.finish(message, replyTo, stored);
     if (this.expired(envelope) || this.env.localMessages.get(envelope.request_id) === ABANDONED) {
       this.env.localMessages.delete(envelope.request_id);
-      message.term('deadline'); // its caller has given up: never run it (distributed.md §5.4)
+      message.term(); // its caller has given up: never run it (distributed.md §5.4); no reason, as above
       return;
     }
     const answer = await this.run(envelope, replyTo, message);
