@@ -10,7 +10,8 @@ import type { RequestEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { cancelledBeforeSent, cancelledByCaller } from '../runtime/cancellations.js';
 import { PendingWork } from '../runtime/PendingWork.js';
-import type { Clock, TimerHandle } from '../util/Clock.js';
+import type { Clock } from '../util/Clock.js';
+import { DeadlineScheduler, type DeadlineEntry } from '../util/DeadlineScheduler.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { fromWireError } from './fromWireError.js';
 import type { NatsSession } from './NatsSession.js';
@@ -42,10 +43,11 @@ export interface RequestCallerEnvironment {
 }
 
 /** One request waiting for its answer. */
-interface PendingCall extends LifecycleSubject {
+interface PendingCall extends LifecycleSubject, DeadlineEntry {
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  timer: TimerHandle | undefined;
+  /** The caller's time limit, in ms, while its deadline is an entry in the clock's scheduler. */
+  timeoutMs: number;
   unexpect: (() => void) | undefined;
   /** Another process serves it: this side reports its lifecycle (from `sent` on). */
   remote: boolean;
@@ -71,7 +73,12 @@ export class RequestCaller {
   /** Requests in flight, for `stopWhenIdle`. */
   readonly work = new PendingWork();
 
-  constructor(private readonly env: RequestCallerEnvironment) {}
+  /** The clock's one scheduler: a request's deadline is an entry there, as in-process. */
+  private readonly deadlines: DeadlineScheduler;
+
+  constructor(private readonly env: RequestCallerEnvironment) {
+    this.deadlines = DeadlineScheduler.for(env.clock);
+  }
 
   /** Sends `message` to `recipient` and resolves with the answer. */
   send(message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown> {
@@ -94,7 +101,11 @@ export class RequestCaller {
     }
     this.pending.set(messageId, call);
     this.work.add();
-    if (timeout !== undefined) call.timer = this.env.clock.setTimeout(() => this.expire(call, timeout), timeout);
+    if (timeout !== undefined) {
+      const now = this.env.clock.now();
+      call.timeoutMs = timeout;
+      this.deadlines.add(call, now + timeout, now);
+    }
     this.listenForCancel(call, options?.signal);
     void this.publish(call, envelope);
     return promise;
@@ -125,12 +136,13 @@ export class RequestCaller {
   }
 
   private call(messageId: string, message: unknown, recipient: AgentId, options: SendOptions | undefined): PendingCall {
-    return {
+    const call: PendingCall = {
       messageId, message, recipient, sender: options?.sender, topicId: undefined, isRpc: true, attempt: 1,
       parentMessageId: undefined, resendable: false, startedAt: 0,
-      resolve: () => undefined, reject: () => undefined, timer: undefined, unexpect: undefined,
+      resolve: () => undefined, reject: () => undefined, heapIndex: -1, timeoutMs: 0, onDeadline: () => this.expire(call), unexpect: undefined,
       remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined, reported: false,
     };
+    return call;
   }
 
   private async publish(call: PendingCall, envelope: RequestEnvelope): Promise<void> {
@@ -185,8 +197,8 @@ export class RequestCaller {
   }
 
   /** The caller's limit passed before the answer arrived. */
-  private expire(call: PendingCall, timeout: number): void {
-    call.timer = undefined;
+  private expire(call: PendingCall): void {
+    const timeout = call.timeoutMs;
     // Served here, the engine's own deadline (the same instant, on the same clock) ends the request
     // and answers with its TimeoutError, the one its records hold.
     if (this.env.serving(call.messageId)) return;
@@ -245,7 +257,7 @@ export class RequestCaller {
     if (call.done) return;
     call.done = true;
     this.pending.delete(call.messageId);
-    if (call.timer !== undefined) this.env.clock.clearTimeout(call.timer);
+    this.deadlines.remove(call);
     if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
     call.unexpect?.();
     if (!ok && !call.remote) this.abandonLocal(call, outcome);

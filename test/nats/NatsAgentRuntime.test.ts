@@ -8,6 +8,8 @@ import {
   MessageCodec,
   RejectedError,
   RoutedAgent,
+  SimulatedClock,
+  TimeoutError,
   UndeliverableError,
   messageHandler,
 } from '../../src/index.js';
@@ -235,6 +237,29 @@ natsSuite('NatsAgentRuntime across processes', (server) => {
     expect(await patient.aborted).toBeInstanceOf(CancelledError);
     await client.stop();
     await worker.stopWhenIdle();
+  });
+});
+
+natsSuite('NatsAgentRuntime caller deadline', (server) => {
+  it('fails a request to another process with TimeoutError at the caller’s limit, on the caller’s clock', async () => {
+    const patient = new Patient();
+    const worker = new NatsAgentRuntime({ servers: server().url, codec: codec(), workerId: 'slow', ...queue });
+    await worker.registerAgentInstance(patient, new AgentId('slow', 'k'));
+    worker.start();
+    await worker.ready();
+    const clock = new SimulatedClock();
+    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), clock, ...queue });
+    client.start();
+    const reply = client.sendMessage(new Question('in time?'), new AgentId('slow', 'k'), { timeout: 5_000 }).catch((e: unknown) => e);
+    await patient.started;
+    await clock.advance(4_999);
+    expect(await Promise.race([reply, Promise.resolve('pending')])).toBe('pending');
+    await clock.advance(1);
+    const error = await reply;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ timeoutMs: 5_000 });
+    await client.stop();
+    await worker.stop();
   });
 });
 
