@@ -24,6 +24,7 @@ import type { Clock } from '../util/Clock.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
 import { NatsSession } from './NatsSession.js';
+import { PartitionLeases } from './PartitionLeases.js';
 import { RequestCaller } from './RequestCaller.js';
 import { resolveRequestQueueOptions, type RequestQueueOptions, type ResolvedRequestQueueOptions } from './RequestQueueOptions.js';
 import { RequestServer, type LocalOutcome } from './RequestServer.js';
@@ -43,6 +44,8 @@ interface Running {
   readonly serving: Promise<void>;
   server: RequestServer | undefined;
   readonly workers: RequestWorker[];
+  /** The partition leases, opened when the first type is served. */
+  leases: Promise<PartitionLeases> | undefined;
 }
 
 /**
@@ -57,8 +60,7 @@ interface Running {
  * answers and acks. The engine's `events`, `requests` and `deadLetters` are the runtime's.
  *
  * Not yet distributed (see the repository's nats plan): caller-side policies (`retry`,
- * `circuitBreaker`, `fallback`, adaptive `timeout`), partition leases (single activation across
- * processes), handlers' own sends and publishes (they stay in the process), remote cancellation,
+ * `circuitBreaker`, `fallback`, adaptive `timeout`), handlers' own sends and publishes (they stay in the process), remote cancellation,
  * the `accepted` acknowledgment as an event, dead-letter stream, `ctx.once`.
  *
  * @example
@@ -146,7 +148,7 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (this.running !== undefined) throw new RuntimeStateError('The runtime is already started: call stop() before starting it again.');
     this.engine.start();
     const session = NatsSession.open(this.options, this.queue, this.workerId);
-    const running: Running = { session, serving: Promise.resolve(), server: undefined, workers: [] };
+    const running: Running = { session, serving: Promise.resolve(), server: undefined, workers: [], leases: undefined };
     session.catch(() => undefined); // reported to each send that waits for it
     (running as { serving: Promise<void> }).serving = session.then(
       async (open) => {
@@ -342,7 +344,9 @@ export class NatsAgentRuntime implements AgentRuntime {
   private async serve(running: Running, type: string): Promise<void> {
     const session = await running.session;
     await session.types.announce(type, this.workerId);
-    const worker = await RequestWorker.start(session, type, { ...this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000 }, running.server!.serve);
+    running.leases ??= PartitionLeases.open(session.connection, { workerId: this.workerId, clock: this.engine.clock, ...(this.options.leaseTtlMs === undefined ? {} : { ttlMs: this.options.leaseTtlMs }) });
+    const leases = await running.leases;
+    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock }, running.server!.serve);
     running.workers.push(worker);
     if (this.running !== running) await worker.stop();
   }

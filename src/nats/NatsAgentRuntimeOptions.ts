@@ -18,4 +18,10 @@ export interface NatsAgentRuntimeOptions extends NatsConnectionOptions, RequestQ
   readonly codec?: MessageCodec;
   /** How long one pull waits for requests before asking again, in ms (a short wait lets a frozen worker stop attracting work). Default 2000. */
   readonly pullExpiresMs?: number;
+  /**
+   * How long a partition lease lives without renewal, in ms (≥ 1000; the `agent_leases` bucket's TTL, fixed when the
+   * bucket is created). A worker renews every third of it on the runtime's clock; a dead worker's partitions are taken
+   * over after at most about this long. Default 10 000.
+   */
+  readonly leaseTtlMs?: number;
 }

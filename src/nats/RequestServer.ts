@@ -75,10 +75,14 @@ export class RequestServer {
     return this.inFlight;
   }
 
-  /** Serves one pulled request (never throws: failures of the broker are reported as uncaught). */
-  readonly serve = (message: JsMsg): void => {
+  /**
+   * Serves one pulled request (never throws: failures of the broker are reported as uncaught).
+   * `fresh` is checked before the answer is stored (fencing): when the partition's lease is no
+   * longer fresh the answer is dropped and the request nak'ed, so its new owner serves it.
+   */
+  readonly serve = (message: JsMsg, fresh: () => boolean = () => true): void => {
     this.inFlight++;
-    this.handle(message).then(
+    this.handle(message, fresh).then(
       () => this.inFlight--,
       (error: unknown) => {
         this.inFlight--;
@@ -106,7 +110,7 @@ export class RequestServer {
     return controller !== undefined;
   }
 
-  private async handle(message: JsMsg): Promise<void> {
+  private async handle(message: JsMsg, fresh: () => boolean): Promise<void> {
     let envelope: RequestEnvelope;
     let deliveryCount: number;
     try {
@@ -129,6 +133,7 @@ export class RequestServer {
     }
     const answer = await this.run(envelope, replyTo, message);
     if (answer === undefined || this.stopped) return;
+    if (!fresh()) return void message.nak(); // fenced: this process may have lost the partition
     await this.finish(message, replyTo, await this.env.session.results.store(answer));
   }
 
