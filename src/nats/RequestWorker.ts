@@ -99,7 +99,12 @@ export class RequestWorker {
     if (lease === undefined) return;
     if (this.stopped) return void (await leases.release(lease));
     slot.lease = lease;
-    slot.pull = await slot.consumer.consume({ max_messages: Math.min(resolveRequestQueueOptions(this.options.queue).maxAckPending, 64), expires: this.options.pullExpiresMs, callback: (message) => this.pulled(slot, message) });
+    try {
+      slot.pull = await slot.consumer.consume({ max_messages: Math.min(resolveRequestQueueOptions(this.options.queue).maxAckPending, 64), expires: this.options.pullExpiresMs, callback: (message) => this.pulled(slot, message) });
+    } catch (error) {
+      await this.give(slot, true); // not pulling it: let another worker take it
+      throw error;
+    }
   }
 
   private pulled(slot: Slot, message: JsMsg): void {
