@@ -97,6 +97,23 @@ export class PartitionLeases {
     }
   }
 
+  /** Says this worker serves `type` (a key `<type>.workers.<workerId>` the bucket's TTL ends unless said again). */
+  async present(type: string): Promise<void> {
+    await this.kv.put(this.presenceKey(type), this.value());
+  }
+
+  /** Withdraws this worker from `type` (at stop). */
+  async absent(type: string): Promise<void> {
+    await this.kv.delete(this.presenceKey(type));
+  }
+
+  /** How many workers said within the TTL that they serve `type` (this one included once it did). */
+  async workers(type: string): Promise<number> {
+    let count = 0;
+    for await (const _key of await this.kv.keys(`${kvToken(type)}.workers.*`)) count++;
+    return count;
+  }
+
   /** Who holds the partition now, if anyone. */
   async holder(type: string, partition: number): Promise<LeaseHolder | undefined> {
     const entry = await this.kv.get(PartitionLeases.keyOf(type, partition));
@@ -108,6 +125,10 @@ export class PartitionLeases {
   /** Whether the lease may still be acted on: renewed within 0.75 × TTL on the runtime's clock. */
   isFresh(lease: PartitionLease): boolean {
     return this.clock.now() - lease.renewedAt < FRESH_SHARE * this.ttlMs;
+  }
+
+  private presenceKey(type: string): string {
+    return `${kvToken(type)}.workers.${kvToken(this.workerId)}`;
   }
 
   private value(): string {

@@ -76,14 +76,16 @@ export class RequestServer {
   }
 
   /**
-   * Serves one pulled request (never throws: failures of the broker are reported as uncaught).
+   * Serves one pulled request; resolves once it is settled (never rejects: failures of the broker are reported as uncaught).
    * `fresh` is checked before the answer is stored (fencing): when the partition's lease is no
    * longer fresh the answer is dropped and the request nak'ed, so its new owner serves it.
    */
-  readonly serve = (message: JsMsg, fresh: () => boolean = () => true): void => {
+  readonly serve = (message: JsMsg, fresh: () => boolean = () => true): Promise<void> => {
     this.inFlight++;
-    this.handle(message, fresh).then(
-      () => this.inFlight--,
+    return this.handle(message, fresh).then(
+      () => {
+        this.inFlight--;
+      },
       (error: unknown) => {
         this.inFlight--;
         if (!this.stopped) reportUncaught(error);

@@ -21,7 +21,7 @@ export interface RequestWorkerOptions {
 }
 
 /** Serves one pulled request; `fresh` tells whether its partition's lease may still be acted on (check it before committing a result). */
-export type ServeRequest = (message: JsMsg, fresh: () => boolean) => void;
+export type ServeRequest = (message: JsMsg, fresh: () => boolean) => Promise<void>;
 
 /** One partition of the type: its consumer, and the lease and pull while this worker owns it. */
 interface Slot {
@@ -29,15 +29,20 @@ interface Slot {
   readonly consumer: Consumer;
   lease: PartitionLease | undefined;
   pull: ConsumerMessages | undefined;
+  /** Given up for balance: no longer pulled, its lease released once the requests in flight settle. */
+  shedding: boolean;
+  /** Requests pulled from it and not yet settled. */
+  inFlight: number;
 }
 
 /**
  * @internal The worker loop of one hosted agent type (distributed.md §5.1): a durable pull consumer
  * per partition (created unless it exists), pulled only while this worker holds the partition's
  * lease, so each partition — hence each `AgentId` — is served by one process at a time. Every
- * TTL/3 (on the runtime's clock) it renews the leases it holds, stops pulling a partition whose
- * renewal failed (lost), and tries to take the partitions nobody holds (a dead owner's lease ends
- * with the bucket's TTL). A pulled request whose lease is not fresh is not run but nak'ed, so the
+ * TTL/3 (on the runtime's clock) it says it is present, renews the leases it holds, stops pulling
+ * a partition whose renewal failed (lost), gives up (stops pulling, drains, releases) what exceeds
+ * its fair share ⌈partitions / workers present⌉, and takes partitions nobody holds up to that share
+ * (a dead owner's lease and presence end with the bucket's TTL). A pulled request whose lease is not fresh is not run but nak'ed, so the
  * stream redelivers it to the owner.
  */
 export class RequestWorker {
@@ -46,6 +51,7 @@ export class RequestWorker {
   private ticking: Promise<void> = Promise.resolve();
 
   private constructor(
+    private readonly type: string,
     private readonly slots: readonly Slot[],
     private readonly options: RequestWorkerOptions,
     private readonly serve: ServeRequest,
@@ -58,11 +64,11 @@ export class RequestWorker {
       Array.from({ length: partitions }, async (_, partition): Promise<Slot> => {
         const info = await ensureRequestConsumer(session.manager, type, partition, options.queue);
         const consumer = await session.client.consumers.get(requestQueue.stream, info.name);
-        return { partition, consumer, lease: undefined, pull: undefined };
+        return { partition, consumer, lease: undefined, pull: undefined, shedding: false, inFlight: 0 };
       }),
     );
-    const worker = new RequestWorker(slots, options, serve);
-    await worker.tick(type);
+    const worker = new RequestWorker(type, slots, options, serve);
+    await worker.tick();
     return worker;
   }
 
@@ -77,27 +83,64 @@ export class RequestWorker {
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     await this.ticking;
     await Promise.all(this.slots.map((slot) => this.give(slot, true)));
+    await this.options.leases.absent(this.type).catch(() => undefined);
   }
 
-  /** Renews what it holds, takes what nobody holds, then arms the next round at TTL/3. */
-  private tick(type: string): Promise<void> {
-    this.ticking = Promise.all(this.slots.map((slot) => this.keep(type, slot).catch((error: unknown) => { if (!this.stopped) reportUncaught(error); }))).then(() => {
-      if (!this.stopped) this.timer = this.options.clock.setTimeout(() => void this.tick(type), Math.floor(this.options.leases.ttlMs / 3));
-    });
+  /**
+   * One round: says this worker is present, renews what it holds, gives up (drains, then releases)
+   * what exceeds its fair share — ⌈partitions / workers present⌉ — and takes free partitions up to
+   * that share; then arms the next round at TTL/3.
+   */
+  private tick(): Promise<void> {
+    this.ticking = this.round()
+      .catch((error: unknown) => {
+        if (!this.stopped) reportUncaught(error);
+      })
+      .then(() => {
+        if (!this.stopped) this.timer = this.options.clock.setTimeout(() => void this.tick(), Math.floor(this.options.leases.ttlMs / 3));
+      });
     return this.ticking;
   }
 
-  private async keep(type: string, slot: Slot): Promise<void> {
-    const leases = this.options.leases;
-    if (slot.lease !== undefined) {
-      const renewed = await leases.renew(slot.lease);
-      if (renewed === undefined) await this.give(slot, false);
-      else slot.lease = renewed;
-      return;
+  private async round(): Promise<void> {
+    const { leases } = this.options;
+    const type = this.type;
+    await leases.present(type);
+    await Promise.all(this.slots.filter((slot) => slot.lease !== undefined).map((slot) => this.renew(slot)));
+    const share = Math.ceil(this.slots.length / Math.max(1, await leases.workers(type)));
+    const kept = this.slots.filter((slot) => slot.lease !== undefined && !slot.shedding);
+    for (const slot of kept.slice(share)) this.shed(slot);
+    let owned = Math.min(kept.length, share);
+    for (const slot of this.slots) {
+      if (owned >= share || this.stopped) break;
+      if (slot.lease === undefined && (await this.take(type, slot))) owned++;
     }
+  }
+
+  private async renew(slot: Slot): Promise<void> {
+    const renewed = await this.options.leases.renew(slot.lease!);
+    if (renewed === undefined) await this.give(slot, false);
+    else if (slot.shedding && slot.inFlight === 0) await this.give(slot, true);
+    else slot.lease = renewed;
+  }
+
+  /** Stops pulling the partition, and releases it once its requests in flight settle. */
+  private shed(slot: Slot): void {
+    slot.shedding = true;
+    const pull = slot.pull;
+    slot.pull = undefined;
+    void pull?.close().catch(() => undefined);
+    if (slot.inFlight === 0) void this.give(slot, true);
+  }
+
+  private async take(type: string, slot: Slot): Promise<boolean> {
+    const leases = this.options.leases;
     const lease = await leases.acquire(type, slot.partition);
-    if (lease === undefined) return;
-    if (this.stopped) return void (await leases.release(lease));
+    if (lease === undefined) return false;
+    if (this.stopped) {
+      await leases.release(lease);
+      return false;
+    }
     slot.lease = lease;
     try {
       slot.pull = await slot.consumer.consume({ max_messages: Math.min(resolveRequestQueueOptions(this.options.queue).maxAckPending, 64), expires: this.options.pullExpiresMs, callback: (message) => this.pulled(slot, message) });
@@ -105,12 +148,17 @@ export class RequestWorker {
       await this.give(slot, true); // not pulling it: let another worker take it
       throw error;
     }
+    return true;
   }
 
   private pulled(slot: Slot, message: JsMsg): void {
     const fresh = (): boolean => slot.lease !== undefined && this.options.leases.isFresh(slot.lease);
-    if (!fresh()) return void message.nak(Math.floor(this.options.leases.ttlMs / 10)); // fenced: the owner gets it
-    this.serve(message, fresh);
+    if (!fresh() || slot.shedding) return void message.nak(Math.floor(this.options.leases.ttlMs / 10)); // fenced or given up: the owner gets it
+    slot.inFlight++;
+    void this.serve(message, fresh).then(() => {
+      slot.inFlight--;
+      if (slot.shedding && slot.inFlight === 0) void this.give(slot, true);
+    });
   }
 
   /** Stops pulling the partition; releases its lease when this worker still holds it. */
@@ -118,6 +166,7 @@ export class RequestWorker {
     const { lease, pull } = slot;
     slot.lease = undefined;
     slot.pull = undefined;
+    slot.shedding = false;
     await pull?.close().catch(() => undefined);
     if (release && lease !== undefined) await this.options.leases.release(lease).catch(() => undefined);
   }
