@@ -5,6 +5,8 @@ import { AgentId, MessageCodec, RoutedAgent, messageHandler } from '../../src/in
 import { NatsAgentRuntime, PartitionLeases } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useConnection } from './support/useConnection.js';
+import { useWorkerProcesses } from './support/WorkerProcess.js';
+import { counterCodec, CountItem, ItemCounted } from './workers/counterMessages.js';
 
 class Question {
   constructor(readonly text: string) {}
@@ -21,6 +23,18 @@ class Scribe extends RoutedAgent {
     const key = String(this.id);
     this.seen.set(key, [...(this.seen.get(key) ?? []), question.text]);
     return question.text.toUpperCase();
+  }
+}
+
+/** Counts items like the worker program runtimeWorker.ts, in this process. */
+class Counter extends RoutedAgent {
+  constructor(private readonly workerId: string) {
+    super('counts items');
+  }
+
+  @messageHandler()
+  count(request: CountItem): ItemCounted {
+    return new ItemCounted(request.item, this.workerId);
   }
 }
 
@@ -132,6 +146,32 @@ natsSuite('NatsAgentRuntime single activation (partition leases)', (server) => {
     expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => `Q${i}`));
     expect(seen.size).toBe(20);
     expect(takeoverMs).toBeGreaterThanOrEqual(leaseTtlMs * 0.9);
+    expect(takeoverMs).toBeLessThan(leaseTtlMs + 2_000);
+    await client.stopWhenIdle();
+    await survivor.stopWhenIdle();
+  });
+
+  const spawnWorker = useWorkerProcesses();
+
+  it('takes over the partitions of a worker process killed without releasing them, and answers the requests sent meanwhile', async () => {
+    const doomed = spawnWorker('runtimeWorker', { NATS_URL: server().url, WORKER_ID: 'worker-doomed', AGENT_TYPE: 'counter4', PARTITIONS: String(partitions), LEASE_TTL_MS: String(leaseTtlMs) });
+    await doomed.waitFor('ready');
+    const survivor = new NatsAgentRuntime({ ...options(server().url, 'worker-b'), codec: counterCodec() });
+    await survivor.registerFactory('counter4', () => new Counter('worker-b'));
+    survivor.start();
+    await survivor.ready();
+    await balanced(handles().connection, 'counter4', 2);
+    const client = new NatsAgentRuntime({ ...options(server().url, 'client'), codec: counterCodec() });
+    client.start();
+    const before = await Promise.all(Array.from({ length: 20 }, (_, i) => client.sendMessage<ItemCounted>(new CountItem(`before${i}`), new AgentId('counter4', `k${i}`))));
+    expect(new Set(before.map((answer) => answer.worker))).toEqual(new Set(['worker-doomed', 'worker-b']));
+
+    doomed.signal('SIGKILL'); // its leases and presence stay until the TTL ends them
+    await doomed.exited;
+    const killedAt = performance.now();
+    const after = await Promise.all(Array.from({ length: 20 }, (_, i) => client.sendMessage<ItemCounted>(new CountItem(`after${i}`), new AgentId('counter4', `k${i}`))));
+    const takeoverMs = performance.now() - killedAt;
+    expect(after.map((answer) => answer.worker)).toEqual(Array.from({ length: 20 }, () => 'worker-b'));
     expect(takeoverMs).toBeLessThan(leaseTtlMs + 2_000);
     await client.stopWhenIdle();
     await survivor.stopWhenIdle();
