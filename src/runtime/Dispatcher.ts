@@ -23,7 +23,7 @@ import { PendingWork } from './PendingWork.js';
 import { ReadyList } from './ReadyList.js';
 import { TimeSlice } from './TimeSlice.js';
 import type { RuntimeLog } from './RuntimeLog.js';
-import { cancelExitCheck, checkBeforeExit } from './exitChecks.js';
+import { UnstartedWarning } from './UnstartedWarning.js';
 
 type Slot = AgentSlot<Delivery>;
 
@@ -61,7 +61,6 @@ export class Dispatcher {
   unprocessed = 0;
   /** How many times the dispatcher was started. */
   private epoch = 0;
-  private watchedAtExit = false;
   /** Agents with messages to run, in the order they became ready. */
   private readonly ready = new ReadyList<Slot>();
   /** When to let the event loop in (see {@link TimeSlice}). */
@@ -78,7 +77,12 @@ export class Dispatcher {
    */
   private lastFinished: Delivery | undefined = undefined;
 
-  constructor(private readonly env: DispatcherEnvironment) {}
+  /** Warns at exit about messages queued before the first start. */
+  private readonly unstarted: UnstartedWarning;
+
+  constructor(private readonly env: DispatcherEnvironment) {
+    this.unstarted = new UnstartedWarning(env.log, () => this.unprocessed);
+  }
 
   /** Counts a new delivery as pending (before interventions run). */
   accept(d: Delivery): void {
@@ -119,7 +123,7 @@ export class Dispatcher {
     if (d.state === SETTLED) return true;
     d.state = QUEUED;
     this.unprocessed++;
-    if (this.epoch === 0) this.queuedBeforeFirstStart();
+    if (this.epoch === 0) this.unstarted.arm();
     const slot = d.slot;
     if (!slot.hasCapacity && d.isRpc && reentersCallChain(d)) {
       this.urgent.push(d);
@@ -130,21 +134,6 @@ export class Dispatcher {
     slot.mailbox.push(d);
     this.schedule(slot);
     return true;
-  }
-
-  /** A message waits in a runtime never started: if the process is about to exit with it still queued, say so once. */
-  private queuedBeforeFirstStart(): void {
-    if (this.watchedAtExit) return;
-    this.watchedAtExit = true;
-    checkBeforeExit(this, (dispatcher) => dispatcher.warnIfNeverStarted());
-  }
-
-  private warnIfNeverStarted(): void {
-    if (this.epoch !== 0 || this.unprocessed === 0) return;
-    this.env.log.warn(
-      `the process is exiting with ${this.unprocessed} message(s) queued in a runtime that was never started: ` +
-        'call runtime.start() (before or after sending), and await runtime.stopWhenIdle() to finish the work before exit.',
-    );
   }
 
   /** Resolves when a delivery that waits for room in its mailbox gets it (or settles). */
@@ -192,7 +181,7 @@ export class Dispatcher {
 
   start(): void {
     this.running = true;
-    if (this.epoch++ === 0 && this.watchedAtExit) cancelExitCheck(this);
+    if (this.epoch++ === 0) this.unstarted.disarm();
     for (const slot of this.env.directory.slots()) if (slot.mailbox.size > 0) this.schedule(slot);
     this.schedulePump();
   }
