@@ -13,6 +13,7 @@ import { RejectedError } from '../errors/RejectedError.js';
 import { RuntimeStateError } from '../errors/RuntimeStateError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
+import { UnavailableError } from '../errors/UnavailableError.js';
 import { UndeliverableError } from '../errors/UndeliverableError.js';
 import type { WireError } from '../protocol/WireError.js';
 
@@ -33,6 +34,7 @@ const CLASSES: Readonly<Record<string, abstract new (...args: never[]) => Error>
   BULKHEAD_FULL: BulkheadFullError,
   MAILBOX_FULL: MailboxFullError,
   CALLBACK_FAILED: CallbackError,
+  UNAVAILABLE: UnavailableError,
 };
 
 /**
