@@ -42,9 +42,13 @@ function requestQueueOptionsOf(options: NatsAgentRuntimeOptions): RequestQueueOp
 /** The pickup limit of a runtime's options (see `NatsAgentRuntimeOptions.pickupTimeoutMs`). */
 function pickupTimeoutOf(options: NatsAgentRuntimeOptions): number | undefined {
   const limit = options.pickupTimeoutMs ?? 30_000;
-  if (limit === false) return undefined;
-  if (!Number.isSafeInteger(limit) || limit <= 0) throw new ConfigurationError(`pickupTimeoutMs must be a positive integer (ms) or false, received ${describeValue(limit)}.`);
-  return limit;
+  return limit === false ? undefined : positiveMs('pickupTimeoutMs', limit);
+}
+
+/** A duration option, checked: a positive integer number of ms. */
+function positiveMs(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive integer (ms), received ${describeValue(value)}.`);
+  return value;
 }
 
 /** What runs between `start()` and `stop()`. */
@@ -114,6 +118,8 @@ export class NatsAgentRuntime implements AgentRuntime {
       workerId: this.workerId,
       partitions: this.queue.partitions,
       pickupTimeoutMs: pickupTimeoutOf(options),
+      publishTimeoutMs: positiveMs('publishTimeoutMs', options.publishTimeoutMs ?? 2_000),
+      log: this.seam.log,
       lifecycle: new RequestLifecycle(this.engine.events, this.engine.requests, this.engine.clock),
       localOutcomes: this.localOutcomes,
       localMessages: this.localMessages,

@@ -32,4 +32,9 @@ export interface NatsAgentRuntimeOptions extends NatsConnectionOptions, RequestQ
    * drops them unrun). `false`: no limit. Default 30 000.
    */
   readonly pickupTimeoutMs?: number | false;
+  /**
+   * How long to wait for the broker to acknowledge a request (its PubAck) before publishing it again
+   * with the same `Nats-Msg-Id` (the broker stores it once; up to 3 more tries, logged), in ms. Default 2000.
+   */
+  readonly publishTimeoutMs?: number;
 }

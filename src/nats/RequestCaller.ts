@@ -20,6 +20,8 @@ import { attemptKey } from './attemptKey.js';
 import { fromWireError } from './fromWireError.js';
 import type { NatsSession } from './NatsSession.js';
 import { publishRequest, type RequestAccepted } from './publishRequest.js';
+import { RetryPolicy } from '../policies/RetryPolicy.js';
+import type { RuntimeLog } from '../runtime/RuntimeLog.js';
 import type { ReplyEnvelope } from './replyLevel.js';
 import { requestCancels } from './requestCancels.js';
 import { ABANDONED, type LocalOutcome } from './RequestServer.js';
@@ -32,6 +34,10 @@ export interface RequestCallerEnvironment {
   readonly partitions: number;
   /** How long a request another process should serve may stay accepted without being picked up, in ms (then `UnavailableError`); undefined: no limit. */
   readonly pickupTimeoutMs: number | undefined;
+  /** How long to wait for the broker's PubAck before publishing the request again (same `Nats-Msg-Id`), in ms. */
+  readonly publishTimeoutMs: number;
+  /** Where republishing is logged. */
+  readonly log: RuntimeLog;
   /** The caller's side of the request lifecycle (acks, records, `requestEnd`) for requests served by other processes. */
   readonly lifecycle: RequestLifecycle;
   /** Outcomes of requests this process served for itself (see `RequestServer`), by {@link attemptKey}. */
@@ -80,6 +86,8 @@ interface PendingCall extends LifecycleSubject, DeadlineEntry, ChildRequest, Tra
   reported: boolean;
   /** The serving process acknowledged it (received or processing). */
   acked: boolean;
+  /** Its `accepted` acknowledgment was reported (from the PubAck, or implied by a first reply that overtook it). */
+  stored: boolean;
   /** The pickup limit's timer, while it runs. */
   pickup: TimerHandle | undefined;
 }
@@ -98,9 +106,15 @@ export class RequestCaller implements SendTransport {
   private readonly pending = new Map<string, PendingCall>();
   /** The clock's one scheduler: a request's deadline is an entry there, as in-process. */
   private readonly deadlines: DeadlineScheduler;
+  /**
+   * Transport retries (distributed.md §5.5, layer 1): a publish whose PubAck did not come (timeout,
+   * connection trouble) is published again with the same `Nats-Msg-Id`; the broker stores it once.
+   */
+  private readonly republish: RetryPolicy;
 
   constructor(private readonly env: RequestCallerEnvironment) {
     this.deadlines = DeadlineScheduler.for(env.clock);
+    this.republish = new RetryPolicy({ maxRetries: 3, baseDelay: 200, maxDelay: 2_000, jitter: 'full', clock: env.clock, retryOn: isTransportFailure });
   }
 
   /** A request id unique across processes. */
@@ -173,7 +187,7 @@ export class RequestCaller implements SendTransport {
       messageId, message, recipient, sender, topicId: undefined, isRpc: true, attempt: run?.attempt ?? 1,
       parentMessageId: parent?.messageId, resendable: run !== undefined, startedAt: 0,
       resolve: () => undefined, reject: () => undefined, heapIndex: -1, timeoutMs: 0, onDeadline: () => this.expire(call), unexpect: undefined,
-      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined, reported: false, acked: false, pickup: undefined,
+      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined, reported: false, acked: false, stored: false, pickup: undefined,
       abandon: (reason) => this.abandon(call, reason),
       cancelByParent: (reason) => this.cancelByParent(call, reason),
       parentEnded: () => (call.parent = undefined),
@@ -237,8 +251,13 @@ export class RequestCaller implements SendTransport {
     call.unexpect = session.inbox.expect(call.key, (reply, worker) => this.receive(call, reply, worker));
     if (call.remote) this.env.lifecycle.sent(call);
     let accepted: RequestAccepted;
+    const options = { replyTo: session.inbox.subject, partitions: this.env.partitions, timeoutMs: this.env.publishTimeoutMs };
     try {
-      accepted = await publishRequest(session.client, envelope, { replyTo: session.inbox.subject, partitions: this.env.partitions });
+      accepted = await this.republish.execute(({ attempt }) => {
+        if (call.done) throw cancelledBeforeSent(call.messageId, call.recipient, undefined); // given up meanwhile: never retried
+        if (attempt > 1) this.env.log.warn(`publishing request ${call.key} to "${String(call.recipient)}" again (try ${attempt}): the broker did not acknowledge it.`);
+        return publishRequest(session.client, envelope, options);
+      });
     } catch (error) {
       if (call.remote && !call.done) this.env.lifecycle.failed(call, classifyFailure(error), error);
       return this.settle(call, false, error);
@@ -251,7 +270,8 @@ export class RequestCaller implements SendTransport {
    * process serves — unless its acknowledgments overtook the PubAck — and the pickup limit starts.
    */
   private accepted(call: PendingCall, accepted: RequestAccepted): void {
-    if (call.done || !call.remote || call.acked) return;
+    if (call.done || !call.remote || call.stored) return; // stored: reported with the first reply, which overtook the PubAck
+    call.stored = true;
     this.env.lifecycle.accepted(call, `stream ${accepted.stream} #${accepted.seq}${accepted.duplicate ? ', duplicate' : ''}`);
     const limit = this.env.pickupTimeoutMs;
     if (limit !== undefined) call.pickup = this.env.clock.setTimeout(() => this.notPickedUp(call, limit), limit);
@@ -273,7 +293,7 @@ export class RequestCaller implements SendTransport {
       call.remote = true; // another process serves a type this one hosts too
       lifecycle.sent(call);
     }
-    if (!call.acked) this.acknowledged(call);
+    if (!call.acked) this.acknowledged(call, worker);
     if (reply.type === 'status') {
       if (reply.status === 'received' && call.remote) lifecycle.received(call);
       else if (reply.status === 'processing' && call.remote) lifecycle.processing(call);
@@ -293,9 +313,16 @@ export class RequestCaller implements SendTransport {
     this.settle(call, false, error);
   }
 
-  /** The serving process acknowledged the call (any reply): it was picked up. */
-  private acknowledged(call: PendingCall): void {
+  /**
+   * The serving process acknowledged the call (its first reply): it was picked up — so stored by
+   * the broker, whose PubAck this reply overtook if `accepted` was not reported yet.
+   */
+  private acknowledged(call: PendingCall, worker: string | undefined): void {
     call.acked = true;
+    if (call.remote && !call.stored) {
+      call.stored = true;
+      this.env.lifecycle.accepted(call, `taken from the stream by ${worker ?? 'a worker'}`);
+    }
     if (call.pickup === undefined) return;
     this.env.clock.clearTimeout(call.pickup);
     call.pickup = undefined;
@@ -414,4 +441,10 @@ export class RequestCaller implements SendTransport {
 function earliest(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
   return b === undefined || a <= b ? a : b;
+}
+
+/** A publish the broker did not acknowledge for a reason a new try may not meet: no PubAck in time, a connection problem. */
+function isTransportFailure(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : undefined;
+  return name === 'TimeoutError' || name === 'RequestError' || name === 'ConnectionError';
 }

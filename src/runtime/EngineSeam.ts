@@ -3,6 +3,7 @@ import type { SendOptions } from '../core/SendOptions.js';
 import { partsOf, type RuntimeParts } from './assembleRuntime.js';
 import type { ChildRequest, Delivery } from './Delivery.js';
 import { SETTLED } from './deliveryStates.js';
+import type { RuntimeLog } from './RuntimeLog.js';
 import type { Served } from './Sender.js';
 import type { SendTransport, TransportedRun } from './SendTransport.js';
 import type { SingleThreadedAgentRuntime } from './SingleThreadedAgentRuntime.js';
@@ -47,6 +48,11 @@ export class EngineSeam {
   /** Ties a request a handler of the engine issued (through the transport) to its turn, or unties it. */
   linkChild(parent: Delivery, child: ChildRequest, on: boolean): void {
     this.parts.dispatcher.linkChild(parent, child, on);
+  }
+
+  /** Where the engine logs (the `logger` option). */
+  get log(): RuntimeLog {
+    return this.parts.log;
   }
 
   /** Counts work the engine does not see (a request in the transport) as in hand for `stopWhenIdle()`, or no longer. */

@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { type AckEvent, AgentId, CircuitOpenError, type MessageContext, MessageCodec, RoutedAgent, SimulatedClock, TimeoutError, messageHandler } from '../../src/index.js';
-import { NatsAgentRuntime, UnavailableError } from './natsApi.js';
+import { NatsAgentRuntime, UnavailableError, requestQueue } from './natsApi.js';
+import { useConnection } from './support/useConnection.js';
 import { natsSuite } from './support/natsSuite.js';
 
 class Job {
@@ -199,5 +200,38 @@ natsSuite('Acknowledgments and breakers across processes', (server) => {
     await clock.advance(5_000);
     expect(await client.sendMessage(new Job('probe'), to, { circuitBreaker })).toBe('probe done by lonely/a on try 1');
     expect(client.callerBreaker(to)?.state).toBe('closed');
+  });
+});
+
+natsSuite('Publishing a request again when the broker does not acknowledge it', (server) => {
+  const nats = useConnection(server);
+  it('publishes again with the same Nats-Msg-Id after a lost PubAck: the broker stores it once, the handler runs once', async () => {
+    const worker = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2 });
+    await Hand.register(worker, 'steady', () => new Hand());
+    worker.start();
+    await worker.ready();
+    const warnings: string[] = [];
+    let retried!: () => void;
+    const republished = new Promise<void>((resolve) => (retried = resolve));
+    const logger = { warn: (message: string) => (warnings.push(message), message.includes('again (try 2)') && retried()), error: () => undefined };
+    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2, publishTimeoutMs: 300, logger });
+    client.start();
+    await client.ready();
+    expect(await client.sendMessage(new Job('warm-up'), new AgentId('steady', 'a'))).toMatch(/^warm-up done/); // the client knows the type now
+    process.kill(server().pid, 'SIGSTOP'); // the broker freezes: the first publish gets no PubAck
+    try {
+      const handle = client.sendRequest<string>(new Job('once only'), new AgentId('steady', 'a'), { messageId: 'once-only' });
+      await republished;
+      process.kill(server().pid, 'SIGCONT'); // both publishes reach it now
+      expect(await handle.result).toBe('once only done by steady/a on try 1');
+      // the broker stored two requests in all: the warm-up and this one, once
+      await client.stopWhenIdle();
+      expect((await nats().manager.streams.info(requestQueue.stream)).state.last_seq).toBe(2);
+    } finally {
+      process.kill(server().pid, 'SIGCONT');
+    }
+    expect(Hand.tries.get('once only')).toBe(1);
+    expect(warnings[0]).toMatch(/publishing request .* to "steady\/a" again \(try 2\)/);
+    await worker.stop();
   });
 });
