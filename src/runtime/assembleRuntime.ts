@@ -10,6 +10,7 @@ import type { DeliveryHost } from './Delivery.js';
 import { Dispatcher } from './Dispatcher.js';
 import { HandlerStacks } from './HandlerStacks.js';
 import { Interventions } from './Interventions.js';
+import { MemoryOnceStore } from './MemoryOnceStore.js';
 import { MessageIds } from './MessageIds.js';
 import { Publisher } from './Publisher.js';
 import { RuntimeLog } from './RuntimeLog.js';
@@ -86,6 +87,7 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     formatMessageId: (seq) => ids.format(seq),
     sendFrom: (parent, message, recipient, sendOptions) => sender.send(message, recipient, sendOptions, parent),
     publishFrom: (parent, message, topic, publishOptions) => publisher.publishFrom(parent, message, topic, publishOptions),
+    onceStore: options.onceStore ?? new MemoryOnceStore(),
     handlerStack: (d, spec) => handlerStacks.stackFor(d, spec),
     beginAttempt: (d, attempt) => dispatcher.beginAttempt(d, attempt),
     abortAttempt: (d, reason) => dispatcher.abortAttempt(d, reason),
