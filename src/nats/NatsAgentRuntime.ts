@@ -23,6 +23,7 @@ import { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntim
 import type { Clock } from '../util/Clock.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
+import { NatsOnceStore } from './NatsOnceStore.js';
 import { NatsSession } from './NatsSession.js';
 import { PartitionLeases } from './PartitionLeases.js';
 import { RequestCaller } from './RequestCaller.js';
@@ -61,7 +62,14 @@ interface Running {
  *
  * Not yet distributed (see the repository's nats plan): caller-side policies (`retry`,
  * `circuitBreaker`, `fallback`, adaptive `timeout`), handlers' own sends and publishes (they stay in the process), remote cancellation,
- * the `accepted` acknowledgment as an event, dead-letter stream, `ctx.once`.
+ * the `accepted` acknowledgment as an event, dead-letter stream.
+ *
+ * `ctx.once(key, fn)` records outcomes in the cluster's KV bucket `agent_idem` (as JSON), so a side
+ * effect runs once per key whichever worker runs the handler, however often. Fencing: a worker whose
+ * lease of a partition is stale (lost, or frozen past its renewal) starts no handler of a request
+ * pulled from it, runs no `ctx.once` effect for it (`FencedError`) and stores no answer: it naks
+ * the request, which the partition's owner then serves; on losing a lease it drops (cancels and
+ * naks) every request of that partition it holds.
  *
  * @example
  * ```ts
@@ -89,7 +97,10 @@ export class NatsAgentRuntime implements AgentRuntime {
   private waitingForStart: Array<(session: Promise<NatsSession>) => void> = [];
 
   constructor(private readonly options: NatsAgentRuntimeOptions) {
-    this.engine = new SingleThreadedAgentRuntime(options);
+    this.engine = new SingleThreadedAgentRuntime(
+      { ...options, onceStore: options.onceStore ?? new NatsOnceStore({ session: () => this.session(), fenced: (requestId) => this.running?.server?.fenced(requestId) ?? false }) },
+      { admitTurn: (turn) => this.running?.server?.admit(turn.messageId) }, // fencing: no handler starts for a partition this process may have lost
+    );
     this.queue = resolveRequestQueueOptions(requestQueueOptionsOf(options));
     this.workerId = options.workerId ?? randomUUID();
     this.codec = options.codec ?? new MessageCodec();
@@ -346,7 +357,7 @@ export class NatsAgentRuntime implements AgentRuntime {
     await session.types.announce(type, this.workerId);
     running.leases ??= PartitionLeases.open(session.connection, { workerId: this.workerId, clock: this.engine.clock, ...(this.options.leaseTtlMs === undefined ? {} : { ttlMs: this.options.leaseTtlMs }) });
     const leases = await running.leases;
-    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock }, running.server!.serve);
+    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost: () => running.server?.dropFenced() }, running.server!.serve);
     running.workers.push(worker);
     if (this.running !== running) await worker.stop();
   }

@@ -6,6 +6,7 @@ import type { AckEvent } from '../core/RuntimeEvents.js';
 import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { CancelledError } from '../errors/CancelledError.js';
+import { FencedError } from '../errors/FencedError.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { agentHeaders } from './agentHeaders.js';
@@ -59,6 +60,8 @@ export class RequestServer {
   private readonly replying = new Map<string, ReplyTarget>();
   /** The requests being served, by request id, to cancel them when their caller asks (`agent.ctl.cancel`). */
   private readonly cancels = new Map<string, AbortController>();
+  /** The requests being served, by request id: whether the lease of the partition each was pulled from may still be acted on. */
+  private readonly fences = new Map<string, () => boolean>();
   private readonly cancelSubscription: Subscription;
   private readonly onAck = (ack: AckEvent): void => this.acknowledge(ack);
   private stopped = false;
@@ -105,6 +108,33 @@ export class RequestServer {
     return this.cancels.has(requestId);
   }
 
+  /**
+   * True when request `requestId` is served here and its partition's lease is no longer fresh: this
+   * process must not start its handler nor run its effects (the engine's `admitTurn`, `ctx.once`).
+   */
+  fenced(requestId: string): boolean {
+    const fresh = this.fences.get(requestId);
+    return fresh !== undefined && !fresh();
+  }
+
+  /** A {@link FencedError} for request `requestId` when it is {@link fenced}, else `undefined` (the engine's `admitTurn` hook). */
+  admit(requestId: string): FencedError | undefined {
+    if (!this.fenced(requestId)) return undefined;
+    return new FencedError(
+      `Did not start the handler of request ${requestId}: this worker's lease of its partition is stale (lost, or not renewed in time), another worker may own it. ` +
+        'The request is left to the owner (it is redelivered).',
+      { messageId: requestId },
+    );
+  }
+
+  /** Cancels every request served here whose partition's lease is no longer fresh (queued: never run; running: its signal aborts); each is nak'ed for the owner. */
+  dropFenced(): void {
+    for (const requestId of this.fences.keys()) {
+      const refusal = this.admit(requestId);
+      if (refusal !== undefined) this.cancel(requestId, refusal);
+    }
+  }
+
   /** The caller gave up a request (`reason`: its error): aborts it if it is served here; false when it is not. */
   cancel(requestId: string, reason: unknown = new CancelledError('The caller cancelled the request (from another process).', { messageId: requestId })): boolean {
     const controller = this.cancels.get(requestId);
@@ -133,17 +163,30 @@ export class RequestServer {
       message.term(); // its caller has given up: never run it (distributed.md §5.4); no reason, as above
       return;
     }
-    const answer = await this.run(envelope, replyTo, message);
+    this.fences.set(envelope.request_id, fresh);
+    let answer: ResponseEnvelope | undefined;
+    try {
+      answer = await this.run(envelope, replyTo, message, fresh);
+    } finally {
+      this.fences.delete(envelope.request_id);
+    }
     if (answer === undefined || this.stopped) return;
-    if (!fresh()) return void message.nak(); // fenced: this process may have lost the partition
+    if (!fresh()) {
+      // fenced: this process may have lost the partition; its owner answers (a caller here takes that answer)
+      this.env.localOutcomes.delete(envelope.request_id);
+      return void message.nak();
+    }
     await this.finish(message, replyTo, await this.env.session.results.store(answer));
   }
 
   /** Runs the request through the engine; `undefined` when this process stopped meanwhile. */
-  private async run(envelope: RequestEnvelope, replyTo: string | undefined, message: JsMsg): Promise<ResponseEnvelope | undefined> {
+  private async run(envelope: RequestEnvelope, replyTo: string | undefined, message: JsMsg, fresh: () => boolean): Promise<ResponseEnvelope | undefined> {
     const requestId = envelope.request_id;
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to });
-    const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
+    // kept alive only while its lease is fresh: a fenced worker must not hold the request back from the owner
+    const heartbeat = setInterval(() => {
+      if (fresh()) message.working();
+    }, Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
     const cancel = new AbortController();
     this.cancels.set(requestId, cancel);
     try {

@@ -18,6 +18,8 @@ export interface RequestWorkerOptions {
   readonly leases: PartitionLeases;
   /** The runtime's clock: renewals and takeover attempts are armed on its timers. */
   readonly clock: Clock;
+  /** Called when the renewal of a partition's lease failed (another worker holds it now): drop what was pulled from it. */
+  readonly lost?: () => void;
 }
 
 /** Serves one pulled request; `fresh` tells whether its partition's lease may still be acted on (check it before committing a result). */
@@ -119,7 +121,10 @@ export class RequestWorker {
 
   private async renew(slot: Slot): Promise<void> {
     const renewed = await this.options.leases.renew(slot.lease!);
-    if (renewed === undefined) await this.give(slot, false);
+    if (renewed === undefined) {
+      await this.give(slot, false);
+      this.options.lost?.();
+    }
     else if (slot.shedding && slot.inFlight === 0) await this.give(slot, true);
     else slot.lease = renewed;
   }

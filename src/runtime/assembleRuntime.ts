@@ -8,6 +8,7 @@ import { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { AgentDirectory } from './AgentDirectory.js';
 import type { DeliveryHost } from './Delivery.js';
 import { Dispatcher } from './Dispatcher.js';
+import type { EngineHooks } from './EngineHooks.js';
 import { HandlerStacks } from './HandlerStacks.js';
 import { Interventions } from './Interventions.js';
 import { MemoryOnceStore } from './MemoryOnceStore.js';
@@ -40,7 +41,7 @@ export interface RuntimeParts {
  * policies, the agent directory, subscriptions, interventions and dead letters. Each part gets only
  * what it uses, through its environment interface.
  */
-export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clock: Clock, random: () => number, options: RuntimeOptions): RuntimeParts {
+export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clock: Clock, random: () => number, options: RuntimeOptions, hooks: EngineHooks = {}): RuntimeParts {
   const track = options.trackRequests;
   const requests = new RequestTracker(track !== undefined && track !== false, checkKeep(track === true || !track ? undefined : track.keepFinished));
   const lifecycle = new RequestLifecycle(events, requests, clock);
@@ -81,6 +82,7 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     deadlines: DeadlineScheduler.for(clock),
     respond: interventions.has('onResponse') ? (d, value) => interventions.response(d, value) : undefined,
     eventFailed: (d, error, reason, started) => publisher.eventFailed(d, error, reason, started),
+    admitTurn: hooks.admitTurn,
   });
   const deliveryHost: DeliveryHost = {
     lifecycle,
