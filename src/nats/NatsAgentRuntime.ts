@@ -98,8 +98,8 @@ export class NatsAgentRuntime implements AgentRuntime {
 
   constructor(private readonly options: NatsAgentRuntimeOptions) {
     this.engine = new SingleThreadedAgentRuntime(
-      { ...options, onceStore: options.onceStore ?? new NatsOnceStore({ session: () => this.session(), fenced: (requestId) => this.running?.server?.fenced(requestId) ?? false }) },
-      { admitTurn: (turn) => this.running?.server?.admit(turn.messageId) }, // fencing: no handler starts for a partition this process may have lost
+      { ...options, onceStore: options.onceStore ?? new NatsOnceStore({ session: () => this.session(), fenced: (call) => this.running?.server?.fenced(call) ?? false }) },
+      { admitTurn: (turn) => this.running?.server?.admit(turn) }, // fencing: no handler starts for a partition this process may have lost
     );
     this.queue = resolveRequestQueueOptions(requestQueueOptionsOf(options));
     this.workerId = options.workerId ?? randomUUID();

@@ -5,8 +5,8 @@ import type { NatsSession } from './NatsSession.js';
 export interface NatsOnceStoreEnvironment {
   /** The running runtime's session (waits for the connection). */
   session(): Promise<NatsSession>;
-  /** True when this process may no longer act for message `messageId`: the lease of the partition it was pulled from is stale. */
-  fenced(messageId: string): boolean;
+  /** True when the handler behind `call` may no longer act: the lease of the partition its request was pulled from is stale. */
+  fenced(call: OnceCall): boolean;
 }
 
 /**
@@ -20,6 +20,6 @@ export class NatsOnceStore implements OnceStore {
 
   async once<T>(key: string, fn: () => T | Promise<T>, call: OnceCall): Promise<T> {
     const session = await this.env.session();
-    return session.idempotency.once(key, () => fn(), { fence: () => !this.env.fenced(call.messageId) });
+    return session.idempotency.once(key, () => fn(), { fence: () => !this.env.fenced(call) });
   }
 }

@@ -7,6 +7,7 @@ import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js'
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { FencedError } from '../errors/FencedError.js';
+import type { OnceCall } from '../core/OnceStore.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { agentHeaders } from './agentHeaders.js';
@@ -62,6 +63,8 @@ export class RequestServer {
   private readonly cancels = new Map<string, AbortController>();
   /** The requests being served, by request id: whether the lease of the partition each was pulled from may still be acted on. */
   private readonly fences = new Map<string, () => boolean>();
+  /** The fences of the turns the engine started for them (by its delivery, the handler's context), as long as a handler holds one. */
+  private readonly turnFences = new WeakMap<OnceCall, () => boolean>();
   private readonly cancelSubscription: Subscription;
   private readonly onAck = (ack: AckEvent): void => this.acknowledge(ack);
   private stopped = false;
@@ -80,8 +83,10 @@ export class RequestServer {
 
   /**
    * Serves one pulled request; resolves once it is settled (never rejects: failures of the broker are reported as uncaught).
-   * `fresh` is checked before the answer is stored (fencing): when the partition's lease is no
-   * longer fresh the answer is dropped and the request nak'ed, so its new owner serves it.
+   * `fresh` (fencing) is checked as the handler's turn starts ({@link admit}), in `ctx.once` ({@link fenced})
+   * and before the answer is stored: when the partition's lease is no longer fresh
+   * the handler does not start, the effect does not run, the answer is dropped and the request
+   * nak'ed, so its owner serves it.
    */
   readonly serve = (message: JsMsg, fresh: () => boolean = () => true): Promise<void> => {
     this.inFlight++;
@@ -109,29 +114,32 @@ export class RequestServer {
   }
 
   /**
-   * True when request `requestId` is served here and its partition's lease is no longer fresh: this
-   * process must not start its handler nor run its effects (the engine's `admitTurn`, `ctx.once`).
+   * The engine's `admitTurn` hook: a {@link FencedError} when `turn` is a request served here whose
+   * partition's lease is no longer fresh (its handler must not start), else `undefined`. An admitted
+   * turn keeps its request's fence for {@link fenced}, for as long as its handler holds its context.
    */
-  fenced(requestId: string): boolean {
-    const fresh = this.fences.get(requestId);
-    return fresh !== undefined && !fresh();
+  admit(turn: OnceCall): FencedError | undefined {
+    const fresh = this.fences.get(turn.messageId);
+    if (fresh === undefined) return undefined;
+    if (!fresh()) return fencedTurn(turn.messageId);
+    this.turnFences.set(turn, fresh);
+    return undefined;
   }
 
-  /** A {@link FencedError} for request `requestId` when it is {@link fenced}, else `undefined` (the engine's `admitTurn` hook). */
-  admit(requestId: string): FencedError | undefined {
-    if (!this.fenced(requestId)) return undefined;
-    return new FencedError(
-      `Did not start the handler of request ${requestId}: this worker's lease of its partition is stale (lost, or not renewed in time), another worker may own it. ` +
-        'The request is left to the owner (it is redelivered).',
-      { messageId: requestId },
-    );
+  /**
+   * True when the handler behind `call` (a turn of a request served here) may no longer act: its
+   * partition's lease is stale or lost (`ctx.once` does not run its effect). A handler that goes on
+   * after its request was dropped stays fenced.
+   */
+  fenced(call: OnceCall): boolean {
+    const fresh = this.turnFences.get(call) ?? this.fences.get(call.messageId);
+    return fresh !== undefined && !fresh();
   }
 
   /** Cancels every request served here whose partition's lease is no longer fresh (queued: never run; running: its signal aborts); each is nak'ed for the owner. */
   dropFenced(): void {
-    for (const requestId of this.fences.keys()) {
-      const refusal = this.admit(requestId);
-      if (refusal !== undefined) this.cancel(requestId, refusal);
+    for (const [requestId, fresh] of this.fences) {
+      if (!fresh()) this.cancel(requestId, fencedTurn(requestId));
     }
   }
 
@@ -166,9 +174,9 @@ export class RequestServer {
     this.fences.set(envelope.request_id, fresh);
     let answer: ResponseEnvelope | undefined;
     try {
-      answer = await this.run(envelope, replyTo, message, fresh);
+      answer = await this.run(envelope, replyTo, message);
     } finally {
-      this.fences.delete(envelope.request_id);
+      if (this.fences.get(envelope.request_id) === fresh) this.fences.delete(envelope.request_id); // not a later delivery's
     }
     if (answer === undefined || this.stopped) return;
     if (!fresh()) {
@@ -180,13 +188,10 @@ export class RequestServer {
   }
 
   /** Runs the request through the engine; `undefined` when this process stopped meanwhile. */
-  private async run(envelope: RequestEnvelope, replyTo: string | undefined, message: JsMsg, fresh: () => boolean): Promise<ResponseEnvelope | undefined> {
+  private async run(envelope: RequestEnvelope, replyTo: string | undefined, message: JsMsg): Promise<ResponseEnvelope | undefined> {
     const requestId = envelope.request_id;
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to });
-    // kept alive only while its lease is fresh: a fenced worker must not hold the request back from the owner
-    const heartbeat = setInterval(() => {
-      if (fresh()) message.working();
-    }, Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
+    const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
     const cancel = new AbortController();
     this.cancels.set(requestId, cancel);
     try {
@@ -270,4 +275,13 @@ export class RequestServer {
     if (target === undefined) return;
     publishReply(this.env.session.connection, target.replyTo, { v: 1, type: 'status', status: ack.level, from: target.from, request_id: ack.messageId, metadata: {} }, { worker: this.env.workerId });
   }
+}
+
+/** Why the handler of request `requestId` did not start, or was dropped: the lease of its partition is stale. */
+function fencedTurn(requestId: string): FencedError {
+  return new FencedError(
+    `Did not start the handler of request ${requestId}: this worker's lease of its partition is stale (lost, or not renewed in time), another worker may own it. ` +
+      'The request is left to the owner (it is redelivered).',
+    { messageId: requestId },
+  );
 }

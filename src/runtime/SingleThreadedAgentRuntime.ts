@@ -75,7 +75,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   private readonly handlerStacks: HandlerStacks;
   private readonly interventions: Interventions;
 
-  /** @param hooks @internal What a runtime built around this one adds to its turns (NatsAgentRuntime). */
+  /** @param hooks What a runtime built around this one adds to its turns (`NatsAgentRuntime`); applications leave it out. */
   constructor(options: RuntimeOptions = {}, hooks?: EngineHooks) {
     checkRuntimeOptions(options);
     this.container = options.container ?? globalContainer.createChildContainer();
