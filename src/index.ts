@@ -38,6 +38,8 @@ export { TypeSubscription } from './core/TypeSubscription.js';
 export { TypePrefixSubscription } from './core/TypePrefixSubscription.js';
 export { DefaultSubscription } from './core/DefaultSubscription.js';
 export type { MessageContext, StatusReport } from './core/MessageContext.js';
+export type { OnceStore, OnceCall } from './core/OnceStore.js';
+export { MemoryOnceStore, type MemoryOnceStoreOptions } from './runtime/MemoryOnceStore.js';
 export type { SendOptions, PublishOptions, SendFallback } from './core/SendOptions.js';
 export {
   DropMessage,

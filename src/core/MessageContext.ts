@@ -57,4 +57,22 @@ export interface MessageContext {
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
   /** Publishes as the handling agent (`DefaultTopicId()` takes this agent's key as source). */
   publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void>;
+  /**
+   * Runs the side effect `fn` once per `key` (effectively-once): if an outcome is recorded for
+   * `key`, resolves with it without running `fn`; otherwise runs `fn`, records what it returns and
+   * resolves with that. Handlers may run more than once (a retry, a redelivery after a worker died):
+   * wrap what must not happen twice — a payment, an email, a write elsewhere — and use a key that
+   * names the effect, e.g. `` `${ctx.messageId}/charge` ``.
+   *
+   * Where outcomes are kept is the runtime's `onceStore`: in-process, this process's memory (bounded:
+   * the oldest keys are forgotten, see `MemoryOnceStore`); in `NatsAgentRuntime`, the KV bucket
+   * `agent_idem` every worker shares, the value stored as JSON (return plain data; a replay gets the
+   * JSON copy). A `fn` that throws records nothing (the next call runs it again). `fn` itself is
+   * at-least-once when a process dies between `fn` and its record: pass `key` on to the system `fn`
+   * acts on when even that must not repeat it.
+   *
+   * @throws `FencedError` (NatsAgentRuntime) when this worker lost its lease on the agent's partition:
+   *   `fn` did not run; the request is left to the partition's new owner.
+   */
+  once<T>(key: string, fn: () => T | Promise<T>): Promise<T>;
 }

@@ -5,6 +5,7 @@ const REASONS: Partial<Record<string, FailureReason>> = {
   CANT_HANDLE: 'unhandled',
   TIMEOUT: 'timeout',
   CANCELLED: 'cancelled',
+  FENCED: 'cancelled',
   CIRCUIT_OPEN: 'circuit-open',
   REJECTED: 'rejected',
   MESSAGE_DROPPED: 'dropped',

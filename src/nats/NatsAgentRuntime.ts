@@ -26,6 +26,7 @@ import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
+import { NatsOnceStore } from './NatsOnceStore.js';
 import { NatsSession } from './NatsSession.js';
 import { PartitionLeases } from './PartitionLeases.js';
 import { RequestCaller } from './RequestCaller.js';
@@ -80,6 +81,13 @@ interface Running {
  * `Nats-Msg-Id` `<id>#<n>`); a request that comes back to an agent within its own call chain
  * (A→B→A, on any processes) re-enters the waiting turn instead of deadlocking.
  *
+ * `ctx.once(key, fn)` records outcomes in the cluster's KV bucket `agent_idem` (as JSON), so a side
+ * effect runs once per key whichever worker runs the handler, however often. Fencing: a worker whose
+ * lease of a partition is stale (lost, or frozen past its renewal) starts no handler of a request
+ * pulled from it, runs no `ctx.once` effect for it (`FencedError`) and stores no answer: it naks
+ * the request, which the partition's owner then serves; on losing a lease it drops (cancels and
+ * naks) every request of that partition it holds.
+ *
  * @example
  * ```ts
  * const worker = new NatsAgentRuntime({ servers: 'nats://127.0.0.1:4222', codec });
@@ -107,7 +115,10 @@ export class NatsAgentRuntime implements AgentRuntime {
   private waitingForStart: Array<(session: Promise<NatsSession>) => void> = [];
 
   constructor(private readonly options: NatsAgentRuntimeOptions) {
-    this.engine = new SingleThreadedAgentRuntime(options);
+    this.engine = new SingleThreadedAgentRuntime(
+      { ...options, onceStore: options.onceStore ?? new NatsOnceStore({ session: () => this.session(), fenced: (call) => this.running?.server?.fenced(call) ?? false }) },
+      { admitTurn: (turn) => this.running?.server?.admit(turn) }, // fencing: no handler starts for a partition this process may have lost
+    );
     this.seam = EngineSeam.of(this.engine);
     this.queue = resolveRequestQueueOptions(requestQueueOptionsOf(options));
     this.workerId = options.workerId ?? randomUUID();
@@ -372,7 +383,7 @@ export class NatsAgentRuntime implements AgentRuntime {
     await session.types.announce(type, this.workerId);
     running.leases ??= PartitionLeases.open(session.connection, { workerId: this.workerId, clock: this.engine.clock, ...(this.options.leaseTtlMs === undefined ? {} : { ttlMs: this.options.leaseTtlMs }) });
     const leases = await running.leases;
-    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock }, running.server!.serve);
+    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost: () => running.server?.dropFenced() }, running.server!.serve);
     running.workers.push(worker);
     if (this.running !== running) await worker.stop();
   }

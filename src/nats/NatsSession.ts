@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { AgentTypeRegistry } from './AgentTypeRegistry.js';
 import { connectNats } from './connectNats.js';
 import { ensureRequestStream } from './ensureRequestStream.js';
+import { IdempotencyStore } from './IdempotencyStore.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 import type { RequestQueueOptions } from './RequestQueueOptions.js';
 import { openJetStream } from './openJetStream.js';
@@ -12,7 +13,7 @@ import { ResultStore } from './ResultStore.js';
 /**
  * @internal One process's link to the cluster while its runtime runs: the connection, its JetStream
  * handles, the request stream (created unless it exists), the caller's reply inbox, the result
- * store and the registry of hosted agent types. Opened by `start()`, closed by `stop()`.
+ * store, the registry of hosted agent types and the idempotency store of `ctx.once`. Opened by `start()`, closed by `stop()`.
  */
 export class NatsSession {
   private constructor(
@@ -22,6 +23,8 @@ export class NatsSession {
     readonly inbox: ReplyInbox,
     readonly results: ResultStore,
     readonly types: AgentTypeRegistry,
+    /** Where `ctx.once` records the outcomes of side effects (`agent_idem`). */
+    readonly idempotency: IdempotencyStore,
   ) {}
 
   /** Connects, opens JetStream, ensures the request stream, opens the inbox and the result store. */
@@ -31,8 +34,8 @@ export class NatsSession {
     try {
       const { client, manager } = await openJetStream(connection);
       await ensureRequestStream(manager, queue);
-      const [inbox, results, types] = await Promise.all([ReplyInbox.open(connection), ResultStore.open(connection), AgentTypeRegistry.open(connection)]);
-      return new NatsSession(connection, client, manager, inbox, results, types);
+      const [inbox, results, types, idempotency] = await Promise.all([ReplyInbox.open(connection), ResultStore.open(connection), AgentTypeRegistry.open(connection), IdempotencyStore.open(connection)]);
+      return new NatsSession(connection, client, manager, inbox, results, types, idempotency);
     } catch (error) {
       await connection.close();
       throw error;

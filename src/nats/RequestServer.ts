@@ -5,6 +5,8 @@ import type { AckEvent } from '../core/RuntimeEvents.js';
 import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { CancelledError } from '../errors/CancelledError.js';
+import { FencedError } from '../errors/FencedError.js';
+import type { OnceCall } from '../core/OnceStore.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { agentHeaders } from './agentHeaders.js';
@@ -61,6 +63,8 @@ interface BeingServed {
   readonly controller: AbortController;
   /** The engine's delivery of an attempt of this process's own run (abandoned as in-process). */
   delivery: Delivery | undefined;
+  /** Whether the lease of the partition it was pulled from may still be acted on. */
+  readonly fresh: () => boolean;
 }
 
 /**
@@ -79,6 +83,10 @@ export class RequestServer {
   private readonly cancels = new Map<string, BeingServed>();
   /** The call chains (request ids up the chain) of the requests being served, by request id. */
   private readonly chains = new Map<string, readonly string[]>();
+  /** The requests being served, by request id: whether the lease of the partition each was pulled from may still be acted on. */
+  private readonly fences = new Map<string, () => boolean>();
+  /** The fences of the turns the engine started for them (by its delivery, the handler's context), as long as a handler holds one. */
+  private readonly turnFences = new WeakMap<OnceCall, () => boolean>();
   private readonly cancelSubscription: Subscription;
   private readonly onAck = (ack: AckEvent): void => this.acknowledge(ack);
   private stopped = false;
@@ -97,8 +105,10 @@ export class RequestServer {
 
   /**
    * Serves one pulled request; resolves once it is settled (never rejects: failures of the broker are reported as uncaught).
-   * `fresh` is checked before the answer is stored (fencing): when the partition's lease is no
-   * longer fresh the answer is dropped and the request nak'ed, so its new owner serves it.
+   * `fresh` (fencing) is checked as the handler's turn starts ({@link admit}), in `ctx.once` ({@link fenced})
+   * and before the answer is stored: when the partition's lease is no longer fresh
+   * the handler does not start, the effect does not run, the answer is dropped and the request
+   * nak'ed, so its owner serves it.
    */
   readonly serve = (message: JsMsg, fresh: () => boolean = () => true): Promise<void> => {
     this.inFlight++;
@@ -128,6 +138,36 @@ export class RequestServer {
   /** The call chain a request served here arrived with (its handler's own requests extend it). */
   chainOf(requestId: string): readonly string[] | undefined {
     return this.chains.get(requestId);
+  }
+
+  /**
+   * The engine's `admitTurn` hook: a {@link FencedError} when `turn` is a request served here whose
+   * partition's lease is no longer fresh (its handler must not start), else `undefined`. An admitted
+   * turn keeps its request's fence for {@link fenced}, for as long as its handler holds its context.
+   */
+  admit(turn: OnceCall): FencedError | undefined {
+    const fresh = this.fences.get(turn.messageId);
+    if (fresh === undefined) return undefined;
+    if (!fresh()) return fencedTurn(turn.messageId);
+    this.turnFences.set(turn, fresh);
+    return undefined;
+  }
+
+  /**
+   * True when the handler behind `call` (a turn of a request served here) may no longer act: its
+   * partition's lease is stale or lost (`ctx.once` does not run its effect). A handler that goes on
+   * after its request was dropped stays fenced.
+   */
+  fenced(call: OnceCall): boolean {
+    const fresh = this.turnFences.get(call) ?? this.fences.get(call.messageId);
+    return fresh !== undefined && !fresh();
+  }
+
+  /** Cancels every request served here whose partition's lease is no longer fresh (queued: never run; running: its signal aborts); each is nak'ed for the owner. */
+  dropFenced(): void {
+    for (const [key, served] of this.cancels) {
+      if (!served.fresh()) this.cancel(key, fencedTurn(key));
+    }
   }
 
   /** The caller gave up the attempt `key` (`reason`: its error): ends it if it is served here; false when it is not. */
@@ -162,20 +202,30 @@ export class RequestServer {
       return;
     }
     if (replyTo !== undefined) this.status(replyTo, envelope, 'received'); // the owner took it: into its recipient's mailbox
-    const answer = await this.run(envelope, key, replyTo, message);
+    this.fences.set(envelope.request_id, fresh);
+    let answer: ResponseEnvelope | undefined;
+    try {
+      answer = await this.run(envelope, key, replyTo, message, fresh);
+    } finally {
+      if (this.fences.get(envelope.request_id) === fresh) this.fences.delete(envelope.request_id); // not a later delivery's
+    }
     if (answer === undefined || this.stopped) return;
-    if (!fresh()) return void message.nak(); // fenced: this process may have lost the partition
+    if (!fresh()) {
+      // fenced: this process may have lost the partition; its owner answers (a caller here takes that answer)
+      this.env.localOutcomes.delete(key);
+      return void message.nak();
+    }
     await this.finish(message, replyTo, await this.env.session.results.store(answer));
   }
 
   /** Runs the request through the engine; `undefined` when this process stopped meanwhile. */
-  private async run(envelope: RequestEnvelope, key: string, replyTo: string | undefined, message: JsMsg): Promise<ResponseEnvelope | undefined> {
+  private async run(envelope: RequestEnvelope, key: string, replyTo: string | undefined, message: JsMsg, fresh: () => boolean): Promise<ResponseEnvelope | undefined> {
     const requestId = envelope.request_id;
     const chain = envelope.metadata.call_chain;
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
     if (chain !== undefined) this.chains.set(requestId, chain);
     const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
-    const served: BeingServed = { controller: new AbortController(), delivery: undefined };
+    const served: BeingServed = { controller: new AbortController(), delivery: undefined, fresh };
     this.cancels.set(key, served);
     try {
       let value: unknown;
@@ -275,4 +325,13 @@ export class RequestServer {
 function answerTo(envelope: RequestEnvelope): { type: 'response'; from: string; to: string | undefined; requestId: string; metadata: { attempt?: number } } {
   const attempt = envelope.metadata.attempt;
   return { type: 'response', from: envelope.to, to: envelope.from, requestId: envelope.request_id, metadata: attempt === undefined ? {} : { attempt } };
+}
+
+/** Why the handler of request `requestId` did not start, or was dropped: the lease of its partition is stale. */
+function fencedTurn(requestId: string): FencedError {
+  return new FencedError(
+    `Did not start the handler of request ${requestId}: this worker's lease of its partition is stale (lost, or not renewed in time), another worker may own it. ` +
+      'The request is left to the owner (it is redelivered).',
+    { messageId: requestId },
+  );
 }

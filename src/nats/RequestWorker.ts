@@ -18,6 +18,8 @@ export interface RequestWorkerOptions {
   readonly leases: PartitionLeases;
   /** The runtime's clock: renewals and takeover attempts are armed on its timers. */
   readonly clock: Clock;
+  /** Called when the renewal of a partition's lease failed (another worker holds it now): drop what was pulled from it. */
+  readonly lost?: () => void;
 }
 
 /** Serves one pulled request; `fresh` tells whether its partition's lease may still be acted on (check it before committing a result). */
@@ -33,6 +35,8 @@ interface Slot {
   shedding: boolean;
   /** Requests pulled from it and not yet settled. */
   inFlight: number;
+  /** How many times this worker took the partition: a request pulled under one take is never acted on under another. */
+  takes: number;
 }
 
 /**
@@ -64,7 +68,7 @@ export class RequestWorker {
       Array.from({ length: partitions }, async (_, partition): Promise<Slot> => {
         const info = await ensureRequestConsumer(session.manager, type, partition, options.queue);
         const consumer = await session.client.consumers.get(requestQueue.stream, info.name);
-        return { partition, consumer, lease: undefined, pull: undefined, shedding: false, inFlight: 0 };
+        return { partition, consumer, lease: undefined, pull: undefined, shedding: false, inFlight: 0, takes: 0 };
       }),
     );
     const worker = new RequestWorker(type, slots, options, serve);
@@ -119,7 +123,10 @@ export class RequestWorker {
 
   private async renew(slot: Slot): Promise<void> {
     const renewed = await this.options.leases.renew(slot.lease!);
-    if (renewed === undefined) await this.give(slot, false);
+    if (renewed === undefined) {
+      await this.give(slot, false);
+      this.options.lost?.();
+    }
     else if (slot.shedding && slot.inFlight === 0) await this.give(slot, true);
     else slot.lease = renewed;
   }
@@ -142,6 +149,7 @@ export class RequestWorker {
       return false;
     }
     slot.lease = lease;
+    slot.takes++;
     try {
       slot.pull = await slot.consumer.consume({ max_messages: Math.min(resolveRequestQueueOptions(this.options.queue).maxAckPending, 64), expires: this.options.pullExpiresMs, callback: (message) => this.pulled(slot, message) });
     } catch (error) {
@@ -152,7 +160,8 @@ export class RequestWorker {
   }
 
   private pulled(slot: Slot, message: JsMsg): void {
-    const fresh = (): boolean => slot.lease !== undefined && this.options.leases.isFresh(slot.lease);
+    const take = slot.takes;
+    const fresh = (): boolean => slot.lease !== undefined && slot.takes === take && this.options.leases.isFresh(slot.lease);
     if (!fresh() || slot.shedding) return void message.nak(Math.floor(this.options.leases.ttlMs / 10)); // fenced or given up: the owner gets it
     slot.inFlight++;
     void this.serve(message, fresh).then(() => {

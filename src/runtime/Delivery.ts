@@ -1,6 +1,9 @@
 import { CancelledError } from '../errors/CancelledError.js';
 import type { Replies, ReplyOf } from '../core/Replies.js';
 import { RejectedError } from '../errors/RejectedError.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import type { OnceStore } from '../core/OnceStore.js';
+import { describeValue } from '../util/describeValue.js';
 import type { AgentId } from '../core/AgentId.js';
 import type { HandlerContext } from '../core/HandlerContext.js';
 import type { HandlerPolicySpec } from '../core/HandlerPolicySpec.js';
@@ -32,6 +35,8 @@ export interface DeliveryHost {
   formatMessageId(seq: number): string;
   sendFrom(parent: Delivery, message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown>;
   publishFrom(parent: Delivery, message: unknown, topic: TopicId, options: PublishOptions | undefined): Promise<void>;
+  /** Where `ctx.once` records outcomes (the runtime's `onceStore`). */
+  readonly onceStore: OnceStore;
   handlerStack(d: Delivery, spec: HandlerPolicySpec): PolicyStack;
   beginAttempt(d: Delivery, attempt: number): void;
   abortAttempt(d: Delivery, reason: unknown): void;
@@ -193,6 +198,13 @@ export class Delivery implements HandlerContext, LifecycleSubject, DeadlineEntry
 
   publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void> {
     return this.host.publishFrom(this, message, topic, options);
+  }
+
+  once<T>(key: string, fn: () => T | Promise<T>): Promise<T> {
+    if (typeof key !== 'string' || key === '' || typeof fn !== 'function') {
+      return Promise.reject(new ConfigurationError(`ctx.once(key, fn) needs a non-empty string key and a function, got ${describeValue(key)} and ${describeValue(fn)}.`));
+    }
+    return this.host.onceStore.once(key, fn, this);
   }
 
   reject(reason: string, detail?: string): never {

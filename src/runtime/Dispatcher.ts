@@ -22,6 +22,7 @@ import { NEW, QUEUED, RUNNING, SETTLED } from './deliveryStates.js';
 import { PendingWork } from './PendingWork.js';
 import { ReadyList } from './ReadyList.js';
 import { TimeSlice } from './TimeSlice.js';
+import type { EngineHooks } from './EngineHooks.js';
 import type { RuntimeLog } from './RuntimeLog.js';
 import { UnstartedWarning } from './UnstartedWarning.js';
 
@@ -36,6 +37,8 @@ export interface DispatcherEnvironment {
   /** Response interventions, or undefined when there are none (the fast path). */
   readonly respond: ((d: Delivery, value: unknown) => Promise<unknown>) | undefined;
   readonly log: RuntimeLog;
+  /** See {@link EngineHooks.admitTurn}; undefined (the fast path) runs every turn. */
+  readonly admitTurn: EngineHooks['admitTurn'];
   /** A published message failed for good (dead letter, events, `stopWhenIdle`). */
   eventFailed(d: Delivery, error: unknown, reason: FailureReason, started: boolean): void;
 }
@@ -388,6 +391,7 @@ export class Dispatcher {
     const slot = d.slot;
     slot.running++;
     slot.turnStarted(d);
+    if (env.admitTurn !== undefined && this.refused(d, env.admitTurn)) return;
     env.lifecycle.received(d);
     if (slot.instance !== undefined) return this.invoke(d);
     let agent: Agent | Promise<Agent>;
@@ -401,6 +405,14 @@ export class Dispatcher {
       () => this.invoke(d),
       (error: unknown) => this.fail(d, error, 'construction'),
     );
+  }
+
+  /** True when `admitTurn` refused the turn, which then failed with its error instead of running. */
+  private refused(d: Delivery, admitTurn: NonNullable<EngineHooks['admitTurn']>): boolean {
+    const refusal = admitTurn(d);
+    if (refusal === undefined) return false;
+    this.fail(d, refusal, classifyFailure(refusal));
+    return true;
   }
 
   private invoke(d: Delivery): void {

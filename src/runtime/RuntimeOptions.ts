@@ -4,6 +4,7 @@ import type { TrackRequestsOptions } from '../core/RequestTracker.js';
 import type { InterventionHandler } from './InterventionHandler.js';
 import type { TopicId } from '../core/TopicId.js';
 import type { Logger } from '../core/Logger.js';
+import type { OnceStore } from '../core/OnceStore.js';
 
 /** Options of `new SingleThreadedAgentRuntime(options)`. */
 export interface RuntimeOptions {
@@ -57,4 +58,9 @@ export interface RuntimeOptions {
    * `warn` — the default —, `info`, `debug`); `false`: silent. A pino logger fits as it is.
    */
   logger?: Logger | false;
+  /**
+   * Where `ctx.once(key, fn)` records the outcomes of side effects. Default: a `MemoryOnceStore` of
+   * 10,000 keys (this process's memory; `new MemoryOnceStore({ capacity })` for another bound).
+   */
+  onceStore?: OnceStore;
 }

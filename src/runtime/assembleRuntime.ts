@@ -8,8 +8,10 @@ import { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { AgentDirectory } from './AgentDirectory.js';
 import type { DeliveryHost } from './Delivery.js';
 import { Dispatcher } from './Dispatcher.js';
+import type { EngineHooks } from './EngineHooks.js';
 import { HandlerStacks } from './HandlerStacks.js';
 import { Interventions } from './Interventions.js';
+import { MemoryOnceStore } from './MemoryOnceStore.js';
 import { MessageIds } from './MessageIds.js';
 import { Publisher } from './Publisher.js';
 import { RuntimeLog } from './RuntimeLog.js';
@@ -47,7 +49,7 @@ export function partsOf(owner: AgentRuntime): RuntimeParts | undefined {
  * policies, the agent directory, subscriptions, interventions and dead letters. Each part gets only
  * what it uses, through its environment interface.
  */
-export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clock: Clock, random: () => number, options: RuntimeOptions): RuntimeParts {
+export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clock: Clock, random: () => number, options: RuntimeOptions, hooks: EngineHooks = {}): RuntimeParts {
   const track = options.trackRequests;
   const requests = new RequestTracker(track !== undefined && track !== false, checkKeep(track === true || !track ? undefined : track.keepFinished));
   const lifecycle = new RequestLifecycle(events, requests, clock);
@@ -88,12 +90,14 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     deadlines: DeadlineScheduler.for(clock),
     respond: interventions.has('onResponse') ? (d, value) => interventions.response(d, value) : undefined,
     eventFailed: (d, error, reason, started) => publisher.eventFailed(d, error, reason, started),
+    admitTurn: hooks.admitTurn,
   });
   const deliveryHost: DeliveryHost = {
     lifecycle,
     formatMessageId: (seq) => ids.format(seq),
     sendFrom: (parent, message, recipient, sendOptions) => sender.send(message, recipient, sendOptions, parent),
     publishFrom: (parent, message, topic, publishOptions) => publisher.publishFrom(parent, message, topic, publishOptions),
+    onceStore: options.onceStore ?? new MemoryOnceStore(),
     handlerStack: (d, spec) => handlerStacks.stackFor(d, spec),
     beginAttempt: (d, attempt) => dispatcher.beginAttempt(d, attempt),
     abortAttempt: (d, reason) => dispatcher.abortAttempt(d, reason),

@@ -33,7 +33,7 @@ const OWNER = 'SingleThreadedAgentRuntime';
  */
 export function checkRuntimeOptions(options: RuntimeOptions): RuntimeOptions {
   checkOptionsObject(OWNER, options, '{ clock: new SimulatedClock() }');
-  const { container, clock, random, interventionHandlers, escalationTopic, trackRequests, ignoreUnhandledExceptions } = options;
+  const { container, clock, random, interventionHandlers, escalationTopic, trackRequests, ignoreUnhandledExceptions, onceStore } = options;
   checkClock(OWNER, clock);
   checkFunction(OWNER, 'random', random, '() => Math.random()');
   if (container !== undefined && !(typeof container === 'object' && container !== null && typeof container.resolve === 'function' && typeof container.registerInstance === 'function')) {
@@ -48,6 +48,9 @@ export function checkRuntimeOptions(options: RuntimeOptions): RuntimeOptions {
   if (trackRequests !== undefined && typeof trackRequests !== 'boolean') checkOptionsObject(`${OWNER} "trackRequests"`, trackRequests, '{ keepFinished: 1_000 }');
   if (ignoreUnhandledExceptions !== undefined && typeof ignoreUnhandledExceptions !== 'boolean') {
     throw new ConfigurationError(`${OWNER}: option "ignoreUnhandledExceptions" must be true or false, got ${describeValue(ignoreUnhandledExceptions)}.`);
+  }
+  if (onceStore !== undefined && !(typeof onceStore === 'object' && onceStore !== null && typeof onceStore.once === 'function')) {
+    throw new ConfigurationError(`${OWNER}: option "onceStore" must be an object with a once(key, fn, call) method (e.g. new MemoryOnceStore()), got ${describeValue(onceStore)}.`);
   }
   return options;
 }
