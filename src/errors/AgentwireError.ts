@@ -19,7 +19,8 @@ export type AgentwireErrorCode =
   | 'CALLBACK_FAILED'
   | 'BROKER_UNREACHABLE'
   | 'BROKER_MISCONFIGURED'
-  | 'FENCED';
+  | 'FENCED'
+  | 'DEAD_LETTERED';
 
 /** Correlation context every agentwire error can carry. */
 export interface AgentwireErrorContext {

@@ -6,6 +6,7 @@ import type { AckEvent } from '../core/RuntimeEvents.js';
 import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { CancelledError } from '../errors/CancelledError.js';
+import { describeValue } from '../util/describeValue.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { agentHeaders } from './agentHeaders.js';
@@ -13,6 +14,7 @@ import type { NatsSession } from './NatsSession.js';
 import { publishReply } from './publishReply.js';
 import { readRequest } from './readRequest.js';
 import { requestCancels } from './requestCancels.js';
+import type { FailureVerdict, RequestDeadLetters } from './RequestDeadLetters.js';
 
 /** @internal The outcome of a request served in the process that sent it, handed over as the very object (not a decoded copy). */
 export interface LocalOutcome {
@@ -38,7 +40,12 @@ export interface RequestServerEnvironment {
   readonly localMessages: Map<string, unknown>;
   /** True while a caller in this process waits for the answer to `requestId`. */
   awaits(requestId: string): boolean;
+  /** Which failures are answered, redelivered or dead-lettered, and the dead-lettering. */
+  readonly deadLetters: RequestDeadLetters;
 }
+
+/** A request not answered: redelivered later, or dead-lettered. */
+type Unanswered = Exclude<FailureVerdict, { readonly kind: 'answer' }>;
 
 /** Where the acknowledgments of a request being served go. */
 interface ReplyTarget {
@@ -117,11 +124,8 @@ export class RequestServer {
     let deliveryCount: number;
     try {
       ({ envelope, deliveryCount } = readRequest(message));
-    } catch {
-      // It will never decode (dead-lettering comes with the DLQ stream). No reason given: nats-server 2.9
-      // ignores a term that carries one, and the message would come back.
-      message.term();
-      return;
+    } catch (error) {
+      return this.unanswered(message, undefined, undefined, { kind: 'dead-letter', reason: `it cannot be decoded: ${describeValue(error)}` }, fresh);
     }
     const replyTo = message.headers?.get(agentHeaders.replyTo) || undefined;
     // A redelivery may have been answered already: replay the stored answer. A first delivery goes
@@ -133,15 +137,31 @@ export class RequestServer {
       message.term(); // its caller has given up: never run it (distributed.md §5.4); no reason, as above
       return;
     }
-    const answer = await this.run(envelope, replyTo, message);
+    const answer = await this.run(envelope, replyTo, message, deliveryCount);
     if (answer === undefined || this.stopped) return;
+    if ('kind' in answer) return this.unanswered(message, envelope, replyTo, answer, fresh);
     if (!fresh()) return void message.nak(); // fenced: this process may have lost the partition
     await this.finish(message, replyTo, await this.env.session.results.store(answer));
   }
 
+  /** A request not answered by its handler: delivered again after a delay, or dead-lettered and its caller answered `failed(dead-lettered)`. */
+  private async unanswered(message: JsMsg, envelope: RequestEnvelope | undefined, replyTo: string | undefined, verdict: Unanswered, fresh: () => boolean): Promise<void> {
+    if (!fresh()) return void message.nak(); // fenced: the partition's owner decides
+    if (verdict.kind === 'redeliver') return void message.nak(verdict.delayMs);
+    const error = await this.env.deadLetters.giveUp(message, verdict.reason, envelope);
+    if (envelope !== undefined) this.keepLocal(envelope, replyTo, { ok: false, outcome: error });
+    this.env.deadLetters.answer(message.headers, error, envelope);
+  }
+
   /** Runs the request through the engine; `undefined` when this process stopped meanwhile. */
-  private async run(envelope: RequestEnvelope, replyTo: string | undefined, message: JsMsg): Promise<ResponseEnvelope | undefined> {
+  private async run(envelope: RequestEnvelope, replyTo: string | undefined, message: JsMsg, deliveryCount: number): Promise<ResponseEnvelope | Unanswered | undefined> {
     const requestId = envelope.request_id;
+    let decoded: unknown;
+    try {
+      decoded = this.messageOf(envelope);
+    } catch (error) {
+      return { kind: 'dead-letter', reason: `its message cannot be decoded: ${describeValue(error)}` };
+    }
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to });
     const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
     const cancel = new AbortController();
@@ -149,7 +169,7 @@ export class RequestServer {
     try {
       let value: unknown;
       try {
-        value = await this.env.engine.sendMessage(this.messageOf(envelope), AgentId.fromString(envelope.to), {
+        value = await this.env.engine.sendMessage(decoded, AgentId.fromString(envelope.to), {
           messageId: requestId,
           signal: cancel.signal,
           ...(envelope.from === undefined ? {} : { sender: AgentId.fromString(envelope.from) }),
@@ -157,7 +177,8 @@ export class RequestServer {
         });
       } catch (error) {
         if (this.stopped) return undefined;
-        return this.failed(envelope, replyTo, error);
+        const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));
+        return verdict.kind === 'answer' ? this.failed(envelope, replyTo, error) : verdict;
       }
       return this.completed(envelope, replyTo, value);
     } finally {
