@@ -97,19 +97,24 @@ export class ClusterDeadLetters implements DeadLetterSource {
     const seq = sequenceOf(record.id);
     const stored = await session.manager.streams.getMessage(deadLetterQueue.stream, { seq });
     if (stored === null) throw new ConfigurationError(`The dead letter ${record.id} is no longer in ${deadLetterQueue.stream}: another process replayed or removed it.`);
-    const { requestId } = queuedRequestAddress(stored.header);
-    const answer = requestId === undefined ? Promise.resolve() : this.answerTo(session, requestId, record);
-    answer.catch(() => undefined); // awaited below, after the requeue
     const subject = stored.header.get(agentHeaders.originalSubject) || undefined;
     if (subject === undefined) throw new ConfigurationError(`The dead letter ${record.id} does not say which request queue it came from (${agentHeaders.originalSubject}): it cannot be replayed.`);
-    const accepted = await session.client.publish(subject, replayBody(stored.data), {
-      headers: replayHeaders(stored.header, session.inbox.subject),
-      msgID: `${requestId ?? `${deadLetterQueue.stream}/${seq}`}/replay/${seq}`,
-      expect: { streamName: requestQueue.stream },
-    });
-    await this.settle(session, stored.subject, seq);
-    if (accepted.duplicate) throw new ConfigurationError(`The dead letter ${record.id} was replayed already (by another process, or an earlier replay): it is queued once.`);
-    await answer;
+    const { requestId } = queuedRequestAddress(stored.header);
+    const answer = requestId === undefined ? undefined : this.answerTo(session, requestId, record);
+    answer?.promise.catch(() => undefined); // awaited below, after the requeue
+    try {
+      const accepted = await session.client.publish(subject, replayBody(stored.data), {
+        headers: replayHeaders(stored.header, session.inbox.subject),
+        msgID: `${requestId ?? `${deadLetterQueue.stream}/${seq}`}/replay/${seq}`,
+        expect: { streamName: requestQueue.stream },
+      });
+      await this.settle(session, stored.subject, seq);
+      if (accepted.duplicate) throw new ConfigurationError(`The dead letter ${record.id} was replayed already (by another process, or an earlier replay): it is queued once.`);
+    } catch (error) {
+      answer?.end(error); // nobody will answer this replay
+      throw error;
+    }
+    await answer?.promise;
   }
 
   /** The record was removed from the runtime's queue: delete the dead letter from `AGENT_DLQ` (for every process). */
@@ -128,10 +133,11 @@ export class ClusterDeadLetters implements DeadLetterSource {
     throw new RuntimeStoppedError(`The runtime is stopped: start it to replay the dead letter ${record.id}.`);
   }
 
-  /** Resolves with the replayed request's answer to this process's inbox, rejects with its error. */
-  private answerTo(session: NatsSession, requestId: string, record: DeadLetterRecord): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const end = (error: unknown): void => {
+  /** The replayed request's answer to this process's inbox (resolved, or rejected with its error), and how to end the wait without one. */
+  private answerTo(session: NatsSession, requestId: string, record: DeadLetterRecord): { readonly promise: Promise<void>; readonly end: (error: unknown) => void } {
+    let end!: (error: unknown) => void;
+    const promise = new Promise<void>((resolve, reject) => {
+      end = (error: unknown): void => {
         this.replays.delete(end);
         unexpect();
         reject(error);
@@ -144,6 +150,7 @@ export class ClusterDeadLetters implements DeadLetterSource {
       });
       this.replays.add(end);
     });
+    return { promise, end };
   }
 
   /** Deletes the dead letter at `seq` from `AGENT_DLQ` and tells every mirror it is settled. */

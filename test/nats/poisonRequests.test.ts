@@ -131,7 +131,7 @@ natsSuite('poison requests across processes', (server) => {
     await expect(fixed.deadLetters.replay(record.id)).rejects.toBeInstanceOf(ConfigurationError); // replayed already (its mirror may not have dropped it yet)
 
     await Promise.all([late.stop(), client.stopWhenIdle(), fixed.stopWhenIdle()]);
-  });
+  }, 15_000); // five runtimes start on a possibly loaded machine
 
   it('dead-letters a request that cannot be decoded at once and answers its caller from the request’s headers', async () => {
     const worker = await started(await register(new NatsAgentRuntime(options(server().url, { workerId: 'parser-worker' })), 'parser', new Archivist()));
