@@ -38,7 +38,8 @@ const DEAD_LETTER_HEADERS = new Set(
  * mirror of the dead-letter stream `AGENT_DLQ`, read from its start by an ordered consumer while
  * the runtime runs. Each dead letter becomes a record with the id `dlq-<sequence in AGENT_DLQ>`
  * (the same in every process; a `deadLetter` event fires as it appears), beside the process's own
- * records (`dl-<n>`); the records leave the mirror when the runtime stops.
+ * records (`dl-<n>`), at most the queue's capacity (`deadLetterCapacity`) in all; the records
+ * leave the mirror when the runtime stops.
  *
  * `replay(id)` takes the request out of `AGENT_DLQ` and back into the request stream: its original
  * body and headers, the replaying process's inbox as `Agent-Reply-To`, no deadline (its `timeout_ms`

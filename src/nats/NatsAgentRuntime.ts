@@ -64,6 +64,12 @@ interface Running {
  * `RequestWorker` whose pulled requests a `RequestServer` turns into engine deliveries, stores,
  * answers and acks. The engine's `events`, `requests` and `deadLetters` are the runtime's.
  *
+ * A handler's error is its caller's answer, as in-process. A request that cannot be served — it
+ * does not decode, its message type is unknown to the worker's codec, or its deliveries ran out
+ * (`maxDeliver`: workers crashing on it; with `redeliverRetriableErrors`, handler errors marked
+ * retriable) — is dead-lettered into the stream `AGENT_DLQ` and its caller answered with a
+ * `DeadLetteredError`; `deadLetters` lists the cluster's dead letters and replays them.
+ *
  * Not yet distributed (see the repository's nats plan): caller-side policies (`retry`,
  * `circuitBreaker`, `fallback`, adaptive `timeout`), handlers' own sends and publishes (they stay in the process), remote cancellation,
  * the `accepted` acknowledgment as an event, `ctx.once`.

@@ -101,11 +101,14 @@ natsSuite('poison requests across processes', (server) => {
     const outdated = await started(await register(new NatsAgentRuntime(options(server().url, { codec: new MessageCodec(), workerId: 'outdated' })), 'archivist', new Archivist()));
     const client = await started(new NatsAgentRuntime(options(server().url, { workerId: 'client' })));
     const listed = nextClusterDeadLetter(client);
+    const failures: string[] = [];
+    client.events.on('ack', (ack) => ack.level === 'failed' && failures.push(`${ack.messageId}: ${String(ack.reason)}`));
 
     const error = await client.sendMessage(new Report('q3'), new AgentId('archivist', 'k'), { messageId: 'report-1', timeout: 10_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeadLetteredError);
     expect(error).toMatchObject({ code: 'DEAD_LETTERED', messageId: 'report-1', agentId: new AgentId('archivist', 'k') });
     expect((error as Error).message).toMatch(/"Report" is not registered in the worker's codec.*replay\('dlq-\d+'\)/);
+    expect(failures).toEqual(['report-1: dead-lettered']);
 
     const record = await listed;
     expect(record).toMatchObject({ messageId: 'report-1', recipient: new AgentId('archivist', 'k'), attempts: 1 });
