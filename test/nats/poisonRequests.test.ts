@@ -97,7 +97,7 @@ natsSuite('poison requests across processes', (server) => {
   /** The dead letter at `id` (`dlq-<seq>`) as AGENT_DLQ stores it, or null. */
   const stored = (id: string) => nats().manager.streams.getMessage(deadLetterQueue.stream, { seq: Number(id.slice(4)) });
 
-  it('dead-letters a request whose message type the worker’s codec does not know at once, answers its caller failed(dead-lettered), lists it everywhere and replays it once a fixed worker runs', async () => {
+  it('dead-letters a request whose message type the worker’s codec does not know at once, answers its caller failed(dead-lettered), lists it everywhere, dead-letters a replay made before the fix again, and replays it once a fixed worker runs', async () => {
     const outdated = await started(await register(new NatsAgentRuntime(options(server().url, { codec: new MessageCodec(), workerId: 'outdated' })), 'archivist', new Archivist()));
     const client = await started(new NatsAgentRuntime(options(server().url, { workerId: 'client' })));
     const listed = nextClusterDeadLetter(client);
@@ -120,18 +120,26 @@ natsSuite('poison requests across processes', (server) => {
     expect(copy.header.get(agentHeaders.deadLetterReason)).toMatch(/not registered in the worker's codec/);
     expect(copy.header.get(agentHeaders.deliveryCount)).toBe('1');
 
+    const again = nextClusterDeadLetter(client);
+    await expect(client.deadLetters.replay(record.id)).rejects.toBeInstanceOf(DeadLetteredError); // not fixed yet: dead-lettered again
+    const second = await again;
+    expect(second).toMatchObject({ messageId: 'report-1', attempts: 1 });
+    expect(second.id).not.toBe(record.id);
+    expect(await stored(record.id)).toBeNull();
+
     await outdated.stop();
     const archivist = new Archivist();
     const fixed = await started(await register(new NatsAgentRuntime(options(server().url, { workerId: 'fixed' })), 'archivist', archivist));
-    expect(fixed.deadLetters.get(record.id)?.messageId).toBe('report-1'); // listed by a process started after it was dead-lettered
+    expect(fixed.deadLetters.get(second.id)?.messageId).toBe('report-1'); // listed by a process started after it was dead-lettered
+    expect(fixed.deadLetters.get(record.id)).toBeUndefined(); // replayed before that process started
 
-    await client.deadLetters.replay(record.id); // resolves with its answer
+    await client.deadLetters.replay(second.id); // resolves with its answer
     expect(archivist.filed).toEqual(['q3']);
-    expect(client.deadLetters.get(record.id)).toBeUndefined();
-    expect(await stored(record.id)).toBeNull();
+    expect(client.deadLetters.get(second.id)).toBeUndefined();
+    expect(await stored(second.id)).toBeNull();
     const late = await started(new NatsAgentRuntime(options(server().url)));
-    expect(late.deadLetters.get(record.id)).toBeUndefined(); // settled for every process
-    await expect(fixed.deadLetters.replay(record.id)).rejects.toBeInstanceOf(ConfigurationError); // replayed already (its mirror may not have dropped it yet)
+    expect(late.deadLetters.get(second.id)).toBeUndefined(); // settled for every process
+    await expect(fixed.deadLetters.replay(second.id)).rejects.toBeInstanceOf(ConfigurationError); // replayed already (its mirror may not have dropped it yet)
 
     await Promise.all([late.stop(), client.stopWhenIdle(), fixed.stopWhenIdle()]);
   }, 15_000); // five runtimes start on a possibly loaded machine
