@@ -66,17 +66,17 @@ export class ClusterDeadLetters implements DeadLetterSource {
   /** Starts mirroring `AGENT_DLQ`; resolves once the dead letters it held at that moment are listed. */
   async open(session: NatsSession): Promise<void> {
     this.session = session;
-    const consumer = await session.client.consumers.get(deadLetterQueue.stream, { filter_subjects: deadLetterQueue.subjects });
-    const stored = (await session.manager.streams.info(deadLetterQueue.stream)).state.messages;
     let caughtUp!: () => void;
     const listed = new Promise<void>((resolve) => (caughtUp = resolve));
-    if (stored === 0) caughtUp();
+    const consumer = await session.client.consumers.get(deadLetterQueue.stream, { filter_subjects: deadLetterQueue.subjects });
     this.messages = await consumer.consume({
       callback: (message) => {
         this.receive(message);
-        if (message.info.pending === 0) caughtUp();
+        if (message.info.pending === 0) caughtUp(); // the last one stored so far
       },
     });
+    // asked once consuming: a stream empty now has nothing to wait for, else its last message comes with pending 0
+    if ((await session.manager.streams.info(deadLetterQueue.stream)).state.messages === 0) caughtUp();
     await listed;
   }
 
