@@ -44,7 +44,7 @@ const DEAD_LETTER_HEADERS = new Set(
  * `replay(id)` takes the request out of `AGENT_DLQ` and back into the request stream: its original
  * body and headers, the replaying process's inbox as `Agent-Reply-To`, no deadline (its `timeout_ms`
  * still limits the handler), the same request id — so a result stored for it and effects done with
- * `ctx.once` count — and the `Nats-Msg-Id` `<request id>/replay/<sequence>`: unique per dead letter
+ * `ctx.once` count — and the `Nats-Msg-Id` `<request id>[#<attempt>]/replay/<sequence>`: unique per dead letter
  * (the request id alone would be dropped as a duplicate within the stream's duplicate window) and
  * the same for every replay of that dead letter, so two processes replaying it at once queue it
  * once (the second is refused with a `ConfigurationError`). Then the dead letter is deleted from
@@ -100,13 +100,13 @@ export class ClusterDeadLetters implements DeadLetterSource {
     if (stored === null) throw new ConfigurationError(`The dead letter ${record.id} is no longer in ${deadLetterQueue.stream}: another process replayed or removed it.`);
     const subject = stored.header.get(agentHeaders.originalSubject) || undefined;
     if (subject === undefined) throw new ConfigurationError(`The dead letter ${record.id} does not say which request queue it came from (${agentHeaders.originalSubject}): it cannot be replayed.`);
-    const { requestId } = queuedRequestAddress(stored.header);
-    const answer = requestId === undefined ? undefined : this.answerTo(session, requestId, record);
+    const { requestId, key } = queuedRequestAddress(stored.header, requestEnvelope(stored.data));
+    const answer = requestId === undefined || key === undefined ? undefined : this.answerTo(session, requestId, key, record);
     answer?.promise.catch(() => undefined); // awaited below, after the requeue
     try {
       const accepted = await session.client.publish(subject, replayBody(stored.data), {
         headers: replayHeaders(stored.header, session.inbox.subject),
-        msgID: `${requestId ?? `${deadLetterQueue.stream}/${seq}`}/replay/${seq}`,
+        msgID: `${key ?? `${deadLetterQueue.stream}/${seq}`}/replay/${seq}`,
         expect: { streamName: requestQueue.stream },
       });
       await this.settle(session, stored.subject, seq);
@@ -135,7 +135,7 @@ export class ClusterDeadLetters implements DeadLetterSource {
   }
 
   /** The replayed request's answer to this process's inbox (resolved, or rejected with its error), and how to end the wait without one. */
-  private answerTo(session: NatsSession, requestId: string, record: DeadLetterRecord): { readonly promise: Promise<void>; readonly end: (error: unknown) => void } {
+  private answerTo(session: NatsSession, requestId: string, key: string, record: DeadLetterRecord): { readonly promise: Promise<void>; readonly end: (error: unknown) => void } {
     let end!: (error: unknown) => void;
     const promise = new Promise<void>((resolve, reject) => {
       end = (error: unknown): void => {
@@ -143,7 +143,7 @@ export class ClusterDeadLetters implements DeadLetterSource {
         unexpect();
         reject(error);
       };
-      const unexpect = session.inbox.expect(requestId, (reply) => {
+      const unexpect = session.inbox.expect(key, (reply) => {
         if (reply.type !== 'response') return;
         this.replays.delete(end);
         if (reply.status === 'completed') resolve();

@@ -4,7 +4,6 @@ import type { AgentFactory } from '../core/AgentFactory.js';
 import type { AgentId } from '../core/AgentId.js';
 import type { AgentClass, AgentRuntime } from '../core/AgentRuntime.js';
 import type { AgentType } from '../core/AgentType.js';
-import { checkSendOptions } from '../core/checkSendOptions.js';
 import type { DeadLetterQueue } from '../core/DeadLetterQueue.js';
 import type { AgentTypeOptions } from '../core/MailboxOptions.js';
 import type { RegisterFactoryOptions } from '../core/RegisterFactoryOptions.js';
@@ -16,11 +15,13 @@ import type { RuntimeEmitter } from '../core/RuntimeEmitter.js';
 import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
 import type { Subscription } from '../core/Subscription.js';
 import type { TopicId } from '../core/TopicId.js';
-import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { RuntimeStateError } from '../errors/RuntimeStateError.js';
 import { MessageCodec } from '../protocol/MessageCodec.js';
 import { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
+import { EngineSeam } from '../runtime/EngineSeam.js';
 import type { Clock } from '../util/Clock.js';
+import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
+import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
 import { NatsSession } from './NatsSession.js';
@@ -64,15 +65,17 @@ interface Running {
  * `RequestWorker` whose pulled requests a `RequestServer` turns into engine deliveries, stores,
  * answers and acks. The engine's `events`, `requests` and `deadLetters` are the runtime's.
  *
+ * Every request — `runtime.sendMessage` and a handler's `ctx.sendMessage` alike — crosses the
+ * broker; caller-side policies (`retry`, `circuitBreaker`, `timeout`, `fallback`) run in the
+ * sending process around it, each retry a fresh execution under the same `messageId` (its own
+ * `Nats-Msg-Id` `<id>#<n>`); a request that comes back to an agent within its own call chain
+ * (A→B→A, on any processes) re-enters the waiting turn instead of deadlocking.
+ *
  * A handler's error is its caller's answer, as in-process. A request that cannot be served — it
  * does not decode, its message type is unknown to the worker's codec, or its deliveries ran out
  * (`maxDeliver`: workers crashing on it; with `redeliverRetriableErrors`, handler errors marked
  * retriable) — is dead-lettered into the stream `AGENT_DLQ` and its caller answered with a
  * `DeadLetteredError`; `deadLetters` lists the cluster's dead letters and replays them.
- *
- * Not yet distributed (see the repository's nats plan): caller-side policies (`retry`,
- * `circuitBreaker`, `fallback`, adaptive `timeout`), handlers' own sends and publishes (they stay in the process), remote cancellation,
- * the `accepted` acknowledgment as an event, `ctx.once`.
  *
  * @example
  * ```ts
@@ -90,6 +93,7 @@ export class NatsAgentRuntime implements AgentRuntime {
   /** The codec messages and answers cross the wire with. */
   readonly codec: MessageCodec;
   private readonly engine: SingleThreadedAgentRuntime;
+  private readonly seam: EngineSeam;
   private readonly queue: ResolvedRequestQueueOptions;
   private readonly caller: RequestCaller;
   private readonly clusterDeadLetters: ClusterDeadLetters;
@@ -103,6 +107,7 @@ export class NatsAgentRuntime implements AgentRuntime {
 
   constructor(private readonly options: NatsAgentRuntimeOptions) {
     this.engine = new SingleThreadedAgentRuntime(options);
+    this.seam = EngineSeam.of(this.engine);
     this.queue = resolveRequestQueueOptions(requestQueueOptionsOf(options));
     this.workerId = options.workerId ?? randomUUID();
     this.codec = options.codec ?? new MessageCodec();
@@ -118,9 +123,13 @@ export class NatsAgentRuntime implements AgentRuntime {
       localMessages: this.localMessages,
       session: () => this.session(),
       hosts: (type) => this.hosted.has(type),
-      cancelServed: (requestId, reason) => this.running?.server?.cancel(requestId, reason) ?? false,
-      serving: (requestId) => this.running?.server?.serving(requestId) ?? false,
+      cancelServed: (key, reason) => this.running?.server?.cancel(key, reason) ?? false,
+      serving: (key) => this.running?.server?.serving(key) ?? false,
+      chainOf: (requestId) => this.running?.server?.chainOf(requestId),
+      linkChild: (parent, child, on) => this.seam.linkChild(parent, child, on),
+      holdIdle: (on) => this.seam.holdIdle(on),
     });
+    this.seam.carryThrough(this.caller);
   }
 
   /** Typed lifecycle events (the engine's, plus the caller's side of requests other processes serve). */
@@ -176,7 +185,7 @@ export class NatsAgentRuntime implements AgentRuntime {
       async (open) => {
         const deadLetters = new RequestDeadLetters({ session: open, codec: this.codec, workerId: this.workerId, maxDeliver: this.queue.maxDeliver, redeliveryDelaysMs: this.redeliveryDelaysMs });
         running.deadLetters = deadLetters;
-        running.server = new RequestServer({ engine: this.engine, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (id) => this.caller.awaits(id), deadLetters });
+        running.server = new RequestServer({ engine: this.engine, seam: this.seam, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (key) => this.caller.awaits(key), runOf: (key) => this.caller.runOf(key), deadLetters });
         await Promise.all([this.clusterDeadLetters.open(open), ...[...this.hosted].map((type) => this.serve(running, type))]);
       },
       () => undefined,
@@ -229,8 +238,6 @@ export class NatsAgentRuntime implements AgentRuntime {
   async stopWhenIdle(): Promise<void> {
     const running = this.running;
     if (running === undefined) throw new RuntimeStateError('The runtime is not started: start() it before stopWhenIdle().');
-    await this.caller.work.idle();
-    if (this.running !== running) return;
     let failure: { error: unknown } | undefined;
     await this.engine.stopWhenIdle().catch((error: unknown) => (failure = { error })); // running (isRunning) until idle
     if (this.running !== running) return;
@@ -257,22 +264,24 @@ export class NatsAgentRuntime implements AgentRuntime {
   sendMessage<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): Promise<ReplyOf<M>>;
   sendMessage<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): Promise<R>;
   sendMessage(message: unknown, recipient: AgentId, options?: SendOptions): Promise<unknown> {
-    try {
-      if (checkSendOptions(recipient, options)) {
-        throw new ConfigurationError('NatsAgentRuntime (preview) does not run caller-side policies yet (retry, circuitBreaker, fallback, adaptive timeout): send without them, or decorate the handler.');
-      }
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.caller.send(message, recipient, options);
+    return this.engine.sendMessage(message, recipient, options);
   }
 
   /** Like `sendMessage`, returning a handle to observe the request (its record needs `trackRequests` or arrives as the recipient's process reports it). */
   sendRequest<M extends Replies<unknown>>(message: M, recipient: AgentId, options?: SendOptions): RequestHandle<ReplyOf<M>>;
   sendRequest<R = unknown>(message: unknown, recipient: AgentId, options?: SendOptions): RequestHandle<R>;
   sendRequest(message: unknown, recipient: AgentId, options?: SendOptions): RequestHandle<unknown> {
-    const messageId = options?.messageId ?? randomUUID();
-    return new RequestHandle<unknown>(messageId, this.engine.requests, this.engine.clock, () => this.sendMessage(message, recipient, { ...options, messageId }));
+    return this.engine.sendRequest(message, recipient, options);
+  }
+
+  /** The caller-side breaker this process keeps for `recipient` (the `circuitBreaker` send option), if any. */
+  callerBreaker(recipient: AgentId): CircuitBreakerPolicy | undefined {
+    return this.engine.callerBreaker(recipient);
+  }
+
+  /** The adaptive caller-side timeout this process keeps for `recipient` (`timeout: { adaptive }`), if any. */
+  callerTimeout(recipient: AgentId): TimeoutPolicy | undefined {
+    return this.engine.callerTimeout(recipient);
   }
 
   /** Publishes to the subscribers in this process (preview: publishing across processes comes with the event stream). */

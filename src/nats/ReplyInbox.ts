@@ -1,6 +1,7 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
 import { decodeEnvelope } from '../protocol/decodeEnvelope.js';
+import { attemptKey } from './attemptKey.js';
 import type { WireLimits } from '../protocol/WireLimits.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { agentHeaders } from './agentHeaders.js';
@@ -52,7 +53,7 @@ export class ReplyInbox {
   }
 
   /**
-   * Routes the replies to `requestId` to `listener` until the final one. Register before
+   * Routes the replies to `requestId` (an {@link attemptKey} for a caller-side retry) to `listener` until the final one. Register before
    * publishing the request, so no reply can arrive first. Returns a function that stops expecting.
    */
   expect(requestId: string, listener: ReplyListener): () => void {
@@ -82,9 +83,10 @@ export class ReplyInbox {
     } catch (decodeError) {
       return this.fail(decodeError);
     }
-    const listener = this.listeners.get(reply.request_id);
+    const key = attemptKey(reply.request_id, reply.metadata.attempt);
+    const listener = this.listeners.get(key);
     if (listener === undefined) return;
-    if (isFinalReply(reply)) this.listeners.delete(reply.request_id);
+    if (isFinalReply(reply)) this.listeners.delete(key);
     try {
       listener(reply, message.headers?.get(agentHeaders.worker) || undefined);
     } catch (listenerError) {

@@ -7,12 +7,15 @@ import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import { UndeliverableError } from '../errors/UndeliverableError.js';
 import type { RequestEnvelope } from '../protocol/Envelope.js';
+import type { EnvelopeMetadata } from '../protocol/EnvelopeMetadata.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
-import { cancelledBeforeSent, cancelledByCaller } from '../runtime/cancellations.js';
-import { PendingWork } from '../runtime/PendingWork.js';
+import { cancelledBeforeSent, cancelledByCaller, cancelledWithParent } from '../runtime/cancellations.js';
+import type { ChildRequest, Delivery } from '../runtime/Delivery.js';
+import type { SendTransport, TransportAttempt, TransportedRun } from '../runtime/SendTransport.js';
 import type { Clock } from '../util/Clock.js';
 import { DeadlineScheduler, type DeadlineEntry } from '../util/DeadlineScheduler.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
+import { attemptKey } from './attemptKey.js';
 import { fromWireError } from './fromWireError.js';
 import type { NatsSession } from './NatsSession.js';
 import { publishRequest } from './publishRequest.js';
@@ -28,25 +31,39 @@ export interface RequestCallerEnvironment {
   readonly partitions: number;
   /** The caller's side of the request lifecycle (acks, records, `requestEnd`) for requests served by other processes. */
   readonly lifecycle: RequestLifecycle;
-  /** Outcomes of requests this process served for itself (see `RequestServer`). */
+  /** Outcomes of requests this process served for itself (see `RequestServer`), by {@link attemptKey}. */
   readonly localOutcomes: Map<string, LocalOutcome>;
-  /** Messages of requests to types this process hosts, by request id, for its own `RequestServer`. */
+  /** Messages of requests to types this process hosts, by {@link attemptKey}, for its own `RequestServer`. */
   readonly localMessages: Map<string, unknown>;
   /** The session once connected (rejects when connecting failed). */
   session(): Promise<NatsSession>;
-  /** Aborts the request with `reason` if this very process serves it (at once, as in-process); false when it does not. */
-  cancelServed(requestId: string, reason: unknown): boolean;
-  /** True when this very process is serving the request (its engine has it). */
-  serving(requestId: string): boolean;
+  /** Ends the attempt `key` with `reason` if this very process serves it (at once, as in-process); false when it does not. */
+  cancelServed(key: string, reason: unknown): boolean;
+  /** True when this very process is serving the attempt `key` (its engine has it). */
+  serving(key: string): boolean;
   /** True when this process hosts agent type `type` (its own engine then reports the request's lifecycle). */
   hosts(type: string): boolean;
+  /** The call chain (request ids) a request this process serves arrived with. */
+  chainOf(requestId: string): readonly string[] | undefined;
+  /** Counts a request in flight as work in hand for the engine's `stopWhenIdle()` (or no longer). */
+  holdIdle(on: boolean): void;
+  /** Ties a request issued by a handler to that handler's turn (cancelled when it ends), or unties it. */
+  linkChild(parent: Delivery, child: ChildRequest, on: boolean): void;
 }
 
-/** One request waiting for its answer. */
-interface PendingCall extends LifecycleSubject, DeadlineEntry {
+/** One request (or one attempt of a caller-side run) waiting for its answer. */
+interface PendingCall extends LifecycleSubject, DeadlineEntry, ChildRequest, TransportAttempt {
+  /** Its wire identity ({@link attemptKey}). */
+  readonly key: string;
+  /** Which send of the request it is (`metadata.attempt` on the wire): retries and fallback recipients count alike. */
+  readonly send: number;
+  /** The caller-side run it is an attempt of: the run ends the request. */
+  readonly run: TransportedRun | undefined;
+  /** The turn whose handler sent it, while linked to it. */
+  parent: Delivery | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  /** The caller's time limit, in ms, while its deadline is an entry in the clock's scheduler. */
+  /** The time limit its local deadline enforces, in ms. */
   timeoutMs: number;
   unexpect: (() => void) | undefined;
   /** Another process serves it: this side reports its lifecycle (from `sent` on). */
@@ -61,18 +78,17 @@ interface PendingCall extends LifecycleSubject, DeadlineEntry {
 }
 
 /**
- * @internal The caller's side of a request across processes: encodes it, expects its replies in
- * the process's inbox, publishes it into the request stream (resolving nothing until the answer),
- * enforces the caller's time limit and signal on the runtime's clock, and settles the caller's
- * promise with the answer — the handler's value or its typed error (see {@link fromWireError}).
- * Requests served by this very process are reported by its engine; for the others this side
- * turns the replies' acknowledgments into the runtime's `ack` events and lifecycle records.
+ * @internal The caller's side of a request across processes — the engine's {@link SendTransport}:
+ * encodes the request (with its deadline, attempt and call chain), expects its replies in the
+ * process's inbox, publishes it into the request stream, enforces the caller's time limit and
+ * signal on the runtime's clock, and settles the caller with the answer — the handler's value or
+ * its typed error (see {@link fromWireError}). A request with caller-side policies is the engine's
+ * run (retry, breaker, timeout, fallback), each attempt published here under its own
+ * {@link attemptKey}. Requests served by this very process are reported by its engine; for the
+ * others this side turns the replies' acknowledgments into the runtime's `ack` events and records.
  */
-export class RequestCaller {
+export class RequestCaller implements SendTransport {
   private readonly pending = new Map<string, PendingCall>();
-  /** Requests in flight, for `stopWhenIdle`. */
-  readonly work = new PendingWork();
-
   /** The clock's one scheduler: a request's deadline is an entry there, as in-process. */
   private readonly deadlines: DeadlineScheduler;
 
@@ -80,35 +96,38 @@ export class RequestCaller {
     this.deadlines = DeadlineScheduler.for(env.clock);
   }
 
-  /** Sends `message` to `recipient` and resolves with the answer. */
-  send(message: unknown, recipient: AgentId, options: SendOptions | undefined): Promise<unknown> {
-    const messageId = options?.messageId ?? randomUUID();
-    const timeout = options?.timeout as number | undefined;
-    const call = this.call(messageId, message, recipient, options);
+  /** A request id unique across processes. */
+  newId(): string {
+    return randomUUID();
+  }
+
+  /** Sends `message` to `recipient` (from `parent`'s handler, if any) and resolves with the answer. */
+  send(message: unknown, recipient: AgentId, options: SendOptions | undefined, parent: Delivery | undefined): Promise<unknown> {
+    const messageId = options?.messageId ?? this.newId();
+    const call = this.call(messageId, 1, message, recipient, options?.sender ?? parent?.recipient, parent, undefined);
     const promise = new Promise<unknown>((resolve, reject) => Object.assign(call, { resolve, reject }));
-    if (options?.signal?.aborted === true) {
-      this.refuse(call, cancelledBeforeSent(messageId, recipient, options.signal.reason));
+    const signal = options?.signal;
+    if (signal?.aborted === true || parent?.aborted === true) {
+      this.refuse(call, parent?.aborted === true && signal?.aborted !== true ? cancelledWithParent(messageId, recipient, parent.extras?.abortReason) : cancelledBeforeSent(messageId, recipient, signal?.reason));
       return promise;
     }
-    let envelope: RequestEnvelope;
-    try {
-      const clock = this.env.clock;
-      const metadata = timeout === undefined ? {} : { timeout_ms: Math.ceil(timeout), deadline: Math.floor(wallTimeOf(clock, clock.now() + timeout)) };
-      envelope = this.env.codec.toEnvelope(message, { type: 'request', to: recipient, from: call.sender, requestId: messageId, metadata });
-    } catch (error) {
-      this.refuse(call, error);
-      return promise;
-    }
-    this.pending.set(messageId, call);
-    this.work.add();
-    if (timeout !== undefined) {
-      const now = this.env.clock.now();
-      call.timeoutMs = timeout;
-      this.deadlines.add(call, now + timeout, now);
-    }
-    this.listenForCancel(call, options?.signal);
-    void this.publish(call, envelope);
+    const timeout = options?.timeout as number | undefined;
+    const now = this.env.clock.now();
+    const deadline = earliest(timeout === undefined ? undefined : now + timeout, parent?.deadline);
+    this.begin(call, deadline, deadline === undefined ? undefined : deadline - now, signal);
     return promise;
+  }
+
+  /** Publishes the current attempt of `run` (its id, attempt number, deadline, signal and parent). */
+  attempt(run: TransportedRun): TransportAttempt {
+    const parent = run.parent !== undefined && !run.parent.aborted ? run.parent : undefined;
+    const call = this.call(run.messageId, run.nextSend(), run.message, run.recipient, run.sender, parent, run);
+    const inherited = parent?.deadline;
+    const limit = run.deadline;
+    // the run enforces its own limit (and abandons this attempt); a call chain's earlier deadline is this attempt's to enforce
+    const byChain = inherited !== undefined && (limit === undefined || inherited < limit);
+    this.begin(call, earliest(limit, inherited), byChain ? inherited - this.env.clock.now() : undefined, run.callerSignal);
+    return call;
   }
 
   /**
@@ -118,14 +137,19 @@ export class RequestCaller {
   get inTransit(): boolean {
     if (this.env.localOutcomes.size > 0) return true;
     for (const call of this.pending.values()) {
-      if (!call.remote && (call.session === undefined || this.env.localMessages.get(call.messageId) === call.message)) return true;
+      if (!call.remote && (call.session === undefined || this.env.localMessages.get(call.key) === call.message)) return true;
     }
     return false;
   }
 
-  /** True while the caller waits for the answer to `requestId`. */
-  awaits(requestId: string): boolean {
-    return this.pending.has(requestId);
+  /** True while the caller waits for the answer to attempt `key`. */
+  awaits(key: string): boolean {
+    return this.pending.has(key);
+  }
+
+  /** The caller-side run whose attempt `key` this process waits for, if any (its server then serves it as that run's attempt). */
+  runOf(key: string): TransportedRun | undefined {
+    return this.pending.get(key)?.run;
   }
 
   /** Ends every request still waiting: the runtime stopped. */
@@ -135,14 +159,57 @@ export class RequestCaller {
     }
   }
 
-  private call(messageId: string, message: unknown, recipient: AgentId, options: SendOptions | undefined): PendingCall {
+  /** A call; `send` numbers the request's sends (retries and fallback recipients alike) for its wire identity. */
+  private call(messageId: string, send: number, message: unknown, recipient: AgentId, sender: AgentId | undefined, parent: Delivery | undefined, run: TransportedRun | undefined): PendingCall {
     const call: PendingCall = {
-      messageId, message, recipient, sender: options?.sender, topicId: undefined, isRpc: true, attempt: 1,
-      parentMessageId: undefined, resendable: false, startedAt: 0,
+      key: attemptKey(messageId, send), send, run, parent,
+      messageId, message, recipient, sender, topicId: undefined, isRpc: true, attempt: run?.attempt ?? 1,
+      parentMessageId: parent?.messageId, resendable: run !== undefined, startedAt: 0,
       resolve: () => undefined, reject: () => undefined, heapIndex: -1, timeoutMs: 0, onDeadline: () => this.expire(call), unexpect: undefined,
       remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined, reported: false,
+      abandon: (reason) => this.abandon(call, reason),
+      cancelByParent: (reason) => this.cancelByParent(call, reason),
+      parentEnded: () => (call.parent = undefined),
     };
     return call;
+  }
+
+  /**
+   * Encodes the call with its wall-clock `deadline` (clock time, if any) and sends it; a local
+   * deadline after `timeoutMs` when this side enforces one, and the caller's `signal`.
+   */
+  private begin(call: PendingCall, deadline: number | undefined, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
+    let envelope: RequestEnvelope;
+    try {
+      envelope = this.env.codec.toEnvelope(call.message, { type: 'request', to: call.recipient, from: call.sender, requestId: call.messageId, metadata: this.metadata(call, deadline) });
+    } catch (error) {
+      if (call.run !== undefined) throw error; // the run reports an attempt that cannot be sent
+      this.refuse(call, error);
+      return;
+    }
+    this.pending.set(call.key, call);
+    this.env.holdIdle(true);
+    if (call.parent !== undefined) this.env.linkChild(call.parent, call, true);
+    if (timeoutMs !== undefined) {
+      const now = this.env.clock.now();
+      call.timeoutMs = timeoutMs;
+      this.deadlines.add(call, now + timeoutMs, now);
+    }
+    this.listenForCancel(call, signal);
+    void this.publish(call, envelope);
+  }
+
+  private metadata(call: PendingCall, deadline: number | undefined): EnvelopeMetadata {
+    const metadata: { -readonly [K in keyof EnvelopeMetadata]: EnvelopeMetadata[K] } = {};
+    const clock = this.env.clock;
+    if (deadline !== undefined) {
+      metadata.timeout_ms = Math.max(0, Math.ceil(deadline - clock.now()));
+      metadata.deadline = Math.floor(wallTimeOf(clock, deadline));
+    }
+    if (call.run !== undefined) metadata.attempt = call.send;
+    const parent = call.parent;
+    if (parent !== undefined) metadata.call_chain = [...(this.env.chainOf(parent.messageId) ?? []), parent.messageId].slice(-64);
+    return metadata;
   }
 
   private async publish(call: PendingCall, envelope: RequestEnvelope): Promise<void> {
@@ -159,8 +226,8 @@ export class RequestCaller {
     }
     if (call.done) return;
     call.session = session;
-    if (!call.remote) this.env.localMessages.set(call.messageId, call.message);
-    call.unexpect = session.inbox.expect(call.messageId, (reply, worker) => this.receive(call, reply, worker));
+    if (!call.remote) this.env.localMessages.set(call.key, call.message);
+    call.unexpect = session.inbox.expect(call.key, (reply, worker) => this.receive(call, reply, worker));
     if (call.remote) this.env.lifecycle.sent(call);
     try {
       await publishRequest(session.client, envelope, { replyTo: session.inbox.subject, partitions: this.env.partitions });
@@ -182,8 +249,8 @@ export class RequestCaller {
       else if (reply.status === 'processing' && call.remote) lifecycle.processing(call);
       return;
     }
-    const local = own ? this.env.localOutcomes.get(call.messageId) : undefined;
-    this.env.localOutcomes.delete(call.messageId);
+    const local = own ? this.env.localOutcomes.get(call.key) : undefined;
+    this.env.localOutcomes.delete(call.key);
     // served here: the outcome itself (a value without wire form included); else the wire's copy
     if (local !== undefined) return this.settle(call, local.ok, local.outcome);
     if (reply.status === 'completed') {
@@ -196,42 +263,66 @@ export class RequestCaller {
     this.settle(call, false, error);
   }
 
-  /** The caller's limit passed before the answer arrived. */
+  /** The limit this side enforces passed before the answer arrived. */
   private expire(call: PendingCall): void {
     const timeout = call.timeoutMs;
     // Served here, the engine's own deadline (the same instant, on the same clock) ends the request
     // and answers with its TimeoutError, the one its records hold.
-    if (this.env.serving(call.messageId)) return;
-    const error = new TimeoutError(timeout, timeout, { messageId: call.messageId, agentId: call.recipient });
-    this.cancelRemote(call); // the serving process stops the handler (its deadline would too)
-    if (call.remote) this.env.lifecycle.failed(call, 'timeout', error);
-    this.settle(call, false, error);
+    if (this.env.serving(call.key)) return;
+    this.giveUp(call, new TimeoutError(timeout, timeout, { messageId: call.messageId, agentId: call.recipient }));
   }
 
   private listenForCancel(call: PendingCall, signal: AbortSignal | undefined): void {
     if (signal === undefined) return;
     call.signal = signal;
     call.onAbort = () => {
-      // Served here, the engine's delivery is cancelled as in-process (its CancelledError, the one its records hold, is the answer).
-      if (this.env.cancelServed(call.messageId, signal.reason)) return;
+      // Served here, the engine's delivery is cancelled as in-process (its CancelledError, the one its records hold, is the answer):
+      // a plain request's delivery wraps the signal's reason itself, an attempt's is ended with the error.
       const error = cancelledByCaller(call.messageId, call.recipient, signal.reason);
-      this.cancelRemote(call);
-      if (call.remote) this.env.lifecycle.failed(call, 'cancelled', error);
-      this.settle(call, false, error);
+      if (this.env.cancelServed(call.key, call.run === undefined ? signal.reason : error)) return;
+      this.giveUp(call, error);
     };
     signal.addEventListener('abort', call.onAbort, { once: true });
   }
 
+  /** The handler that sent the request ended first: the request ends with it. */
+  private cancelByParent(call: PendingCall, reason: unknown): void {
+    const error = cancelledWithParent(call.messageId, call.recipient, reason);
+    if (!this.env.cancelServed(call.key, error)) this.giveUp(call, error);
+  }
+
+  /** This side ends a call another process (or none yet) serves: the serving process stops the handler. */
+  private giveUp(call: PendingCall, error: unknown): void {
+    if (call.done) return;
+    this.cancelRemote(call);
+    if (call.remote) this.env.lifecycle.failed(call, classifyFailure(error), error);
+    this.settle(call, false, error);
+  }
+
+  /** The run gave its attempt up (its limit passed, or it was cancelled): the attempt ends without telling the run. */
+  private abandon(call: PendingCall, reason: unknown): void {
+    if (call.done) return;
+    if (this.env.cancelServed(call.key, reason)) {
+      this.finish(call, false, reason); // the engine ends (and reports) the attempt it serves
+      return;
+    }
+    this.cancelRemote(call);
+    if (call.remote) this.env.lifecycle.failed(call, classifyFailure(reason), reason);
+    this.finish(call, false, reason);
+  }
+
   /**
    * The caller gave up a request to a type this process hosts (time limit, signal, stop, a failed
-   * publish). If its engine never took it, nobody has reported it: the request is refused here, and
-   * a tombstone tells this process's server to drop it unrun should it still be pulled.
+   * publish). If its engine never took it, nobody has reported it: the request is refused (an
+   * attempt: failed) here, and a tombstone tells this process's server to drop it unrun should it
+   * still be pulled.
    */
   private abandonLocal(call: PendingCall, error: unknown): void {
     const local = this.env.localMessages;
-    if (call.reported || (call.session !== undefined && !local.has(call.messageId))) return; // reported, or the engine took it and reports its end
-    this.env.lifecycle.refused(call, classifyFailure(error), error);
-    if (call.session !== undefined) local.set(call.messageId, ABANDONED);
+    if (call.reported || (call.session !== undefined && !local.has(call.key))) return; // reported, or the engine took it and reports its end
+    if (call.run === undefined) this.env.lifecycle.refused(call, classifyFailure(error), error);
+    else this.env.lifecycle.failed(call, classifyFailure(error), error);
+    if (call.session !== undefined) local.set(call.key, ABANDONED);
   }
 
   private unknownType(call: PendingCall): UndeliverableError {
@@ -241,9 +332,9 @@ export class RequestCaller {
     );
   }
 
-  /** Asks the process serving the request (another one: this one's engine has its own deadline and signal) to abort it, over `agent.ctl.cancel`. */
+  /** Asks the process serving the attempt (another one: this one's engine has its own deadline and signal) to abort it, over `agent.ctl.cancel`. */
   private cancelRemote(call: PendingCall): void {
-    if (call.session !== undefined) requestCancels.publish(call.session.connection, call.messageId);
+    if (call.session !== undefined) requestCancels.publish(call.session.connection, call.key);
   }
 
   /** A request that never left this process. */
@@ -253,17 +344,35 @@ export class RequestCaller {
     call.reject(error);
   }
 
+  /** The call's answer (or failure) reaches its caller: the promise, or the run. */
   private settle(call: PendingCall, ok: boolean, outcome: unknown): void {
     if (call.done) return;
+    this.finish(call, ok, outcome);
+    const run = call.run;
+    if (run === undefined) {
+      if (call.remote) this.env.lifecycle.ended(call, ok, ok ? undefined : outcome, ok ? undefined : classifyFailure(outcome));
+      if (ok) call.resolve(outcome);
+      else call.reject(outcome);
+    } else if (run.current === call) {
+      run.deliverySettled(ok, outcome);
+    }
+  }
+
+  /** Lets go of everything the call holds. */
+  private finish(call: PendingCall, ok: boolean, outcome: unknown): void {
     call.done = true;
-    this.pending.delete(call.messageId);
+    this.pending.delete(call.key);
     this.deadlines.remove(call);
     if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
     call.unexpect?.();
+    if (call.parent !== undefined) this.env.linkChild(call.parent, call, false);
     if (!ok && !call.remote) this.abandonLocal(call, outcome);
-    if (call.remote) this.env.lifecycle.ended(call, ok, ok ? undefined : outcome, ok ? undefined : classifyFailure(outcome));
-    this.work.done();
-    if (ok) call.resolve(outcome);
-    else call.reject(outcome);
+    this.env.holdIdle(false);
   }
+}
+
+/** The earlier of two optional instants. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a <= b ? a : b;
 }

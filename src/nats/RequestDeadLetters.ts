@@ -84,9 +84,10 @@ export class RequestDeadLetters {
 
   /** Sends the caller of the request (`Agent-Reply-To`, if any) its `failed` answer with `error`. */
   answer(headers: MsgHdrs | undefined, error: DeadLetteredError, envelope?: RequestEnvelope): void {
-    const { requestId, replyTo, recipient, sender } = queuedRequestAddress(headers, envelope);
+    const { requestId, replyTo, recipient, sender, attempt } = queuedRequestAddress(headers, envelope);
     if (requestId === undefined || replyTo === undefined || recipient === undefined) return; // nobody to answer
-    const failure = this.env.codec.toFailureEnvelope(error, { type: 'response', from: recipient, to: sender, requestId });
+    const metadata = attempt === undefined ? {} : { attempt }; // a caller-side retry's answer names its attempt
+    const failure = this.env.codec.toFailureEnvelope(error, { type: 'response', from: recipient, to: sender, requestId, metadata });
     publishReply(this.env.session.connection, replyTo, failure, { worker: this.env.workerId });
   }
 

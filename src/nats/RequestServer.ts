@@ -1,7 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import { AgentId } from '../core/AgentId.js';
-import type { AgentRuntime } from '../core/AgentRuntime.js';
 import type { AckEvent } from '../core/RuntimeEvents.js';
 import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
@@ -10,6 +9,11 @@ import { describeValue } from '../util/describeValue.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { agentHeaders } from './agentHeaders.js';
+import { attemptKey } from './attemptKey.js';
+import type { Delivery } from '../runtime/Delivery.js';
+import type { TransportedRun } from '../runtime/SendTransport.js';
+import type { EngineSeam } from '../runtime/EngineSeam.js';
+import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import type { NatsSession } from './NatsSession.js';
 import { publishReply } from './publishReply.js';
 import { readRequest } from './readRequest.js';
@@ -28,18 +32,22 @@ export const ABANDONED: unique symbol = Symbol('abandoned request');
 /** @internal What a {@link RequestServer} works with. */
 export interface RequestServerEnvironment {
   /** The in-process runtime that hosts this process's agent types and runs their turns. */
-  readonly engine: AgentRuntime;
+  readonly engine: SingleThreadedAgentRuntime;
+  /** What the server drives of the engine beyond its public API: serving pulled requests. */
+  readonly seam: EngineSeam;
   readonly session: NatsSession;
   readonly codec: MessageCodec;
   readonly workerId: string;
   /** The request stream's ack wait, in ms (heartbeats go every third of it while a handler runs). */
   readonly ackWaitMs: number;
-  /** Outcomes of requests whose caller is this very process, by request id (taken by the caller on the answer). */
+  /** Outcomes of requests whose caller is this very process, by {@link attemptKey} (taken by the caller on the answer). */
   readonly localOutcomes: Map<string, LocalOutcome>;
-  /** Messages sent by this very process, by request id: served here, the handler gets the object itself, as in-process. */
+  /** Messages sent by this very process, by {@link attemptKey}: served here, the handler gets the object itself, as in-process. */
   readonly localMessages: Map<string, unknown>;
-  /** True while a caller in this process waits for the answer to `requestId`. */
-  awaits(requestId: string): boolean;
+  /** True while a caller in this process waits for the answer to attempt `key`. */
+  awaits(key: string): boolean;
+  /** The caller-side run of this process whose attempt `key` is, if any: served as that run's attempt, as in-process. */
+  runOf(key: string): TransportedRun | undefined;
   /** Which failures are answered, redelivered or dead-lettered, and the dead-lettering. */
   readonly deadLetters: RequestDeadLetters;
 }
@@ -51,6 +59,15 @@ type Unanswered = Exclude<FailureVerdict, { readonly kind: 'answer' }>;
 interface ReplyTarget {
   readonly replyTo: string;
   readonly from: string;
+  /** The caller-side attempt it is (its replies carry it, for the caller's inbox). */
+  readonly attempt: number | undefined;
+}
+
+/** A request being served: how to end it when its caller gives it up. */
+interface BeingServed {
+  readonly controller: AbortController;
+  /** The engine's delivery of an attempt of this process's own run (abandoned as in-process). */
+  delivery: Delivery | undefined;
 }
 
 /**
@@ -63,9 +80,12 @@ interface ReplyTarget {
  * replied, then acked.
  */
 export class RequestServer {
+  /** Where the acknowledgments of the requests being served go, by request id. */
   private readonly replying = new Map<string, ReplyTarget>();
-  /** The requests being served, by request id, to cancel them when their caller asks (`agent.ctl.cancel`). */
-  private readonly cancels = new Map<string, AbortController>();
+  /** The requests being served, by {@link attemptKey}, to cancel them when their caller asks (`agent.ctl.cancel`). */
+  private readonly cancels = new Map<string, BeingServed>();
+  /** The call chains (request ids up the chain) of the requests being served, by request id. */
+  private readonly chains = new Map<string, readonly string[]>();
   private readonly cancelSubscription: Subscription;
   private readonly onAck = (ack: AckEvent): void => this.acknowledge(ack);
   private stopped = false;
@@ -107,16 +127,23 @@ export class RequestServer {
     this.cancelSubscription.unsubscribe();
   }
 
-  /** True when the request is being served here. */
-  serving(requestId: string): boolean {
-    return this.cancels.has(requestId);
+  /** True when the attempt `key` is being served here. */
+  serving(key: string): boolean {
+    return this.cancels.has(key);
   }
 
-  /** The caller gave up a request (`reason`: its error): aborts it if it is served here; false when it is not. */
-  cancel(requestId: string, reason: unknown = new CancelledError('The caller cancelled the request (from another process).', { messageId: requestId })): boolean {
-    const controller = this.cancels.get(requestId);
-    controller?.abort(reason);
-    return controller !== undefined;
+  /** The call chain a request served here arrived with (its handler's own requests extend it). */
+  chainOf(requestId: string): readonly string[] | undefined {
+    return this.chains.get(requestId);
+  }
+
+  /** The caller gave up the attempt `key` (`reason`: its error): ends it if it is served here; false when it is not. */
+  cancel(key: string, reason: unknown = new CancelledError('The caller cancelled the request (from another process).', { messageId: key })): boolean {
+    const served = this.cancels.get(key);
+    if (served === undefined) return false;
+    if (served.delivery !== undefined) this.env.seam.abandonServed(served.delivery, reason);
+    else served.controller.abort(reason);
+    return true;
   }
 
   private async handle(message: JsMsg, fresh: () => boolean): Promise<void> {
@@ -130,14 +157,15 @@ export class RequestServer {
     const replyTo = message.headers?.get(agentHeaders.replyTo) || undefined;
     // A redelivery may have been answered already: replay the stored answer. A first delivery goes
     // to its mailbox at once (no round trip first), so requests keep their order per partition.
-    const stored = deliveryCount > 1 ? await this.env.session.results.find(envelope.request_id) : undefined;
+    const key = attemptKey(envelope.request_id, envelope.metadata.attempt);
+    const stored = deliveryCount > 1 ? await this.env.session.results.find(envelope.request_id, envelope.metadata.attempt) : undefined;
     if (stored !== undefined) return this.finish(message, replyTo, stored);
-    if (this.expired(envelope) || this.env.localMessages.get(envelope.request_id) === ABANDONED) {
-      this.env.localMessages.delete(envelope.request_id);
+    if (this.expired(envelope) || this.env.localMessages.get(key) === ABANDONED) {
+      this.env.localMessages.delete(key);
       message.term(); // its caller has given up: never run it (distributed.md §5.4); no reason, as above
       return;
     }
-    const answer = await this.run(envelope, replyTo, message, deliveryCount);
+    const answer = await this.run(envelope, key, replyTo, message, deliveryCount);
     if (answer === undefined || this.stopped) return;
     if ('kind' in answer) return this.unanswered(message, envelope, replyTo, answer, fresh);
     if (!fresh()) return void message.nak(); // fenced: this process may have lost the partition
@@ -149,42 +177,49 @@ export class RequestServer {
     if (!fresh()) return void message.nak(); // fenced: the partition's owner decides
     if (verdict.kind === 'redeliver') return void message.nak(verdict.delayMs);
     const error = await this.env.deadLetters.giveUp(message, verdict.reason, envelope);
-    if (envelope !== undefined) this.keepLocal(envelope, replyTo, { ok: false, outcome: error });
+    if (envelope !== undefined) this.keepLocal(attemptKey(envelope.request_id, envelope.metadata.attempt), replyTo, { ok: false, outcome: error });
     this.env.deadLetters.answer(message.headers, error, envelope);
   }
 
   /** Runs the request through the engine; `undefined` when this process stopped meanwhile. */
-  private async run(envelope: RequestEnvelope, replyTo: string | undefined, message: JsMsg, deliveryCount: number): Promise<ResponseEnvelope | Unanswered | undefined> {
+  private async run(envelope: RequestEnvelope, key: string, replyTo: string | undefined, message: JsMsg, deliveryCount: number): Promise<ResponseEnvelope | Unanswered | undefined> {
     const requestId = envelope.request_id;
     let decoded: unknown;
     try {
-      decoded = this.messageOf(envelope);
+      decoded = this.messageOf(envelope, key);
     } catch (error) {
       return { kind: 'dead-letter', reason: `its message cannot be decoded: ${describeValue(error)}` };
     }
-    if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to });
+    const chain = envelope.metadata.call_chain;
+    if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
+    if (chain !== undefined) this.chains.set(requestId, chain);
     const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
-    const cancel = new AbortController();
-    this.cancels.set(requestId, cancel);
+    const served: BeingServed = { controller: new AbortController(), delivery: undefined };
+    this.cancels.set(key, served);
     try {
       let value: unknown;
       try {
-        value = await this.env.engine.sendMessage(decoded, AgentId.fromString(envelope.to), {
+        const run = this.env.runOf(key);
+        const options = {
           messageId: requestId,
-          signal: cancel.signal,
+          signal: served.controller.signal,
           ...(envelope.from === undefined ? {} : { sender: AgentId.fromString(envelope.from) }),
-          ...this.timeLimit(envelope),
-        });
+          ...(run === undefined ? this.timeLimit(envelope) : {}), // the caller's run, here, enforces its own limit
+        };
+        const serving = this.env.seam.serve(decoded, AgentId.fromString(envelope.to), options, chain, run);
+        served.delivery = serving.delivery;
+        value = await serving.promise;
       } catch (error) {
         if (this.stopped) return undefined;
         const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));
-        return verdict.kind === 'answer' ? this.failed(envelope, replyTo, error) : verdict;
+        return verdict.kind === 'answer' ? this.failed(envelope, key, replyTo, error) : verdict;
       }
-      return this.completed(envelope, replyTo, value);
+      return this.completed(envelope, key, replyTo, value);
     } finally {
       clearInterval(heartbeat);
       this.replying.delete(requestId);
-      this.cancels.delete(requestId);
+      this.chains.delete(requestId);
+      this.cancels.delete(key);
     }
   }
 
@@ -208,32 +243,32 @@ export class RequestServer {
   }
 
   /** The request's message: the sender's own object when it was sent by this process, else decoded from the envelope. */
-  private messageOf(envelope: RequestEnvelope): unknown {
+  private messageOf(envelope: RequestEnvelope, key: string): unknown {
     const local = this.env.localMessages;
-    if (!local.has(envelope.request_id)) return this.env.codec.fromEnvelope(envelope);
-    const message = local.get(envelope.request_id);
-    local.delete(envelope.request_id);
+    if (!local.has(key)) return this.env.codec.fromEnvelope(envelope);
+    const message = local.get(key);
+    local.delete(key);
     return message;
   }
 
-  private completed(envelope: RequestEnvelope, replyTo: string | undefined, value: unknown): ResponseEnvelope {
-    this.keepLocal(envelope, replyTo, { ok: true, outcome: value }); // a caller in this process gets the value even if it has no wire form
+  private completed(envelope: RequestEnvelope, key: string, replyTo: string | undefined, value: unknown): ResponseEnvelope {
+    this.keepLocal(key, replyTo, { ok: true, outcome: value }); // a caller in this process gets the value even if it has no wire form
     try {
-      return this.env.codec.toEnvelope(value, { type: 'response', from: envelope.to, to: envelope.from, requestId: envelope.request_id });
+      return this.env.codec.toEnvelope(value, answerTo(envelope));
     } catch (error) {
       // the answer has no wire form: callers elsewhere (and a replay) learn why
-      return this.env.codec.toFailureEnvelope(error, { type: 'response', from: envelope.to, to: envelope.from, requestId: envelope.request_id });
+      return this.env.codec.toFailureEnvelope(error, answerTo(envelope));
     }
   }
 
-  private failed(envelope: RequestEnvelope, replyTo: string | undefined, error: unknown): ResponseEnvelope {
-    this.keepLocal(envelope, replyTo, { ok: false, outcome: error });
-    return this.env.codec.toFailureEnvelope(error, { type: 'response', from: envelope.to, to: envelope.from, requestId: envelope.request_id });
+  private failed(envelope: RequestEnvelope, key: string, replyTo: string | undefined, error: unknown): ResponseEnvelope {
+    this.keepLocal(key, replyTo, { ok: false, outcome: error });
+    return this.env.codec.toFailureEnvelope(error, answerTo(envelope));
   }
 
   /** A caller in this process gets the outcome itself (the same object, as in-process), the wire carries its copy for everyone else. */
-  private keepLocal(envelope: RequestEnvelope, replyTo: string | undefined, outcome: LocalOutcome): void {
-    if (replyTo === this.env.session.inbox.subject && this.env.awaits(envelope.request_id)) this.env.localOutcomes.set(envelope.request_id, outcome);
+  private keepLocal(key: string, replyTo: string | undefined, outcome: LocalOutcome): void {
+    if (replyTo === this.env.session.inbox.subject && this.env.awaits(key)) this.env.localOutcomes.set(key, outcome);
   }
 
   private async finish(message: JsMsg, replyTo: string | undefined, answer: ResponseEnvelope): Promise<void> {
@@ -246,6 +281,13 @@ export class RequestServer {
     if (ack.level !== 'received' && ack.level !== 'processing') return;
     const target = this.replying.get(ack.messageId);
     if (target === undefined) return;
-    publishReply(this.env.session.connection, target.replyTo, { v: 1, type: 'status', status: ack.level, from: target.from, request_id: ack.messageId, metadata: {} }, { worker: this.env.workerId });
+    const metadata = target.attempt === undefined ? {} : { attempt: target.attempt };
+    publishReply(this.env.session.connection, target.replyTo, { v: 1, type: 'status', status: ack.level, from: target.from, request_id: ack.messageId, metadata }, { worker: this.env.workerId });
   }
+}
+
+/** The addressing of the answer to `envelope` (its caller-side attempt included, for the caller's inbox and the result store). */
+function answerTo(envelope: RequestEnvelope): { type: 'response'; from: string; to: string | undefined; requestId: string; metadata: { attempt?: number } } {
+  const attempt = envelope.metadata.attempt;
+  return { type: 'response', from: envelope.to, to: envelope.from, requestId: envelope.request_id, metadata: attempt === undefined ? {} : { attempt } };
 }

@@ -7,6 +7,7 @@ import type { ResponseEnvelope } from '../protocol/Envelope.js';
 import { encodeEnvelope } from '../protocol/encodeEnvelope.js';
 import type { WireLimits } from '../protocol/WireLimits.js';
 import { isWrongRevision } from './isWrongRevision.js';
+import { attemptKey } from './attemptKey.js';
 import { kvToken } from './kvToken.js';
 
 /** Options of {@link ResultStore.open}. */
@@ -54,7 +55,7 @@ export class ResultStore {
    * @throws {@link MessageValidationError} when the envelope is invalid or too large.
    */
   async store(answer: ResponseEnvelope): Promise<ResponseEnvelope> {
-    const key = kvToken(answer.request_id);
+    const key = kvToken(attemptKey(answer.request_id, answer.metadata.attempt));
     const body = encodeEnvelope(answer, this.limits);
     for (let attempt = 1; ; attempt++) {
       try {
@@ -62,16 +63,16 @@ export class ResultStore {
         return answer;
       } catch (error) {
         if (!isWrongRevision(error)) throw error;
-        const first = await this.find(answer.request_id);
+        const first = await this.find(answer.request_id, answer.metadata.attempt);
         if (first !== undefined) return first;
         if (attempt === 3) throw error; // stored, then removed, three times over: give up rather than loop
       }
     }
   }
 
-  /** The stored answer to a request, if there is one. */
-  async find(requestId: string): Promise<ResponseEnvelope | undefined> {
-    const entry = await this.kv.get(kvToken(requestId));
+  /** The stored answer to a request (to its caller-side retry `attempt`, if given), if there is one. */
+  async find(requestId: string, attempt?: number): Promise<ResponseEnvelope | undefined> {
+    const entry = await this.kv.get(kvToken(attemptKey(requestId, attempt)));
     if (entry === null || entry.operation !== 'PUT') return undefined;
     const envelope = decodeEnvelope(entry.value, this.limits);
     if (envelope.type !== 'response') {

@@ -7,6 +7,7 @@ import type { RequestEnvelope } from '../protocol/Envelope.js';
 import { encodeEnvelope } from '../protocol/encodeEnvelope.js';
 import type { WireLimits } from '../protocol/WireLimits.js';
 import { agentHeaders } from './agentHeaders.js';
+import { attemptKey } from './attemptKey.js';
 import { partitionOf } from './partitionOf.js';
 import { requestQueue } from './requestQueue.js';
 
@@ -54,7 +55,7 @@ export async function publishRequest(client: JetStreamClient, envelope: RequestE
   const partition = partitionOf(target.type, target.rest, options.partitions ?? 32);
   const subject = requestQueue.subject(target.type, partition);
   const ack = await publish(client, subject, body, {
-    msgID: envelope.request_id,
+    msgID: attemptKey(envelope.request_id, envelope.metadata.attempt),
     headers: requestHeaders(envelope, target.type, target.rest, options.replyTo),
     expect: { streamName: requestQueue.stream },
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),

@@ -12,15 +12,16 @@ import type { PolicyStack } from '../policies/PolicyStack.js';
 import { timeoutAdvice } from '../policies/timeoutAdvice.js';
 import type { AgentSlot } from './AgentSlot.js';
 import type { ChildRequest, Delivery, DeliveryOwner } from './Delivery.js';
+import type { TransportAttempt } from './SendTransport.js';
 
 /** @internal What a {@link SendRun} needs from the sending side of the runtime. */
 export interface SendRunHost {
   readonly lifecycle: RequestLifecycle;
   formatMessageId(seq: number): string;
-  /** Creates and queues the delivery of the run's current attempt; throws when it cannot be sent. */
-  deliverAttempt(run: SendRun): Delivery;
-  /** Ends an attempt's delivery that the run abandoned (its limit passed, or the run was cancelled). */
-  abandonAttempt(d: Delivery, reason: unknown): void;
+  /** Creates and queues the delivery of the run's current attempt (or hands it to the transport); throws when it cannot be sent. */
+  deliverAttempt(run: SendRun): Delivery | TransportAttempt;
+  /** Ends an attempt that the run abandoned (its limit passed, or the run was cancelled). */
+  abandonAttempt(attempt: Delivery | TransportAttempt, reason: unknown): void;
   /** The `fallback` send option's answer to a final failure. */
   fallBack(run: SendRun, error: unknown): unknown;
   /** The run starts or stops waiting (backoff, bulkhead queue): `stop()` and the issuing request must be able to end it, `stopWhenIdle()` to wait for it. */
@@ -37,8 +38,8 @@ interface SendRunOptions {
   readonly fallback: SendFallback | undefined;
   /** The `timeout` send option, kept for fallback recipients (the caller's limit applies to them too). */
   readonly fallbackTimeout: SendOptions['timeout'];
-  /** A fallback's send inside another run (that run ends the request). */
-  readonly nested: boolean;
+  /** The run whose fallback made this one (it ends the request), for a fallback's send. */
+  readonly origin: SendRun | undefined;
   /** The `fallback` send option handed the request to other recipients (their runs carry it now). */
   reassigned: boolean;
 }
@@ -51,9 +52,11 @@ interface SendRunOptions {
  * request that issued it and the runtime's `stop()`, so a wait never outlives any of them.
  */
 export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, PolicyContext, ChildRequest, DeliveryOwner {
-  /** The delivery of the current attempt. */
-  current: Delivery | undefined = undefined;
+  /** The delivery of the current attempt (or the transport's attempt, when another process serves it). */
+  current: Delivery | TransportAttempt | undefined = undefined;
   readonly sender: AgentId | undefined;
+  /** Sends of the request so far, counted on the run that ends it (see {@link nextSend}). */
+  private sends = 0;
   private readonly rare: SendRunOptions | undefined;
 
   constructor(
@@ -68,13 +71,21 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
     public id: string | number,
     /** The turn whose handler sent the request, if any. */
     readonly parent: Delivery | undefined,
-    /** True for a fallback's send inside another run (that run ends the request). */
-    nested: boolean,
+    /** The run whose fallback this send is (that run ends the request), if any. */
+    origin: SendRun | undefined,
   ) {
     super(stack);
     this.sender = options.sender ?? parent?.recipient;
     const { signal, fallback } = options;
-    this.rare = signal === undefined && fallback === undefined && !nested ? undefined : { signal, fallback, fallbackTimeout: fallback === undefined ? undefined : options.timeout, nested, reassigned: false };
+    this.rare = signal === undefined && fallback === undefined && origin === undefined ? undefined : { signal, fallback, fallbackTimeout: fallback === undefined ? undefined : options.timeout, origin, reassigned: false };
+  }
+
+  /**
+   * Counts one more send of the request — attempts and fallback recipients' attempts alike — and
+   * returns its number (1 for the first): a transport's wire identity of each send.
+   */
+  nextSend(): number {
+    return ++(this.rare?.origin ?? this).sends;
   }
 
   /** The caller's signal, if any. */
@@ -203,7 +214,7 @@ export class SendRun extends PolicyRun<unknown> implements LifecycleSubject, Pol
   }
 
   protected override settle(ok: boolean, outcome: unknown): void {
-    if (this.rare?.nested !== true) this.host.lifecycle.ended(this, ok, outcome, ok ? undefined : classifyFailure(outcome));
+    if (this.rare?.origin === undefined) this.host.lifecycle.ended(this, ok, outcome, ok ? undefined : classifyFailure(outcome));
     super.settle(ok, outcome);
   }
 

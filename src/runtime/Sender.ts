@@ -27,6 +27,7 @@ import type { Dispatcher } from './Dispatcher.js';
 import type { Interventions } from './Interventions.js';
 import type { MessageIds } from './MessageIds.js';
 import { SendRun, type SendRunHost } from './SendRun.js';
+import type { SendTransport, TransportAttempt, TransportedRun } from './SendTransport.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 
 /** @internal What the sending side needs from the rest of the runtime. */
@@ -59,6 +60,8 @@ export class Sender implements SendRunHost {
   private readonly waitingRuns = new Set<SendRun>();
   /** How many times the runtime stopped (a reassignment in progress notices a stop by it). */
   private stops = 0;
+  /** Carries every request of this engine's callers to another process, when set (see {@link carryThrough}). */
+  private transport: SendTransport | undefined = undefined;
 
   constructor(private readonly env: SenderEnvironment) {
     this.lifecycle = env.lifecycle;
@@ -89,15 +92,44 @@ export class Sender implements SendRunHost {
     }
     const escalateTo = options === undefined ? this.env.escalationTopic : (options.escalateTo ?? this.env.escalationTopic);
     if (escalateTo === undefined) return this.route(message, recipient, options, parent, withPolicies);
-    const messageId = options?.messageId ?? this.env.ids.nextId();
+    const messageId = options?.messageId ?? this.nextId();
     const sending = this.route(message, recipient, { ...options, messageId }, parent, withPolicies);
     return sending.catch((error: unknown) => this.escalate(error, message, recipient, messageId, options?.sender, escalateTo));
   }
 
   /** Like {@link send}, returning a handle that follows the request's lifecycle. */
   request<R>(message: unknown, recipient: AgentId, options: SendOptions | undefined, parent: Delivery | undefined): RequestHandle<R> {
-    const messageId = options?.messageId ?? this.env.ids.nextId();
+    const messageId = options?.messageId ?? this.nextId();
     return new RequestHandle<R>(messageId, this.env.requests, this.env.clock, () => this.send(message, recipient, { ...options, messageId }, parent) as Promise<R>);
+  }
+
+  /**
+   * Hands every request of this engine's callers to `transport` from now on (a distributed
+   * runtime's engine: the recipients are served by whichever process holds them); caller-side
+   * policies keep running here, around the transport's attempts.
+   */
+  carryThrough(transport: SendTransport): void {
+    this.transport = transport;
+  }
+
+  /**
+   * Delivers a request to an agent of this engine, never through the transport: how a distributed
+   * runtime serves the requests it pulled. `parent` is the turn of this engine whose call chain the
+   * request belongs to (it then re-enters it), `attemptOf` the caller-side run it is an attempt of
+   * when the caller is this very process (the run then ends the request, as in-process).
+   */
+  serve(message: unknown, recipient: AgentId, options: SendOptions, parent: Delivery | undefined, attemptOf: TransportedRun | undefined): Served {
+    if (attemptOf === undefined) return { promise: this.sendOnce(message, recipient, options, parent), delivery: undefined };
+    const slot = this.env.directory.findSlot(recipient);
+    if (slot === undefined) return { promise: Promise.reject(this.env.directory.undeliverable(recipient, attemptOf.messageId)), delivery: undefined };
+    const promise = pendingPromise<unknown>();
+    const resolve = takeResolve<unknown>();
+    const reject = takeReject();
+    const owner = { deliverySettled: (ok: boolean, outcome: unknown) => (ok ? resolve(outcome) : reject(outcome)) };
+    const d = Delivery.attempt(this.env.deliveryHost, owner, attemptOf.messageId, message, slot, options.sender, parent, attemptOf.attempt);
+    // the caller's run enforces its own limit and abandons the attempt (see abandonAttempt), as in-process
+    this.dispatch(d, undefined, undefined, attemptOf.deadline);
+    return { promise, delivery: d };
   }
 
   /** The caller-side breaker kept for `recipient`. */
@@ -119,22 +151,28 @@ export class Sender implements SendRunHost {
   }
 
   private route(message: unknown, recipient: AgentId, options: SendOptions | undefined, parent: Delivery | undefined, withPolicies: boolean): Promise<unknown> {
-    if (!withPolicies) return this.sendOnce(message, recipient, options, parent);
-    return this.run(message, recipient, options!, options!.messageId ?? this.env.ids.next(), parent, false);
+    const transport = this.transport;
+    if (!withPolicies) return transport === undefined ? this.sendOnce(message, recipient, options, parent) : transport.send(message, recipient, options, live(parent));
+    return this.run(message, recipient, options!, options!.messageId ?? (transport === undefined ? this.env.ids.next() : transport.newId()), parent, undefined);
+  }
+
+  /** A new message id: the transport's (unique across processes) when there is one. */
+  private nextId(): string {
+    return this.transport === undefined ? this.env.ids.nextId() : this.transport.newId();
   }
 
   /** A request through its caller-side policies; `id` is its message id or the sequence number it is formatted from. */
-  private run(message: unknown, recipient: AgentId, options: SendOptions, id: string | number, caller: Delivery | undefined, nested: boolean): Promise<unknown> {
+  private run(message: unknown, recipient: AgentId, options: SendOptions, id: string | number, caller: Delivery | undefined, origin: SendRun | undefined): Promise<unknown> {
     const parent = live(caller);
-    if (!nested && (caller?.aborted === true || options.signal?.aborted === true)) {
+    if (origin === undefined && (caller?.aborted === true || options.signal?.aborted === true)) {
       const messageId = typeof id === 'string' ? id : this.env.ids.format(id);
       return this.refuse(refusal(messageId, message, options.sender ?? parent?.recipient, recipient, parent), this.notSent(messageId, recipient, caller, options.signal));
     }
     try {
-      const slot = this.env.directory.findSlot(recipient);
+      const slot = this.transport === undefined ? this.env.directory.findSlot(recipient) : undefined;
       const own = slot === undefined ? undefined : (slot.callers ??= this.policies.recipientOf(recipient));
       const stack = this.policies.stackFor(recipient, options, own);
-      const run = new SendRun(stack, this, message, recipient, slot, options, id, parent, nested);
+      const run = new SendRun(stack, this, message, recipient, slot, options, id, parent, origin);
       const outcome = run.start();
       return outcome === run ? run.promise() : Promise.resolve(outcome);
     } catch (error) {
@@ -165,8 +203,9 @@ export class Sender implements SendRunHost {
     return promise;
   }
 
-  /** @internal (SendRunHost) The delivery of a run's current attempt. */
-  deliverAttempt(run: SendRun): Delivery {
+  /** @internal (SendRunHost) The delivery of a run's current attempt (the transport's attempt when there is one). */
+  deliverAttempt(run: SendRun): Delivery | TransportAttempt {
+    if (this.transport !== undefined) return this.transport.attempt(run);
     const slot = run.slot ?? this.env.directory.findSlot(run.recipient);
     if (slot === undefined) {
       const error = this.env.directory.undeliverable(run.recipient, run.messageId);
@@ -189,8 +228,9 @@ export class Sender implements SendRunHost {
   }
 
   /** @internal (SendRunHost) */
-  abandonAttempt(d: Delivery, reason: unknown): void {
-    this.env.dispatcher.fail(d, reason, classifyFailure(reason));
+  abandonAttempt(attempt: Delivery | TransportAttempt, reason: unknown): void {
+    if (attempt instanceof Delivery) this.env.dispatcher.fail(attempt, reason, classifyFailure(reason));
+    else attempt.abandon(reason);
   }
 
   /** @internal (SendRunHost) */
@@ -225,7 +265,7 @@ export class Sender implements SendRunHost {
       if (run.done) throw last; // the request was cancelled meanwhile: its run has settled
       if (this.stops !== stops) throw new RuntimeStoppedError(`The runtime stopped while request ${run.messageId} was being reassigned.`, { messageId: run.messageId, agentId: recipient });
       try {
-        return await this.run(run.message, recipient, { sender: run.sender, signal: run.callerSignal, timeout: run.fallbackTimeout }, run.id, run.parent, true);
+        return await this.run(run.message, recipient, { sender: run.sender, signal: run.callerSignal, timeout: run.fallbackTimeout }, run.id, run.parent, run);
       } catch (next) {
         if (isAbandonment(next)) throw next;
         last = next;
@@ -301,6 +341,12 @@ export class Sender implements SendRunHost {
     }
     throw error;
   }
+}
+
+/** @internal A request handed to the engine to serve: its answer, and its delivery when it is an attempt of a run of this very process (to abandon it). */
+export interface Served {
+  readonly promise: Promise<unknown>;
+  readonly delivery: Delivery | undefined;
 }
 
 /** The turn a send belongs to, while it is still running. */

@@ -33,6 +33,14 @@ export interface RuntimeParts {
   readonly log: RuntimeLog;
 }
 
+/** The parts of every runtime assembled, for {@link partsOf}. */
+const assembled = new WeakMap<AgentRuntime, RuntimeParts>();
+
+/** @internal The parts `assembleRuntime` wired for `owner` (a distributed runtime's engine seam reads them; see `EngineSeam`). */
+export function partsOf(owner: AgentRuntime): RuntimeParts | undefined {
+  return assembled.get(owner);
+}
+
 /**
  * @internal Builds and wires the parts of `SingleThreadedAgentRuntime` (`owner`): the request
  * lifecycle and its records, the dispatcher, the sending and publishing sides, decorated handlers'
@@ -103,5 +111,7 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     policyStateCapacity,
     publish: (message, topic, publishOptions) => publisher.publish(message, topic, publishOptions),
   });
-  return { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions, log };
+  const parts = { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions, log };
+  assembled.set(owner, parts);
+  return parts;
 }

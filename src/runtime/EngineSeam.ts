@@ -1,0 +1,65 @@
+import type { AgentId } from '../core/AgentId.js';
+import type { SendOptions } from '../core/SendOptions.js';
+import { partsOf, type RuntimeParts } from './assembleRuntime.js';
+import type { ChildRequest, Delivery } from './Delivery.js';
+import { SETTLED } from './deliveryStates.js';
+import type { Served } from './Sender.js';
+import type { SendTransport, TransportedRun } from './SendTransport.js';
+import type { SingleThreadedAgentRuntime } from './SingleThreadedAgentRuntime.js';
+
+/**
+ * @internal What a distributed runtime drives of the in-process runtime it hosts its agents in
+ * (its *engine*), beyond the public API: it hands the engine's requests to a transport, serves the
+ * requests it pulls from a broker as the engine's deliveries (re-entering a turn of their call
+ * chain), and ties the transport's requests to the turns that issued them.
+ */
+export class EngineSeam {
+  private constructor(private readonly parts: RuntimeParts) {}
+
+  /** The seam of `engine`. */
+  static of(engine: SingleThreadedAgentRuntime): EngineSeam {
+    const parts = partsOf(engine);
+    if (parts === undefined) throw new Error('unreachable: every SingleThreadedAgentRuntime is assembled');
+    return new EngineSeam(parts);
+  }
+
+  /** Hands every request of the engine's callers to `transport`; caller-side policies keep running in the engine around its attempts. */
+  carryThrough(transport: SendTransport): void {
+    this.parts.sender.carryThrough(transport);
+  }
+
+  /**
+   * Delivers a request pulled from a broker to an agent of the engine (never through the
+   * transport). A request whose `callChain` (request ids up its chain) holds a turn running on its
+   * recipient re-enters that turn (A→B→A across processes); `attemptOf` is the caller-side run of
+   * this very process it is an attempt of, if any.
+   */
+  serve(message: unknown, recipient: AgentId, options: SendOptions, callChain: readonly string[] | undefined, attemptOf: TransportedRun | undefined): Served {
+    const parent = callChain === undefined || callChain.length === 0 ? undefined : this.turnInChain(recipient, callChain);
+    return this.parts.sender.serve(message, recipient, options, parent, attemptOf);
+  }
+
+  /** Abandons an attempt handed to {@link serve} (its caller's run gave it up). */
+  abandonServed(d: Delivery, reason: unknown): void {
+    this.parts.sender.abandonAttempt(d, reason);
+  }
+
+  /** Ties a request a handler of the engine issued (through the transport) to its turn, or unties it. */
+  linkChild(parent: Delivery, child: ChildRequest, on: boolean): void {
+    this.parts.dispatcher.linkChild(parent, child, on);
+  }
+
+  /** Counts work the engine does not see (a request in the transport) as in hand for `stopWhenIdle()`, or no longer. */
+  holdIdle(on: boolean): void {
+    this.parts.dispatcher.holdIdle(on);
+  }
+
+  /** A turn running on `recipient` whose request is in `chain`. */
+  private turnInChain(recipient: AgentId, chain: readonly string[]): Delivery | undefined {
+    const slot = this.parts.directory.existingSlot(recipient.type, recipient.key);
+    if (slot === undefined) return undefined;
+    for (let turn = slot.current; turn !== undefined; turn = turn.prevTurn) if (turn.state !== SETTLED && chain.includes(turn.messageId)) return turn;
+    for (const turn of slot.concurrent ?? []) if (chain.includes(turn.messageId)) return turn;
+    return undefined;
+  }
+}

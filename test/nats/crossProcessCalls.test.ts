@@ -1,0 +1,142 @@
+import { afterEach, expect, it } from 'vitest';
+import { AgentId, CircuitOpenError, type MessageContext, MessageCodec, RoutedAgent, TimeoutError, messageHandler } from '../../src/index.js';
+import { NatsAgentRuntime } from './natsApi.js';
+import { natsSuite } from './support/natsSuite.js';
+
+class Job {
+  constructor(
+    readonly label: string,
+    /** How many first attempts fail. */
+    readonly failures = 0,
+  ) {}
+}
+class Relay {
+  constructor(
+    readonly label: string,
+    /** Where the handler sends a Job (or a Slow) on. */
+    readonly to: string,
+    readonly slow = false,
+  ) {}
+}
+class Ping {
+  constructor(readonly hops: number) {}
+}
+class Slow {
+  constructor(readonly label: string) {}
+}
+
+/** Runs jobs (failing the first `failures` attempts of each label), relays, and pings back and forth. */
+class Hand extends RoutedAgent {
+  static readonly tries = new Map<string, number>();
+  static readonly aborted: string[] = [];
+
+  constructor() {
+    super('does jobs');
+  }
+
+  @messageHandler()
+  job(job: Job): string {
+    const tries = (Hand.tries.get(job.label) ?? 0) + 1;
+    Hand.tries.set(job.label, tries);
+    if (tries <= job.failures) throw new Error(`${job.label} failed on try ${tries}`);
+    return `${job.label} done by ${String(this.id)} on try ${tries}`;
+  }
+
+  @messageHandler()
+  async relay(relay: Relay, ctx: MessageContext): Promise<string> {
+    const answer = await ctx.sendMessage<string>(relay.slow ? new Slow(relay.label) : new Job(relay.label), AgentId.fromString(relay.to));
+    return `${String(this.id)} relayed: ${answer}`;
+  }
+
+  /** Pings the other side until `hops` runs out: A→B→A→… each call inside the previous one's turn. */
+  @messageHandler()
+  async ping(ping: Ping, ctx: MessageContext): Promise<string[]> {
+    if (ping.hops === 0) return [String(this.id)];
+    const other = this.id.type === 'left' ? new AgentId('right', this.id.key) : new AgentId('left', this.id.key);
+    const rest = await ctx.sendMessage<string[]>(new Ping(ping.hops - 1), other);
+    return [String(this.id), ...rest];
+  }
+
+  @messageHandler()
+  async slow(slow: Slow, ctx: MessageContext): Promise<string> {
+    return new Promise<string>((_resolve, reject) => {
+      ctx.signal.addEventListener('abort', () => {
+        Hand.aborted.push(slow.label);
+        reject(ctx.signal.reason as Error);
+      });
+    });
+  }
+}
+
+const codec = (): MessageCodec => new MessageCodec().register(Job).register(Relay).register(Ping).register(Slow);
+
+natsSuite('Requests across processes: caller-side policies, handlers’ own sends, call-chain reentrancy', (server) => {
+  const runtimes: NatsAgentRuntime[] = [];
+  /** A runtime (one process of the cluster) hosting `types`, started and ready. */
+  async function processHosting(...types: string[]): Promise<NatsAgentRuntime> {
+    const runtime = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2, trackRequests: true });
+    for (const type of types) await Hand.register(runtime, type, () => new Hand());
+    runtime.start();
+    await runtime.ready();
+    runtimes.push(runtime);
+    return runtime;
+  }
+  afterEach(async () => {
+    for (const runtime of runtimes.splice(0)) if (runtime.isRunning) await runtime.stop();
+    Hand.tries.clear();
+  });
+
+  it('retries a request another process failed, as a fresh execution each time, under one messageId', async () => {
+    await processHosting('worker');
+    const client = await processHosting();
+    const handle = client.sendRequest<string>(new Job('retried', 2), new AgentId('worker', 'a'), { retry: { maxRetries: 3, baseDelay: 1, jitter: 'none' } });
+    expect(await handle.result).toBe('retried done by worker/a on try 3');
+    expect(Hand.tries.get('retried')).toBe(3);
+    const record = client.requests.get(handle.messageId);
+    expect(record?.state).toBe('completed');
+    expect(record?.attempts).toBe(3);
+  });
+
+  it('falls back to an agent another process hosts, keeping the messageId', async () => {
+    await processHosting('primary');
+    await processHosting('backup');
+    const client = await processHosting();
+    const answer = await client.sendMessage(new Job('fallen back', 1), new AgentId('primary', 'a'), { messageId: 'fb-1', fallback: [new AgentId('backup', 'a')] });
+    expect(answer).toBe('fallen back done by backup/a on try 2');
+  });
+
+  it('opens the caller-side breaker on failures answered by another process, and refuses further requests without sending them', async () => {
+    await processHosting('flaky');
+    const client = await processHosting();
+    const circuitBreaker = { failureThreshold: 2, recoveryTimeout: 60_000 };
+    const to = new AgentId('flaky', 'a');
+    await expect(client.sendMessage(new Job('b1', 1), to, { circuitBreaker })).rejects.toThrow('b1 failed on try 1');
+    await expect(client.sendMessage(new Job('b2', 1), to, { circuitBreaker })).rejects.toThrow('b2 failed on try 1');
+    await expect(client.sendMessage(new Job('b3'), to, { circuitBreaker })).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(Hand.tries.has('b3')).toBe(false);
+    expect(client.callerBreaker(to)?.state).toBe('open');
+  });
+
+  it('carries a handler’s own request to an agent another process hosts', async () => {
+    await processHosting('front');
+    await processHosting('back');
+    const client = await processHosting();
+    expect(await client.sendMessage(new Relay('inner', 'back/x'), new AgentId('front', 'x'))).toBe('front/x relayed: inner done by back/x on try 1');
+  });
+
+  it('runs A→B→A→B across two processes inside the first turn instead of deadlocking (call-chain reentrancy)', async () => {
+    await processHosting('left');
+    await processHosting('right');
+    const client = await processHosting();
+    expect(await client.sendMessage(new Ping(3), new AgentId('left', 'k'))).toEqual(['left/k', 'right/k', 'left/k', 'right/k']);
+  });
+
+  it('ends a handler’s request in another process when the handler’s own request times out', async () => {
+    await processHosting('outer');
+    await processHosting('inner');
+    const client = await processHosting();
+    const timedOut = client.sendMessage(new Relay('never', 'inner/z', true), new AgentId('outer', 'z'), { timeout: 300 });
+    await expect(timedOut).rejects.toBeInstanceOf(TimeoutError);
+    await expect.poll(() => Hand.aborted).toContain('never');
+  });
+});
