@@ -120,6 +120,15 @@ natsSuite('poison requests across processes', (server) => {
     expect(copy.header.get(agentHeaders.deadLetterReason)).toMatch(/not registered in the worker's codec/);
     expect(copy.header.get(agentHeaders.deliveryCount)).toBe('1');
 
+    // caller-side retries do not retry a dead-lettered request, unless told to: each attempt is then dead-lettered on its own
+    const letters: DeadLetterRecord[] = [];
+    client.events.on('deadLetter', (letter) => letters.push(letter));
+    await expect(client.sendMessage(new Report('q4'), new AgentId('archivist', 'k'), { messageId: 'report-4', retry: { maxRetries: 2, baseDelay: 1 }, timeout: 10_000 })).rejects.toBeInstanceOf(DeadLetteredError);
+    const secondAttempt = new Promise<void>((resolve) => client.events.on('deadLetter', () => letters.filter((l) => l.messageId === 'report-5').length === 2 && resolve()));
+    const retried = client.sendMessage(new Report('q5'), new AgentId('archivist', 'k'), { messageId: 'report-5', retry: { maxRetries: 1, baseDelay: 1, retryOn: () => true }, timeout: 10_000 });
+    await expect(retried).rejects.toBeInstanceOf(DeadLetteredError); // the attempt's answer reached the caller (keyed report-5#2)
+    await secondAttempt; // listed in AGENT_DLQ order: q4's dead letters, if any more, came before
+    expect(letters.map((l) => l.messageId)).toEqual(['report-4', 'report-5', 'report-5']);
     const again = nextClusterDeadLetter(client);
     await expect(client.deadLetters.replay(record.id)).rejects.toBeInstanceOf(DeadLetteredError); // not fixed yet: dead-lettered again
     const second = await again;
