@@ -8,9 +8,9 @@ import type { RequestTracker } from './RequestTracker.js';
 import { describeValue } from '../util/describeValue.js';
 
 /** A level a sender can wait for. */
-export type RequestLevel = 'received' | 'processing' | 'completed';
+export type RequestLevel = 'accepted' | 'received' | 'processing' | 'completed';
 
-const LEVELS: Readonly<Record<RequestLevel, number>> = { received: 1, processing: 2, completed: 3 };
+const LEVELS: Readonly<Record<RequestLevel, number>> = { accepted: 0.5, received: 1, processing: 2, completed: 3 };
 
 interface Waiter {
   readonly level: number;
@@ -70,12 +70,13 @@ export class RequestHandle<R = unknown> {
   }
 
   /**
-   * Resolves with the record once the request reached `level` (or passed it); rejects with the
+   * Resolves with the record once the request reached `level` (or passed it: in-process, where no
+   * broker stores requests, `accepted` is reached with `received`); rejects with the
    * request's error if it ended without reaching it, or with `TimeoutError` after `timeout` ms.
    */
   waitFor(level: RequestLevel, options: { timeout?: number } = {}): Promise<RequestRecord> {
     const wanted = LEVELS[level];
-    if (wanted === undefined) throw new ConfigurationError(`waitFor(level): level must be 'received', 'processing' or 'completed', got ${describeValue(level)}.`);
+    if (wanted === undefined) throw new ConfigurationError(`waitFor(level): level must be 'accepted', 'received', 'processing' or 'completed', got ${describeValue(level)}.`);
     const reached = this.reached(wanted);
     if (reached) return reached;
     return new Promise((resolve, reject) => {

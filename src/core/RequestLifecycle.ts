@@ -85,6 +85,13 @@ export class RequestLifecycle {
     }
   }
 
+  /** A broker stored the request durably (distributed runtimes; `detail`: where, e.g. its stream sequence). */
+  accepted(s: LifecycleSubject, detail: string): void {
+    if (!this.active) return;
+    this.ack(s, 'accepted', undefined, undefined);
+    this.move(s, 'accepted', detail, undefined);
+  }
+
   /** The recipient dequeued the delivery. */
   received(s: LifecycleSubject): void {
     if (!this.active) return;

@@ -1,9 +1,11 @@
 /**
  * The states of a request, following the seeds' request–response machine: `sent` (REQUEST_SENT),
- * `received` / `processing` (WAITING, acknowledged), then one outcome (RESPONSE_RECEIVED).
+ * `accepted` (stored by a broker: distributed runtimes only) / `received` / `processing` (WAITING,
+ * acknowledged), then one outcome (RESPONSE_RECEIVED).
  */
 export type RequestState =
   | 'sent'
+  | 'accepted'
   | 'received'
   | 'processing'
   | 'completed'
@@ -17,7 +19,9 @@ export type RequestState =
 export type RequestPhase = 'REQUEST_SENT' | 'WAITING' | 'RESPONSE_RECEIVED';
 
 const TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = {
-  sent: ['received', 'failed', 'timed-out', 'cancelled', 'rejected'],
+  sent: ['accepted', 'received', 'failed', 'timed-out', 'cancelled', 'rejected'],
+  // Stored by a broker (distributed runtimes); the recipient's acknowledgments travel apart and may be lost.
+  accepted: ['received', 'processing', 'completed', 'partial', 'failed', 'timed-out', 'cancelled', 'rejected'],
   // A handler-side @fallback may answer an attempt refused before it ran (open breaker, full bulkhead).
   received: ['processing', 'completed', 'partial', 'failed', 'timed-out', 'cancelled'],
   processing: ['processing', 'completed', 'partial', 'failed', 'timed-out', 'cancelled', 'rejected'],
@@ -38,7 +42,7 @@ export function canTransition(from: RequestState, to: RequestState): boolean {
 
 /** True for the states that end a request (unless the caller sends it again). */
 export function isOutcome(state: RequestState): boolean {
-  return state !== 'sent' && state !== 'received' && state !== 'processing';
+  return state !== 'sent' && state !== 'accepted' && state !== 'received' && state !== 'processing';
 }
 
 /** The seed's phase for a state. */
@@ -47,9 +51,10 @@ export function phaseOf(state: RequestState): RequestPhase {
   return isOutcome(state) ? 'RESPONSE_RECEIVED' : 'WAITING';
 }
 
-/** Progress order used by `waitFor`: sent 0, received 1, processing 2, any outcome 3. */
+/** Progress order used by `waitFor`: sent 0, accepted 0.5, received 1, processing 2, any outcome 3. */
 export function levelOf(state: RequestState): number {
   if (state === 'sent') return 0;
+  if (state === 'accepted') return 0.5;
   if (state === 'received') return 1;
   return state === 'processing' ? 2 : 3;
 }

@@ -32,7 +32,12 @@ export type FailureReason =
   | 'dead-lettered';
 
 /** Acknowledgment levels of a request, in the order they happen. */
-export type AckLevel = 'received' | 'processing' | 'completed' | 'failed';
+/**
+ * An acknowledgment level: `accepted` (a broker stored the request durably — reported by distributed
+ * runtimes such as `NatsAgentRuntime`, for requests another process serves), `received` (the
+ * recipient dequeued it), `processing` (an attempt of the handler started), then `completed` or `failed`.
+ */
+export type AckLevel = 'accepted' | 'received' | 'processing' | 'completed' | 'failed';
 
 /** An acknowledgment: the recipient dequeued, started, finished or failed a message. */
 export interface AckEvent extends EventTime {

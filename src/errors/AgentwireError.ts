@@ -20,7 +20,8 @@ export type AgentwireErrorCode =
   | 'BROKER_UNREACHABLE'
   | 'BROKER_MISCONFIGURED'
   | 'FENCED'
-  | 'DEAD_LETTERED';
+  | 'DEAD_LETTERED'
+  | 'UNAVAILABLE';
 
 /** Correlation context every agentwire error can carry. */
 export interface AgentwireErrorContext {

@@ -20,6 +20,8 @@ import { MessageCodec } from '../protocol/MessageCodec.js';
 import { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import { EngineSeam } from '../runtime/EngineSeam.js';
 import type { Clock } from '../util/Clock.js';
+import { describeValue } from '../util/describeValue.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { DependencyContainer } from 'tsyringe';
@@ -38,6 +40,14 @@ import { RequestWorker } from './RequestWorker.js';
 function requestQueueOptionsOf(options: NatsAgentRuntimeOptions): RequestQueueOptions {
   const { partitions, replicas, duplicateWindowMs, maxAgeMs, ackWaitMs, maxDeliver, maxAckPending } = options;
   return { partitions, replicas, duplicateWindowMs, maxAgeMs, ackWaitMs, maxDeliver, maxAckPending };
+}
+
+/** The pickup limit of a runtime's options (see `NatsAgentRuntimeOptions.pickupTimeoutMs`). */
+function pickupTimeoutOf(options: NatsAgentRuntimeOptions): number | undefined {
+  const limit = options.pickupTimeoutMs ?? 30_000;
+  if (limit === false) return undefined;
+  if (!Number.isSafeInteger(limit) || limit <= 0) throw new ConfigurationError(`pickupTimeoutMs must be a positive integer (ms) or false, received ${describeValue(limit)}.`);
+  return limit;
 }
 
 /** What runs between `start()` and `stop()`. */
@@ -118,6 +128,7 @@ export class NatsAgentRuntime implements AgentRuntime {
       clock: this.engine.clock,
       workerId: this.workerId,
       partitions: this.queue.partitions,
+      pickupTimeoutMs: pickupTimeoutOf(options),
       lifecycle: new RequestLifecycle(this.engine.events, this.engine.requests, this.engine.clock),
       localOutcomes: this.localOutcomes,
       localMessages: this.localMessages,

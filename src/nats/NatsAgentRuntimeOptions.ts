@@ -40,4 +40,12 @@ export interface NatsAgentRuntimeOptions extends NatsConnectionOptions, RequestQ
    * repeats). Default `[1000, 5000, 30000, 120000]`.
    */
   readonly redeliveryDelaysMs?: readonly number[];
+  /**
+   * How long a request to an agent type this process does not host may stay accepted (stored by the
+   * broker) without any process picking it up, in ms; then the caller gives it up with
+   * `UnavailableError` — a signal for the caller-side breaker that every worker of the type is down
+   * or backlogged. The request stays in the stream (give requests a `timeout`, so a late worker
+   * drops them unrun). `false`: no limit. Default 30 000.
+   */
+  readonly pickupTimeoutMs?: number | false;
 }

@@ -5,6 +5,7 @@ import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycl
 import type { SendOptions } from '../core/SendOptions.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
+import { UnavailableError } from '../errors/UnavailableError.js';
 import { UndeliverableError } from '../errors/UndeliverableError.js';
 import type { RequestEnvelope } from '../protocol/Envelope.js';
 import type { EnvelopeMetadata } from '../protocol/EnvelopeMetadata.js';
@@ -12,13 +13,13 @@ import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { cancelledBeforeSent, cancelledByCaller, cancelledWithParent } from '../runtime/cancellations.js';
 import type { ChildRequest, Delivery } from '../runtime/Delivery.js';
 import type { SendTransport, TransportAttempt, TransportedRun } from '../runtime/SendTransport.js';
-import type { Clock } from '../util/Clock.js';
+import type { Clock, TimerHandle } from '../util/Clock.js';
 import { DeadlineScheduler, type DeadlineEntry } from '../util/DeadlineScheduler.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { attemptKey } from './attemptKey.js';
 import { fromWireError } from './fromWireError.js';
 import type { NatsSession } from './NatsSession.js';
-import { publishRequest } from './publishRequest.js';
+import { publishRequest, type RequestAccepted } from './publishRequest.js';
 import type { ReplyEnvelope } from './replyLevel.js';
 import { requestCancels } from './requestCancels.js';
 import { ABANDONED, type LocalOutcome } from './RequestServer.js';
@@ -29,6 +30,8 @@ export interface RequestCallerEnvironment {
   readonly clock: Clock;
   readonly workerId: string;
   readonly partitions: number;
+  /** How long a request another process should serve may stay accepted without being picked up, in ms (then `UnavailableError`); undefined: no limit. */
+  readonly pickupTimeoutMs: number | undefined;
   /** The caller's side of the request lifecycle (acks, records, `requestEnd`) for requests served by other processes. */
   readonly lifecycle: RequestLifecycle;
   /** Outcomes of requests this process served for itself (see `RequestServer`), by {@link attemptKey}. */
@@ -75,6 +78,10 @@ interface PendingCall extends LifecycleSubject, DeadlineEntry, ChildRequest, Tra
   session: NatsSession | undefined;
   /** Its lifecycle has ended already (it was refused). */
   reported: boolean;
+  /** The serving process acknowledged it (received or processing). */
+  acked: boolean;
+  /** The pickup limit's timer, while it runs. */
+  pickup: TimerHandle | undefined;
 }
 
 /**
@@ -166,7 +173,7 @@ export class RequestCaller implements SendTransport {
       messageId, message, recipient, sender, topicId: undefined, isRpc: true, attempt: run?.attempt ?? 1,
       parentMessageId: parent?.messageId, resendable: run !== undefined, startedAt: 0,
       resolve: () => undefined, reject: () => undefined, heapIndex: -1, timeoutMs: 0, onDeadline: () => this.expire(call), unexpect: undefined,
-      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined, reported: false,
+      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined, reported: false, acked: false, pickup: undefined,
       abandon: (reason) => this.abandon(call, reason),
       cancelByParent: (reason) => this.cancelByParent(call, reason),
       parentEnded: () => (call.parent = undefined),
@@ -229,12 +236,34 @@ export class RequestCaller implements SendTransport {
     if (!call.remote) this.env.localMessages.set(call.key, call.message);
     call.unexpect = session.inbox.expect(call.key, (reply, worker) => this.receive(call, reply, worker));
     if (call.remote) this.env.lifecycle.sent(call);
+    let accepted: RequestAccepted;
     try {
-      await publishRequest(session.client, envelope, { replyTo: session.inbox.subject, partitions: this.env.partitions });
+      accepted = await publishRequest(session.client, envelope, { replyTo: session.inbox.subject, partitions: this.env.partitions });
     } catch (error) {
       if (call.remote && !call.done) this.env.lifecycle.failed(call, classifyFailure(error), error);
-      this.settle(call, false, error);
+      return this.settle(call, false, error);
     }
+    this.accepted(call, accepted);
+  }
+
+  /**
+   * The broker stored the request (its PubAck): the `accepted` acknowledgment of a request another
+   * process serves — unless its acknowledgments overtook the PubAck — and the pickup limit starts.
+   */
+  private accepted(call: PendingCall, accepted: RequestAccepted): void {
+    if (call.done || !call.remote || call.acked) return;
+    this.env.lifecycle.accepted(call, `stream ${accepted.stream} #${accepted.seq}${accepted.duplicate ? ', duplicate' : ''}`);
+    const limit = this.env.pickupTimeoutMs;
+    if (limit !== undefined) call.pickup = this.env.clock.setTimeout(() => this.notPickedUp(call, limit), limit);
+  }
+
+  /** Accepted, and no process picked the request up within the pickup limit: the caller gives it up (a breaker counts it). */
+  private notPickedUp(call: PendingCall, limit: number): void {
+    call.pickup = undefined;
+    const message =
+      `Request ${call.messageId} to "${String(call.recipient)}" was stored but no process picked it up within ${limit} ms: ` +
+      `no worker hosting "${call.recipient.type}" is running, or they are backlogged. Start or add workers, or raise pickupTimeoutMs.`;
+    this.giveUp(call, new UnavailableError(message, { messageId: call.messageId, agentId: call.recipient }));
   }
 
   private receive(call: PendingCall, reply: ReplyEnvelope, worker: string | undefined): void {
@@ -244,6 +273,7 @@ export class RequestCaller implements SendTransport {
       call.remote = true; // another process serves a type this one hosts too
       lifecycle.sent(call);
     }
+    if (!call.acked) this.acknowledged(call);
     if (reply.type === 'status') {
       if (reply.status === 'received' && call.remote) lifecycle.received(call);
       else if (reply.status === 'processing' && call.remote) lifecycle.processing(call);
@@ -261,6 +291,14 @@ export class RequestCaller implements SendTransport {
     const error = fromWireError(reply.error, { messageId: call.messageId, agentId: call.recipient });
     if (call.remote) lifecycle.failed(call, classifyFailure(error), error);
     this.settle(call, false, error);
+  }
+
+  /** The serving process acknowledged the call (any reply): it was picked up. */
+  private acknowledged(call: PendingCall): void {
+    call.acked = true;
+    if (call.pickup === undefined) return;
+    this.env.clock.clearTimeout(call.pickup);
+    call.pickup = undefined;
   }
 
   /** The limit this side enforces passed before the answer arrived. */
@@ -365,6 +403,7 @@ export class RequestCaller implements SendTransport {
     this.deadlines.remove(call);
     if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
     call.unexpect?.();
+    if (call.pickup !== undefined) this.env.clock.clearTimeout(call.pickup);
     if (call.parent !== undefined) this.env.linkChild(call.parent, call, false);
     if (!ok && !call.remote) this.abandonLocal(call, outcome);
     this.env.holdIdle(false);

@@ -165,6 +165,7 @@ export class RequestServer {
       message.term(); // its caller has given up: never run it (distributed.md §5.4); no reason, as above
       return;
     }
+    if (replyTo !== undefined) this.status(replyTo, envelope, 'received'); // the owner took it: into its recipient's mailbox
     const answer = await this.run(envelope, key, replyTo, message, deliveryCount);
     if (answer === undefined || this.stopped) return;
     if ('kind' in answer) return this.unanswered(message, envelope, replyTo, answer, fresh);
@@ -276,13 +277,18 @@ export class RequestServer {
     await message.ackAck();
   }
 
-  /** The engine's `received` / `processing` acknowledgment of a request being served, relayed to its caller. */
+  /** The engine's `processing` acknowledgment of a request being served (each attempt of its handler), relayed to its caller. */
   private acknowledge(ack: AckEvent): void {
-    if (ack.level !== 'received' && ack.level !== 'processing') return;
+    if (ack.level !== 'processing') return;
     const target = this.replying.get(ack.messageId);
-    if (target === undefined) return;
-    const metadata = target.attempt === undefined ? {} : { attempt: target.attempt };
-    publishReply(this.env.session.connection, target.replyTo, { v: 1, type: 'status', status: ack.level, from: target.from, request_id: ack.messageId, metadata }, { worker: this.env.workerId });
+    if (target !== undefined) this.status(target.replyTo, { to: target.from, request_id: ack.messageId, metadata: { attempt: target.attempt } }, 'processing');
+  }
+
+  /** Sends an acknowledgment of the request to its caller's inbox (with its caller-side attempt, for the inbox's routing). */
+  private status(replyTo: string, request: { readonly to: string; readonly request_id: string; readonly metadata: { readonly attempt?: number | undefined } }, status: 'received' | 'processing'): void {
+    const attempt = request.metadata.attempt;
+    const metadata = attempt === undefined ? {} : { attempt };
+    publishReply(this.env.session.connection, replyTo, { v: 1, type: 'status', status, from: request.to, request_id: request.request_id, metadata }, { worker: this.env.workerId });
   }
 }
 

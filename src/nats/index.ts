@@ -30,6 +30,7 @@ export { kvToken } from './kvToken.js';
 export { IdempotencyStore, type IdempotencyStoreOptions, type OnceOptions } from './IdempotencyStore.js';
 export { FencedError } from '../errors/FencedError.js';
 export { DeadLetteredError } from '../errors/DeadLetteredError.js';
+export { UnavailableError } from '../errors/UnavailableError.js';
 export { deadLetterQueue } from './deadLetterQueue.js';
 export { ensureDeadLetterStream, type DeadLetterStreamOptions } from './ensureDeadLetterStream.js';
 export { deadLetter } from './deadLetter.js';

@@ -175,7 +175,7 @@ natsSuite('NatsAgentRuntime', (server) => {
     const answer = await handle.result;
     expect(answer).toBeInstanceOf(Answer);
     expect(answer).toEqual(new Answer('HOW', 'sage2/alice'));
-    expect(levels(handle.messageId)).toEqual(['received', 'processing', 'completed']);
+    expect(levels(handle.messageId)).toEqual(['accepted', 'received', 'processing', 'completed']);
     expect(client.requests.get(handle.messageId)?.state).toBe('completed');
 
     const thrown = await client.sendMessage(new Trouble('throw'), id).catch((error: unknown) => error);

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import { AgentId, CircuitOpenError, type MessageContext, MessageCodec, RoutedAgent, TimeoutError, messageHandler } from '../../src/index.js';
-import { NatsAgentRuntime } from './natsApi.js';
+import { type AckEvent, AgentId, CircuitOpenError, type MessageContext, MessageCodec, RoutedAgent, SimulatedClock, TimeoutError, messageHandler } from '../../src/index.js';
+import { NatsAgentRuntime, UnavailableError } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
 
 class Job {
@@ -74,7 +74,9 @@ natsSuite('Requests across processes: caller-side policies, handlers’ own send
   const runtimes: NatsAgentRuntime[] = [];
   /** A runtime (one process of the cluster) hosting `types`, started and ready. */
   async function processHosting(...types: string[]): Promise<NatsAgentRuntime> {
-    const runtime = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2, trackRequests: true });
+    return started(new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2, trackRequests: true }), ...types);
+  }
+  async function started(runtime: NatsAgentRuntime, ...types: string[]): Promise<NatsAgentRuntime> {
     for (const type of types) await Hand.register(runtime, type, () => new Hand());
     runtime.start();
     await runtime.ready();
@@ -138,5 +140,64 @@ natsSuite('Requests across processes: caller-side policies, handlers’ own send
     const timedOut = client.sendMessage(new Relay('never', 'inner/z', true), new AgentId('outer', 'z'), { timeout: 300 });
     await expect(timedOut).rejects.toBeInstanceOf(TimeoutError);
     await expect.poll(() => Hand.aborted).toContain('never');
+  });
+});
+
+natsSuite('Acknowledgments and breakers across processes', (server) => {
+  const runtimes: NatsAgentRuntime[] = [];
+  afterEach(async () => {
+    for (const runtime of runtimes.splice(0)) if (runtime.isRunning) await runtime.stop();
+  });
+  async function worker(type: string): Promise<NatsAgentRuntime> {
+    const runtime = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2 });
+    await Hand.register(runtime, type, () => new Hand());
+    runtime.start();
+    await runtime.ready();
+    runtimes.push(runtime);
+    return runtime;
+  }
+
+  it('reports accepted (stored by the broker) before received, processing and completed, and waitFor(\'accepted\') resolves on it', async () => {
+    await worker('acked');
+    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2, trackRequests: true });
+    runtimes.push(client);
+    const acks: AckEvent[] = [];
+    client.events.on('ack', (ack) => acks.push(ack));
+    client.start();
+    const handle = client.sendRequest<string>(new Job('stored'), new AgentId('acked', 'a'));
+    const accepted = await handle.waitFor('accepted');
+    expect(accepted.history[1]?.to).toBe('accepted');
+    expect(accepted.history[1]?.detail).toMatch(/^stream AGENT_IN #\d+$/);
+    await handle.result;
+    expect(acks.map((ack) => ack.level)).toEqual(['accepted', 'received', 'processing', 'completed']);
+    expect(client.requests.get(handle.messageId)?.history.map((t) => t.to)).toEqual(['sent', 'accepted', 'received', 'processing', 'completed']);
+  });
+
+  it('trips the caller-side breaker when every worker of a type is down (accepted, never picked up), probes it half-open once one is back, and closes (case 12)', async () => {
+    const first = await worker('lonely');
+    await first.stop(); // the type is known to the cluster; nobody serves it now
+    const clock = new SimulatedClock();
+    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2, clock, pickupTimeoutMs: 500 });
+    runtimes.push(client);
+    const accepted: string[] = [];
+    client.events.on('ack', (ack) => {
+      if (ack.level === 'accepted') accepted.push(ack.messageId);
+    });
+    client.start();
+    const to = new AgentId('lonely', 'a');
+    const circuitBreaker = { failureThreshold: 2, recoveryTimeout: 5_000 };
+    for (const label of ['down-1', 'down-2']) {
+      const sent = client.sendMessage(new Job(label), to, { circuitBreaker, messageId: label }).catch((error: unknown) => error);
+      await expect.poll(() => accepted).toContain(label);
+      await clock.advance(500);
+      expect(await sent).toBeInstanceOf(UnavailableError);
+    }
+    expect(client.callerBreaker(to)?.state).toBe('open');
+    await expect(client.sendMessage(new Job('refused'), to, { circuitBreaker })).rejects.toBeInstanceOf(CircuitOpenError);
+
+    await worker('lonely'); // a worker is back
+    await clock.advance(5_000);
+    expect(await client.sendMessage(new Job('probe'), to, { circuitBreaker })).toBe('probe done by lonely/a on try 1');
+    expect(client.callerBreaker(to)?.state).toBe('closed');
   });
 });
