@@ -104,6 +104,7 @@ export { BulkheadFullError } from './errors/BulkheadFullError.js';
 export { MailboxFullError } from './errors/MailboxFullError.js';
 export { CallbackError } from './errors/CallbackError.js';
 export { RejectedError } from './errors/RejectedError.js';
+export { DeadLetteredError } from './errors/DeadLetteredError.js';
 
 export * from './policies/index.js';
 export { sleep } from './policies/sleep.js';

@@ -28,7 +28,8 @@ export type FailureReason =
   | 'validation'
   | 'undeliverable'
   | 'bulkhead-full'
-  | 'mailbox-full';
+  | 'mailbox-full'
+  | 'dead-lettered';
 
 /** Acknowledgment levels of a request, in the order they happen. */
 /**

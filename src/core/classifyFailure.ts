@@ -15,6 +15,7 @@ const REASONS: Partial<Record<string, FailureReason>> = {
   UNDELIVERABLE: 'undeliverable',
   BULKHEAD_FULL: 'bulkhead-full',
   MAILBOX_FULL: 'mailbox-full',
+  DEAD_LETTERED: 'dead-lettered',
 };
 
 /** @internal The failure reason an error stands for. */

@@ -20,6 +20,7 @@ export type AgentwireErrorCode =
   | 'BROKER_UNREACHABLE'
   | 'BROKER_MISCONFIGURED'
   | 'FENCED'
+  | 'DEAD_LETTERED'
   | 'UNAVAILABLE';
 
 /** Correlation context every agentwire error can carry. */

@@ -1,7 +1,8 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { copyToDeadLetters, type DeadLettered } from './copyToDeadLetters.js';
+import { deleteStreamMessage } from './deleteStreamMessage.js';
 import { openJetStream } from './openJetStream.js';
 import { requestQueue } from './requestQueue.js';
 
@@ -11,6 +12,8 @@ export interface MovedDeadLetter extends DeadLettered {
   readonly requestSeq: number;
   /** How many times it was delivered before the server gave up. */
   readonly deliveries: number;
+  /** The request's headers (where to answer, who it was for). */
+  readonly headers: MsgHdrs | undefined;
 }
 
 /** Options of {@link DeadLetterMover.start}. */
@@ -70,10 +73,8 @@ export class DeadLetterMover {
     if (stored === null) return undefined;
     const request = { subject: stored.subject, stream: requestQueue.stream, seq, data: stored.data, headers: stored.header, deliveryCount: deliveries };
     const copied = await copyToDeadLetters(this.client, request, `gave up after ${deliveries} deliveries (max_deliver reached)`);
-    await this.manager.streams.deleteMessage(requestQueue.stream, seq).catch((error: unknown) => {
-      if ((error as { code?: unknown }).code !== NO_MESSAGE_FOUND) throw error; // another mover deleted it first
-    });
-    return { ...copied, requestSeq: seq, deliveries };
+    await deleteStreamMessage(this.manager, requestQueue.stream, seq); // another mover may have deleted it first
+    return { ...copied, requestSeq: seq, deliveries, headers: stored.header };
   }
 
   /** Stops listening and resolves once the moves under way are done. */
@@ -103,6 +104,3 @@ export class DeadLetterMover {
     (this.options.onError ?? reportUncaught)(error);
   }
 }
-
-/** JetStream's API error code for "no message found" (a delete of a sequence that is gone). */
-const NO_MESSAGE_FOUND = 10037;

@@ -29,7 +29,10 @@ import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
 import { NatsOnceStore } from './NatsOnceStore.js';
 import { NatsSession } from './NatsSession.js';
 import { PartitionLeases } from './PartitionLeases.js';
+import { ClusterDeadLetters } from './ClusterDeadLetters.js';
 import { RequestCaller } from './RequestCaller.js';
+import { RequestDeadLetters } from './RequestDeadLetters.js';
+import { redeliveryDelaysOf } from './redeliveryDelaysOf.js';
 import { resolveRequestQueueOptions, type RequestQueueOptions, type ResolvedRequestQueueOptions } from './RequestQueueOptions.js';
 import { RequestServer, type LocalOutcome } from './RequestServer.js';
 import { RequestWorker } from './RequestWorker.js';
@@ -59,6 +62,8 @@ interface Running {
   /** Resolves once every hosted type's consumers pull (or with the first failure). */
   readonly serving: Promise<void>;
   server: RequestServer | undefined;
+  /** The worker's side of poison requests (dead-lettering, the mover), with the server. */
+  deadLetters: RequestDeadLetters | undefined;
   readonly workers: RequestWorker[];
   /** The partition leases, opened when the first type is served. */
   leases: Promise<PartitionLeases> | undefined;
@@ -88,6 +93,12 @@ interface Running {
  * the request, which the partition's owner then serves; on losing a lease it drops (cancels and
  * naks) every request of that partition it holds.
  *
+ * A handler's error is its caller's answer, as in-process. A request that cannot be served — it
+ * does not decode, its message type is unknown to the worker's codec, or its deliveries ran out
+ * (`maxDeliver`: workers crashing on it; with `redeliverRetriableErrors`, handler errors marked
+ * retriable) — is dead-lettered into the stream `AGENT_DLQ` and its caller answered with a
+ * `DeadLetteredError`; `deadLetters` lists the cluster's dead letters and replays them.
+ *
  * @example
  * ```ts
  * const worker = new NatsAgentRuntime({ servers: 'nats://127.0.0.1:4222', codec });
@@ -107,6 +118,8 @@ export class NatsAgentRuntime implements AgentRuntime {
   private readonly seam: EngineSeam;
   private readonly queue: ResolvedRequestQueueOptions;
   private readonly caller: RequestCaller;
+  private readonly clusterDeadLetters: ClusterDeadLetters;
+  private readonly redeliveryDelaysMs: readonly number[] | undefined;
   private readonly hosted = new Set<string>();
   private readonly localOutcomes = new Map<string, LocalOutcome>();
   private readonly localMessages = new Map<string, unknown>();
@@ -123,6 +136,8 @@ export class NatsAgentRuntime implements AgentRuntime {
     this.queue = resolveRequestQueueOptions(requestQueueOptionsOf(options));
     this.workerId = options.workerId ?? randomUUID();
     this.codec = options.codec ?? new MessageCodec();
+    this.redeliveryDelaysMs = redeliveryDelaysOf(options);
+    this.clusterDeadLetters = new ClusterDeadLetters({ queue: this.engine.deadLetters, codec: this.codec, clock: this.engine.clock });
     this.caller = new RequestCaller({
       codec: this.codec,
       clock: this.engine.clock,
@@ -150,7 +165,14 @@ export class NatsAgentRuntime implements AgentRuntime {
     return this.engine.events;
   }
 
-  /** Dead letters of the messages this process handled. */
+  /**
+   * Dead letters: this process's own (`dl-<n>`: publish failures and the like, as in-process) and,
+   * while the runtime runs, the cluster's (`dlq-<sequence>`): requests dead-lettered into the
+   * stream `AGENT_DLQ` by any worker — undecodable, of a message type the worker's codec does not
+   * know, or out of deliveries (`maxDeliver`) — mirrored from it (a `deadLetter` event fires as each
+   * appears). `replay(id)` of a cluster dead letter queues its request again (from any process),
+   * resolving with its answer; `remove(id)` deletes it from `AGENT_DLQ`. See `DeadLetteredError`.
+   */
   get deadLetters(): DeadLetterQueue {
     return this.engine.deadLetters;
   }
@@ -185,12 +207,14 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (this.running !== undefined) throw new RuntimeStateError('The runtime is already started: call stop() before starting it again.');
     this.engine.start();
     const session = NatsSession.open(this.options, this.queue, this.workerId);
-    const running: Running = { session, serving: Promise.resolve(), server: undefined, workers: [], leases: undefined };
+    const running: Running = { session, serving: Promise.resolve(), server: undefined, deadLetters: undefined, workers: [], leases: undefined };
     session.catch(() => undefined); // reported to each send that waits for it
     (running as { serving: Promise<void> }).serving = session.then(
       async (open) => {
-        running.server = new RequestServer({ engine: this.engine, seam: this.seam, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (key) => this.caller.awaits(key), runOf: (key) => this.caller.runOf(key) });
-        await Promise.all([...this.hosted].map((type) => this.serve(running, type)));
+        const deadLetters = new RequestDeadLetters({ session: open, codec: this.codec, workerId: this.workerId, maxDeliver: this.queue.maxDeliver, redeliveryDelaysMs: this.redeliveryDelaysMs });
+        running.deadLetters = deadLetters;
+        running.server = new RequestServer({ engine: this.engine, seam: this.seam, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (key) => this.caller.awaits(key), runOf: (key) => this.caller.runOf(key), deadLetters });
+        await Promise.all([this.clusterDeadLetters.open(open), ...[...this.hosted].map((type) => this.serve(running, type))]);
       },
       () => undefined,
     );
@@ -380,6 +404,7 @@ export class NatsAgentRuntime implements AgentRuntime {
 
   private async serve(running: Running, type: string): Promise<void> {
     const session = await running.session;
+    await running.deadLetters!.watch();
     await session.types.announce(type, this.workerId);
     running.leases ??= PartitionLeases.open(session.connection, { workerId: this.workerId, clock: this.engine.clock, ...(this.options.leaseTtlMs === undefined ? {} : { ttlMs: this.options.leaseTtlMs }) });
     const leases = await running.leases;
@@ -391,6 +416,7 @@ export class NatsAgentRuntime implements AgentRuntime {
   private async disconnect(running: Running): Promise<void> {
     await running.serving;
     await Promise.all(running.workers.map((worker) => worker.stop()));
+    await Promise.all([running.deadLetters?.stop(), this.clusterDeadLetters.close()]);
     const session = await running.session.catch(() => undefined);
     await session?.close();
   }

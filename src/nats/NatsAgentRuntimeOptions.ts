@@ -25,6 +25,22 @@ export interface NatsAgentRuntimeOptions extends NatsConnectionOptions, RequestQ
    */
   readonly leaseTtlMs?: number;
   /**
+   * Retry handler errors marked `retriable: true` (an own or inherited `retriable` property, as the
+   * wire's error carries it) by redelivery instead of answering them: the request is nak'ed and
+   * delivered again — to this worker or, after a crash, another — after `redeliveryDelaysMs`, and
+   * once its deliveries reach `maxDeliver` it is dead-lettered (`AGENT_DLQ`) and its caller answered
+   * with a `DeadLetteredError`. A failure is answered at once when the caller's deadline would pass
+   * before the next delivery. Other handler errors are always answered, as in-process. Prefer
+   * `@retry` on the handler for quick retries within one delivery; this survives worker crashes
+   * and spaces attempts out. Default false.
+   */
+  readonly redeliverRetriableErrors?: boolean;
+  /**
+   * With `redeliverRetriableErrors`: the delay before the 2nd, 3rd, … delivery, in ms (the last one
+   * repeats). Default `[1000, 5000, 30000, 120000]`.
+   */
+  readonly redeliveryDelaysMs?: readonly number[];
+  /**
    * How long a request to an agent type this process does not host may stay accepted (stored by the
    * broker) without any process picking it up, in ms; then the caller gives it up with
    * `UnavailableError` — a signal for the caller-side breaker that every worker of the type is down

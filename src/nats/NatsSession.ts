@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AgentTypeRegistry } from './AgentTypeRegistry.js';
 import { connectNats } from './connectNats.js';
+import { ensureDeadLetterStream } from './ensureDeadLetterStream.js';
 import { ensureRequestStream } from './ensureRequestStream.js';
 import { IdempotencyStore } from './IdempotencyStore.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
@@ -12,7 +13,7 @@ import { ResultStore } from './ResultStore.js';
 
 /**
  * @internal One process's link to the cluster while its runtime runs: the connection, its JetStream
- * handles, the request stream (created unless it exists), the caller's reply inbox, the result
+ * handles, the request and dead-letter streams (created unless they exist), the caller's reply inbox, the result
  * store, the registry of hosted agent types and the idempotency store of `ctx.once`. Opened by `start()`, closed by `stop()`.
  */
 export class NatsSession {
@@ -27,13 +28,14 @@ export class NatsSession {
     readonly idempotency: IdempotencyStore,
   ) {}
 
-  /** Connects, opens JetStream, ensures the request stream, opens the inbox and the result store. */
+  /** Connects, opens JetStream, ensures the request and dead-letter streams, opens the inbox and the result store. */
   static async open(options: NatsConnectionOptions, queue: RequestQueueOptions, workerId: string): Promise<NatsSession> {
     const { servers, name = `agentwire ${workerId}`, connectTimeoutMs, client: clientOptions } = options;
     const connection = await connectNats({ servers, name, connectTimeoutMs, client: clientOptions });
     try {
       const { client, manager } = await openJetStream(connection);
       await ensureRequestStream(manager, queue);
+      await ensureDeadLetterStream(manager, queue.replicas === undefined ? {} : { replicas: queue.replicas });
       const [inbox, results, types, idempotency] = await Promise.all([ReplyInbox.open(connection), ResultStore.open(connection), AgentTypeRegistry.open(connection), IdempotencyStore.open(connection)]);
       return new NatsSession(connection, client, manager, inbox, results, types, idempotency);
     } catch (error) {

@@ -7,6 +7,7 @@ import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { FencedError } from '../errors/FencedError.js';
 import type { OnceCall } from '../core/OnceStore.js';
+import { describeValue } from '../util/describeValue.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { agentHeaders } from './agentHeaders.js';
@@ -19,6 +20,7 @@ import type { NatsSession } from './NatsSession.js';
 import { publishReply } from './publishReply.js';
 import { readRequest } from './readRequest.js';
 import { requestCancels } from './requestCancels.js';
+import type { FailureVerdict, RequestDeadLetters } from './RequestDeadLetters.js';
 
 /** @internal The outcome of a request served in the process that sent it, handed over as the very object (not a decoded copy). */
 export interface LocalOutcome {
@@ -48,7 +50,12 @@ export interface RequestServerEnvironment {
   awaits(key: string): boolean;
   /** The caller-side run of this process whose attempt `key` is, if any: served as that run's attempt, as in-process. */
   runOf(key: string): TransportedRun | undefined;
+  /** Which failures are answered, redelivered or dead-lettered, and the dead-lettering. */
+  readonly deadLetters: RequestDeadLetters;
 }
+
+/** A request not answered: redelivered later, or dead-lettered. */
+type Unanswered = Exclude<FailureVerdict, { readonly kind: 'answer' }>;
 
 /** Where the acknowledgments of a request being served go. */
 interface ReplyTarget {
@@ -184,11 +191,8 @@ export class RequestServer {
     let deliveryCount: number;
     try {
       ({ envelope, deliveryCount } = readRequest(message));
-    } catch {
-      // It will never decode (dead-lettering comes with the DLQ stream). No reason given: nats-server 2.9
-      // ignores a term that carries one, and the message would come back.
-      message.term();
-      return;
+    } catch (error) {
+      return this.unanswered(message, undefined, undefined, { kind: 'dead-letter', reason: `it cannot be decoded: ${describeValue(error)}` }, fresh);
     }
     const replyTo = message.headers?.get(agentHeaders.replyTo) || undefined;
     // A redelivery may have been answered already: replay the stored answer. A first delivery goes
@@ -203,13 +207,14 @@ export class RequestServer {
     }
     if (replyTo !== undefined) this.status(replyTo, envelope, 'received'); // the owner took it: into its recipient's mailbox
     this.fences.set(envelope.request_id, fresh);
-    let answer: ResponseEnvelope | undefined;
+    let answer: ResponseEnvelope | Unanswered | undefined;
     try {
-      answer = await this.run(envelope, key, replyTo, message, fresh);
+      answer = await this.run(envelope, key, replyTo, message, fresh, deliveryCount);
     } finally {
       if (this.fences.get(envelope.request_id) === fresh) this.fences.delete(envelope.request_id); // not a later delivery's
     }
     if (answer === undefined || this.stopped) return;
+    if ('kind' in answer) return this.unanswered(message, envelope, replyTo, answer, fresh);
     if (!fresh()) {
       // fenced: this process may have lost the partition; its owner answers (a caller here takes that answer)
       this.env.localOutcomes.delete(key);
@@ -218,9 +223,24 @@ export class RequestServer {
     await this.finish(message, replyTo, await this.env.session.results.store(answer));
   }
 
+  /** A request not answered by its handler: delivered again after a delay, or dead-lettered and its caller answered `failed(dead-lettered)`. */
+  private async unanswered(message: JsMsg, envelope: RequestEnvelope | undefined, replyTo: string | undefined, verdict: Unanswered, fresh: () => boolean): Promise<void> {
+    if (!fresh()) return void message.nak(); // fenced: the partition's owner decides
+    if (verdict.kind === 'redeliver') return void message.nak(verdict.delayMs);
+    const error = await this.env.deadLetters.giveUp(message, verdict.reason, envelope);
+    if (envelope !== undefined) this.keepLocal(attemptKey(envelope.request_id, envelope.metadata.attempt), replyTo, { ok: false, outcome: error });
+    this.env.deadLetters.answer(message.headers, error, envelope);
+  }
+
   /** Runs the request through the engine; `undefined` when this process stopped meanwhile. */
-  private async run(envelope: RequestEnvelope, key: string, replyTo: string | undefined, message: JsMsg, fresh: () => boolean): Promise<ResponseEnvelope | undefined> {
+  private async run(envelope: RequestEnvelope, key: string, replyTo: string | undefined, message: JsMsg, fresh: () => boolean, deliveryCount: number): Promise<ResponseEnvelope | Unanswered | undefined> {
     const requestId = envelope.request_id;
+    let decoded: unknown;
+    try {
+      decoded = this.messageOf(envelope, key);
+    } catch (error) {
+      return { kind: 'dead-letter', reason: `its message cannot be decoded: ${describeValue(error)}` };
+    }
     const chain = envelope.metadata.call_chain;
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
     if (chain !== undefined) this.chains.set(requestId, chain);
@@ -237,12 +257,13 @@ export class RequestServer {
           ...(envelope.from === undefined ? {} : { sender: AgentId.fromString(envelope.from) }),
           ...(run === undefined ? this.timeLimit(envelope) : {}), // the caller's run, here, enforces its own limit
         };
-        const serving = this.env.seam.serve(this.messageOf(envelope, key), AgentId.fromString(envelope.to), options, chain, run);
+        const serving = this.env.seam.serve(decoded, AgentId.fromString(envelope.to), options, chain, run);
         served.delivery = serving.delivery;
         value = await serving.promise;
       } catch (error) {
         if (this.stopped) return undefined;
-        return this.failed(envelope, key, replyTo, error);
+        const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));
+        return verdict.kind === 'answer' ? this.failed(envelope, key, replyTo, error) : verdict;
       }
       return this.completed(envelope, key, replyTo, value);
     } finally {

@@ -31,4 +31,6 @@ export const agentHeaders = {
   originalSubject: 'Agent-Original-Subject',
   /** Dead letter: the request's sequence number in the request stream. */
   originalSeq: 'Agent-Original-Seq',
+  /** Dead letter settled (replayed or removed): the sequence number in `AGENT_DLQ` of the dead letter it settles. */
+  deadLetterSeq: 'Agent-Dead-Letter-Seq',
 } as const;

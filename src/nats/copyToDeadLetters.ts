@@ -39,7 +39,7 @@ export async function copyToDeadLetters(client: JetStreamClient, request: Queued
   const subject = deadLetterSubject(request);
   const copy = headers();
   for (const key of request.headers?.keys() ?? []) for (const value of request.headers!.values(key)) copy.append(key, value);
-  copy.set(agentHeaders.deadLetterReason, reason);
+  copy.set(agentHeaders.deadLetterReason, headerText(reason));
   copy.set(agentHeaders.deliveryCount, String(request.deliveryCount));
   copy.set(agentHeaders.originalSubject, request.subject);
   copy.set(agentHeaders.originalSeq, String(request.seq));
@@ -55,6 +55,12 @@ export async function copyToDeadLetters(client: JetStreamClient, request: Queued
       { cause: error },
     );
   }
+}
+
+/** The reason as a header value: on one line (headers cannot hold line breaks), at most 1,000 characters. */
+function headerText(reason: string): string {
+  const line = reason.replace(/\s*[\r\n]+\s*/g, ' ');
+  return line.length > 1_000 ? `${line.slice(0, 1_000)}…` : line;
 }
 
 /**

@@ -14,4 +14,15 @@ export const deadLetterQueue = {
   subject(type: string): string {
     return `agent.dlq.${subjectToken(type)}`;
   },
+  /**
+   * The subject of the notes saying a dead letter on `subject` was settled (replayed or removed),
+   * `agent.dlq.<typeToken>.settled`: one token deeper than any dead letter's, so never one.
+   */
+  settledSubject(subject: string): string {
+    return `${subject}.settled`;
+  },
+  /** True for a settled note's subject (see {@link deadLetterQueue.settledSubject}). */
+  isSettledSubject(subject: string): boolean {
+    return subject.split('.').length === 4 && subject.endsWith('.settled');
+  },
 } as const;

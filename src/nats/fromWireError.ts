@@ -6,6 +6,7 @@ import { CancelledError } from '../errors/CancelledError.js';
 import { CantHandleError } from '../errors/CantHandleError.js';
 import { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { DeadLetteredError } from '../errors/DeadLetteredError.js';
 import { MailboxFullError } from '../errors/MailboxFullError.js';
 import { MessageDroppedError } from '../errors/MessageDroppedError.js';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
@@ -34,6 +35,7 @@ const CLASSES: Readonly<Record<string, abstract new (...args: never[]) => Error>
   BULKHEAD_FULL: BulkheadFullError,
   MAILBOX_FULL: MailboxFullError,
   CALLBACK_FAILED: CallbackError,
+  DEAD_LETTERED: DeadLetteredError,
   UNAVAILABLE: UnavailableError,
 };
 

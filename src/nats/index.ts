@@ -29,6 +29,7 @@ export { ResultStore, type ResultStoreOptions } from './ResultStore.js';
 export { kvToken } from './kvToken.js';
 export { IdempotencyStore, type IdempotencyStoreOptions, type OnceOptions } from './IdempotencyStore.js';
 export { FencedError } from '../errors/FencedError.js';
+export { DeadLetteredError } from '../errors/DeadLetteredError.js';
 export { UnavailableError } from '../errors/UnavailableError.js';
 export { deadLetterQueue } from './deadLetterQueue.js';
 export { ensureDeadLetterStream, type DeadLetterStreamOptions } from './ensureDeadLetterStream.js';
