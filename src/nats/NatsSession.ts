@@ -2,17 +2,19 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AgentTypeRegistry } from './AgentTypeRegistry.js';
 import { connectNats } from './connectNats.js';
+import { ensureEventStream } from './ensureEventStream.js';
 import { ensureRequestStream } from './ensureRequestStream.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 import type { RequestQueueOptions } from './RequestQueueOptions.js';
 import { openJetStream } from './openJetStream.js';
 import { ReplyInbox } from './ReplyInbox.js';
 import { ResultStore } from './ResultStore.js';
+import { SubscriptionRegistry } from './SubscriptionRegistry.js';
 
 /**
  * @internal One process's link to the cluster while its runtime runs: the connection, its JetStream
- * handles, the request stream (created unless it exists), the caller's reply inbox, the result
- * store and the registry of hosted agent types. Opened by `start()`, closed by `stop()`.
+ * handles, the request and event streams (created unless they exist), the caller's reply inbox,
+ * the result store and the registries of hosted agent types and of subscriptions. Opened by `start()`, closed by `stop()`.
  */
 export class NatsSession {
   private constructor(
@@ -22,17 +24,18 @@ export class NatsSession {
     readonly inbox: ReplyInbox,
     readonly results: ResultStore,
     readonly types: AgentTypeRegistry,
+    readonly subscriptions: SubscriptionRegistry,
   ) {}
 
-  /** Connects, opens JetStream, ensures the request stream, opens the inbox and the result store. */
+  /** Connects, opens JetStream, ensures the streams, opens the inbox, the result store and the registries. */
   static async open(options: NatsConnectionOptions, queue: RequestQueueOptions, workerId: string): Promise<NatsSession> {
     const { servers, name = `agentwire ${workerId}`, connectTimeoutMs, client: clientOptions } = options;
     const connection = await connectNats({ servers, name, connectTimeoutMs, client: clientOptions });
     try {
       const { client, manager } = await openJetStream(connection);
-      await ensureRequestStream(manager, queue);
-      const [inbox, results, types] = await Promise.all([ReplyInbox.open(connection), ResultStore.open(connection), AgentTypeRegistry.open(connection)]);
-      return new NatsSession(connection, client, manager, inbox, results, types);
+      await Promise.all([ensureRequestStream(manager, queue), ensureEventStream(manager, queue)]);
+      const [inbox, results, types, subscriptions] = await Promise.all([ReplyInbox.open(connection), ResultStore.open(connection), AgentTypeRegistry.open(connection), SubscriptionRegistry.open(connection)]);
+      return new NatsSession(connection, client, manager, inbox, results, types, subscriptions);
     } catch (error) {
       await connection.close();
       throw error;
@@ -42,6 +45,7 @@ export class NatsSession {
   /** Stops the inbox and closes the connection (after flushing what was published). */
   async close(): Promise<void> {
     this.inbox.close();
+    this.subscriptions.stop();
     await this.connection.flush().catch(() => undefined);
     await this.connection.close();
   }

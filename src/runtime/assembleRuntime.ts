@@ -12,6 +12,7 @@ import { HandlerStacks } from './HandlerStacks.js';
 import { Interventions } from './Interventions.js';
 import { MessageIds } from './MessageIds.js';
 import { Publisher } from './Publisher.js';
+import { keepRuntimeParts, type RuntimeParts } from './runtimeParts.js';
 import { RuntimeLog } from './RuntimeLog.js';
 import type { RuntimeOptions } from './RuntimeOptions.js';
 import { checkCapacity, checkInterventionTimeout, checkKeep } from './runtimeOptionChecks.js';
@@ -19,19 +20,6 @@ import { Sender } from './Sender.js';
 import { SubscriptionManager } from './SubscriptionManager.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 
-/** @internal The named parts of an in-process runtime, wired to each other. */
-export interface RuntimeParts {
-  readonly requests: RequestTracker;
-  readonly deadLetters: DeadLetterQueue;
-  readonly directory: AgentDirectory;
-  readonly subscriptions: SubscriptionManager;
-  readonly dispatcher: Dispatcher;
-  readonly sender: Sender;
-  readonly publisher: Publisher;
-  readonly handlerStacks: HandlerStacks;
-  readonly interventions: Interventions;
-  readonly log: RuntimeLog;
-}
 
 /**
  * @internal Builds and wires the parts of `SingleThreadedAgentRuntime` (`owner`): the request
@@ -103,5 +91,7 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     policyStateCapacity,
     publish: (message, topic, publishOptions) => publisher.publish(message, topic, publishOptions),
   });
-  return { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions, log };
+  const parts = { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions, log };
+  keepRuntimeParts(owner, parts);
+  return parts;
 }
