@@ -71,9 +71,13 @@ interface Running {
  * `RequestCaller` (publish, replies, the caller's time limit and signal) and, per hosted type, a
  * `RequestWorker` whose pulled requests a `RequestServer` turns into engine deliveries, stores,
  * answers and acks. The engine's `events`, `requests` and `deadLetters` are the runtime's.
+ * Publishes (`publishMessage` and handlers' `ctx.publishMessage`) go through the event stream: an
+ * `EventPublisher` stores them, the cluster's `EventRouter` (a leased singleton every runtime may
+ * become) fans them out to the subscribers' partitions using the subscriptions of every process
+ * (`agent_subs`), and an `EventServer` delivers each copy through the engine.
  *
  * Not yet distributed (see the repository's nats plan): caller-side policies (`retry`,
- * `circuitBreaker`, `fallback`, adaptive `timeout`), handlers' own sends and publishes (they stay in the process), remote cancellation,
+ * `circuitBreaker`, `fallback`, adaptive `timeout`), handlers' own sends (they stay in the process), remote cancellation,
  * the `accepted` acknowledgment as an event, dead-letter stream, `ctx.once`.
  *
  * @example

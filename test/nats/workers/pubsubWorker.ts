@@ -2,7 +2,8 @@
  * A NatsAgentRuntime process for the publish tests (distributed.md §6.2 case 11): with AGENT_TYPE it hosts
  * that agent type, subscribed to topic type TOPIC_TYPE, whose handler reports each published message it
  * gets; with ROUTE_EVENTS=1 it may be the cluster's event router, reporting each copy it stores — and with
- * CRASH_AT=mid_fanout (CRASH_ON=n) it holds the fan-out after its n-th copy until the test kills it.
+ * CRASH_AT=mid_fanout (CRASH_ON=n) it holds the fan-out after its n-th copy until the test kills it; with
+ * CRASH_AT=in_handler its subscriber holds its n-th published message in the handler.
  *
  * Settings (environment): NATS_URL, WORKER_ID, AGENT_TYPE (none), TOPIC_TYPE (news), ROUTE_EVENTS (0),
  * PARTITIONS (4), LEASE_TTL_MS (1000), CRASH_AT, CRASH_ON.
@@ -22,7 +23,8 @@ class Subscriber extends BaseAgent {
     super('reports what it hears');
   }
 
-  onMessage(_message: unknown, ctx: MessageContext): void {
+  async onMessage(_message: unknown, ctx: MessageContext): Promise<void> {
+    await crashPoint('in_handler', { eventId: ctx.messageId, agent: String(this.id) });
     emit('handled', { eventId: ctx.messageId, agent: String(this.id), sender: ctx.sender?.toString(), topic: ctx.topicId?.toString(), isRpc: ctx.isRpc });
   }
 }
