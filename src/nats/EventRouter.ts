@@ -69,9 +69,8 @@ export class EventRouter {
 
   private constructor(private readonly env: EventRouterEnvironment) {}
 
-  /** Ensures the router's consumer, and routes at once when no other router holds the lease. */
+  /** Starts competing for the lease, and routes at once when no other router holds it. */
   static async start(env: EventRouterEnvironment): Promise<EventRouter> {
-    await ensureRouterConsumer(env.session.manager, env.ackWaitMs);
     const router = new EventRouter(env);
     await router.tick();
     return router;
@@ -114,8 +113,9 @@ export class EventRouter {
     if (lease === undefined) return;
     if (this.stopped) return leases.release(lease);
     this.lease = lease;
-    const consumer = await this.env.session.client.consumers.get(eventStream.stream, eventStream.router);
     try {
+      await ensureRouterConsumer(this.env.session.manager, this.env.ackWaitMs);
+      const consumer = await this.env.session.client.consumers.get(eventStream.stream, eventStream.router);
       this.pull = await consumer.consume({ max_messages: 64, expires: this.env.pullExpiresMs, callback: (message) => this.pulled(message) });
     } catch (error) {
       await this.give(true);
@@ -130,7 +130,7 @@ export class EventRouter {
   private pulled(message: JsMsg): void {
     this.routing = this.routing.then(() =>
       this.route(message).catch((error: unknown) => {
-        message.nak(); // the copies stored so far are deduplicated when it comes back
+        message.nak(Math.floor(this.env.leases.ttlMs / 10)); // soon again (not at once: the cause may last); the copies stored so far are deduplicated
         if (!this.stopped) reportUncaught(error);
       }),
     );
