@@ -17,6 +17,7 @@ import type { Subscription } from '../core/Subscription.js';
 import type { TopicId } from '../core/TopicId.js';
 import { RuntimeStateError } from '../errors/RuntimeStateError.js';
 import { MessageCodec } from '../protocol/MessageCodec.js';
+import { runtimeParts } from '../runtime/runtimeParts.js';
 import { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import { EngineSeam } from '../runtime/EngineSeam.js';
 import type { Clock } from '../util/Clock.js';
@@ -25,6 +26,7 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { DependencyContainer } from 'tsyringe';
+import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
 import { NatsOnceStore } from './NatsOnceStore.js';
 import { NatsSession } from './NatsSession.js';
@@ -36,6 +38,13 @@ import { redeliveryDelaysOf } from './redeliveryDelaysOf.js';
 import { resolveRequestQueueOptions, type RequestQueueOptions, type ResolvedRequestQueueOptions } from './RequestQueueOptions.js';
 import { RequestServer, type LocalOutcome } from './RequestServer.js';
 import { RequestWorker } from './RequestWorker.js';
+import { EventPublisher } from './EventPublisher.js';
+import { EventRouter } from './EventRouter.js';
+import { EventServer } from './EventServer.js';
+import { LocalEvents } from './LocalEvents.js';
+import { partitionOf } from './partitionOf.js';
+import { isEventCopy } from './readEvent.js';
+import { SubscriptionRegistry } from './SubscriptionRegistry.js';
 
 /** The request queue's settings among a runtime's options. */
 function requestQueueOptionsOf(options: NatsAgentRuntimeOptions): RequestQueueOptions {
@@ -64,6 +73,10 @@ interface Running {
   server: RequestServer | undefined;
   /** The worker's side of poison requests (dead-lettering, the mover), with the server. */
   deadLetters: RequestDeadLetters | undefined;
+  /** Serves the copies of published messages this process's partitions receive. */
+  events: EventServer | undefined;
+  /** This process's candidate for the cluster's event router (unless `routeEvents` is false). */
+  router: Promise<EventRouter | undefined>;
   readonly workers: RequestWorker[];
   /** The partition leases, opened when the first type is served. */
   leases: Promise<PartitionLeases> | undefined;
@@ -79,6 +92,10 @@ interface Running {
  * `RequestCaller` (publish, replies, the caller's time limit and signal) and, per hosted type, a
  * `RequestWorker` whose pulled requests a `RequestServer` turns into engine deliveries, stores,
  * answers and acks. The engine's `events`, `requests` and `deadLetters` are the runtime's.
+ * Publishes (`publishMessage` and handlers' `ctx.publishMessage`) go through the event stream: an
+ * `EventPublisher` stores them, the cluster's `EventRouter` (a leased singleton every runtime may
+ * become) fans them out to the subscribers' partitions using the subscriptions of every process
+ * (`agent_subs`), and an `EventServer` delivers each copy through the engine.
  *
  * Every request — `runtime.sendMessage` and a handler's `ctx.sendMessage` alike — crosses the
  * broker; caller-side policies (`retry`, `circuitBreaker`, `timeout`, `fallback`) run in the
@@ -124,6 +141,10 @@ export class NatsAgentRuntime implements AgentRuntime {
   private readonly localOutcomes = new Map<string, LocalOutcome>();
   private readonly localMessages = new Map<string, unknown>();
   private running: Running | undefined = undefined;
+  private readonly localEvents: LocalEvents;
+  private readonly publisher: EventPublisher;
+  /** Subscriptions removed while stopped, to remove from the cluster at the next start. */
+  private removedWhileStopped: Subscription[] = [];
   /** Sends made before `start()`: they wait for its session. */
   private waitingForStart: Array<(session: Promise<NatsSession>) => void> = [];
 
@@ -158,6 +179,17 @@ export class NatsAgentRuntime implements AgentRuntime {
       holdIdle: (on) => this.seam.holdIdle(on),
     });
     this.seam.carryThrough(this.caller);
+    const parts = runtimeParts(this.engine);
+    this.localEvents = new LocalEvents((on) => parts.dispatcher.holdIdle(on));
+    this.publisher = new EventPublisher({
+      codec: this.codec,
+      clock: this.engine.clock,
+      events: this.engine.events,
+      session: () => this.session(),
+      local: this.localEvents,
+      servesHere: (recipient) => this.servesHere(recipient),
+    });
+    parts.publisher.publishThrough(this.publisher.publish);
   }
 
   /** Typed lifecycle events (the engine's, plus the caller's side of requests other processes serve). */
@@ -207,14 +239,18 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (this.running !== undefined) throw new RuntimeStateError('The runtime is already started: call stop() before starting it again.');
     this.engine.start();
     const session = NatsSession.open(this.options, this.queue, this.workerId);
-    const running: Running = { session, serving: Promise.resolve(), server: undefined, deadLetters: undefined, workers: [], leases: undefined };
+    const running: Running = { session, serving: Promise.resolve(), server: undefined, deadLetters: undefined, events: undefined, router: Promise.resolve(undefined), workers: [], leases: undefined };
     session.catch(() => undefined); // reported to each send that waits for it
     (running as { serving: Promise<void> }).serving = session.then(
       async (open) => {
         const deadLetters = new RequestDeadLetters({ session: open, codec: this.codec, workerId: this.workerId, maxDeliver: this.queue.maxDeliver, redeliveryDelaysMs: this.redeliveryDelaysMs });
         running.deadLetters = deadLetters;
         running.server = new RequestServer({ engine: this.engine, seam: this.seam, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (key) => this.caller.awaits(key), runOf: (key) => this.caller.runOf(key), deadLetters });
+        running.events = new EventServer({ deliver: runtimeParts(this.engine).publisher, session: open, codec: this.codec, ackWaitMs: this.queue.ackWaitMs, local: this.localEvents });
+        await this.shareSubscriptions(open);
+        running.router = this.route(running, open);
         await Promise.all([this.clusterDeadLetters.open(open), ...[...this.hosted].map((type) => this.serve(running, type))]);
+        await running.router;
       },
       () => undefined,
     );
@@ -246,7 +282,7 @@ export class NatsAgentRuntime implements AgentRuntime {
    */
   async quiescent(limitMs = 2_000): Promise<void> {
     const started = Date.now();
-    while (this.caller.inTransit && Date.now() - started < limitMs) await new Promise<void>((resolve) => setImmediate(resolve));
+    while ((this.caller.inTransit || this.localEvents.inTransit) && Date.now() - started < limitMs) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Stops at once: waiting requests reject with `RuntimeStoppedError`; requests this process was serving are left to the stream, which redelivers them. */
@@ -255,7 +291,9 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (running === undefined) throw new RuntimeStateError('The runtime is not started: nothing to stop.');
     this.running = undefined;
     this.caller.stop();
+    this.publisher.stop();
     running.server?.stop();
+    running.events?.stop();
     let failure: { error: unknown } | undefined;
     await this.engine.stop().catch((error: unknown) => (failure = { error }));
     await this.disconnect(running);
@@ -271,7 +309,9 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (this.running !== running) return;
     this.running = undefined;
     running.server?.stop();
+    running.events?.stop();
     this.caller.stop();
+    this.publisher.stop();
     await this.disconnect(running);
     if (failure !== undefined) throw failure.error;
   }
@@ -312,7 +352,14 @@ export class NatsAgentRuntime implements AgentRuntime {
     return this.engine.callerTimeout(recipient);
   }
 
-  /** Publishes to the subscribers in this process (preview: publishing across processes comes with the event stream). */
+  /**
+   * Publishes `message` to `topic` for the subscribers of the whole cluster (AutoGen's rules: each
+   * subscribed agent once, never the sender): stored in the event stream `AGENT_EVT` with the message
+   * id as `Nats-Msg-Id` (a publish repeated with the same `messageId` is delivered once), then fanned
+   * out by the cluster's event router into each recipient's partition. Resolves once every
+   * recipient's copy is stored (durable; not when the handlers finish), so a publish then a send
+   * reach an agent in that order. Handlers' `ctx.publishMessage` goes the same way.
+   */
   publishMessage(message: unknown, topic: TopicId, options?: PublishOptions): Promise<void> {
     return this.engine.publishMessage(message, topic, options);
   }
@@ -331,17 +378,30 @@ export class NatsAgentRuntime implements AgentRuntime {
     return registered;
   }
 
-  /** Adds a subscription (in this process). */
-  addSubscription(subscription: Subscription): Promise<void> {
-    return this.engine.addSubscription(subscription);
+  /**
+   * Adds a subscription for the whole cluster (the `agent_subs` registry): publishes from any process
+   * reach it. Only `TypeSubscription`, `DefaultSubscription` and `TypePrefixSubscription` cross processes.
+   *
+   * @throws {@link ConfigurationError} for another subscription class, or when an equal one exists in this process.
+   */
+  async addSubscription(subscription: Subscription): Promise<void> {
+    SubscriptionRegistry.check(subscription);
+    await this.engine.addSubscription(subscription);
+    const running = this.running;
+    if (running !== undefined) await (await running.session).subscriptions.add(subscription);
   }
 
-  /** Removes a subscription by id. */
-  removeSubscription(id: string): Promise<void> {
-    return this.engine.removeSubscription(id);
+  /** Removes a subscription of this process by id, for the whole cluster. @throws {@link ConfigurationError} when this process has none with that id. */
+  async removeSubscription(id: string): Promise<void> {
+    const subscription = this.engine.listSubscriptions().find((s) => s.id === id);
+    await this.engine.removeSubscription(id);
+    const running = this.running;
+    if (subscription === undefined) return;
+    if (running === undefined) this.removedWhileStopped.push(subscription);
+    else await (await running.session).subscriptions.remove(subscription);
   }
 
-  /** Every subscription of this process, in the order added. */
+  /** Every subscription added in this process, in the order added. */
   listSubscriptions(): readonly Subscription[] {
     return this.engine.listSubscriptions();
   }
@@ -406,15 +466,47 @@ export class NatsAgentRuntime implements AgentRuntime {
     const session = await running.session;
     await running.deadLetters!.watch();
     await session.types.announce(type, this.workerId);
-    running.leases ??= PartitionLeases.open(session.connection, { workerId: this.workerId, clock: this.engine.clock, ...(this.options.leaseTtlMs === undefined ? {} : { ttlMs: this.options.leaseTtlMs }) });
-    const leases = await running.leases;
-    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost: () => running.server?.dropFenced() }, running.server!.serve);
+    const leases = await this.leasesOf(running, session);
+    const serve = (message: JsMsg, fresh: () => boolean): Promise<void> => (isEventCopy(message) ? running.events!.serve(message, fresh) : running.server!.serve(message, fresh));
+    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost: () => running.server?.dropFenced() }, serve);
     running.workers.push(worker);
     if (this.running !== running) await worker.stop();
   }
 
+  /** The partition leases of this run, opened on first use. */
+  private leasesOf(running: Running, session: NatsSession): Promise<PartitionLeases> {
+    running.leases ??= PartitionLeases.open(session.connection, { workerId: this.workerId, clock: this.engine.clock, ...(this.options.leaseTtlMs === undefined ? {} : { ttlMs: this.options.leaseTtlMs }) });
+    return running.leases;
+  }
+
+  /** Runs this process's candidate for the cluster's event router (unless `routeEvents` is false). */
+  private async route(running: Running, session: NatsSession): Promise<EventRouter | undefined> {
+    if (this.options.routeEvents === false) return undefined;
+    const { partitions, ackWaitMs } = this.queue;
+    const leases = await this.leasesOf(running, session);
+    const router = await EventRouter.start({ session, leases, clock: this.engine.clock, partitions, ackWaitMs, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, workerId: this.workerId, onCopied: this.options.onEventCopied });
+    if (this.running !== running) await router.stop();
+    return router;
+  }
+
+  /** Makes this process's subscriptions known to the cluster, and removes those removed while it was stopped. */
+  private async shareSubscriptions(session: NatsSession): Promise<void> {
+    const removed = this.removedWhileStopped;
+    this.removedWhileStopped = [];
+    await Promise.all(removed.filter((s) => !this.engine.hasSubscription(s)).map((s) => session.subscriptions.remove(s)));
+    await Promise.all(this.engine.listSubscriptions().map((s) => session.subscriptions.add(s)));
+  }
+
+  /** True when this process serves `recipient`'s partition now (once its hosted types are served). */
+  private async servesHere(recipient: AgentId): Promise<boolean> {
+    await this.running?.serving;
+    const worker = this.running?.workers.find((w) => w.type === recipient.type);
+    return worker !== undefined && worker.owned.includes(partitionOf(recipient.type, recipient.key, this.queue.partitions));
+  }
+
   private async disconnect(running: Running): Promise<void> {
     await running.serving;
+    await (await running.router.catch(() => undefined))?.stop();
     await Promise.all(running.workers.map((worker) => worker.stop()));
     await Promise.all([running.deadLetters?.stop(), this.clusterDeadLetters.close()]);
     const session = await running.session.catch(() => undefined);

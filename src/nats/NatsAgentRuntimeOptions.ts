@@ -1,6 +1,7 @@
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import type { RuntimeOptions } from '../runtime/RuntimeOptions.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
+import type { EventCopy } from './EventRouter.js';
 import type { RequestQueueOptions } from './RequestQueueOptions.js';
 
 /**
@@ -53,4 +54,12 @@ export interface NatsAgentRuntimeOptions extends NatsConnectionOptions, RequestQ
    * with the same `Nats-Msg-Id` (the broker stores it once; up to 3 more tries, logged), in ms. Default 2000.
    */
   readonly publishTimeoutMs?: number;
+  /**
+   * Whether this process may be the cluster's event router, which fans published messages out to
+   * their subscribers' partitions (one router routes at a time, through a lease; another takes over
+   * when it dies). Default true.
+   */
+  readonly routeEvents?: boolean;
+  /** Called by this process's event router after it stored each subscriber's copy of a published message, before the next; the fan-out waits for what it returns. */
+  readonly onEventCopied?: (copy: EventCopy) => void | Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { AgentTypeRegistry } from './AgentTypeRegistry.js';
 import { connectNats } from './connectNats.js';
 import { ensureDeadLetterStream } from './ensureDeadLetterStream.js';
+import { ensureEventStream } from './ensureEventStream.js';
 import { ensureRequestStream } from './ensureRequestStream.js';
 import { IdempotencyStore } from './IdempotencyStore.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
@@ -10,11 +11,13 @@ import type { RequestQueueOptions } from './RequestQueueOptions.js';
 import { openJetStream } from './openJetStream.js';
 import { ReplyInbox } from './ReplyInbox.js';
 import { ResultStore } from './ResultStore.js';
+import { SubscriptionRegistry } from './SubscriptionRegistry.js';
 
 /**
  * @internal One process's link to the cluster while its runtime runs: the connection, its JetStream
- * handles, the request and dead-letter streams (created unless they exist), the caller's reply inbox, the result
- * store, the registry of hosted agent types and the idempotency store of `ctx.once`. Opened by `start()`, closed by `stop()`.
+ * handles, the request, event and dead-letter streams (created unless they exist), the caller's reply inbox,
+ * the result store, the registries of hosted agent types and of subscriptions, and the idempotency store of `ctx.once`.
+ * Opened by `start()`, closed by `stop()`.
  */
 export class NatsSession {
   private constructor(
@@ -26,18 +29,24 @@ export class NatsSession {
     readonly types: AgentTypeRegistry,
     /** Where `ctx.once` records the outcomes of side effects (`agent_idem`). */
     readonly idempotency: IdempotencyStore,
+    readonly subscriptions: SubscriptionRegistry,
   ) {}
 
-  /** Connects, opens JetStream, ensures the request and dead-letter streams, opens the inbox and the result store. */
+  /** Connects, opens JetStream, ensures the streams, opens the inbox, the result store and the registries. */
   static async open(options: NatsConnectionOptions, queue: RequestQueueOptions, workerId: string): Promise<NatsSession> {
     const { servers, name = `agentwire ${workerId}`, connectTimeoutMs, client: clientOptions } = options;
     const connection = await connectNats({ servers, name, connectTimeoutMs, client: clientOptions });
     try {
       const { client, manager } = await openJetStream(connection);
-      await ensureRequestStream(manager, queue);
-      await ensureDeadLetterStream(manager, queue.replicas === undefined ? {} : { replicas: queue.replicas });
-      const [inbox, results, types, idempotency] = await Promise.all([ReplyInbox.open(connection), ResultStore.open(connection), AgentTypeRegistry.open(connection), IdempotencyStore.open(connection)]);
-      return new NatsSession(connection, client, manager, inbox, results, types, idempotency);
+      await Promise.all([ensureRequestStream(manager, queue), ensureEventStream(manager, queue), ensureDeadLetterStream(manager, queue.replicas === undefined ? {} : { replicas: queue.replicas })]);
+      const [inbox, results, types, idempotency, subscriptions] = await Promise.all([
+        ReplyInbox.open(connection),
+        ResultStore.open(connection),
+        AgentTypeRegistry.open(connection),
+        IdempotencyStore.open(connection),
+        SubscriptionRegistry.open(connection),
+      ]);
+      return new NatsSession(connection, client, manager, inbox, results, types, idempotency, subscriptions);
     } catch (error) {
       await connection.close();
       throw error;
@@ -47,6 +56,7 @@ export class NatsSession {
   /** Stops the inbox and closes the connection (after flushing what was published). */
   async close(): Promise<void> {
     this.inbox.close();
+    this.subscriptions.stop();
     await this.connection.flush().catch(() => undefined);
     await this.connection.close();
   }

@@ -55,7 +55,8 @@ export class RequestWorker {
   private ticking: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly type: string,
+    /** The agent type whose requests it pulls. */
+    readonly type: string,
     private readonly slots: readonly Slot[],
     private readonly options: RequestWorkerOptions,
     private readonly serve: ServeRequest,

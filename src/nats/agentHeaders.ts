@@ -11,6 +11,12 @@ export const agentHeaders = {
   targetType: 'Agent-Target-Type',
   /** The recipient's agent key (never part of a subject). */
   targetKey: 'Agent-Target-Key',
+  /** Event: the type of the topic it was published to. */
+  topicType: 'Agent-Topic-Type',
+  /** Event: the source of the topic it was published to (never part of a subject). */
+  topicSource: 'Agent-Topic-Source',
+  /** Event: the publishing agent, `type/key`, when an agent published it (it never receives its own publish). */
+  sender: 'Agent-Sender',
   /** The request id (the envelope's `request_id`). */
   requestId: 'Agent-Request-Id',
   /** The caller's deadline, epoch ms, when it has one. */

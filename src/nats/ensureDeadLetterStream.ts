@@ -1,9 +1,7 @@
-import { RetentionPolicy, StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
-import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
+import type { JetStreamManager, StreamInfo } from '@nats-io/jetstream';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { deadLetterQueue } from './deadLetterQueue.js';
-import { streamInfo } from './streamInfo.js';
+import { ensureLimitsStream } from './ensureLimitsStream.js';
 
 /** Options of {@link ensureDeadLetterStream}. */
 export interface DeadLetterStreamOptions {
@@ -30,26 +28,5 @@ export async function ensureDeadLetterStream(manager: JetStreamManager, options:
   for (const [name, value] of Object.entries(settings)) {
     if (!Number.isSafeInteger(value) || value < 1) throw new ConfigurationError(`dead-letter stream option ${name} must be a positive integer, received ${String(value)}`);
   }
-  const existing = await streamInfo(manager, deadLetterQueue.stream);
-  if (existing !== undefined) return checkStream(existing);
-  return manager.streams.add({
-    name: deadLetterQueue.stream,
-    subjects: [deadLetterQueue.subjects],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    num_replicas: settings.replicas,
-    max_age: nanos(settings.maxAgeMs),
-    duplicate_window: nanos(Math.min(settings.duplicateWindowMs, settings.maxAgeMs)), // the server refuses a window longer than max_age
-  });
-}
-
-function checkStream(info: StreamInfo): StreamInfo {
-  const subjects = info.config.subjects ?? [];
-  if (!subjects.includes(deadLetterQueue.subjects)) {
-    throw new BrokerMisconfiguredError(
-      `The NATS stream ${deadLetterQueue.stream} exists with subjects [${subjects.join(', ')}]; agentwire needs it on "${deadLetterQueue.subjects}". ` +
-        `Delete it (\`nats stream rm ${deadLetterQueue.stream}\`) to let agentwire create it, or add the subjects.`,
-    );
-  }
-  return info;
+  return ensureLimitsStream(manager, { name: deadLetterQueue.stream, subjects: deadLetterQueue.subjects, ...settings });
 }

@@ -36,5 +36,9 @@ export { ensureDeadLetterStream, type DeadLetterStreamOptions } from './ensureDe
 export { deadLetter } from './deadLetter.js';
 export type { DeadLettered } from './copyToDeadLetters.js';
 export { DeadLetterMover, type DeadLetterMoverOptions, type MovedDeadLetter } from './DeadLetterMover.js';
+export { eventStream } from './eventStream.js';
+export { ensureEventStream } from './ensureEventStream.js';
+export { publishEvent, type PublishEventOptions, type EventAccepted } from './publishEvent.js';
+export type { EventCopy } from './EventRouter.js';
 export { NatsAgentRuntime } from './NatsAgentRuntime.js';
 export type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';

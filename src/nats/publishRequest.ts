@@ -1,6 +1,5 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
-import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
 import { splitAddress } from '../protocol/addresses.js';
 import type { RequestEnvelope } from '../protocol/Envelope.js';
@@ -9,6 +8,7 @@ import type { WireLimits } from '../protocol/WireLimits.js';
 import { agentHeaders } from './agentHeaders.js';
 import { attemptKey } from './attemptKey.js';
 import { partitionOf } from './partitionOf.js';
+import { publishToStream } from './publishToStream.js';
 import { requestQueue } from './requestQueue.js';
 
 /** The "accepted" acknowledgment level: the broker has stored the request (its PubAck). */
@@ -54,10 +54,9 @@ export async function publishRequest(client: JetStreamClient, envelope: RequestE
   }
   const partition = partitionOf(target.type, target.rest, options.partitions ?? 32);
   const subject = requestQueue.subject(target.type, partition);
-  const ack = await publish(client, subject, body, {
+  const ack = await publishToStream(client, { stream: requestQueue.stream, label: 'request stream', ensure: 'ensureRequestStream' }, subject, body, {
     msgID: attemptKey(envelope.request_id, envelope.metadata.attempt),
     headers: requestHeaders(envelope, target.type, target.rest, options.replyTo),
-    expect: { streamName: requestQueue.stream },
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
   });
   return { requestId: envelope.request_id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, subject, partition };
@@ -72,25 +71,4 @@ function requestHeaders(envelope: RequestEnvelope, type: string, key: string, re
   if (envelope.metadata.deadline !== undefined) h.set(agentHeaders.deadline, String(envelope.metadata.deadline));
   if (replyTo !== undefined) h.set(agentHeaders.replyTo, replyTo);
   return h;
-}
-
-async function publish(client: JetStreamClient, subject: string, body: string, options: Parameters<JetStreamClient['publish']>[2]) {
-  try {
-    return await client.publish(subject, body, options);
-  } catch (error) {
-    if (!(error instanceof Error) || !isNoStream(error)) throw error;
-    throw new BrokerMisconfiguredError(
-      `No NATS stream stores ${subject}: the request stream ${requestQueue.stream} is missing. ` +
-        'Create it with ensureRequestStream (workers do at start), or check that the server has JetStream enabled.',
-      { cause: error },
-    );
-  }
-}
-
-/**
- * A JetStream publish nobody stored: "no responders" on the subject, which the client reports as
- * `JetStreamNotEnabled` (it cannot tell a missing stream from a server without JetStream).
- */
-function isNoStream(error: Error): boolean {
-  return error.name === 'JetStreamNotEnabled' || error.name === 'NoRespondersError';
 }

@@ -1,6 +1,6 @@
 import type { AgentId } from '../core/AgentId.js';
 import type { SendOptions } from '../core/SendOptions.js';
-import { partsOf, type RuntimeParts } from './assembleRuntime.js';
+import { runtimeParts, type RuntimeParts } from './runtimeParts.js';
 import type { ChildRequest, Delivery } from './Delivery.js';
 import { SETTLED } from './deliveryStates.js';
 import type { RuntimeLog } from './RuntimeLog.js';
@@ -19,9 +19,7 @@ export class EngineSeam {
 
   /** The seam of `engine`. */
   static of(engine: SingleThreadedAgentRuntime): EngineSeam {
-    const parts = partsOf(engine);
-    if (parts === undefined) throw new Error('unreachable: every SingleThreadedAgentRuntime is assembled');
-    return new EngineSeam(parts);
+    return new EngineSeam(runtimeParts(engine));
   }
 
   /** Hands every request of the engine's callers to `transport`; caller-side policies keep running in the engine around its attempts. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AgentId } from '../core/AgentId.js';
 import { currentContext } from '../core/callContext.js';
 import { checkCommonOptions } from '../core/checkSendOptions.js';
@@ -40,6 +41,9 @@ export interface PublisherEnvironment {
   readonly ignoreUnhandledExceptions: boolean;
 }
 
+/** @internal Takes a validated publish elsewhere (another process's subscribers); resolves once it is on its way. */
+export type PublishTransport = (message: unknown, topic: TopicId, sender: AgentId | undefined, messageId: string) => Promise<void>;
+
 /** Stands for the intervention chain in events about a publish that an intervention failed. */
 const INTERVENTION = new AgentId('agentwire.intervention', 'publish');
 
@@ -50,6 +54,7 @@ const INTERVENTION = new AgentId('agentwire.intervention', 'publish');
  */
 export class Publisher {
   private backgroundFailure: { error: unknown } | undefined = undefined;
+  private transport: PublishTransport | undefined = undefined;
   /** Publishes inside the interventions, by the function that dead-letters one at `stop()`. */
   private readonly held = new Set<() => void>();
 
@@ -60,11 +65,20 @@ export class Publisher {
     if (!(topic instanceof TopicId)) throw new ConfigurationError(`publishMessage needs a TopicId as topic, got ${describeValue(topic)}.`);
     if (options !== undefined) checkCommonOptions('publishMessage', options);
     const sender = options?.sender ?? currentContext()?.recipient;
-    const messageId = options?.messageId ?? this.env.ids.nextId();
+    const messageId = options?.messageId ?? (this.transport === undefined ? this.env.ids.nextId() : randomUUID());
     const invalid = validateMessage(message, messageId, undefined);
     if (invalid) throw invalid;
     if (this.env.interventions.has('onPublish')) return this.intercept(message, topic, sender, messageId);
-    return this.fanOut(message, topic, sender, messageId);
+    return this.route(message, topic, sender, messageId);
+  }
+
+  /**
+   * Hands every publish, once validated and through the interventions, to `transport` instead of
+   * the local subscribers (a distributed runtime fans out across processes); ids it generates are
+   * then random UUIDs, unique across processes.
+   */
+  publishThrough(transport: PublishTransport): void {
+    this.transport = transport;
   }
 
   /** The runtime stopped: publishes still inside the interventions become dead letters (replayable), now. */
@@ -103,8 +117,17 @@ export class Publisher {
 
   /** Delivers a dead letter's message to its recipient again; settles with the handler's outcome. */
   redeliver(record: DeadLetterRecord): Promise<void> {
+    return this.deliver(record.message, record.recipient, record.topicId, record.sender, record.messageId);
+  }
+
+  /**
+   * Delivers one published copy to `recipient`, a subscriber resolved elsewhere (a dead letter's
+   * replay, another process's fan-out); settles with the handler's outcome, a failure being an event
+   * and a dead letter as for any published copy.
+   */
+  deliver(message: unknown, recipient: AgentId, topicId: TopicId | undefined, sender: AgentId | undefined, messageId: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const d = this.newEvent(record.message, record.recipient, record.topicId, record.sender, record.messageId);
+      const d = this.newEvent(message, recipient, topicId, sender, messageId);
       if (d === undefined) return reject(this.env.deadLetters.list().at(-1)?.error);
       d.onValue = () => resolve();
       d.onError = reject;
@@ -161,7 +184,7 @@ export class Publisher {
       const release = (): void => end(() => this.deadLetterForSubscribers(message, topicId, sender, messageId, stopped()));
       this.held.add(release);
       this.env.interventions.inOrder('onPublish', message, { messageId, sender, topicId }, messageId, undefined).then(
-        (payload) => end(() => this.fanOut(payload, topicId, sender, messageId)),
+        (payload) => end(() => this.route(payload, topicId, sender, messageId)),
         (error: unknown) => end(() => this.interventionFailed(message, topicId, sender, messageId, error)),
       );
     });
@@ -185,6 +208,11 @@ export class Publisher {
       const at = this.env.clock.now();
       this.env.deadLetters.add({ messageId, message, recipient, topicId, sender, error, attempts: 0, at, wallTime: wallTimeOf(this.env.clock, at) });
     }
+  }
+
+  /** The publish goes to the transport when there is one, else to the local subscribers. */
+  private route(message: unknown, topicId: TopicId, sender: AgentId | undefined, messageId: string): Promise<void> | undefined {
+    return this.transport === undefined ? this.fanOut(message, topicId, sender, messageId) : this.transport(message, topicId, sender, messageId);
   }
 
   /** Delivers a copy to every subscriber; a promise when some copy waits for room in a full mailbox (settles when all have it). */

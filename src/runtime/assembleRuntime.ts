@@ -14,6 +14,7 @@ import { Interventions } from './Interventions.js';
 import { MemoryOnceStore } from './MemoryOnceStore.js';
 import { MessageIds } from './MessageIds.js';
 import { Publisher } from './Publisher.js';
+import { keepRuntimeParts, type RuntimeParts } from './runtimeParts.js';
 import { RuntimeLog } from './RuntimeLog.js';
 import type { RuntimeOptions } from './RuntimeOptions.js';
 import { checkCapacity, checkInterventionTimeout, checkKeep } from './runtimeOptionChecks.js';
@@ -21,27 +22,6 @@ import { Sender } from './Sender.js';
 import { SubscriptionManager } from './SubscriptionManager.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 
-/** @internal The named parts of an in-process runtime, wired to each other. */
-export interface RuntimeParts {
-  readonly requests: RequestTracker;
-  readonly deadLetters: DeadLetterQueue;
-  readonly directory: AgentDirectory;
-  readonly subscriptions: SubscriptionManager;
-  readonly dispatcher: Dispatcher;
-  readonly sender: Sender;
-  readonly publisher: Publisher;
-  readonly handlerStacks: HandlerStacks;
-  readonly interventions: Interventions;
-  readonly log: RuntimeLog;
-}
-
-/** The parts of every runtime assembled, for {@link partsOf}. */
-const assembled = new WeakMap<AgentRuntime, RuntimeParts>();
-
-/** @internal The parts `assembleRuntime` wired for `owner` (a distributed runtime's engine seam reads them; see `EngineSeam`). */
-export function partsOf(owner: AgentRuntime): RuntimeParts | undefined {
-  return assembled.get(owner);
-}
 
 /**
  * @internal Builds and wires the parts of `SingleThreadedAgentRuntime` (`owner`): the request
@@ -116,6 +96,6 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     publish: (message, topic, publishOptions) => publisher.publish(message, topic, publishOptions),
   });
   const parts = { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions, log };
-  assembled.set(owner, parts);
+  keepRuntimeParts(owner, parts);
   return parts;
 }

@@ -1,0 +1,90 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import type { AgentId } from '../core/AgentId.js';
+import type { TopicId } from '../core/TopicId.js';
+import type { MessageCodec } from '../protocol/MessageCodec.js';
+import { reportUncaught } from '../util/reportUncaught.js';
+import type { LocalEvents } from './LocalEvents.js';
+import type { NatsSession } from './NatsSession.js';
+import { readEvent, type ReceivedEvent } from './readEvent.js';
+
+/** @internal The engine's side an {@link EventServer} delivers through (its publisher). */
+export interface EventDelivery {
+  /** Delivers one published copy to its subscriber; settles with the handler's outcome. */
+  deliver(message: unknown, recipient: AgentId, topicId: TopicId, sender: AgentId | undefined, messageId: string): Promise<void>;
+}
+
+/** @internal What an {@link EventServer} works with. */
+export interface EventServerEnvironment {
+  /** The in-process engine's publisher. */
+  readonly deliver: EventDelivery;
+  readonly session: NatsSession;
+  readonly codec: MessageCodec;
+  /** The request stream's ack wait, in ms (heartbeats go every third of it while a handler runs). */
+  readonly ackWaitMs: number;
+  /** The messages this process published (its own subscribers get the very object). */
+  readonly local: LocalEvents;
+}
+
+/**
+ * @internal Serves the copies of published messages that the event router stored in the request
+ * stream (`Agent-Kind: event`), on the partition owner of their recipient: the copy goes to the
+ * in-process engine as a publish to that one subscriber (the handler sees `isRpc` false, the
+ * topic, the sender; a failure is the engine's event and dead letter, as in-process), the delivery
+ * is kept alive with `working()` while the handler runs, then a completion is stored under the
+ * copy's id (`<message id>/<recipient>`) and the copy acked. A redelivered copy whose completion is
+ * stored (its server died before the ack) is acked without running the handler again.
+ */
+export class EventServer {
+  private stopped = false;
+
+  constructor(private readonly env: EventServerEnvironment) {}
+
+  /** Serves one pulled copy; resolves once it is settled (never rejects). `fresh` is checked before the completion is stored (fencing). */
+  readonly serve = (message: JsMsg, fresh: () => boolean): Promise<void> =>
+    this.handle(message, fresh).catch((error: unknown) => {
+      if (!this.stopped) reportUncaught(error);
+    });
+
+  /** Stops acking: copies still running end unacked, so the stream redelivers them. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async handle(message: JsMsg, fresh: () => boolean): Promise<void> {
+    let event: ReceivedEvent;
+    let payload: unknown;
+    try {
+      event = readEvent(message);
+      payload = this.payloadOf(event);
+    } catch {
+      message.term(); // it will never decode; no reason: nats-server 2.9 ignores a term that carries one
+      return;
+    }
+    const results = this.env.session.results;
+    if (event.deliveryCount > 1 && (await results.find(event.copyId)) !== undefined) return void (await message.ackAck());
+    if (!(await this.deliver(event, payload, message)) || this.stopped) return;
+    if (!fresh()) return void message.nak(); // fenced: this process may have lost the partition
+    await results.store(this.env.codec.toEnvelope(null, { type: 'response', from: event.recipient, requestId: event.copyId }));
+    await message.ackAck();
+  }
+
+  /** The published object when this process published it, else the message decoded from the envelope. */
+  private payloadOf(event: ReceivedEvent): unknown {
+    const local = this.env.local.take(event.envelope.request_id, event.recipient.toString());
+    return local.found ? local.message : this.env.codec.fromEnvelope(event.envelope);
+  }
+
+  /** Runs the copy through the engine; false when the runtime stopped meanwhile (the copy is left to the stream). */
+  private async deliver(event: ReceivedEvent, payload: unknown, message: JsMsg): Promise<boolean> {
+    const { envelope, recipient, topic, sender } = event;
+    const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
+    try {
+      await this.env.deliver.deliver(payload, recipient, topic, sender, envelope.request_id);
+    } catch {
+      // the handler's failure is the engine's to report (an event and a dead letter, as in-process)
+    } finally {
+      clearInterval(heartbeat);
+    }
+    return !this.stopped;
+  }
+}

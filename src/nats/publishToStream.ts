@@ -1,0 +1,36 @@
+import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
+
+/** @internal The stream a publish must land in: its name, what it is, and the function that creates it. */
+export interface StreamTarget {
+  readonly stream: string;
+  readonly label: string;
+  readonly ensure: string;
+}
+
+/**
+ * @internal Publishes into the JetStream stream `target.stream` (which must store `subject`) and
+ * resolves with its PubAck; a publish nobody stored becomes a {@link BrokerMisconfiguredError} that
+ * names the missing stream and `target.ensure`, the function that creates it.
+ */
+export async function publishToStream(client: JetStreamClient, target: StreamTarget, subject: string, body: string | Uint8Array, options: Parameters<JetStreamClient['publish']>[2]): Promise<PubAck> {
+  const { stream, label, ensure } = target;
+  try {
+    return await client.publish(subject, body, { ...options, expect: { ...options?.expect, streamName: stream } });
+  } catch (error) {
+    if (!(error instanceof Error) || !isNoStream(error)) throw error;
+    throw new BrokerMisconfiguredError(
+      `No NATS stream stores ${subject}: the ${label} ${stream} is missing. ` +
+        `Create it with ${ensure} (workers do at start), or check that the server has JetStream enabled.`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * A JetStream publish nobody stored: "no responders" on the subject, which the client reports as
+ * `JetStreamNotEnabled` (it cannot tell a missing stream from a server without JetStream).
+ */
+function isNoStream(error: Error): boolean {
+  return error.name === 'JetStreamNotEnabled' || error.name === 'NoRespondersError';
+}
