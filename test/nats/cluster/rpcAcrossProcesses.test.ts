@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { AgentId, type AckEvent } from '../../../src/index.js';
 import { NatsAgentRuntime } from '../natsApi.js';
 import { balancedLeases } from '../support/balancedLeases.js';
+import { MULTI_PROCESS_TEST_TIMEOUT_MS } from '../support/multiProcessTimeout.js';
 import { natsSuite } from '../support/natsSuite.js';
 import { useConnection } from '../support/useConnection.js';
 import { useWorkerProcesses } from '../support/WorkerProcess.js';
@@ -52,5 +53,5 @@ natsSuite('RPC across processes (distributed.md §6.2 case 1)', (server) => {
       expect(servedBy.size, `workers that served rpc/k${k}`).toBe(1);
     }
     await client.stopWhenIdle();
-  });
+  }, MULTI_PROCESS_TEST_TIMEOUT_MS);
 });
