@@ -40,6 +40,13 @@ export interface RequestServerEnvironment {
   awaits(requestId: string): boolean;
 }
 
+/**
+ * How long after a remote caller's deadline a handler still runs unless its caller's cancel arrives:
+ * the caller's own timer is the one that fails the request (with the limit the caller set), and
+ * clocks of two machines differ a little.
+ */
+const REMOTE_DEADLINE_GRACE_MS = 1_000;
+
 /** Where the acknowledgments of a request being served go. */
 interface ReplyTarget {
   readonly replyTo: string;
@@ -173,10 +180,15 @@ export class RequestServer {
     return left !== undefined && left <= 0;
   }
 
-  /** The delivery's time limit: what is left until the caller's deadline, else its `timeout_ms`. */
+  /**
+   * The delivery's time limit: what is left until the caller's deadline, else its `timeout_ms`. For a
+   * caller in another process, plus {@link REMOTE_DEADLINE_GRACE_MS}: its own timer (and its cancel)
+   * ends the request, so it fails with the limit it set; this one only stops a handler whose cancel was lost.
+   */
   private timeLimit(envelope: RequestEnvelope): { timeout?: number } {
     const left = this.timeLeft(envelope) ?? envelope.metadata.timeout_ms;
-    return left === undefined ? {} : { timeout: left };
+    if (left === undefined) return {};
+    return { timeout: this.env.awaits(envelope.request_id) ? left : left + REMOTE_DEADLINE_GRACE_MS };
   }
 
   private timeLeft(envelope: RequestEnvelope): number | undefined {
