@@ -23,6 +23,7 @@ import { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntim
 import type { Clock } from '../util/Clock.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
+import { awaitStoredResult, type ResultOfOptions } from './awaitStoredResult.js';
 import { NatsSession } from './NatsSession.js';
 import { PartitionLeases } from './PartitionLeases.js';
 import { RequestCaller } from './RequestCaller.js';
@@ -249,6 +250,24 @@ export class NatsAgentRuntime implements AgentRuntime {
   sendRequest(message: unknown, recipient: AgentId, options?: SendOptions): RequestHandle<unknown> {
     const messageId = options?.messageId ?? randomUUID();
     return new RequestHandle<unknown>(messageId, this.engine.requests, this.engine.clock, () => this.sendMessage(message, recipient, { ...options, messageId }));
+  }
+
+  /**
+   * The answer to a request sent earlier — by this process or another, before a restart included —
+   * from the cluster's result store (KV `agent_results`, where the worker stores every answer before
+   * it acks the request; kept 24 h), by its request id (the `messageId` of `sendMessage`, or
+   * `sendRequest(…).messageId`). Resolves with the handler's value, or rejects with its error (as
+   * its agentwire class), as the send would have; waits while the request is queued or running.
+   *
+   * Recovering after a caller crash: choose the `messageId` before sending and keep it (or keep the
+   * handle's); after the restart, `await runtime.resultOf(messageId, { timeout })`.
+   *
+   * @throws {@link TimeoutError} when no answer is stored within `options.timeout` (its message says
+   *   the request may never have been accepted); {@link CancelledError} when `options.signal` aborts;
+   *   {@link RuntimeStoppedError} when the runtime stops first.
+   */
+  resultOf<R = unknown>(requestId: string, options?: ResultOfOptions): Promise<R> {
+    return this.session().then((session) => awaitStoredResult(session.results, this.codec, this.engine.clock, requestId, options)) as Promise<R>;
   }
 
   /** Publishes to the subscribers in this process (preview: publishing across processes comes with the event stream). */

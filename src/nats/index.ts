@@ -36,3 +36,4 @@ export type { DeadLettered } from './copyToDeadLetters.js';
 export { DeadLetterMover, type DeadLetterMoverOptions, type MovedDeadLetter } from './DeadLetterMover.js';
 export { NatsAgentRuntime } from './NatsAgentRuntime.js';
 export type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
+export type { ResultOfOptions } from './awaitStoredResult.js';
