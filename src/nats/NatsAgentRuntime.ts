@@ -23,6 +23,7 @@ import { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntim
 import type { Clock } from '../util/Clock.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
+import { checkNatsAgentRuntimeOptions } from './checkNatsAgentRuntimeOptions.js';
 import { awaitStoredResult, type ResultOfOptions } from './awaitStoredResult.js';
 import { NatsSession } from './NatsSession.js';
 import { PartitionLeases } from './PartitionLeases.js';
@@ -92,6 +93,7 @@ export class NatsAgentRuntime implements AgentRuntime {
   constructor(private readonly options: NatsAgentRuntimeOptions) {
     this.engine = new SingleThreadedAgentRuntime(options);
     this.queue = resolveRequestQueueOptions(requestQueueOptionsOf(options));
+    checkNatsAgentRuntimeOptions(options, this.queue);
     this.workerId = options.workerId ?? randomUUID();
     this.codec = options.codec ?? new MessageCodec();
     this.caller = new RequestCaller({

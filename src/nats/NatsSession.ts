@@ -4,7 +4,7 @@ import { AgentTypeRegistry } from './AgentTypeRegistry.js';
 import { connectNats } from './connectNats.js';
 import { ensureRequestStream } from './ensureRequestStream.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
-import type { RequestQueueOptions } from './RequestQueueOptions.js';
+import { resolveRequestQueueOptions, type RequestQueueOptions } from './RequestQueueOptions.js';
 import { openJetStream } from './openJetStream.js';
 import { ReplyInbox } from './ReplyInbox.js';
 import { ResultStore } from './ResultStore.js';
@@ -31,7 +31,7 @@ export class NatsSession {
     try {
       const { client, manager } = await openJetStream(connection);
       await ensureRequestStream(manager, queue);
-      const [inbox, results, types] = await Promise.all([ReplyInbox.open(connection), ResultStore.open(connection), AgentTypeRegistry.open(connection)]);
+      const [inbox, results, types] = await Promise.all([ReplyInbox.open(connection), ResultStore.open(connection), AgentTypeRegistry.open(connection, resolveRequestQueueOptions(queue).partitions)]);
       return new NatsSession(connection, client, manager, inbox, results, types);
     } catch (error) {
       await connection.close();

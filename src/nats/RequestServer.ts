@@ -150,7 +150,7 @@ export class RequestServer {
   private async run(envelope: RequestEnvelope, replyTo: string | undefined, message: JsMsg): Promise<ResponseEnvelope | undefined> {
     const requestId = envelope.request_id;
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to });
-    const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
+    const heartbeat = setInterval(() => message.working(), Math.floor(this.env.ackWaitMs / 3));
     const cancel = new AbortController();
     this.cancels.set(requestId, cancel);
     try {
