@@ -262,7 +262,9 @@ export class NatsAgentRuntime implements AgentRuntime {
    * its agentwire class), as the send would have; waits while the request is queued or running.
    *
    * Recovering after a caller crash: choose the `messageId` before sending and keep it (or keep the
-   * handle's); after the restart, `await runtime.resultOf(messageId, { timeout })`.
+   * handle's); after the restart, `await runtime.resultOf(messageId, { timeout })` — or send the
+   * request again with the same `messageId`: within the stream's duplicate window the broker keeps
+   * the first copy (run once) and the send is answered from the result store.
    *
    * @throws {@link TimeoutError} when no answer is stored within `options.timeout` (its message says
    *   the request may never have been accepted); {@link CancelledError} when `options.signal` aborts;

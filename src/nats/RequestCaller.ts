@@ -163,11 +163,44 @@ export class RequestCaller {
     call.unexpect = session.inbox.expect(call.messageId, (reply, worker) => this.receive(call, reply, worker));
     if (call.remote) this.env.lifecycle.sent(call);
     try {
-      await publishRequest(session.client, envelope, { replyTo: session.inbox.subject, partitions: this.env.partitions });
+      const accepted = await publishRequest(session.client, envelope, { replyTo: session.inbox.subject, partitions: this.env.partitions });
+      if (accepted.duplicate && !call.done) this.awaitStored(call, session);
     } catch (error) {
       if (call.remote && !call.done) this.env.lifecycle.failed(call, classifyFailure(error), error);
       this.settle(call, false, error);
     }
+  }
+
+  /**
+   * The broker already had this request id (a send again with the same `messageId`, e.g. by a caller
+   * that restarted): it keeps the first copy, whose replies go to the inbox that published it. So
+   * the answer is also awaited in the result store, where the worker puts it before acking.
+   */
+  private awaitStored(call: PendingCall, session: NatsSession): void {
+    if (this.env.localMessages.get(call.messageId) === call.message) this.env.localMessages.delete(call.messageId); // this copy is never pulled
+    const levels = new Set<string>();
+    const watching = new AbortController();
+    const unexpect = session.inbox.expect(call.messageId, (reply, worker) => {
+      levels.add(reply.status);
+      this.receive(call, reply, worker);
+    });
+    call.unexpect = () => {
+      unexpect();
+      watching.abort();
+    };
+    session.results.waitFor(call.messageId, watching.signal).then(
+      (answer) => {
+        if (answer === undefined || call.done) return;
+        if (!call.remote) {
+          call.remote = true;
+          this.env.lifecycle.sent(call);
+        }
+        if (!levels.has('received')) this.env.lifecycle.received(call); // it happened, out of this caller's sight
+        if (!levels.has('processing')) this.env.lifecycle.processing(call);
+        this.receive(call, answer, undefined);
+      },
+      () => undefined, // stopped waiting: the call settled, or the connection closed (the runtime stops it)
+    );
   }
 
   private receive(call: PendingCall, reply: ReplyEnvelope, worker: string | undefined): void {

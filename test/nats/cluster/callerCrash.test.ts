@@ -6,7 +6,7 @@ import { MULTI_PROCESS_TEST_TIMEOUT_MS } from '../support/multiProcessTimeout.js
 import { natsSuite } from '../support/natsSuite.js';
 import { useWorkerProcesses } from '../support/WorkerProcess.js';
 import { clusterCodec, HoldItem } from '../workers/clusterMessages.js';
-import { ItemCounted } from '../workers/counterMessages.js';
+import { CountItem, ItemCounted } from '../workers/counterMessages.js';
 
 const PARTITIONS = 4;
 
@@ -33,6 +33,25 @@ natsSuite('A caller that crashed after its request was accepted (distributed.md 
     expect(answer).toEqual(new ItemCounted('survivor', 'worker-r'));
     expect(await restarted.resultOf(requestId)).toEqual(answer); // stored: at once, as often as asked
     expect(worker.eventsNamed('enter').filter((event) => event.item === 'survivor')).toHaveLength(1);
+    await restarted.stop();
+  }, MULTI_PROCESS_TEST_TIMEOUT_MS);
+
+  it('answers a restarted caller that sends the request again with the same messageId from the stored answer, without running it again', async () => {
+    const type = 'resend';
+    const worker = spawnWorker('clusterWorker', { NATS_URL: server().url, WORKER_ID: 'worker-s', AGENT_TYPE: type, PARTITIONS: String(PARTITIONS), HOLD_MS: '500' });
+    await worker.waitFor('ready');
+    const requestId = randomUUID();
+    const caller = spawnWorker('callerProcess', { NATS_URL: server().url, WORKER_ID: 'caller', AGENT_TYPE: type, PARTITIONS: String(PARTITIONS), REQUEST_ID: requestId, ITEM: 'again' });
+    await worker.next((event) => event.event === 'enter' && event.item === 'again');
+    await caller.stop();
+
+    const restarted = restartedCaller();
+    const levels: string[] = [];
+    restarted.events.on('ack', (ack) => levels.push(ack.level));
+    const handle = restarted.sendRequest<ItemCounted>(new CountItem('again'), new AgentId(type, 'k'), { messageId: requestId }); // a duplicate for the broker
+    expect(await handle.result).toEqual(new ItemCounted('again', 'worker-s'));
+    expect(levels).toEqual(['received', 'processing', 'completed']);
+    expect(worker.eventsNamed('enter').filter((event) => event.item === 'again')).toHaveLength(1);
     await restarted.stop();
   }, MULTI_PROCESS_TEST_TIMEOUT_MS);
 
