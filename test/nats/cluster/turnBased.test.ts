@@ -82,22 +82,24 @@ natsSuite('Turn-based execution per AgentId across processes (distributed.md §6
   }, MULTI_PROCESS_TEST_TIMEOUT_MS);
 
   it('never overlaps two turns of one AgentId while its partition moves to a worker that joins under load', async () => {
-    const first = spawnWorker('clusterWorker', env('turns2', 'worker-a'));
+    const first = spawnWorker('clusterWorker', { ...env('turns2', 'worker-a'), HOLD_MS: '20' });
     await first.waitFor('ready');
     const hot = new AgentId('turns2', keyIn('turns2', PARTITIONS - 1)); // the first worker keeps the lower partitions and gives up the others
     const senders = clients(3);
     let moved = false;
-    const load = senders.map(async (client, c) => {
+    // Each client keeps 4 requests outstanding, so the old owner has turns queued when it gives the partition up.
+    const lanes = senders.flatMap((client, c) => Array.from({ length: 4 }, (_, lane) => ({ client, tag: `c${c}.${lane}` })));
+    const load = lanes.map(async ({ client, tag }) => {
       const sent: string[] = [];
-      for (let after = 0; after < 10; after += moved ? 1 : 0) {
-        const item = `c${c}-${sent.length}`;
+      for (let after = 0; after < 5; after += moved ? 1 : 0) {
+        const item = `${tag}-${sent.length}`;
         sent.push(item);
         expect((await client.sendMessage<ItemCounted>(new CountItem(item), hot)).item).toBe(item);
       }
       return sent;
     });
     await first.waitFor((event) => event.event === 'enter' && event.agent === String(hot), { count: 10 });
-    const second = spawnWorker('clusterWorker', env('turns2', 'worker-b'));
+    const second = spawnWorker('clusterWorker', { ...env('turns2', 'worker-b'), HOLD_MS: '20' });
     const holders = await balancedLeases(handles().connection, 'turns2', PARTITIONS, 2);
     moved = true;
     const sent = (await Promise.all(load)).flat();
