@@ -5,7 +5,8 @@
  * never overlap across workers.
  *
  * Settings (environment): NATS_URL, WORKER_ID, AGENT_TYPE (turnstile), PARTITIONS (4), LEASE_TTL_MS (1000),
- * ACK_WAIT_MS (2000), HOLD_MS (0: how long a CountItem turn lasts, in real ms).
+ * ACK_WAIT_MS (2000), HOLD_MS (0: how long a CountItem turn lasts, in real ms), CRASH_AT=in_turn (+ CRASH_ON,
+ * see workerEvents.crashPoint: that turn is held after `enter` until SIGCONT).
  * Events: ready; enter / exit (CountItem: agent, item, t = µs since the epoch, seq); held / aborted
  * (HoldItem: the turn waits for its ctx.signal and logs the abort's reason); SIGTERM stops the runtime
  * (leases released) and prints `stopped`.
@@ -14,7 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { NatsAgentRuntime } from '../../../src/nats/index.js';
 import { BaseAgent } from '../../../src/agents/BaseAgent.js';
 import type { MessageContext } from '../../../src/core/MessageContext.js';
-import { emit, numberEnv, requiredEnv } from '../support/workerEvents.js';
+import { crashPoint, emit, numberEnv, requiredEnv } from '../support/workerEvents.js';
 import { CLUSTER_TYPE, clusterCodec, HoldItem } from './clusterMessages.js';
 import { CountItem, ItemCounted } from './counterMessages.js';
 
@@ -38,6 +39,7 @@ class Turnstile extends BaseAgent {
     const { item } = message as CountItem;
     const agent = String(this.id);
     emit('enter', { agent, item, messageId: ctx.messageId, t: wallMicros(), seq: ++sequence });
+    await crashPoint('in_turn', { item }); // CRASH_AT=in_turn: held here until the test sends SIGCONT (or kills the worker)
     if (holdMs > 0) await delay(holdMs);
     emit('exit', { agent, item, t: wallMicros(), seq: ++sequence });
     return new ItemCounted(item, workerId);
