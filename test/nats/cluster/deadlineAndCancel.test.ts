@@ -4,6 +4,7 @@ import { AgentId, CancelledError, TimeoutError } from '../../../src/index.js';
 import { NatsAgentRuntime, partitionOf, requestQueue } from '../natsApi.js';
 import { MULTI_PROCESS_TEST_TIMEOUT_MS } from '../support/multiProcessTimeout.js';
 import { natsSuite } from '../support/natsSuite.js';
+import { turnsLogged } from '../support/turnsLogged.js';
 import { useConnection } from '../support/useConnection.js';
 import { useWorkerProcesses } from '../support/WorkerProcess.js';
 import { clusterCodec, HoldItem } from '../workers/clusterMessages.js';
@@ -73,6 +74,7 @@ natsSuite('Deadlines and cancellation across processes (distributed.md §6.2 cas
 
     const next = await caller.sendMessage<ItemCounted>(new CountItem('next'), new AgentId(type, 'k')); // same partition, after the late one
     expect(next.item).toBe('next');
+    await turnsLogged([worker], [next]);
     expect(worker.eventsNamed('enter').map((event) => event.item)).toEqual(['next']);
     const info = await handles().manager.consumers.info(requestQueue.stream, consumer);
     expect(info).toMatchObject({ num_pending: 0, num_ack_pending: 0, num_redelivered: 0 });

@@ -5,6 +5,7 @@ import { AgentId } from '../../../src/index.js';
 import { agentHeaders, NatsAgentRuntime, publishRequest, requestQueue, partitionOf } from '../natsApi.js';
 import { MULTI_PROCESS_TEST_TIMEOUT_MS } from '../support/multiProcessTimeout.js';
 import { natsSuite } from '../support/natsSuite.js';
+import { turnsLogged } from '../support/turnsLogged.js';
 import { useConnection } from '../support/useConnection.js';
 import { useWorkerProcesses } from '../support/WorkerProcess.js';
 import { clusterCodec } from '../workers/clusterMessages.js';
@@ -43,7 +44,8 @@ natsSuite('Producer retry deduplication (distributed.md §6.2 case 9)', (server)
     // A later request to the same partition is served after anything queued before it: once it is answered, a second run would have happened.
     const caller = new NatsAgentRuntime({ servers: server().url, workerId: 'client', codec: clusterCodec(), partitions: PARTITIONS });
     caller.start();
-    expect((await caller.sendMessage<ItemCounted>(new CountItem('after'), new AgentId(type, 'k'))).item).toBe('after');
+    const after = await caller.sendMessage<ItemCounted>(new CountItem('after'), new AgentId(type, 'k'));
+    await turnsLogged([worker], [after]);
 
     expect(worker.eventsNamed('enter').map((event) => event.item)).toEqual(['once', 'after']);
     const finals = replies.filter((reply) => reply.headers?.get(agentHeaders.correlationId) === requestId && reply.headers.get(agentHeaders.ack) === 'completed');

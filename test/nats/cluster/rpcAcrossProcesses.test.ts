@@ -4,6 +4,7 @@ import { NatsAgentRuntime } from '../natsApi.js';
 import { balancedLeases } from '../support/balancedLeases.js';
 import { MULTI_PROCESS_TEST_TIMEOUT_MS } from '../support/multiProcessTimeout.js';
 import { natsSuite } from '../support/natsSuite.js';
+import { turnsLogged } from '../support/turnsLogged.js';
 import { useConnection } from '../support/useConnection.js';
 import { useWorkerProcesses } from '../support/WorkerProcess.js';
 import { clusterCodec } from '../workers/clusterMessages.js';
@@ -46,6 +47,7 @@ natsSuite('RPC across processes (distributed.md §6.2 case 1)', (server) => {
       expect(record?.state).toBe('completed');
       expect(record?.history.map((step) => step.to).filter((state) => state !== 'sent')).toEqual(['received', 'processing', 'completed']);
     }
+    await turnsLogged(workers, answers);
     const entered = workers.flatMap((worker) => worker.eventsNamed('enter'));
     expect(entered.map((event) => event.item).sort()).toEqual(calls.map(({ item }) => item).sort()); // each call ran once
     for (let k = 0; k < 20; k++) {

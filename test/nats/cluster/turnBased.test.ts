@@ -4,6 +4,7 @@ import { NatsAgentRuntime, partitionOf } from '../natsApi.js';
 import { balancedLeases } from '../support/balancedLeases.js';
 import { MULTI_PROCESS_TEST_TIMEOUT_MS } from '../support/multiProcessTimeout.js';
 import { natsSuite } from '../support/natsSuite.js';
+import { turnsLogged } from '../support/turnsLogged.js';
 import { useConnection } from '../support/useConnection.js';
 import type { WorkerEvent } from '../support/workerEvents.js';
 import { useWorkerProcesses, type WorkerProcess } from '../support/WorkerProcess.js';
@@ -71,6 +72,7 @@ natsSuite('Turn-based execution per AgentId across processes (distributed.md §6
     const answers = (await Promise.all(bursts)).flat();
 
     expect(answers).toHaveLength(60);
+    await turnsLogged(workers, answers);
     const turns = turnsOf(workers, 'turns1/hot');
     expect(turns).toHaveLength(60);
     expect(overlaps(turns)).toEqual([]);
@@ -90,25 +92,26 @@ natsSuite('Turn-based execution per AgentId across processes (distributed.md §6
     // Each client keeps 4 requests outstanding, so the old owner has turns queued when it gives the partition up.
     const lanes = senders.flatMap((client, c) => Array.from({ length: 4 }, (_, lane) => ({ client, tag: `c${c}.${lane}` })));
     const load = lanes.map(async ({ client, tag }) => {
-      const sent: string[] = [];
+      const answers: ItemCounted[] = [];
       for (let after = 0; after < 5; after += moved ? 1 : 0) {
-        const item = `${tag}-${sent.length}`;
-        sent.push(item);
-        expect((await client.sendMessage<ItemCounted>(new CountItem(item), hot)).item).toBe(item);
+        const item = `${tag}-${answers.length}`;
+        answers.push(await client.sendMessage<ItemCounted>(new CountItem(item), hot));
+        expect(answers.at(-1)!.item).toBe(item);
       }
-      return sent;
+      return answers;
     });
     await first.waitFor((event) => event.event === 'enter' && event.agent === String(hot), { count: 10 });
     const second = spawnWorker('clusterWorker', { ...env('turns2', 'worker-b'), HOLD_MS: '20' });
     const holders = await balancedLeases(handles().connection, 'turns2', PARTITIONS, 2);
     moved = true;
-    const sent = (await Promise.all(load)).flat();
+    const answers = (await Promise.all(load)).flat();
+    await turnsLogged([first, second], answers);
 
     expect(holders[PARTITIONS - 1]).toBe('worker-b');
     const turns = turnsOf([first, second], String(hot));
     expect(new Set(turns.map((turn) => turn.worker))).toEqual(new Set(['worker-a', 'worker-b']));
     expect(overlaps(turns)).toEqual([]);
-    expect(new Set(turns.map((turn) => turn.item))).toEqual(new Set(sent)); // every request ran (a redelivered one may run again)
+    expect(new Set(turns.map((turn) => turn.item))).toEqual(new Set(answers.map((answer) => answer.item))); // every request ran (a redelivered one may run again)
     await Promise.all(senders.map((client) => client.stopWhenIdle()));
   }, MULTI_PROCESS_TEST_TIMEOUT_MS);
 });
