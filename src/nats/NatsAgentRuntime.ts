@@ -259,7 +259,8 @@ export class NatsAgentRuntime implements AgentRuntime {
    * from the cluster's result store (KV `agent_results`, where the worker stores every answer before
    * it acks the request; kept 24 h), by its request id (the `messageId` of `sendMessage`, or
    * `sendRequest(…).messageId`). Resolves with the handler's value, or rejects with its error (as
-   * its agentwire class), as the send would have; waits while the request is queued or running.
+   * its agentwire class), as the send would have; waits while the request is queued or running (and,
+   * called before `start()`, for the runtime to start, as sends do).
    *
    * Recovering after a caller crash: choose the `messageId` before sending and keep it (or keep the
    * handle's); after the restart, `await runtime.resultOf(messageId, { timeout })` — or send the
