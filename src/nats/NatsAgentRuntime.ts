@@ -29,6 +29,8 @@ import type { DependencyContainer } from 'tsyringe';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
 import { NatsOnceStore } from './NatsOnceStore.js';
+import { checkNatsAgentRuntimeOptions } from './checkNatsAgentRuntimeOptions.js';
+import { awaitStoredResult, type ResultOfOptions } from './awaitStoredResult.js';
 import { NatsSession } from './NatsSession.js';
 import { PartitionLeases } from './PartitionLeases.js';
 import { ClusterDeadLetters } from './ClusterDeadLetters.js';
@@ -155,6 +157,7 @@ export class NatsAgentRuntime implements AgentRuntime {
     );
     this.seam = EngineSeam.of(this.engine);
     this.queue = resolveRequestQueueOptions(requestQueueOptionsOf(options));
+    checkNatsAgentRuntimeOptions(options, this.queue);
     this.workerId = options.workerId ?? randomUUID();
     this.codec = options.codec ?? new MessageCodec();
     this.redeliveryDelaysMs = redeliveryDelaysOf(options);
@@ -341,6 +344,28 @@ export class NatsAgentRuntime implements AgentRuntime {
   sendRequest(message: unknown, recipient: AgentId, options?: SendOptions): RequestHandle<unknown> {
     return this.engine.sendRequest(message, recipient, options);
   }
+
+  /**
+   * The answer to a request sent earlier — by this process or another, before a restart included —
+   * from the cluster's result store (KV `agent_results`, where the worker stores every answer before
+   * it acks the request; kept 24 h), by its request id (the `messageId` of `sendMessage`, or
+   * `sendRequest(…).messageId`). Resolves with the handler's value, or rejects with its error (as
+   * its agentwire class), as the send would have; waits while the request is queued or running (and,
+   * called before `start()`, for the runtime to start, as sends do).
+   *
+   * Recovering after a caller crash: choose the `messageId` before sending and keep it (or keep the
+   * handle's); after the restart, `await runtime.resultOf(messageId, { timeout })` — or send the
+   * request again with the same `messageId`: within the stream's duplicate window the broker keeps
+   * the first copy (run once) and the send is answered from the result store.
+   *
+   * @throws {@link TimeoutError} when no answer is stored within `options.timeout` (its message says
+   *   the request may never have been accepted); {@link CancelledError} when `options.signal` aborts;
+   *   {@link RuntimeStoppedError} when the runtime stops first.
+   */
+  resultOf<R = unknown>(requestId: string, options?: ResultOfOptions): Promise<R> {
+    return this.session().then((session) => awaitStoredResult(session.results, this.codec, this.engine.clock, requestId, options)) as Promise<R>;
+  }
+
 
   /** The caller-side breaker this process keeps for `recipient` (the `circuitBreaker` send option), if any. */
   callerBreaker(recipient: AgentId): CircuitBreakerPolicy | undefined {

@@ -21,8 +21,9 @@ export interface NatsAgentRuntimeOptions extends NatsConnectionOptions, RequestQ
   readonly pullExpiresMs?: number;
   /**
    * How long a partition lease lives without renewal, in ms (≥ 1000; the `agent_leases` bucket's TTL, fixed when the
-   * bucket is created). A worker renews every third of it on the runtime's clock; a dead worker's partitions are taken
-   * over after at most about this long. Default 10 000.
+   * bucket is created, the same for every worker: a different value fails `ready()` with a `ConfigurationError`).
+   * A worker renews every third of it on the runtime's clock; a dead worker's partitions are taken over after at most
+   * about this long. Default: the existing bucket's TTL, else 10 000.
    */
   readonly leaseTtlMs?: number;
   /**

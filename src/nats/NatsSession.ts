@@ -7,7 +7,7 @@ import { ensureEventStream } from './ensureEventStream.js';
 import { ensureRequestStream } from './ensureRequestStream.js';
 import { IdempotencyStore } from './IdempotencyStore.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
-import type { RequestQueueOptions } from './RequestQueueOptions.js';
+import { resolveRequestQueueOptions, type RequestQueueOptions } from './RequestQueueOptions.js';
 import { openJetStream } from './openJetStream.js';
 import { ReplyInbox } from './ReplyInbox.js';
 import { ResultStore } from './ResultStore.js';
@@ -42,7 +42,7 @@ export class NatsSession {
       const [inbox, results, types, idempotency, subscriptions] = await Promise.all([
         ReplyInbox.open(connection),
         ResultStore.open(connection),
-        AgentTypeRegistry.open(connection),
+        AgentTypeRegistry.open(connection, resolveRequestQueueOptions(queue).partitions),
         IdempotencyStore.open(connection),
         SubscriptionRegistry.open(connection),
       ]);

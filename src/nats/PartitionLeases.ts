@@ -1,5 +1,6 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { systemClock, type Clock } from '../util/Clock.js';
 import type { LeaseHolder, PartitionLease } from './PartitionLease.js';
@@ -10,7 +11,10 @@ import { kvToken } from './kvToken.js';
 export interface PartitionLeasesOptions {
   /** This worker's id, stored as the holder of its leases. */
   readonly workerId: string;
-  /** How long a lease lives without a renewal (the bucket's TTL), in ms. Default 10 000. */
+  /**
+   * How long a lease lives without a renewal (the bucket's TTL), in ms: every worker of the cluster
+   * must use the same. Default: the TTL of the existing bucket, else 10 000.
+   */
   readonly ttlMs?: number;
   /** The clock freshness is measured on (the runtime's clock). Default: the system's monotonic clock. */
   readonly clock?: Clock;
@@ -47,14 +51,18 @@ export class PartitionLeases {
   /**
    * Creates the lease bucket (history 1, TTL `ttlMs`, file storage) unless it exists, and opens it.
    *
-   * @throws {@link ConfigurationError} when `ttlMs` is not a positive integer of at least 1000 or `workerId` is empty.
+   * @throws {@link ConfigurationError} when `ttlMs` is not a positive integer of at least 1000, when it
+   *   differs from the TTL of the existing bucket (which every worker shares), or when `workerId` is empty.
+   * @throws {@link BrokerMisconfiguredError} when the existing bucket has no TTL (a dead worker's leases would never end).
    */
   static async open(connection: NatsConnection, options: PartitionLeasesOptions): Promise<PartitionLeases> {
-    const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
-    if (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000) throw new ConfigurationError(`lease ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
+    const { ttlMs, bucket = 'agent_leases' } = options;
+    if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000)) throw new ConfigurationError(`lease ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
     if (options.workerId === '') throw new ConfigurationError('workerId must not be empty: it names the holder of a lease');
-    const kv = await new Kvm(connection).create(options.bucket ?? 'agent_leases', { history: 1, ttl: ttlMs, replicas: options.replicas ?? 1 });
-    return new PartitionLeases(kv, options.workerId, ttlMs, options.clock ?? systemClock);
+    const kv = await new Kvm(connection).create(bucket, { history: 1, ttl: ttlMs ?? DEFAULT_TTL_MS, replicas: options.replicas ?? 1 });
+    const { ttl } = await kv.status(); // an existing bucket keeps its own
+    checkBucketTtl(bucket, ttl, ttlMs);
+    return new PartitionLeases(kv, options.workerId, ttl, options.clock ?? systemClock);
   }
 
   /** The lease key of a partition: the type as a KV token ({@link kvToken}), a dot, the partition. */
@@ -133,5 +141,21 @@ export class PartitionLeases {
 
   private value(): string {
     return JSON.stringify({ worker: this.workerId });
+  }
+}
+
+/** The lease bucket must end unrenewed leases, after the TTL this worker expects. */
+function checkBucketTtl(bucket: string, ttl: number, expected: number | undefined): void {
+  if (ttl <= 0) {
+    throw new BrokerMisconfiguredError(
+      `The lease bucket ${bucket} exists without a TTL, so the leases of a worker that died would never end. ` +
+        `Stop every worker and delete it (\`nats kv rm ${bucket}\`) to let agentwire create it with one.`,
+    );
+  }
+  if (expected !== undefined && ttl !== expected) {
+    throw new ConfigurationError(
+      `leaseTtlMs ${expected} differs from the TTL of the existing lease bucket ${bucket} (${ttl} ms), which every worker of the cluster shares: ` +
+        `set leaseTtlMs to ${ttl} (or leave it out to use the bucket's), or, to change it, stop every worker and delete the bucket (\`nats kv rm ${bucket}\`).`,
+    );
   }
 }

@@ -263,6 +263,7 @@ export class RequestCaller implements SendTransport {
       return this.settle(call, false, error);
     }
     this.accepted(call, accepted);
+    if (accepted.duplicate && !call.done) this.awaitStored(call, session);
   }
 
   /**
@@ -284,6 +285,38 @@ export class RequestCaller implements SendTransport {
       `Request ${call.messageId} to "${String(call.recipient)}" was stored but no process picked it up within ${limit} ms: ` +
       `no worker hosting "${call.recipient.type}" is running, or they are backlogged. Start or add workers, or raise pickupTimeoutMs.`;
     this.giveUp(call, new UnavailableError(message, { messageId: call.messageId, agentId: call.recipient }));
+  }
+
+  /**
+   * The broker already had this request id (a send again with the same `messageId`, e.g. by a caller
+   * that restarted): it keeps the first copy, whose replies go to the inbox that published it. So
+   * the answer is also awaited in the result store, where the worker puts it before acking.
+   */
+  private awaitStored(call: PendingCall, session: NatsSession): void {
+    if (this.env.localMessages.get(call.key) === call.message) this.env.localMessages.delete(call.key); // this copy is never pulled
+    const levels = new Set<string>();
+    const watching = new AbortController();
+    const unexpect = session.inbox.expect(call.key, (reply, worker) => {
+      levels.add(reply.status);
+      this.receive(call, reply, worker);
+    });
+    call.unexpect = () => {
+      unexpect();
+      watching.abort();
+    };
+    session.results.waitFor(call.key, watching.signal).then(
+      (answer) => {
+        if (answer === undefined || call.done) return;
+        if (!call.remote) {
+          call.remote = true;
+          this.env.lifecycle.sent(call);
+        }
+        if (!levels.has('received')) this.env.lifecycle.received(call); // it happened, out of this caller's sight
+        if (!levels.has('processing')) this.env.lifecycle.processing(call);
+        this.receive(call, answer, undefined);
+      },
+      () => undefined, // stopped waiting: the call settled, or the connection closed (the runtime stops it)
+    );
   }
 
   private receive(call: PendingCall, reply: ReplyEnvelope, worker: string | undefined): void {

@@ -57,6 +57,13 @@ export interface RequestServerEnvironment {
 /** A request not answered: redelivered later, or dead-lettered. */
 type Unanswered = Exclude<FailureVerdict, { readonly kind: 'answer' }>;
 
+/**
+ * How long after a remote caller's deadline a handler still runs unless its caller's cancel arrives:
+ * the caller's own timer is the one that fails the request (with the limit the caller set), and
+ * clocks of two machines differ a little.
+ */
+const REMOTE_DEADLINE_GRACE_MS = 1_000;
+
 /** Where the acknowledgments of a request being served go. */
 interface ReplyTarget {
   readonly replyTo: string;
@@ -244,7 +251,7 @@ export class RequestServer {
     const chain = envelope.metadata.call_chain;
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
     if (chain !== undefined) this.chains.set(requestId, chain);
-    const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
+    const heartbeat = setInterval(() => message.working(), Math.floor(this.env.ackWaitMs / 3));
     const served: BeingServed = { controller: new AbortController(), delivery: undefined, fresh };
     this.cancels.set(key, served);
     try {
@@ -255,7 +262,7 @@ export class RequestServer {
           messageId: requestId,
           signal: served.controller.signal,
           ...(envelope.from === undefined ? {} : { sender: AgentId.fromString(envelope.from) }),
-          ...(run === undefined ? this.timeLimit(envelope) : {}), // the caller's run, here, enforces its own limit
+          ...(run === undefined ? this.timeLimit(envelope, key) : {}), // the caller's run, here, enforces its own limit
         };
         const serving = this.env.seam.serve(decoded, AgentId.fromString(envelope.to), options, chain, run);
         served.delivery = serving.delivery;
@@ -280,10 +287,15 @@ export class RequestServer {
     return left !== undefined && left <= 0;
   }
 
-  /** The delivery's time limit: what is left until the caller's deadline, else its `timeout_ms`. */
-  private timeLimit(envelope: RequestEnvelope): { timeout?: number } {
+  /**
+   * The delivery's time limit: what is left until the caller's deadline, else its `timeout_ms`. For a
+   * caller in another process, plus {@link REMOTE_DEADLINE_GRACE_MS}: its own timer (and its cancel)
+   * ends the request, so it fails with the limit it set; this one only stops a handler whose cancel was lost.
+   */
+  private timeLimit(envelope: RequestEnvelope, key: string): { timeout?: number } {
     const left = this.timeLeft(envelope) ?? envelope.metadata.timeout_ms;
-    return left === undefined ? {} : { timeout: left };
+    if (left === undefined) return {};
+    return { timeout: this.env.awaits(key) ? left : left + REMOTE_DEADLINE_GRACE_MS };
   }
 
   private timeLeft(envelope: RequestEnvelope): number | undefined {

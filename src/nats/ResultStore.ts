@@ -74,7 +74,33 @@ export class ResultStore {
   async find(requestId: string, attempt?: number): Promise<ResponseEnvelope | undefined> {
     const entry = await this.kv.get(kvToken(attemptKey(requestId, attempt)));
     if (entry === null || entry.operation !== 'PUT') return undefined;
-    const envelope = decodeEnvelope(entry.value, this.limits);
+    return this.decode(entry.value, requestId);
+  }
+
+  /**
+   * Resolves with the answer to a request once it is stored — at once when it is already (a watch of
+   * its key, which starts with the stored value) — or with `undefined` when the connection closed
+   * first. Stops waiting when `signal` aborts, rejecting with its reason.
+   */
+  async waitFor(requestId: string, signal?: AbortSignal): Promise<ResponseEnvelope | undefined> {
+    signal?.throwIfAborted();
+    const watch = await this.kv.watch({ key: kvToken(requestId) });
+    const stop = (): void => watch.stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      if (!signal?.aborted) {
+        for await (const entry of watch) if (entry.operation === 'PUT') return this.decode(entry.value, requestId);
+      }
+      signal?.throwIfAborted();
+      return undefined;
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      watch.stop();
+    }
+  }
+
+  private decode(value: Uint8Array, requestId: string): ResponseEnvelope {
+    const envelope = decodeEnvelope(value, this.limits);
     if (envelope.type !== 'response') {
       const issue = { code: 'invalid_type', path: ['type'], message: `expected a stored "response" envelope, received "${envelope.type}"` };
       throw new MessageValidationError('Envelope', [issue], { messageId: requestId });

@@ -42,3 +42,4 @@ export { publishEvent, type PublishEventOptions, type EventAccepted } from './pu
 export type { EventCopy } from './EventRouter.js';
 export { NatsAgentRuntime } from './NatsAgentRuntime.js';
 export type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
+export type { ResultOfOptions } from './awaitStoredResult.js';

@@ -80,6 +80,11 @@ natsSuite('partition leases in a NATS KV bucket', (server) => {
     expect(await a.acquire('team.alpha', 7)).toMatchObject({ key: '=7465616d2e616c706861.7' });
   });
 
+  it('keeps the TTL of an existing bucket: a worker without one uses it, a worker with another is refused', async () => {
+    expect((await PartitionLeases.open(connection, { workerId: 'worker-c' })).ttlMs).toBe(TTL_MS);
+    await expect(PartitionLeases.open(connection, { workerId: 'worker-d', ttlMs: TTL_MS + 1_000 })).rejects.toThrow(ConfigurationError);
+  });
+
   it('refuses a TTL under a second and an empty worker id', async () => {
     await expect(PartitionLeases.open(connection, { workerId: 'w', ttlMs: 500 })).rejects.toBeInstanceOf(ConfigurationError);
     await expect(PartitionLeases.open(connection, { workerId: '' })).rejects.toThrow(/workerId must not be empty/);

@@ -65,6 +65,19 @@ natsSuite('stored results of finished requests', (server) => {
     expect(kvToken('3f2b6c1e-9d7a-4e0b-8a51-0c2f1d9e8b7a')).toBe('3f2b6c1e-9d7a-4e0b-8a51-0c2f1d9e8b7a');
   });
 
+  it('waits for an answer until it is stored, returns a stored one at once, and stops waiting on its signal', async () => {
+    const id = randomUUID();
+    const waiting = results.waitFor(id);
+    const stored = answer(id, ['late']);
+    await results.store(stored);
+    expect(await waiting).toEqual(stored);
+    expect(await results.waitFor(id)).toEqual(stored);
+    const controller = new AbortController();
+    const abandoned = results.waitFor(randomUUID(), controller.signal).catch((e: unknown) => e);
+    controller.abort(new Error('gave up'));
+    expect(await abandoned).toMatchObject({ message: 'gave up' });
+  });
+
   it('refuses a TTL under a second', async () => {
     await expect(ResultStore.open(connection, { ttlMs: 10 })).rejects.toBeInstanceOf(ConfigurationError);
   });

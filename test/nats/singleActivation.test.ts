@@ -1,8 +1,7 @@
-import { Kvm } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { expect, it } from 'vitest';
 import { AgentId, MessageCodec, RoutedAgent, messageHandler } from '../../src/index.js';
 import { NatsAgentRuntime, PartitionLeases } from './natsApi.js';
+import { balancedLeases } from './support/balancedLeases.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useConnection } from './support/useConnection.js';
 import { useWorkerProcesses } from './support/WorkerProcess.js';
@@ -55,22 +54,6 @@ async function ask(client: NatsAgentRuntime, type: string, count: number, agents
   return Promise.all(Array.from({ length: count }, (_, i) => client.sendMessage<string>(new Question(`${tag}${i}`), new AgentId(type, `k${i % agents}`))));
 }
 
-/** Watches the lease bucket until every partition of `type` is held and no worker holds more than its share; resolves with the holders by partition. */
-async function balanced(connection: NatsConnection, type: string, workers: number): Promise<string[]> {
-  const kv = await new Kvm(connection).open('agent_leases');
-  const holders = new Map<number, string>();
-  const watch = await kv.watch({ key: `${type}.*` });
-  for await (const entry of watch) {
-    const partition = Number(entry.key.slice(type.length + 1));
-    if (entry.operation === 'PUT') holders.set(partition, entry.json<{ worker: string }>().worker);
-    else holders.delete(partition);
-    const counts = [...holders.values()].reduce((all, worker) => all.set(worker, (all.get(worker) ?? 0) + 1), new Map<string, number>());
-    if (holders.size === partitions && counts.size === workers && [...counts.values()].every((n) => n === partitions / workers)) break;
-  }
-  watch.stop();
-  return Array.from({ length: partitions }, (_, p) => holders.get(p)!);
-}
-
 natsSuite('NatsAgentRuntime single activation (partition leases)', (server) => {
   const handles = useConnection(server);
 
@@ -82,7 +65,7 @@ natsSuite('NatsAgentRuntime single activation (partition leases)', (server) => {
     a.start();
     b.start();
     await Promise.all([a.ready(), b.ready()]);
-    const holders = await balanced(handles().connection, 'scribe1', 2);
+    const holders = await balancedLeases(handles().connection, 'scribe1', partitions, 2);
     expect(holders.filter((holder) => holder === 'worker-a')).toHaveLength(2);
     expect(holders.filter((holder) => holder === 'worker-b')).toHaveLength(2);
 
@@ -114,7 +97,7 @@ natsSuite('NatsAgentRuntime single activation (partition leases)', (server) => {
     await b.ready();
     const client = new NatsAgentRuntime(options(server().url, 'client'));
     client.start();
-    await balanced(handles().connection, 'scribe2', 2); // the later worker gets its share
+    await balancedLeases(handles().connection, 'scribe2', partitions, 2); // the later worker gets its share
     await ask(client, 'scribe2', 20, 20, 'before');
     expect(seenA.size).toBeGreaterThan(0);
     expect(seenB.size).toBeGreaterThan(0);
@@ -160,7 +143,7 @@ natsSuite('NatsAgentRuntime single activation (partition leases)', (server) => {
     await survivor.registerFactory('counter4', () => new Counter('worker-b'));
     survivor.start();
     await survivor.ready();
-    await balanced(handles().connection, 'counter4', 2);
+    await balancedLeases(handles().connection, 'counter4', partitions, 2);
     const client = new NatsAgentRuntime({ ...options(server().url, 'client'), codec: counterCodec() });
     client.start();
     const before = await Promise.all(Array.from({ length: 20 }, (_, i) => client.sendMessage<ItemCounted>(new CountItem(`before${i}`), new AgentId('counter4', `k${i}`))));
