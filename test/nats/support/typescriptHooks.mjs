@@ -5,12 +5,23 @@
 //
 // The transform is Oxc's (`rolldown/experimental`, which Vite 8 and so vitest install) with the decorator
 // settings of vitest.config.ts, so a worker runs the code exactly as the tests do, and ~4× faster than
-// TypeScript's transpileModule, the fallback when rolldown is absent (another vitest/Vite major).
+// TypeScript's transpileModule, the fallback when rolldown is absent (another vitest/Vite major) and for
+// files with decorators: Oxc's decorator output imports helpers from `@oxc-project/runtime`, a package
+// only Vite resolves (vitest has it, a plain node process has not).
 // Registered by registerTypescript.mjs: `node --import <…>/registerTypescript.mjs program.ts`.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
-const transpile = await oxcTransform().catch(typescriptTransform);
+const oxc = await oxcTransform().catch(() => undefined);
+let typescript;
+
+/** The file as JavaScript: Oxc's output, unless it needs Oxc's runtime helpers; then TypeScript's. */
+async function transpile(fileName, source) {
+  const code = oxc?.(fileName, source);
+  if (code !== undefined && !code.includes('@oxc-project/runtime')) return code;
+  typescript ??= await typescriptTransform();
+  return typescript(fileName, source);
+}
 
 async function oxcTransform() {
   const { transformSync } = await import('rolldown/experimental');
@@ -47,5 +58,5 @@ export async function resolve(specifier, context, nextResolve) {
 export async function load(url, context, nextLoad) {
   if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
   const fileName = fileURLToPath(url);
-  return { format: 'module', source: transpile(fileName, await readFile(fileName, 'utf8')), shortCircuit: true };
+  return { format: 'module', source: await transpile(fileName, await readFile(fileName, 'utf8')), shortCircuit: true };
 }
