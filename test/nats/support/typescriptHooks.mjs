@@ -5,23 +5,14 @@
 //
 // The transform is Oxc's (`rolldown/experimental`, which Vite 8 and so vitest install) with the decorator
 // settings of vitest.config.ts, so a worker runs the code exactly as the tests do, and ~4× faster than
-// TypeScript's transpileModule, the fallback when rolldown is absent (another vitest/Vite major) and for
-// files with decorators: Oxc's decorator output imports helpers from `@oxc-project/runtime`, a package
-// only Vite resolves (vitest has it, a plain node process has not).
+// TypeScript's transpileModule, the fallback when rolldown is absent (another vitest/Vite major). Oxc's
+// decorator output imports helpers from `@oxc-project/runtime`, a package only Vite provides: those
+// imports resolve to oxcDecoratorHelpers.mjs.
 // Registered by registerTypescript.mjs: `node --import <…>/registerTypescript.mjs program.ts`.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
-const oxc = await oxcTransform().catch(() => undefined);
-let typescript;
-
-/** The file as JavaScript: Oxc's output, unless it needs Oxc's runtime helpers; then TypeScript's. */
-async function transpile(fileName, source) {
-  const code = oxc?.(fileName, source);
-  if (code !== undefined && !code.includes('@oxc-project/runtime')) return code;
-  typescript ??= await typescriptTransform();
-  return typescript(fileName, source);
-}
+const transpile = await oxcTransform().catch(typescriptTransform);
 
 async function oxcTransform() {
   const { transformSync } = await import('rolldown/experimental');
@@ -45,7 +36,11 @@ async function typescriptTransform() {
   return (fileName, source) => ts.transpileModule(source, { fileName, compilerOptions }).outputText;
 }
 
+const OXC_HELPERS = '@oxc-project/runtime/helpers/';
+const HELPERS_MODULE = new URL('./oxcDecoratorHelpers.mjs', import.meta.url).href;
+
 export async function resolve(specifier, context, nextResolve) {
+  if (specifier.startsWith(OXC_HELPERS)) return { url: `${HELPERS_MODULE}?helper=${specifier.slice(OXC_HELPERS.length)}`, shortCircuit: true };
   try {
     return await nextResolve(specifier, context);
   } catch (error) {
@@ -56,7 +51,11 @@ export async function resolve(specifier, context, nextResolve) {
 }
 
 export async function load(url, context, nextLoad) {
+  if (url.startsWith(`${HELPERS_MODULE}?helper=`)) {
+    const name = new URL(url).searchParams.get('helper');
+    return { format: 'module', source: `export { ${name} as default } from ${JSON.stringify(HELPERS_MODULE)};`, shortCircuit: true };
+  }
   if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
   const fileName = fileURLToPath(url);
-  return { format: 'module', source: await transpile(fileName, await readFile(fileName, 'utf8')), shortCircuit: true };
+  return { format: 'module', source: transpile(fileName, await readFile(fileName, 'utf8')), shortCircuit: true };
 }
