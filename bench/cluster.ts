@@ -11,8 +11,12 @@
  *       consumer are copies of the ones agentwire created (same retention, storage, duplicate window,
  *       ack wait, max deliver, max ack pending), under other names;
  *     - raw NATS request/reply (not durable), for reference.
- * (b) Throughput: 256 requests in flight over 64 agents with 1, then 2, then 3 agentwire worker processes
- *     (each level after the partitions are split evenly between the workers).
+ * (b) Throughput: 256 requests in flight over 64 agents of a type hosted by 1, of a type hosted by 2 and
+ *     of a type hosted by 3 agentwire worker processes (each type's partitions split evenly between its
+ *     workers), in the same interleaved rounds: the workers of the types not being measured idle. Each
+ *     handler computes for 1 ms first (CPU work in the worker, as an agent preparing a prompt or parsing
+ *     a document would): the work more workers share out. With an empty handler the client and the
+ *     server, not the workers, would bound the throughput.
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +39,8 @@ const PARTITIONS = 6;
 const LEASE_TTL_MS = 2_000;
 const IN_FLIGHT = 256;
 const KEYS = 64;
+/** CPU time each handler of 10b spends before answering, in ms. */
+const BUSY_MS = 1;
 const WORKER = fileURLToPath(new URL('./clusterWorker.js', import.meta.url));
 const RAW_STREAM = 'BENCH_RAW';
 const RAW_CONSUMER = 'bench_raw';
@@ -139,30 +145,26 @@ async function rawJetStreamCaller(connection: NatsConnection): Promise<(body: st
 }
 
 async function throughput(running: Cluster): Promise<void> {
-  group(`10b. across processes: throughput, ${IN_FLIGHT} requests in flight over ${KEYS} agents (ns per request; requests/s in the scenario)`);
-  await running.processes[1]?.stop(); // the raw responders: idle from here on, out of the way
+  group(`10b. across processes: throughput, ${IN_FLIGHT} requests in flight over ${KEYS} agents, ${BUSY_MS} ms of CPU per handler (ns per request; requests/s in the scenario)`);
+  await Promise.all(running.processes.map((p) => p.stop())); // 10a's responders: out of the way
+  const levels = [1, 2, 3];
+  const typeOf = (workers: number): string => `busy${workers}`;
+  await Promise.all(levels.flatMap((workers) => Array.from({ length: workers }, () => spawnWorker(running, { MODE: 'agentwire', AGENT_TYPE: typeOf(workers), BUSY_MS: String(BUSY_MS) }))));
+  for (const workers of levels) await leasesBalanced(running.connection!, [typeOf(workers)], PARTITIONS, workers, 15_000);
   const client = running.client!;
   const ping = new Ping(1);
-  const ids = Array.from({ length: KEYS }, (_, k) => new AgentId('echo', `k${k}`));
-  const levels: { workers: number; median: number; stats: ReturnType<typeof statsFor> }[] = [];
-  for (const workers of [1, 2, 3]) {
-    if (workers > 1) await spawnWorker(running, { MODE: 'agentwire' });
-    await leasesBalanced(running.connection!, ['echo'], PARTITIONS, workers, 15_000);
-    const name = `${workers} worker${workers > 1 ? 's' : ''}`;
-    const stats = statsFor(await compare([batch(name, IN_FLIGHT, (i) => client.sendMessage(ping, ids[i % KEYS]!))]), name);
-    levels.push({ workers, median: stats.median, stats });
-  }
-  const one = levels[0]!;
+  const nameOf = (workers: number): string => `${workers} worker${workers > 1 ? 's' : ''}`;
+  const cases = levels.map((workers) => {
+    const ids = Array.from({ length: KEYS }, (_, k) => new AgentId(typeOf(workers), `k${k}`));
+    return batch(nameOf(workers), IN_FLIGHT, (i) => client.sendMessage(ping, ids[i % KEYS]!));
+  });
+  const same = await compare(cases);
+  const one = statsFor(same, nameOf(1));
   const perSecond = (ns: number): string => `${Math.round(1e9 / ns).toLocaleString('en-US')} requests/s`;
-  record({ scenario: `1 worker process: ${perSecond(one.median)}`, agentwire: one.stats });
-  for (const level of levels.slice(1)) {
-    record({
-      scenario: `${level.workers} worker processes vs 1: ${perSecond(level.median)}`,
-      agentwire: level.stats,
-      baseline: { name: 'agentwire, 1 worker', value: one.stats },
-      ratio: level.median / one.median, // measured one after the other (adding a worker), not in the same rounds
-      target: grows,
-    });
+  record({ scenario: `1 worker process: ${perSecond(one.median)}`, agentwire: one });
+  for (const workers of levels.slice(1)) {
+    const stats = statsFor(same, nameOf(workers));
+    record({ scenario: `${workers} worker processes vs 1: ${perSecond(stats.median)}`, agentwire: stats, baseline: { name: 'agentwire, 1 worker', value: one }, target: grows });
   }
 }
 
