@@ -36,7 +36,9 @@ import { pairedDifference } from './stats.js';
 import { ratioAtMost, type Target } from './targets.js';
 
 const PARTITIONS = 6;
-const LEASE_TTL_MS = 2_000;
+const LEASE_TTL_MS = 5_000;
+/** A request not answered within this long counts as failed (and makes its row invalid) instead of hanging the bench. */
+const REQUEST_LIMIT_MS = 60_000;
 const IN_FLIGHT = 256;
 const KEYS = 64;
 /** CPU time each handler of 10b spends before answering, in ms. */
@@ -59,6 +61,24 @@ interface Cluster {
   readonly processes: ClusterProcess[];
   connection?: NatsConnection;
   client?: NatsAgentRuntime;
+  /** Requests that failed while measuring, with the first error. */
+  failures: { count: number; first?: unknown };
+}
+
+/** `client.sendMessage` with a time limit; a failure is counted (the row becomes invalid), not thrown. */
+function send(running: Cluster, message: Ping, id: AgentId): Promise<unknown> {
+  return running.client!.sendMessage(message, id, { timeout: REQUEST_LIMIT_MS }).catch((error: unknown) => {
+    running.failures.first ??= error;
+    running.failures.count++;
+  });
+}
+
+/** Why the rows measured since `before` failures are invalid, if any request failed meanwhile. */
+function failedSince(running: Cluster, before: number): string | undefined {
+  const failed = running.failures.count - before;
+  if (failed === 0) return undefined;
+  const first = running.failures.first;
+  return `${failed} request(s) failed while measuring (${first instanceof Error ? first.message : String(first)})`;
 }
 
 /** Scenario 10: across processes (needs nats-server). */
@@ -69,7 +89,7 @@ export async function cluster(): Promise<void> {
     process.stdout.write(`skipped: ${missingServerMessage('bench 10')}\n`);
     return;
   }
-  const running: Cluster = { server: await NatsServer.start(binary), processes: [] };
+  const running: Cluster = { server: await NatsServer.start(binary), processes: [], failures: { count: 0 } };
   try {
     await oneInFlight(running);
     await throughput(running);
@@ -97,15 +117,17 @@ async function oneInFlight(running: Cluster): Promise<void> {
   const id = new AgentId('echo', 'k0');
   const raw = await rawJetStreamCaller(connection);
   const body = JSON.stringify({ n: 1 });
+  const before = running.failures.count;
   const same = await compare([
-    awaitLoop(AGENTWIRE, () => client.sendMessage(ping, id)),
+    awaitLoop(AGENTWIRE, () => send(running, ping, id)),
     awaitLoop(RAW_JS, () => raw(body)),
     awaitLoop(RAW_CORE, () => connection.request(RAW_ECHO_SUBJECT, body, { timeout: 10_000 })),
   ]);
   const aw = statsFor(same, AGENTWIRE);
   const js = statsFor(same, RAW_JS);
   const core = statsFor(same, RAW_CORE);
-  record({ scenario: 'durable RPC vs raw JetStream durable RPC (publish → pull → reply → ack)', agentwire: aw, baseline: { name: RAW_JS, value: js }, target: ratioAtMost(1.3) });
+  const invalid = failedSince(running, before);
+  record({ scenario: 'durable RPC vs raw JetStream durable RPC (publish → pull → reply → ack)', agentwire: aw, baseline: { name: RAW_JS, value: js }, target: ratioAtMost(1.3), invalid });
   record({ scenario: 'agentwire adds over raw JetStream durable RPC', agentwire: pairedDifference(aw, js), overhead: true });
   record({ scenario: 'durable RPC vs raw NATS request/reply (not durable)', agentwire: aw, baseline: { name: RAW_CORE, value: core } });
   record({ scenario: 'raw JetStream durable RPC vs raw NATS request/reply (reference)', label: 'raw JetStream', agentwire: js, baseline: { name: RAW_CORE, value: core } });
@@ -151,20 +173,21 @@ async function throughput(running: Cluster): Promise<void> {
   const typeOf = (workers: number): string => `busy${workers}`;
   await Promise.all(levels.flatMap((workers) => Array.from({ length: workers }, () => spawnWorker(running, { MODE: 'agentwire', AGENT_TYPE: typeOf(workers), BUSY_MS: String(BUSY_MS) }))));
   for (const workers of levels) await leasesBalanced(running.connection!, [typeOf(workers)], PARTITIONS, workers, 15_000);
-  const client = running.client!;
   const ping = new Ping(1);
+  const before = running.failures.count;
   const nameOf = (workers: number): string => `${workers} worker${workers > 1 ? 's' : ''}`;
   const cases = levels.map((workers) => {
     const ids = Array.from({ length: KEYS }, (_, k) => new AgentId(typeOf(workers), `k${k}`));
-    return batch(nameOf(workers), IN_FLIGHT, (i) => client.sendMessage(ping, ids[i % KEYS]!));
+    return batch(nameOf(workers), IN_FLIGHT, (i) => send(running, ping, ids[i % KEYS]!));
   });
   const same = await compare(cases);
+  const invalid = failedSince(running, before);
   const one = statsFor(same, nameOf(1));
   const perSecond = (ns: number): string => `${Math.round(1e9 / ns).toLocaleString('en-US')} requests/s`;
   record({ scenario: `1 worker process: ${perSecond(one.median)}`, agentwire: one });
   for (const workers of levels.slice(1)) {
     const stats = statsFor(same, nameOf(workers));
-    record({ scenario: `${workers} worker processes vs 1: ${perSecond(stats.median)}`, agentwire: stats, baseline: { name: 'agentwire, 1 worker', value: one }, target: grows });
+    record({ scenario: `${workers} worker processes vs 1: ${perSecond(stats.median)}`, agentwire: stats, baseline: { name: 'agentwire, 1 worker', value: one }, target: grows, invalid });
   }
 }
 
