@@ -28,7 +28,16 @@ export function clusterMermaid(processes: readonly ProcessEvents[], notes: reado
   }
   for (const note of notes) merged.push({ kind: 'status', at: note.wallTime, wallTime: note.wallTime, from: note.over, label: note.text });
   merged.sort((a, b) => a.wallTime - b.wallTime); // stable: a process's own entries keep their order
-  return toMermaid(merged, { participantName: (party) => party });
+  const [header, ...lines] = toMermaid(merged, { participantName: (party) => party }).split('\n');
+  const declared = (line: string): boolean => line.trimStart().startsWith('participant ');
+  const name = (line: string): string => line.slice(line.indexOf(' as ') + 4);
+  const participants = lines.filter(declared).sort((a, b) => participantOrder(a) - participantOrder(b) || name(a).localeCompare(name(b)));
+  return [header, ...participants, ...lines.filter((line) => !declared(line))].join('\n');
+}
+
+/** The client first, then the workers by name (the order of first appearance would depend on the run). */
+function participantOrder(declaration: string): number {
+  return declaration.endsWith(' as client') ? 0 : 1;
 }
 
 /** A worker's entry with its agents replaced by the worker (`client` stays), the agent ids moved into the label. */
