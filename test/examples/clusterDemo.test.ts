@@ -18,9 +18,7 @@ natsSuite('the cluster demo (npm run demo:cluster)', (server) => {
       servers: server().url,
       workerCommand,
       log: (line) => lines.push(line),
-      topics: ['agents', 'leases'],
-      leaseTtlMs: 1_000,
-      ackWaitMs: 1_000,
+      topics: ['agents', 'leases'], // the demo's timings (lease TTL and ack wait 2 s): short, and safe on a loaded machine
     });
     expect(summary.killed).toBeDefined();
     expect(summary).toMatchObject({ requests: 8, completed: 8, failed: 0, effects: 8, exactlyOnce: true });
