@@ -37,7 +37,10 @@ import { ratioAtMost, type Target } from './targets.js';
 
 const PARTITIONS = 6;
 const LEASE_TTL_MS = 5_000;
-/** A request not answered within this long counts as failed (and makes its row invalid) instead of hanging the bench. */
+/**
+ * In 10b (partitions may move between workers while it measures), a request not answered within this long
+ * counts as failed and makes its rows invalid, instead of hanging the bench.
+ */
 const REQUEST_LIMIT_MS = 60_000;
 const IN_FLIGHT = 256;
 const KEYS = 64;
@@ -117,17 +120,15 @@ async function oneInFlight(running: Cluster): Promise<void> {
   const id = new AgentId('echo', 'k0');
   const raw = await rawJetStreamCaller(connection);
   const body = JSON.stringify({ n: 1 });
-  const before = running.failures.count;
   const same = await compare([
-    awaitLoop(AGENTWIRE, () => send(running, ping, id)),
+    awaitLoop(AGENTWIRE, () => client.sendMessage(ping, id)), // no time limit, like the raw calls (one costs ~90 µs more)
     awaitLoop(RAW_JS, () => raw(body)),
     awaitLoop(RAW_CORE, () => connection.request(RAW_ECHO_SUBJECT, body, { timeout: 10_000 })),
   ]);
   const aw = statsFor(same, AGENTWIRE);
   const js = statsFor(same, RAW_JS);
   const core = statsFor(same, RAW_CORE);
-  const invalid = failedSince(running, before);
-  record({ scenario: 'durable RPC vs raw JetStream durable RPC (publish → pull → reply → ack)', agentwire: aw, baseline: { name: RAW_JS, value: js }, target: ratioAtMost(1.3), invalid });
+  record({ scenario: 'durable RPC vs raw JetStream durable RPC (publish → pull → reply → ack)', agentwire: aw, baseline: { name: RAW_JS, value: js }, target: ratioAtMost(1.3) });
   record({ scenario: 'agentwire adds over raw JetStream durable RPC', agentwire: pairedDifference(aw, js), overhead: true });
   record({ scenario: 'durable RPC vs raw NATS request/reply (not durable)', agentwire: aw, baseline: { name: RAW_CORE, value: core } });
   record({ scenario: 'raw JetStream durable RPC vs raw NATS request/reply (reference)', label: 'raw JetStream', agentwire: js, baseline: { name: RAW_CORE, value: core } });
