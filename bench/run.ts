@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
+import { cluster } from './cluster.js';
 import { coldStart } from './coldStart.js';
 import { failurePaths } from './failurePaths.js';
 import { fanOut } from './fanOut.js';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   await memory();
   await coldStart();
   await scaling();
+  await cluster();
   const seconds = (Date.now() - started) / 1000;
   const share = totals.cpuNs / totals.wallNs;
   const counts = verdictCounts();

@@ -10,132 +10,19 @@
  *
  * Time is simulated (a `SimulatedClock` driven by the demo) and randomness seeded, so the run is
  * deterministic and takes well under a second. The conversation is written to `trace.md` as a
- * Mermaid sequence diagram.
+ * Mermaid sequence diagram. The team (messages and agents) is in researchTeam.ts, shared with the
+ * cluster demo (`npm run demo:cluster`, examples/cluster/).
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
-import {
-  AgentId,
-  type Clock,
-  type MessageContext,
-  RoutedAgent,
-  SimulatedClock,
-  SingleThreadedAgentRuntime,
-  TopicId,
-  TraceRecorder,
-  circuitBreaker,
-  event,
-  messageHandler,
-  retry,
-  sleep,
-  timeout,
-  typeSubscription,
-} from '../src/index.js';
+import { AgentId, SimulatedClock, SingleThreadedAgentRuntime, TopicId, TraceRecorder } from '../src/index.js';
+import { Archive, CheckFact, FactChecker, type Findings, Research, ReportPublished, Review, Researcher, Reviewer, SearchApi, World } from './researchTeam.js';
 import { settle } from './support/clock.js';
 import { mulberry32 } from './support/random.js';
 
+export { CheckFact, Findings, ReportPublished, Research, Review, Search, World } from './researchTeam.js';
+
 type Log = (line: string) => void;
-
-// ── messages ─────────────────────────────────────────────────────────────────────────────────
-export class Research {
-  constructor(readonly topic: string) {}
-}
-export class Findings {
-  constructor(readonly items: readonly string[]) {}
-}
-export class Review {
-  constructor(readonly draft: string) {}
-}
-export class CheckFact {
-  constructor(readonly claim: string) {}
-}
-export class Search {
-  constructor(readonly query: string) {}
-}
-export class ReportPublished {
-  constructor(readonly title: string) {}
-}
-
-/** Shared switches the demo flips to inject and heal faults. */
-export class World {
-  searchDown = false;
-  archiveDown = false;
-  researchCalls = 0;
-  constructor(readonly random: () => number) {}
-}
-
-// ── agents ───────────────────────────────────────────────────────────────────────────────────
-class Researcher extends RoutedAgent {
-  constructor(
-    private readonly world: World,
-    private readonly clock: Clock,
-  ) {
-    super('Finds trends (slow on its first try)');
-  }
-
-  @messageHandler()
-  @timeout(300)
-  @retry({ maxRetries: 2, baseDelay: 100, jitter: 'none' })
-  async research(message: Research, ctx: MessageContext): Promise<Findings> {
-    ctx.reportStatus({ etaMs: this.world.researchCalls === 0 ? 500 : 100, detail: `researching ${message.topic}` });
-    await sleep(this.clock, this.world.researchCalls++ === 0 ? 500 : 100, ctx.signal);
-    return new Findings([`${message.topic}: multi-agent systems are going mainstream`, `${message.topic}: reliability is the bottleneck`]);
-  }
-}
-
-class Reviewer extends RoutedAgent {
-  private failuresLeft = 2;
-
-  constructor() {
-    super('Reviews drafts (flaky)');
-  }
-
-  @messageHandler()
-  @retry({ maxRetries: 3, baseDelay: 200, jitter: 'full' })
-  review(message: Review): string {
-    if (this.failuresLeft-- > 0) throw new Error('reviewer overloaded');
-    return `approved: "${message.draft.slice(0, 40)}…"`;
-  }
-}
-
-class SearchApi extends RoutedAgent {
-  constructor(private readonly world: World) {
-    super('An external search dependency');
-  }
-
-  @messageHandler()
-  search(message: Search): string {
-    if (this.world.searchDown) throw new Error('search API unavailable (503)');
-    return `3 sources confirm "${message.query}"`;
-  }
-}
-
-class FactChecker extends RoutedAgent {
-  constructor() {
-    super('Checks claims against the search API');
-  }
-
-  @messageHandler()
-  @circuitBreaker({ failureThreshold: 3, recoveryTimeout: 1_000 })
-  check(message: CheckFact): Promise<string> {
-    return this.sendMessage<string>(new Search(message.claim), new AgentId('search', 'default'));
-  }
-}
-
-@typeSubscription('reports')
-class Archive extends RoutedAgent {
-  readonly archived: string[] = [];
-
-  constructor(private readonly world: World) {
-    super('Archives published reports');
-  }
-
-  @event()
-  store(message: ReportPublished): void {
-    if (this.world.archiveDown) throw new Error('archive disk full');
-    this.archived.push(message.title);
-  }
-}
 
 // ── the run ──────────────────────────────────────────────────────────────────────────────────
 /** What the demo's summary counts. */
@@ -195,9 +82,9 @@ export async function main(log: Log = console.log, traceFile: string | null = 't
   runtime.events.on('deadLetter', (r) => log(`  ${t()} ✉ dead letter ${r.id}: ${r.recipient.type} could not handle ${typeName(r.message)} (${errorText(r.error)})`));
 
   await Researcher.register(runtime, 'researcher', () => new Researcher(world, clock));
-  await Reviewer.register(runtime, 'reviewer', () => new Reviewer());
+  await Reviewer.register(runtime, 'reviewer', () => new Reviewer(world));
   await SearchApi.register(runtime, 'search', () => new SearchApi(world));
-  await FactChecker.register(runtime, 'fact-checker', () => new FactChecker());
+  await FactChecker.register(runtime, 'fact-checker', () => new FactChecker(world));
   await Archive.register(runtime, 'archive', () => new Archive(world));
   runtime.start();
   const call = <R>(message: unknown, type: string): Promise<R> => settle(clock, runtime.sendMessage<R>(message, new AgentId(type, 'default')));

@@ -5,10 +5,12 @@
 //
 // The transform is Oxc's (`rolldown/experimental`, which Vite 8 and so vitest install) with the decorator
 // settings of vitest.config.ts, so a worker runs the code exactly as the tests do, and ~4× faster than
-// TypeScript's transpileModule, the fallback when rolldown is absent (another vitest/Vite major).
+// TypeScript's transpileModule, the fallback when rolldown is absent (another vitest/Vite major). Oxc's
+// decorator output imports helpers from `@oxc-project/runtime`, a package only Vite provides: those
+// imports resolve to oxcDecoratorHelpers.mjs.
 // Registered by registerTypescript.mjs: `node --import <…>/registerTypescript.mjs program.ts`.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
 const transpile = await oxcTransform().catch(typescriptTransform);
 
@@ -34,7 +36,11 @@ async function typescriptTransform() {
   return (fileName, source) => ts.transpileModule(source, { fileName, compilerOptions }).outputText;
 }
 
+const OXC_HELPERS = '@oxc-project/runtime/helpers/';
+const HELPERS_MODULE = new URL('./oxcDecoratorHelpers.mjs', import.meta.url).href;
+
 export async function resolve(specifier, context, nextResolve) {
+  if (specifier.startsWith(OXC_HELPERS)) return { url: `${HELPERS_MODULE}?helper=${specifier.slice(OXC_HELPERS.length)}`, shortCircuit: true };
   try {
     return await nextResolve(specifier, context);
   } catch (error) {
@@ -45,6 +51,10 @@ export async function resolve(specifier, context, nextResolve) {
 }
 
 export async function load(url, context, nextLoad) {
+  if (url.startsWith(`${HELPERS_MODULE}?helper=`)) {
+    const name = new URL(url).searchParams.get('helper');
+    return { format: 'module', source: `export { ${name} as default } from ${JSON.stringify(HELPERS_MODULE)};`, shortCircuit: true };
+  }
   if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
   const fileName = fileURLToPath(url);
   return { format: 'module', source: transpile(fileName, await readFile(fileName, 'utf8')), shortCircuit: true };

@@ -1,0 +1,84 @@
+/**
+ * A worker process of the cluster demo (`npm run demo:cluster`, examples/cluster/clusterDemo.ts): hosts
+ * the research team's agent types (examples/researchTeam.ts) on a `NatsAgentRuntime`, its side effects
+ * done once per request across the cluster.
+ *
+ * Settings (environment): NATS_URL, WORKER_ID, PARTITIONS, LEASE_TTL_MS, ACK_WAIT_MS, and CRASH_AFTER,
+ * the name of a side effect: the first worker of the cluster to perform it prints `crash_point` and
+ * holds the request right there (its effect done, its answer not yet stored) until the demo kills it.
+ *
+ * Prints one JSON line per event: `ready`, `run` (a delivery of a request reached its handler),
+ * `effect` (a side effect performed), `crash_point`, `trace` (an entry of its conversation trace).
+ */
+import 'reflect-metadata';
+import { TraceRecorder, type MessageContext } from '../../src/index.js';
+import { connectNats, IdempotencyStore, NatsAgentRuntime } from '../../src/nats/index.js';
+import { emit, numberEnv, requiredEnv } from '../../test/nats/support/workerEvents.js';
+import { FactChecker, Researcher, Reviewer, SearchApi, type SideEffects, World } from '../researchTeam.js';
+import { teamCodec } from './teamCodec.js';
+
+const workerId = requiredEnv('WORKER_ID');
+const servers = requiredEnv('NATS_URL');
+
+/**
+ * Side effects across processes: the first outcome recorded for `<request id>/<name>` in the cluster's
+ * idempotency store counts, so a request re-run after a crash finds its effect done and skips it (the
+ * role `ctx.once(key, fn)` plays in handlers).
+ */
+class ClusterEffects implements SideEffects {
+  constructor(private readonly store: IdempotencyStore) {}
+
+  async perform(ctx: MessageContext, name: string): Promise<void> {
+    await this.store.once(`${ctx.messageId}/${name}`, () => {
+      emit('effect', { requestId: ctx.messageId, name, agent: String(ctx.recipient) });
+      return workerId;
+    });
+    if (name === process.env.CRASH_AFTER) await this.crashPoint(ctx, name);
+  }
+
+  /** Holds the first request of the cluster to get here until the demo kills this process. */
+  private async crashPoint(ctx: MessageContext, name: string): Promise<void> {
+    if ((await this.store.once('demo/crash-point', () => workerId)) !== workerId) return;
+    flushTrace();
+    emit('crash_point', { requestId: ctx.messageId, name, agent: String(ctx.recipient) });
+    await new Promise<never>(() => setInterval(() => undefined, 60_000)); // never resumes: the demo sends SIGKILL
+  }
+}
+
+const connection = await connectNats({ servers });
+const world = new World(Math.random, new ClusterEffects(await IdempotencyStore.open(connection)));
+const runtime = new NatsAgentRuntime({
+  servers,
+  workerId,
+  codec: teamCodec(),
+  partitions: numberEnv('PARTITIONS', 6),
+  leaseTtlMs: numberEnv('LEASE_TTL_MS', 2_000),
+  ackWaitMs: numberEnv('ACK_WAIT_MS', 2_000),
+  pullExpiresMs: 1_000,
+});
+const trace = TraceRecorder.attach(runtime, { acks: false });
+let flushed = 0;
+/** Prints the trace entries recorded since the last flush. */
+function flushTrace(): void {
+  for (; flushed < trace.entries.length; flushed++) emit('trace', { entry: trace.entries[flushed] });
+}
+for (const name of ['send', 'status', 'response', 'timeout', 'retry', 'breaker', 'deadLetter', 'unhandled', 'dropped'] as const) runtime.events.on(name, flushTrace);
+runtime.events.on('ack', (e) => {
+  if (e.level === 'processing' && e.attempt === 1) emit('run', { requestId: e.messageId, agent: String(e.recipient) });
+  flushTrace();
+});
+
+await Researcher.register(runtime, 'researcher', () => new Researcher(world, runtime.clock));
+await Reviewer.register(runtime, 'reviewer', () => new Reviewer(world));
+await FactChecker.register(runtime, 'fact-checker', () => new FactChecker(world));
+await SearchApi.register(runtime, 'search', () => new SearchApi(world));
+runtime.start();
+await runtime.ready();
+process.once('SIGTERM', () => {
+  flushTrace();
+  void runtime
+    .stop()
+    .then(() => connection.close())
+    .finally(() => process.exit(0));
+});
+emit('ready', { pid: process.pid });
