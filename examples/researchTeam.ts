@@ -41,9 +41,9 @@ export class ReportPublished {
 
 /**
  * Where the team's side effects go (notes saved, a review posted, a check logged). `perform` does
- * effect `name` of the request being handled at most once per request (`ctx.messageId`), however often
- * the handler runs: a retry, or a redelivery to another process after a crash. In one process a set of
- * done keys is enough; across processes the key is recorded in a shared store (`ctx.once`'s role).
+ * effect `name` of the request being handled once per request, however often the handler runs (a
+ * retry, or a redelivery to another process after a crash): through `ctx.once`, keyed by the request
+ * id and the effect's name.
  */
 export interface SideEffects {
   perform(ctx: MessageContext, name: string): Promise<void>;
@@ -53,15 +53,9 @@ export interface SideEffects {
 export class InProcessEffects implements SideEffects {
   /** Every effect performed, as `<request id>/<name>`, in order. */
   readonly done: string[] = [];
-  private readonly keys = new Set<string>();
 
-  perform(ctx: MessageContext, name: string): Promise<void> {
-    const key = `${ctx.messageId}/${name}`;
-    if (!this.keys.has(key)) {
-      this.keys.add(key);
-      this.done.push(key);
-    }
-    return Promise.resolve();
+  async perform(ctx: MessageContext, name: string): Promise<void> {
+    await ctx.once(`${ctx.messageId}/${name}`, (): void => void this.done.push(`${ctx.messageId}/${name}`));
   }
 }
 

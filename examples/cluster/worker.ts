@@ -1,7 +1,7 @@
 /**
  * A worker process of the cluster demo (`npm run demo:cluster`, examples/cluster/clusterDemo.ts): hosts
  * the research team's agent types (examples/researchTeam.ts) on a `NatsAgentRuntime`, its side effects
- * done once per request across the cluster.
+ * done once per request across the cluster (`ctx.once`).
  *
  * Settings (environment): NATS_URL, WORKER_ID, PARTITIONS, LEASE_TTL_MS, ACK_WAIT_MS, and CRASH_AFTER,
  * the name of a side effect: the first worker of the cluster to perform it prints `crash_point` and
@@ -12,7 +12,7 @@
  */
 import 'reflect-metadata';
 import { TraceRecorder, type MessageContext } from '../../src/index.js';
-import { connectNats, IdempotencyStore, NatsAgentRuntime } from '../../src/nats/index.js';
+import { NatsAgentRuntime } from '../../src/nats/index.js';
 import { emit, numberEnv, requiredEnv } from '../../test/nats/support/workerEvents.js';
 import { FactChecker, Researcher, Reviewer, SearchApi, type SideEffects, World } from '../researchTeam.js';
 import { teamCodec } from './teamCodec.js';
@@ -21,32 +21,28 @@ const workerId = requiredEnv('WORKER_ID');
 const servers = requiredEnv('NATS_URL');
 
 /**
- * Side effects across processes: the first outcome recorded for `<request id>/<name>` in the cluster's
- * idempotency store counts, so a request re-run after a crash finds its effect done and skips it (the
- * role `ctx.once(key, fn)` plays in handlers).
+ * Side effects across processes: `ctx.once` records the first outcome of `<request id>/<name>` in the
+ * cluster's KV bucket `agent_idem`, so a request re-run after a crash finds its effect done and skips it.
  */
 class ClusterEffects implements SideEffects {
-  constructor(private readonly store: IdempotencyStore) {}
-
   async perform(ctx: MessageContext, name: string): Promise<void> {
-    await this.store.once(`${ctx.messageId}/${name}`, () => {
+    await ctx.once(`${ctx.messageId}/${name}`, () => {
       emit('effect', { requestId: ctx.messageId, name, agent: String(ctx.recipient) });
       return workerId;
     });
     if (name === process.env.CRASH_AFTER) await this.crashPoint(ctx, name);
   }
 
-  /** Holds the first request of the cluster to get here until the demo kills this process. */
+  /** Holds the first request of the cluster to get here (its effect recorded, its answer not yet stored) until the demo kills this process. */
   private async crashPoint(ctx: MessageContext, name: string): Promise<void> {
-    if ((await this.store.once('demo/crash-point', () => workerId)) !== workerId) return;
+    if ((await ctx.once('demo/crash-point', () => workerId)) !== workerId) return;
     flushTrace();
     emit('crash_point', { requestId: ctx.messageId, name, agent: String(ctx.recipient) });
     await new Promise<never>(() => setInterval(() => undefined, 60_000)); // never resumes: the demo sends SIGKILL
   }
 }
 
-const connection = await connectNats({ servers });
-const world = new World(Math.random, new ClusterEffects(await IdempotencyStore.open(connection)));
+const world = new World(Math.random, new ClusterEffects());
 const runtime = new NatsAgentRuntime({
   servers,
   workerId,
@@ -78,7 +74,6 @@ process.once('SIGTERM', () => {
   flushTrace();
   void runtime
     .stop()
-    .then(() => connection.close())
     .finally(() => process.exit(0));
 });
 emit('ready', { pid: process.pid });
