@@ -85,7 +85,7 @@ interface Running {
 }
 
 /**
- * **Preview.** An agent runtime across processes on NATS JetStream (distributed.md §5): every
+ * An agent runtime across processes on NATS JetStream (distributed.md §5): every
  * `sendMessage` is published into the durable request stream and answered by the process that
  * hosts the recipient's type — this one or another; a process without registrations is a client.
  *
@@ -252,6 +252,7 @@ export class NatsAgentRuntime implements AgentRuntime {
         running.events = new EventServer({ deliver: runtimeParts(this.engine).publisher, session: open, codec: this.codec, ackWaitMs: this.queue.ackWaitMs, local: this.localEvents });
         await this.shareSubscriptions(open);
         running.router = this.route(running, open);
+        running.router.catch(() => undefined); // reported by ready(), below (a serve may fail first)
         await Promise.all([this.clusterDeadLetters.open(open), ...[...this.hosted].map((type) => this.serve(running, type))]);
         await running.router;
       },

@@ -5,7 +5,7 @@ import type { EventCopy } from './EventRouter.js';
 import type { RequestQueueOptions } from './RequestQueueOptions.js';
 
 /**
- * Options of `NatsAgentRuntime` (preview): where the cluster's NATS servers are, the request queue's
+ * Options of `NatsAgentRuntime`: where the cluster's NATS servers are, the request queue's
  * settings (every process of a cluster must agree on `partitions`), and the in-process runtime's
  * options, which apply to the agent types this process hosts.
  */

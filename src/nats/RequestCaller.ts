@@ -86,6 +86,8 @@ interface PendingCall extends LifecycleSubject, DeadlineEntry, ChildRequest, Tra
   reported: boolean;
   /** The serving process acknowledged it (received or processing). */
   acked: boolean;
+  /** Its `received` acknowledgment was reported. */
+  received: boolean;
   /** Its `accepted` acknowledgment was reported (from the PubAck, or implied by a first reply that overtook it). */
   stored: boolean;
   /** The pickup limit's timer, while it runs. */
@@ -187,7 +189,7 @@ export class RequestCaller implements SendTransport {
       messageId, message, recipient, sender, topicId: undefined, isRpc: true, attempt: run?.attempt ?? 1,
       parentMessageId: parent?.messageId, resendable: run !== undefined, startedAt: 0,
       resolve: () => undefined, reject: () => undefined, heapIndex: -1, timeoutMs: 0, onDeadline: () => this.expire(call), unexpect: undefined,
-      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined, reported: false, acked: false, stored: false, pickup: undefined,
+      remote: !this.env.hosts(recipient.type), done: false, signal: undefined, onAbort: undefined, session: undefined, reported: false, acked: false, received: false, stored: false, pickup: undefined,
       abandon: (reason) => this.abandon(call, reason),
       cancelByParent: (reason) => this.cancelByParent(call, reason),
       parentEnded: () => (call.parent = undefined),
@@ -328,8 +330,12 @@ export class RequestCaller implements SendTransport {
     }
     if (!call.acked) this.acknowledged(call, worker);
     if (reply.type === 'status') {
-      if (reply.status === 'received' && call.remote) lifecycle.received(call);
-      else if (reply.status === 'processing' && call.remote) lifecycle.processing(call);
+      if (!call.remote || (reply.status !== 'received' && reply.status !== 'processing')) return;
+      if (!call.received) {
+        call.received = true; // a worker whose handler starts at once says only `processing`
+        lifecycle.received(call);
+      }
+      if (reply.status === 'processing') lifecycle.processing(call);
       return;
     }
     const local = own ? this.env.localOutcomes.get(call.key) : undefined;

@@ -95,6 +95,8 @@ export class RequestServer {
   private readonly replying = new Map<string, ReplyTarget>();
   /** The requests being served, by {@link attemptKey}, to cancel them when their caller asks (`agent.ctl.cancel`). */
   private readonly cancels = new Map<string, BeingServed>();
+  /** Requests taken whose `received` is not said yet, by request id (see `receivedSoon`). */
+  private readonly unreceived = new Map<string, { readonly replyTo: string; readonly envelope: RequestEnvelope }>();
   /** The call chains (request ids up the chain) of the requests being served, by request id. */
   private readonly chains = new Map<string, readonly string[]>();
   /** The requests being served, by request id: whether the lease of the partition each was pulled from may still be acted on. */
@@ -212,7 +214,7 @@ export class RequestServer {
       message.term(); // its caller has given up: never run it (distributed.md §5.4); no reason, as above
       return;
     }
-    if (replyTo !== undefined) this.status(replyTo, envelope, 'received'); // the owner took it: into its recipient's mailbox
+    if (replyTo !== undefined) this.receivedSoon(replyTo, envelope); // the owner took it: into its recipient's mailbox
     this.fences.set(envelope.request_id, fresh);
     let answer: ResponseEnvelope | Unanswered | undefined;
     try {
@@ -227,7 +229,10 @@ export class RequestServer {
       this.env.localOutcomes.delete(key);
       return void message.nak();
     }
-    await this.finish(message, replyTo, await this.env.session.results.store(answer));
+    // The caller's answer first, then the store (for redeliveries: replayed instead of run again), then the ack.
+    if (replyTo !== undefined) this.reply(replyTo, answer);
+    await this.env.session.results.store(answer);
+    await message.ackAck();
   }
 
   /** A request not answered by its handler: delivered again after a delay, or dead-lettered and its caller answered `failed(dead-lettered)`. */
@@ -334,17 +339,38 @@ export class RequestServer {
     if (replyTo === this.env.session.inbox.subject && this.env.awaits(key)) this.env.localOutcomes.set(key, outcome);
   }
 
+  /** Replays a stored answer to a redelivered request, and acks it. */
   private async finish(message: JsMsg, replyTo: string | undefined, answer: ResponseEnvelope): Promise<void> {
-    if (replyTo !== undefined) publishReply(this.env.session.connection, replyTo, answer, { worker: this.env.workerId });
+    if (replyTo !== undefined) this.reply(replyTo, answer);
     await message.ackAck();
+  }
+
+  private reply(replyTo: string, answer: ResponseEnvelope): void {
+    publishReply(this.env.session.connection, replyTo, answer, { worker: this.env.workerId });
   }
 
   /** The engine's `processing` acknowledgment of a request being served (each attempt of its handler), relayed to its caller. */
   private acknowledge(ack: AckEvent): void {
     if (ack.level !== 'processing') return;
     const target = this.replying.get(ack.messageId);
-    if (target !== undefined) this.status(target.replyTo, { to: target.from, request_id: ack.messageId, metadata: { attempt: target.attempt } }, 'processing');
+    if (target === undefined) return;
+    this.unreceived.delete(ack.messageId); // `processing` says both (one message less on the caller's path)
+    this.status(target.replyTo, { to: target.from, request_id: ack.messageId, metadata: { attempt: target.attempt } }, 'processing');
   }
+
+  /**
+   * Says `received` to the caller unless its handler starts first (in the same turn of the event
+   * loop, as for an idle agent): then `processing` alone says both.
+   */
+  private receivedSoon(replyTo: string, envelope: RequestEnvelope): void {
+    this.unreceived.set(envelope.request_id, { replyTo, envelope });
+    if (this.unreceived.size === 1) setImmediate(this.sayReceived);
+  }
+
+  private readonly sayReceived = (): void => {
+    for (const { replyTo, envelope } of this.unreceived.values()) this.status(replyTo, envelope, 'received');
+    this.unreceived.clear();
+  };
 
   /** Sends an acknowledgment of the request to its caller's inbox (with its caller-side attempt, for the inbox's routing). */
   private status(replyTo: string, request: { readonly to: string; readonly request_id: string; readonly metadata: { readonly attempt?: number | undefined } }, status: 'received' | 'processing'): void {
