@@ -34,6 +34,7 @@ import { awaitStoredResult, type ResultOfOptions } from './awaitStoredResult.js'
 import { NatsSession } from './NatsSession.js';
 import { PartitionLeases } from './PartitionLeases.js';
 import { ClusterDeadLetters } from './ClusterDeadLetters.js';
+import { newRequestId } from './newRequestId.js';
 import { RequestCaller } from './RequestCaller.js';
 import { RequestDeadLetters } from './RequestDeadLetters.js';
 import { redeliveryDelaysOf } from './redeliveryDelaysOf.js';
@@ -192,7 +193,7 @@ export class NatsAgentRuntime implements AgentRuntime {
       local: this.localEvents,
       servesHere: (recipient) => this.servesHere(recipient),
     });
-    parts.publisher.publishThrough(this.publisher.publish);
+    parts.publisher.publishThrough(this.publisher.publish, newRequestId);
   }
 
   /** Typed lifecycle events (the engine's, plus the caller's side of requests other processes serve). */
@@ -310,6 +311,7 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (running === undefined) throw new RuntimeStateError('The runtime is not started: start() it before stopWhenIdle().');
     let failure: { error: unknown } | undefined;
     await this.engine.stopWhenIdle().catch((error: unknown) => (failure = { error })); // running (isRunning) until idle
+    await running.server?.settled(); // answers already out: their stores and acks
     if (this.running !== running) return;
     this.running = undefined;
     running.server?.stop();

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { AgentId } from '../core/AgentId.js';
 import { classifyFailure } from '../core/classifyFailure.js';
 import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycle.js';
@@ -17,6 +16,7 @@ import type { Clock, TimerHandle } from '../util/Clock.js';
 import { DeadlineScheduler, type DeadlineEntry } from '../util/DeadlineScheduler.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { attemptKey } from './attemptKey.js';
+import { newRequestId } from './newRequestId.js';
 import { fromWireError } from './fromWireError.js';
 import type { NatsSession } from './NatsSession.js';
 import { publishRequest, type RequestAccepted } from './publishRequest.js';
@@ -119,9 +119,9 @@ export class RequestCaller implements SendTransport {
     this.republish = new RetryPolicy({ maxRetries: 3, baseDelay: 200, maxDelay: 2_000, jitter: 'full', clock: env.clock, retryOn: isTransportFailure });
   }
 
-  /** A request id unique across processes. */
+  /** A request id unique across processes (a UUIDv7). */
   newId(): string {
-    return randomUUID();
+    return newRequestId();
   }
 
   /** Sends `message` to `recipient` (from `parent`'s handler, if any) and resolves with the answer. */

@@ -8,6 +8,7 @@ import { CancelledError } from '../errors/CancelledError.js';
 import { FencedError } from '../errors/FencedError.js';
 import type { OnceCall } from '../core/OnceStore.js';
 import { describeValue } from '../util/describeValue.js';
+import { PendingWork } from '../runtime/PendingWork.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { agentHeaders } from './agentHeaders.js';
@@ -108,6 +109,8 @@ export class RequestServer {
   private stopped = false;
   /** Requests being served (pulled and not yet acked). */
   private inFlight = 0;
+  /** Answered requests whose answer is being stored and acked. */
+  private readonly finishing = new PendingWork();
 
   constructor(private readonly env: RequestServerEnvironment) {
     env.engine.events.on('ack', this.onAck);
@@ -117,6 +120,11 @@ export class RequestServer {
   /** Number of requests pulled and not yet settled. */
   get busy(): number {
     return this.inFlight;
+  }
+
+  /** Resolves once every request answered so far is stored and acked (an answer goes out before its store and ack). */
+  settled(): Promise<void> {
+    return this.finishing.idle();
   }
 
   /**
@@ -231,8 +239,13 @@ export class RequestServer {
     }
     // The caller's answer first, then the store (for redeliveries: replayed instead of run again), then the ack.
     if (replyTo !== undefined) this.reply(replyTo, answer);
-    await this.env.session.results.store(answer);
-    await message.ackAck();
+    this.finishing.add();
+    try {
+      await this.env.session.results.store(answer);
+      await message.ackAck();
+    } finally {
+      this.finishing.done();
+    }
   }
 
   /** A request not answered by its handler: delivered again after a delay, or dead-lettered and its caller answered `failed(dead-lettered)`. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { AgentId } from '../core/AgentId.js';
 import { currentContext } from '../core/callContext.js';
 import { checkCommonOptions } from '../core/checkSendOptions.js';
@@ -55,6 +54,8 @@ const INTERVENTION = new AgentId('agentwire.intervention', 'publish');
 export class Publisher {
   private backgroundFailure: { error: unknown } | undefined = undefined;
   private transport: PublishTransport | undefined = undefined;
+  /** The transport's message ids (unique across processes), with the transport. */
+  private newId: () => string = () => this.env.ids.nextId();
   /** Publishes inside the interventions, by the function that dead-letters one at `stop()`. */
   private readonly held = new Set<() => void>();
 
@@ -65,7 +66,7 @@ export class Publisher {
     if (!(topic instanceof TopicId)) throw new ConfigurationError(`publishMessage needs a TopicId as topic, got ${describeValue(topic)}.`);
     if (options !== undefined) checkCommonOptions('publishMessage', options);
     const sender = options?.sender ?? currentContext()?.recipient;
-    const messageId = options?.messageId ?? (this.transport === undefined ? this.env.ids.nextId() : randomUUID());
+    const messageId = options?.messageId ?? this.newId();
     const invalid = validateMessage(message, messageId, undefined);
     if (invalid) throw invalid;
     if (this.env.interventions.has('onPublish')) return this.intercept(message, topic, sender, messageId);
@@ -74,11 +75,12 @@ export class Publisher {
 
   /**
    * Hands every publish, once validated and through the interventions, to `transport` instead of
-   * the local subscribers (a distributed runtime fans out across processes); ids it generates are
-   * then random UUIDs, unique across processes.
+   * the local subscribers (a distributed runtime fans out across processes); the ids it generates
+   * then come from `newId` (unique across processes).
    */
-  publishThrough(transport: PublishTransport): void {
+  publishThrough(transport: PublishTransport, newId: () => string): void {
     this.transport = transport;
+    this.newId = newId;
   }
 
   /** The runtime stopped: publishes still inside the interventions become dead letters (replayable), now. */

@@ -166,6 +166,7 @@ natsSuite('Acknowledgments and breakers across processes', (server) => {
     client.events.on('ack', (ack) => acks.push(ack));
     client.start();
     const handle = client.sendRequest<string>(new Job('stored'), new AgentId('acked', 'a'));
+    expect(handle.messageId).toMatch(/^[\da-f]{8}-[\da-f]{4}-7[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/); // a UUIDv7, unique across processes
     const accepted = await handle.waitFor('accepted');
     expect(accepted.history[1]?.to).toBe('accepted');
     // from the PubAck, or implied by the worker's first reply when that overtook the PubAck

@@ -263,7 +263,7 @@ describe('agentwire as an installed package', () => {
     expect(await shipped('README.md')).toContain('](https://github.com/agentwire/agentwire/blob/main/bench/README.md)');
   });
 
-  it('declares zod and tsyringe as peers, OpenTelemetry and the NATS clients as optional peers, reflect-metadata and eventemitter3 as dependencies, all with ranges', async () => {
+  it('declares zod and tsyringe as peers, OpenTelemetry and the NATS clients as optional peers, reflect-metadata, eventemitter3 and uuid (the UUIDv7 ids of requests across processes) as dependencies, all with ranges', async () => {
     const manifest = JSON.parse(await shipped('package.json')) as Record<string, Record<string, string> | undefined>;
     expect(manifest.peerDependencies).toEqual({
       '@nats-io/jetstream': '^3.4.0',
@@ -275,7 +275,7 @@ describe('agentwire as an installed package', () => {
     });
     const optional = Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, meta]) => (meta as unknown as { optional?: boolean }).optional === true);
     expect(optional.map(([name]) => name).sort()).toEqual(['@nats-io/jetstream', '@nats-io/kv', '@nats-io/transport-node', '@opentelemetry/api']);
-    expect(manifest.dependencies).toEqual({ eventemitter3: '^5.0.4', 'reflect-metadata': '^0.2.2' });
+    expect(manifest.dependencies).toEqual({ eventemitter3: '^5.0.4', 'reflect-metadata': '^0.2.2', uuid: '^14.0.3' });
     expect(manifest.repository).toEqual({ type: 'git', url: 'git+https://github.com/agentwire/agentwire.git' });
     expect(manifest.bugs).toEqual({ url: 'https://github.com/agentwire/agentwire/issues' });
   });

@@ -275,7 +275,7 @@ describe('robustness', () => {
     await new Promise((resolve) => setTimeout(resolve, 5)); // a real timer must fire while the rally goes on
     const waited = performance.now() - started;
     await runtime.stop();
-    expect(hits).toBeGreaterThan(1_000);
+    expect(hits).toBeGreaterThan(100); // the rally was on (thousands of hits on an idle machine; fewer on a loaded one)
     expect(waited).toBeLessThan(250);
   });
 });

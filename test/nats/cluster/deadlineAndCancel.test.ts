@@ -76,8 +76,10 @@ natsSuite('Deadlines and cancellation across processes (distributed.md §6.2 cas
     expect(next.item).toBe('next');
     await turnsLogged([worker], [next]);
     expect(worker.eventsNamed('enter').map((event) => event.item)).toEqual(['next']);
-    const info = await handles().manager.consumers.info(requestQueue.stream, consumer);
-    expect(info).toMatchObject({ num_pending: 0, num_ack_pending: 0, num_redelivered: 0 });
+    // the worker answers before it stores and acks: the ack follows the answer
+    const info = () => handles().manager.consumers.info(requestQueue.stream, consumer);
+    await expect.poll(async () => (await info()).num_ack_pending).toBe(0);
+    expect(await info()).toMatchObject({ num_pending: 0, num_ack_pending: 0, num_redelivered: 0 });
     await caller.stop();
   }, MULTI_PROCESS_TEST_TIMEOUT_MS);
 });
