@@ -51,7 +51,9 @@ natsSuite('Producer retry deduplication (distributed.md §6.2 case 9)', (server)
     const finals = replies.filter((reply) => reply.headers?.get(agentHeaders.correlationId) === requestId && reply.headers.get(agentHeaders.ack) === 'completed');
     expect(finals).toHaveLength(1);
     expect(clusterCodec().fromEnvelope(finals[0]!.json())).toEqual(new ItemCounted('once', 'worker-dedup'));
-    const consumer = await manager.consumers.info(requestQueue.stream, requestQueue.consumer(type, partitionOf(type, 'k', PARTITIONS)));
+    const info = () => manager.consumers.info(requestQueue.stream, requestQueue.consumer(type, partitionOf(type, 'k', PARTITIONS)));
+    await expect.poll(async () => (await info()).num_ack_pending).toBe(0); // the worker acks after it answered and stored
+    const consumer = await info();
     expect(consumer).toMatchObject({ num_pending: 0, num_ack_pending: 0, num_redelivered: 0 });
     expect(consumer.delivered.stream_seq - first.seq).toBe(1); // delivered: the request, then `after`; nothing in between
     await caller.stop();
