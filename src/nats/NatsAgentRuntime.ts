@@ -152,11 +152,12 @@ export class NatsAgentRuntime implements AgentRuntime {
   private waitingForStart: Array<(session: Promise<NatsSession>) => void> = [];
 
   constructor(private readonly options: NatsAgentRuntimeOptions) {
-    this.engine = new SingleThreadedAgentRuntime(
-      { ...options, onceStore: options.onceStore ?? new NatsOnceStore({ session: () => this.session(), fenced: (call) => this.running?.server?.fenced(call) ?? false }) },
-      { admitTurn: (turn) => this.running?.server?.admit(turn) }, // fencing: no handler starts for a partition this process may have lost
-    );
+    this.engine = new SingleThreadedAgentRuntime({
+      ...options,
+      onceStore: options.onceStore ?? new NatsOnceStore({ session: () => this.session(), fenced: (call) => this.running?.server?.fenced(call) ?? false }),
+    });
     this.seam = EngineSeam.of(this.engine);
+    this.seam.admitTurns((turn) => this.running?.server?.admit(turn)); // fencing: no handler starts for a partition this process may have lost
     this.queue = resolveRequestQueueOptions(requestQueueOptionsOf(options));
     checkNatsAgentRuntimeOptions(options, this.queue);
     this.workerId = options.workerId ?? randomUUID();

@@ -9,7 +9,6 @@ import { FencedError } from '../errors/FencedError.js';
 import type { OnceCall } from '../core/OnceStore.js';
 import { describeValue } from '../util/describeValue.js';
 import { PendingWork } from '../runtime/PendingWork.js';
-import { reportUncaught } from '../util/reportUncaught.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { agentHeaders } from './agentHeaders.js';
 import { attemptKey } from './attemptKey.js';
@@ -128,7 +127,7 @@ export class RequestServer {
   }
 
   /**
-   * Serves one pulled request; resolves once it is settled (never rejects: failures of the broker are reported as uncaught).
+   * Serves one pulled request; resolves once it is settled (never rejects: a failure of the broker is logged, and the request, left unacked, comes back).
    * `fresh` (fencing) is checked as the handler's turn starts ({@link admit}), in `ctx.once` ({@link fenced})
    * and before the answer is stored: when the partition's lease is no longer fresh
    * the handler does not start, the effect does not run, the answer is dropped and the request
@@ -142,7 +141,8 @@ export class RequestServer {
       },
       (error: unknown) => {
         this.inFlight--;
-        if (!this.stopped) reportUncaught(error);
+        // A broker that did not answer (a store or ack timed out): the request stays unacked and comes back; the worker goes on.
+        if (!this.stopped) this.env.seam.log.warn(`request ${describeRequest(message)} was not finished (${describeValue(error)}): the stream delivers it again.`);
       },
     );
   };
@@ -406,4 +406,9 @@ function fencedTurn(requestId: string): FencedError {
       'The request is left to the owner (it is redelivered).',
     { messageId: requestId },
   );
+}
+
+/** A pulled request, for a log line: its request id when its headers carry one, else its stream sequence. */
+function describeRequest(message: JsMsg): string {
+  return message.headers?.get(agentHeaders.requestId) || `#${message.seq}`;
 }

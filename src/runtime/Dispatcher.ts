@@ -22,7 +22,7 @@ import { NEW, QUEUED, RUNNING, SETTLED } from './deliveryStates.js';
 import { PendingWork } from './PendingWork.js';
 import { ReadyList } from './ReadyList.js';
 import { TimeSlice } from './TimeSlice.js';
-import type { EngineHooks } from './EngineHooks.js';
+import type { TurnAdmission } from './TurnAdmission.js';
 import type { RuntimeLog } from './RuntimeLog.js';
 import { UnstartedWarning } from './UnstartedWarning.js';
 
@@ -37,8 +37,6 @@ export interface DispatcherEnvironment {
   /** Response interventions, or undefined when there are none (the fast path). */
   readonly respond: ((d: Delivery, value: unknown) => Promise<unknown>) | undefined;
   readonly log: RuntimeLog;
-  /** See {@link EngineHooks.admitTurn}; undefined (the fast path) runs every turn. */
-  readonly admitTurn: EngineHooks['admitTurn'];
   /** A published message failed for good (dead letter, events, `stopWhenIdle`). */
   eventFailed(d: Delivery, error: unknown, reason: FailureReason, started: boolean): void;
 }
@@ -57,6 +55,8 @@ function callHandler(d: Delivery): unknown {
  * the request lifecycle, which emits the acknowledgments and writes the records.
  */
 export class Dispatcher {
+  /** Asked as each turn is about to start (see {@link TurnAdmission}); undefined (the fast path) runs every turn. */
+  admitTurn: TurnAdmission | undefined = undefined;
   running = false;
   /** Deliveries accepted but not yet finished (queued, running or in interventions), and requests between caller-side attempts. */
   readonly work = new PendingWork();
@@ -391,7 +391,7 @@ export class Dispatcher {
     const slot = d.slot;
     slot.running++;
     slot.turnStarted(d);
-    if (env.admitTurn !== undefined && this.refused(d, env.admitTurn)) return;
+    if (this.admitTurn !== undefined && this.refused(d, this.admitTurn)) return;
     env.lifecycle.received(d);
     if (slot.instance !== undefined) return this.invoke(d);
     let agent: Agent | Promise<Agent>;
@@ -408,7 +408,7 @@ export class Dispatcher {
   }
 
   /** True when `admitTurn` refused the turn, which then failed with its error instead of running. */
-  private refused(d: Delivery, admitTurn: NonNullable<EngineHooks['admitTurn']>): boolean {
+  private refused(d: Delivery, admitTurn: TurnAdmission): boolean {
     const refusal = admitTurn(d);
     if (refusal === undefined) return false;
     this.fail(d, refusal, classifyFailure(refusal));

@@ -5,6 +5,7 @@ import type { ChildRequest, Delivery } from './Delivery.js';
 import { SETTLED } from './deliveryStates.js';
 import type { RuntimeLog } from './RuntimeLog.js';
 import type { Served } from './Sender.js';
+import type { TurnAdmission } from './TurnAdmission.js';
 import type { SendTransport, TransportedRun } from './SendTransport.js';
 import type { SingleThreadedAgentRuntime } from './SingleThreadedAgentRuntime.js';
 
@@ -46,6 +47,11 @@ export class EngineSeam {
   /** Ties a request a handler of the engine issued (through the transport) to its turn, or unties it. */
   linkChild(parent: Delivery, child: ChildRequest, on: boolean): void {
     this.parts.dispatcher.linkChild(parent, child, on);
+  }
+
+  /** Asks `admit` as each turn is about to start (fencing: a worker must not start the handlers of a partition it may have lost). */
+  admitTurns(admit: TurnAdmission): void {
+    this.parts.dispatcher.admitTurn = admit;
   }
 
   /** Where the engine logs (the `logger` option). */

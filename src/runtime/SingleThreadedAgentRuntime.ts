@@ -23,7 +23,6 @@ import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import { type Clock, systemClock } from '../util/Clock.js';
 import type { AgentDirectory } from './AgentDirectory.js';
 import { assembleRuntime } from './assembleRuntime.js';
-import type { EngineHooks } from './EngineHooks.js';
 import { Delivery } from './Delivery.js';
 import type { Dispatcher } from './Dispatcher.js';
 import type { HandlerStacks } from './HandlerStacks.js';
@@ -75,8 +74,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   private readonly handlerStacks: HandlerStacks;
   private readonly interventions: Interventions;
 
-  /** @param hooks What a runtime built around this one adds to its turns (`NatsAgentRuntime`); applications leave it out. */
-  constructor(options: RuntimeOptions = {}, hooks?: EngineHooks) {
+  constructor(options: RuntimeOptions = {}) {
     checkRuntimeOptions(options);
     this.container = options.container ?? globalContainer.createChildContainer();
     this.clock = options.clock ?? systemClock;
@@ -91,7 +89,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       publisher: this.publisher,
       handlerStacks: this.handlerStacks,
       interventions: this.interventions,
-    } = assembleRuntime(this, this.events, this.clock, this.random, options, hooks));
+    } = assembleRuntime(this, this.events, this.clock, this.random, options));
     this.container.registerInstance(SingleThreadedAgentRuntime, this);
   }
 

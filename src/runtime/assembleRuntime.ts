@@ -8,7 +8,6 @@ import { DeadlineScheduler } from '../util/DeadlineScheduler.js';
 import { AgentDirectory } from './AgentDirectory.js';
 import type { DeliveryHost } from './Delivery.js';
 import { Dispatcher } from './Dispatcher.js';
-import type { EngineHooks } from './EngineHooks.js';
 import { HandlerStacks } from './HandlerStacks.js';
 import { Interventions } from './Interventions.js';
 import { MemoryOnceStore } from './MemoryOnceStore.js';
@@ -29,7 +28,7 @@ import { wallTimeOf } from '../util/wallTimeOf.js';
  * policies, the agent directory, subscriptions, interventions and dead letters. Each part gets only
  * what it uses, through its environment interface.
  */
-export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clock: Clock, random: () => number, options: RuntimeOptions, hooks: EngineHooks = {}): RuntimeParts {
+export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clock: Clock, random: () => number, options: RuntimeOptions): RuntimeParts {
   const track = options.trackRequests;
   const requests = new RequestTracker(track !== undefined && track !== false, checkKeep(track === true || !track ? undefined : track.keepFinished));
   const lifecycle = new RequestLifecycle(events, requests, clock);
@@ -70,7 +69,6 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     deadlines: DeadlineScheduler.for(clock),
     respond: interventions.has('onResponse') ? (d, value) => interventions.response(d, value) : undefined,
     eventFailed: (d, error, reason, started) => publisher.eventFailed(d, error, reason, started),
-    admitTurn: hooks.admitTurn,
   });
   const deliveryHost: DeliveryHost = {
     lifecycle,

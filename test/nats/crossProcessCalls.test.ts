@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { type AckEvent, AgentId, CircuitOpenError, type MessageContext, MessageCodec, RoutedAgent, SimulatedClock, TimeoutError, messageHandler } from '../../src/index.js';
-import { NatsAgentRuntime, UnavailableError, requestQueue } from './natsApi.js';
+import { NatsAgentRuntime, UnavailableError, partitionOf, requestQueue } from './natsApi.js';
 import { useConnection } from './support/useConnection.js';
 import { natsSuite } from './support/natsSuite.js';
 
@@ -220,6 +220,8 @@ natsSuite('Publishing a request again when the broker does not acknowledge it', 
     client.start();
     await client.ready();
     expect(await client.sendMessage(new Job('warm-up'), new AgentId('steady', 'a'))).toMatch(/^warm-up done/); // the client knows the type now
+    const consumer = requestQueue.consumer('steady', partitionOf('steady', 'a', 2));
+    await expect.poll(async () => (await nats().manager.consumers.info(requestQueue.stream, consumer)).num_ack_pending).toBe(0); // the warm-up stored and acked
     process.kill(server().pid, 'SIGSTOP'); // the broker freezes: the first publish gets no PubAck
     try {
       const handle = client.sendRequest<string>(new Job('once only'), new AgentId('steady', 'a'), { messageId: 'once-only' });

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { AgentId, type AckEvent, RoutedAgent, SingleThreadedAgentRuntime, messageHandler } from '../../src/index.js';
 import { FencedError } from '../../src/errors/FencedError.js';
+import { EngineSeam } from '../../src/runtime/EngineSeam.js';
 
 class Job {
   constructor(readonly n: number) {}
@@ -29,7 +30,8 @@ it('fails a turn its admitTurn hook refuses, without calling the handler, and ru
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   const ran: number[] = [];
-  const runtime = new SingleThreadedAgentRuntime({}, { admitTurn: (turn) => (refuse.has(turn.messageId) ? new FencedError(`lease lost for ${turn.messageId} on ${String(turn.recipient)}`) : undefined) });
+  const runtime = new SingleThreadedAgentRuntime();
+  EngineSeam.of(runtime).admitTurns((turn) => (refuse.has(turn.messageId) ? new FencedError(`lease lost for ${turn.messageId} on ${String(turn.recipient)}`) : undefined));
   await Worker.register(runtime, 'worker', () => new Worker(ran, released));
   const acks: string[] = [];
   runtime.events.on('ack', (ack: AckEvent) => acks.push(`${ack.messageId} ${ack.level}${ack.reason === undefined ? '' : ` ${ack.reason}`}`));
