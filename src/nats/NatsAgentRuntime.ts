@@ -21,8 +21,6 @@ import { runtimeParts } from '../runtime/runtimeParts.js';
 import { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import { EngineSeam } from '../runtime/EngineSeam.js';
 import type { Clock } from '../util/Clock.js';
-import { describeValue } from '../util/describeValue.js';
-import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { DependencyContainer } from 'tsyringe';
@@ -53,18 +51,6 @@ import { SubscriptionRegistry } from './SubscriptionRegistry.js';
 function requestQueueOptionsOf(options: NatsAgentRuntimeOptions): RequestQueueOptions {
   const { partitions, replicas, duplicateWindowMs, maxAgeMs, ackWaitMs, maxDeliver, maxAckPending } = options;
   return { partitions, replicas, duplicateWindowMs, maxAgeMs, ackWaitMs, maxDeliver, maxAckPending };
-}
-
-/** The pickup limit of a runtime's options (see `NatsAgentRuntimeOptions.pickupTimeoutMs`). */
-function pickupTimeoutOf(options: NatsAgentRuntimeOptions): number | undefined {
-  const limit = options.pickupTimeoutMs ?? 30_000;
-  return limit === false ? undefined : positiveMs('pickupTimeoutMs', limit);
-}
-
-/** A duration option, checked: a positive integer number of ms. */
-function positiveMs(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive integer (ms), received ${describeValue(value)}.`);
-  return value;
 }
 
 /** What runs between `start()` and `stop()`. */
@@ -169,8 +155,8 @@ export class NatsAgentRuntime implements AgentRuntime {
       clock: this.engine.clock,
       workerId: this.workerId,
       partitions: this.queue.partitions,
-      pickupTimeoutMs: pickupTimeoutOf(options),
-      publishTimeoutMs: positiveMs('publishTimeoutMs', options.publishTimeoutMs ?? 2_000),
+      pickupTimeoutMs: options.pickupTimeoutMs === false ? undefined : (options.pickupTimeoutMs ?? 30_000),
+      publishTimeoutMs: options.publishTimeoutMs ?? 2_000,
       log: this.seam.log,
       lifecycle: new RequestLifecycle(this.engine.events, this.engine.requests, this.engine.clock),
       localOutcomes: this.localOutcomes,

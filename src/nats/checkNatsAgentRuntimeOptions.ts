@@ -21,6 +21,8 @@ export function checkNatsAgentRuntimeOptions(options: NatsAgentRuntimeOptions, q
   atLeast('pullExpiresMs', options.pullExpiresMs, 1_000, 'the NATS client refuses shorter pulls');
   atLeast('ackWaitMs', queue.ackWaitMs, 1_000, 'a shorter ack wait redelivers requests while their handlers still run');
   atLeast('connectTimeoutMs', options.connectTimeoutMs, 1, 'it bounds the wait for the first connection');
+  atLeast('publishTimeoutMs', options.publishTimeoutMs, 1, 'it bounds the wait for the broker to acknowledge a request');
+  if (options.pickupTimeoutMs !== false) atLeast('pickupTimeoutMs', options.pickupTimeoutMs, 1, 'how long a stored request may wait for a worker; false for no limit');
   if (queue.duplicateWindowMs > queue.maxAgeMs) {
     throw new ConfigurationError(
       `duplicateWindowMs (${queue.duplicateWindowMs}) must not exceed maxAgeMs (${queue.maxAgeMs}): the server cannot remember a request id longer than it keeps requests. Lower duplicateWindowMs or raise maxAgeMs.`,

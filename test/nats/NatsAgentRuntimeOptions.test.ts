@@ -31,6 +31,8 @@ describe('NatsAgentRuntime options checked at construction', () => {
     ['leaseTtlMs under a second', { leaseTtlMs: 200 }, /leaseTtlMs must be an integer number of ms ≥ 1000/],
     ['pullExpiresMs under a second', { pullExpiresMs: 100 }, /pullExpiresMs must be an integer number of ms ≥ 1000 \(the NATS client refuses shorter pulls\)/],
     ['a NaN connectTimeoutMs', { connectTimeoutMs: Number.NaN }, /connectTimeoutMs must be an integer/],
+    ['a pickupTimeoutMs of 0', { pickupTimeoutMs: 0 }, /pickupTimeoutMs must be an integer number of ms ≥ 1 \(how long a stored request may wait for a worker; false for no limit\)/],
+    ['a fractional publishTimeoutMs', { publishTimeoutMs: 1.5 }, /publishTimeoutMs must be an integer number of ms ≥ 1/],
     ['an empty workerId', { workerId: ' ' }, /workerId must be a non-empty string .* leave it out for a random one/],
     ['no servers', { servers: [] }, /servers must be a NATS server address or a non-empty list of them/],
     ['a duplicate window longer than the stream keeps requests', { duplicateWindowMs: 120_000, maxAgeMs: 60_000 }, /duplicateWindowMs \(120000\) must not exceed maxAgeMs \(60000\).*Lower duplicateWindowMs or raise maxAgeMs/],
@@ -46,6 +48,7 @@ describe('NatsAgentRuntime options checked at construction', () => {
   it('accepts the defaults and the test timings', () => {
     expect(() => new NatsAgentRuntime({ servers })).not.toThrow();
     expect(() => new NatsAgentRuntime({ servers: [servers], partitions: 4, ackWaitMs: 1_000, leaseTtlMs: 1_000, pullExpiresMs: 1_000, workerId: 'w' })).not.toThrow();
+    expect(() => new NatsAgentRuntime({ servers, pickupTimeoutMs: false, publishTimeoutMs: 300 })).not.toThrow();
   });
 });
 
