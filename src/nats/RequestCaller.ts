@@ -6,7 +6,8 @@ import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import { UnavailableError } from '../errors/UnavailableError.js';
 import { UndeliverableError } from '../errors/UndeliverableError.js';
-import type { RequestEnvelope } from '../protocol/Envelope.js';
+import type { RequestEnvelope, StatusEnvelope } from '../protocol/Envelope.js';
+import type { StatusReport } from '../core/MessageContext.js';
 import type { EnvelopeMetadata } from '../protocol/EnvelopeMetadata.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { cancelledBeforeSent, cancelledByCaller, cancelledWithParent } from '../runtime/cancellations.js';
@@ -330,7 +331,8 @@ export class RequestCaller implements SendTransport {
     }
     if (!call.acked) this.acknowledged(call, worker);
     if (reply.type === 'status') {
-      if (!call.remote || (reply.status !== 'received' && reply.status !== 'processing')) return;
+      if (!call.remote) return;
+      if (reply.status === 'progress') return lifecycle.status(call, progressOf(reply));
       if (!call.received) {
         call.received = true; // a worker whose handler starts at once says only `processing`
         lifecycle.received(call);
@@ -486,4 +488,14 @@ function earliest(a: number | undefined, b: number | undefined): number | undefi
 function isTransportFailure(error: unknown): boolean {
   const name = error instanceof Error ? error.name : undefined;
   return name === 'TimeoutError' || name === 'RequestError' || name === 'ConnectionError';
+}
+
+/** The handler's status report a `progress` reply carries (`ctx.reportStatus` in the serving process). */
+function progressOf(reply: StatusEnvelope): StatusReport {
+  const payload = (reply.payload ?? {}) as { detail?: unknown; progress?: unknown };
+  return {
+    ...(reply.metadata.eta_ms === undefined ? {} : { etaMs: reply.metadata.eta_ms }),
+    ...(typeof payload.detail === 'string' ? { detail: payload.detail } : {}),
+    ...(typeof payload.progress === 'number' ? { progress: payload.progress } : {}),
+  };
 }

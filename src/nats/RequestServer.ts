@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import { AgentId } from '../core/AgentId.js';
-import type { AckEvent } from '../core/RuntimeEvents.js';
+import type { AckEvent, StatusEvent } from '../core/RuntimeEvents.js';
 import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { CancelledError } from '../errors/CancelledError.js';
@@ -105,6 +105,7 @@ export class RequestServer {
   private readonly turnFences = new WeakMap<OnceCall, () => boolean>();
   private readonly cancelSubscription: Subscription;
   private readonly onAck = (ack: AckEvent): void => this.acknowledge(ack);
+  private readonly onStatus = (report: StatusEvent): void => this.progress(report);
   private stopped = false;
   /** Requests being served (pulled and not yet acked). */
   private inFlight = 0;
@@ -113,6 +114,7 @@ export class RequestServer {
 
   constructor(private readonly env: RequestServerEnvironment) {
     env.engine.events.on('ack', this.onAck);
+    env.engine.events.on('status', this.onStatus);
     this.cancelSubscription = requestCancels.subscribe(env.session.connection, (requestId) => this.cancel(requestId));
   }
 
@@ -151,6 +153,7 @@ export class RequestServer {
   stop(): void {
     this.stopped = true;
     this.env.engine.events.off('ack', this.onAck);
+    this.env.engine.events.off('status', this.onStatus);
     this.cancelSubscription.unsubscribe();
   }
 
@@ -369,6 +372,16 @@ export class RequestServer {
     if (target === undefined) return;
     this.unreceived.delete(ack.messageId); // `processing` says both (one message less on the caller's path)
     this.status(target.replyTo, { to: target.from, request_id: ack.messageId, metadata: { attempt: target.attempt } }, 'processing');
+  }
+
+  /** A handler's `ctx.reportStatus(…)` on a request being served, relayed to its caller as a `progress` status. */
+  private progress(report: StatusEvent): void {
+    const target = this.replying.get(report.messageId);
+    if (target === undefined) return;
+    const metadata = { ...(target.attempt === undefined ? {} : { attempt: target.attempt }), ...(report.etaMs === undefined ? {} : { eta_ms: Math.max(0, Math.round(report.etaMs)) }) };
+    const payload = { ...(report.detail === undefined ? {} : { detail: report.detail }), ...(report.progress === undefined ? {} : { progress: report.progress }) };
+    const reply = { v: 1 as const, type: 'status' as const, status: 'progress' as const, from: target.from, request_id: report.messageId, action: 'StatusReport', payload, metadata };
+    publishReply(this.env.session.connection, target.replyTo, reply, { worker: this.env.workerId });
   }
 
   /**

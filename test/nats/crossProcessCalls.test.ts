@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { type AckEvent, AgentId, CircuitOpenError, type MessageContext, MessageCodec, RoutedAgent, SimulatedClock, TimeoutError, messageHandler } from '../../src/index.js';
+import { type AckEvent, type StatusEvent, AgentId, CircuitOpenError, type MessageContext, MessageCodec, RoutedAgent, SimulatedClock, TimeoutError, messageHandler } from '../../src/index.js';
 import { NatsAgentRuntime, UnavailableError, partitionOf, requestQueue } from './natsApi.js';
 import { useConnection } from './support/useConnection.js';
 import { natsSuite } from './support/natsSuite.js';
@@ -23,6 +23,9 @@ class Ping {
   constructor(readonly hops: number) {}
 }
 class Slow {
+  constructor(readonly label: string) {}
+}
+class Report {
   constructor(readonly label: string) {}
 }
 
@@ -59,6 +62,12 @@ class Hand extends RoutedAgent {
   }
 
   @messageHandler()
+  report(report: Report, ctx: MessageContext): string {
+    ctx.reportStatus({ etaMs: 250, detail: `${report.label} halfway`, progress: 0.5 });
+    return `${report.label} reported`;
+  }
+
+  @messageHandler()
   async slow(slow: Slow, ctx: MessageContext): Promise<string> {
     return new Promise<string>((_resolve, reject) => {
       ctx.signal.addEventListener('abort', () => {
@@ -69,7 +78,7 @@ class Hand extends RoutedAgent {
   }
 }
 
-const codec = (): MessageCodec => new MessageCodec().register(Job).register(Relay).register(Ping).register(Slow);
+const codec = (): MessageCodec => new MessageCodec().register(Job).register(Relay).register(Ping).register(Slow).register(Report);
 
 natsSuite('Requests across processes: caller-side policies, handlers’ own sends, call-chain reentrancy', (server) => {
   const runtimes: NatsAgentRuntime[] = [];
@@ -174,6 +183,19 @@ natsSuite('Acknowledgments and breakers across processes', (server) => {
     await handle.result;
     expect(acks.map((ack) => ack.level)).toEqual(['accepted', 'received', 'processing', 'completed']);
     expect(client.requests.get(handle.messageId)?.history.map((t) => t.to)).toEqual(['sent', 'accepted', 'received', 'processing', 'completed']);
+  });
+
+  it('relays a handler’s status reports to the caller in another process: status events, the record, the handle', async () => {
+    await worker('reporting');
+    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2, trackRequests: true });
+    runtimes.push(client);
+    const statuses: StatusEvent[] = [];
+    client.events.on('status', (event) => statuses.push(event));
+    client.start();
+    const handle = client.sendRequest<string>(new Report('job'), new AgentId('reporting', 'a'));
+    expect(await handle.result).toBe('job reported');
+    expect(statuses).toMatchObject([{ messageId: handle.messageId, agentId: new AgentId('reporting', 'a'), etaMs: 250, detail: 'job halfway', progress: 0.5 }]);
+    expect(client.requests.get(handle.messageId)?.statusReports).toMatchObject([{ etaMs: 250, detail: 'job halfway', progress: 0.5 }]);
   });
 
   it('trips the caller-side breaker when every worker of a type is down (accepted, never picked up), probes it half-open once one is back, and closes (case 12)', async () => {
