@@ -17,7 +17,6 @@ import type { Subscription } from '../core/Subscription.js';
 import type { TopicId } from '../core/TopicId.js';
 import { RuntimeStateError } from '../errors/RuntimeStateError.js';
 import { MessageCodec } from '../protocol/MessageCodec.js';
-import { runtimeParts } from '../runtime/runtimeParts.js';
 import { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import { EngineSeam } from '../runtime/EngineSeam.js';
 import type { Clock } from '../util/Clock.js';
@@ -170,8 +169,7 @@ export class NatsAgentRuntime implements AgentRuntime {
       holdIdle: (on) => this.seam.holdIdle(on),
     });
     this.seam.carryThrough(this.caller);
-    const parts = runtimeParts(this.engine);
-    this.localEvents = new LocalEvents((on) => parts.dispatcher.holdIdle(on));
+    this.localEvents = new LocalEvents((on) => this.seam.holdIdle(on));
     this.publisher = new EventPublisher({
       codec: this.codec,
       clock: this.engine.clock,
@@ -180,7 +178,7 @@ export class NatsAgentRuntime implements AgentRuntime {
       local: this.localEvents,
       servesHere: (recipient) => this.servesHere(recipient),
     });
-    parts.publisher.publishThrough(this.publisher.publish, newRequestId);
+    this.seam.publishThrough(this.publisher.publish, newRequestId);
   }
 
   /** Typed lifecycle events (the engine's, plus the caller's side of requests other processes serve). */
@@ -237,7 +235,7 @@ export class NatsAgentRuntime implements AgentRuntime {
         const deadLetters = new RequestDeadLetters({ session: open, codec: this.codec, workerId: this.workerId, maxDeliver: this.queue.maxDeliver, redeliveryDelaysMs: this.redeliveryDelaysMs });
         running.deadLetters = deadLetters;
         running.server = new RequestServer({ engine: this.engine, seam: this.seam, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (key) => this.caller.awaits(key), runOf: (key) => this.caller.runOf(key), deadLetters });
-        running.events = new EventServer({ deliver: runtimeParts(this.engine).publisher, session: open, codec: this.codec, ackWaitMs: this.queue.ackWaitMs, local: this.localEvents });
+        running.events = new EventServer({ deliver: this.seam.publisher, session: open, codec: this.codec, ackWaitMs: this.queue.ackWaitMs, local: this.localEvents });
         await this.shareSubscriptions(open);
         running.router = this.route(running, open);
         running.router.catch(() => undefined); // reported by ready(), below (a serve may fail first)

@@ -4,6 +4,7 @@ import { runtimeParts, type RuntimeParts } from './runtimeParts.js';
 import type { ChildRequest, Delivery } from './Delivery.js';
 import { SETTLED } from './deliveryStates.js';
 import type { RuntimeLog } from './RuntimeLog.js';
+import type { Publisher, PublishTransport } from './Publisher.js';
 import type { Served } from './Sender.js';
 import type { TurnAdmission } from './TurnAdmission.js';
 import type { SendTransport, TransportedRun } from './SendTransport.js';
@@ -47,6 +48,16 @@ export class EngineSeam {
   /** Ties a request a handler of the engine issued (through the transport) to its turn, or unties it. */
   linkChild(parent: Delivery, child: ChildRequest, on: boolean): void {
     this.parts.dispatcher.linkChild(parent, child, on);
+  }
+
+  /** Hands every publish of the engine (once validated and through the interventions) to `transport`; `newId` makes the ids it generates (unique across processes). */
+  publishThrough(transport: PublishTransport, newId: () => string): void {
+    this.parts.publisher.publishThrough(transport, newId);
+  }
+
+  /** The engine's publisher, which delivers other processes' fan-out copies to this engine's agents. */
+  get publisher(): Publisher {
+    return this.parts.publisher;
   }
 
   /** Asks `admit` as each turn is about to start (fencing: a worker must not start the handlers of a partition it may have lost). */
