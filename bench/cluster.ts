@@ -10,6 +10,9 @@
  *       PubAck) → the responder process pulls → replies to the caller's inbox → acks; its stream and
  *       consumer are copies of the ones agentwire created (same retention, storage, duplicate window,
  *       ack wait, max deliver, max ack pending), under other names;
+ *     - the same raw call with agentwire's guarantees written by hand (a processing acknowledgment before
+ *       the answer, the answer stored in a KV bucket before a confirmed ack): what those guarantees cost,
+ *       so agentwire's own share of the difference shows;
  *     - raw NATS request/reply (not durable), for reference.
  * (b) Throughput: 256 requests in flight over 64 agents of a type hosted by 1, of a type hosted by 2 and
  *     of a type hosted by 3 agentwire worker processes (each type's partitions split evenly between its
@@ -21,6 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { createInbox, headers, type NatsConnection } from '@nats-io/transport-node';
 import { AgentId } from '../src/index.js';
 import { connectNats, NatsAgentRuntime, partitionOf, requestQueue } from '../src/nats/index.js';
@@ -29,7 +33,7 @@ import { ClusterProcess } from '../examples/cluster/ClusterProcess.js';
 import { leasesBalanced } from '../examples/cluster/leasesBalanced.js';
 import { Ping } from './agents.js';
 import { awaitLoop, batch } from './cases.js';
-import { RAW_ECHO_SUBJECT, RAW_REPLY_HEADER, benchCodec } from './clusterProtocol.js';
+import { RAW_ECHO_SUBJECT, RAW_GUARDED_CONSUMER, RAW_GUARDED_SUBJECT, RAW_PLAIN_CONSUMER, RAW_PLAIN_SUBJECT, RAW_PROCESSING, RAW_REPLY_HEADER, RAW_RESULTS_BUCKET, benchCodec } from './clusterProtocol.js';
 import { compare, statsFor } from './harness.js';
 import { group, record } from './report.js';
 import { pairedDifference } from './stats.js';
@@ -48,11 +52,10 @@ const KEYS = 64;
 const BUSY_MS = 1;
 const WORKER = fileURLToPath(new URL('./clusterWorker.js', import.meta.url));
 const RAW_STREAM = 'BENCH_RAW';
-const RAW_CONSUMER = 'bench_raw';
-const RAW_SUBJECT = 'bench.raw.0';
 
 const AGENTWIRE = 'agentwire NatsAgentRuntime.sendMessage → worker process';
 const RAW_JS = 'raw JetStream durable RPC';
+const RAW_GUARDED = 'raw JetStream durable RPC, guarded';
 const RAW_CORE = 'raw NATS request/reply';
 
 /** Met when adding workers made requests cheaper: ns per request with N workers / with 1 worker < 1. */
@@ -112,46 +115,62 @@ async function oneInFlight(running: Cluster): Promise<void> {
   await spawnWorker(running, { MODE: 'agentwire' });
   const connection = (running.connection = await connectNats({ servers: running.server.url }));
   await copyRequestQueue(connection, partitionOf('echo', 'k0', PARTITIONS));
-  await spawnWorker(running, { MODE: 'raw', RAW_STREAM, RAW_CONSUMER });
+  await spawnWorker(running, { MODE: 'raw', RAW_STREAM });
   const client = (running.client = new NatsAgentRuntime({ servers: running.server.url, codec: benchCodec(), partitions: PARTITIONS }));
   client.start();
   await client.ready();
   const ping = new Ping(1);
   const id = new AgentId('echo', 'k0');
-  const raw = await rawJetStreamCaller(connection);
+  const raw = await rawJetStreamCaller(connection, RAW_PLAIN_SUBJECT);
+  const guarded = await rawJetStreamCaller(connection, RAW_GUARDED_SUBJECT);
   const body = JSON.stringify({ n: 1 });
   const same = await compare([
     awaitLoop(AGENTWIRE, () => client.sendMessage(ping, id)), // no time limit, like the raw calls (one costs ~90 µs more)
     awaitLoop(RAW_JS, () => raw(body)),
+    awaitLoop(RAW_GUARDED, () => guarded(body)),
     awaitLoop(RAW_CORE, () => connection.request(RAW_ECHO_SUBJECT, body, { timeout: 10_000 })),
   ]);
   const aw = statsFor(same, AGENTWIRE);
   const js = statsFor(same, RAW_JS);
   const core = statsFor(same, RAW_CORE);
+  const withGuarantees = statsFor(same, RAW_GUARDED);
   record({ scenario: 'durable RPC vs raw JetStream durable RPC (publish → pull → reply → ack)', agentwire: aw, baseline: { name: RAW_JS, value: js }, target: ratioAtMost(1.3) });
   record({ scenario: 'agentwire adds over raw JetStream durable RPC', agentwire: pairedDifference(aw, js), overhead: true });
+  record({ scenario: 'durable RPC vs raw JetStream durable RPC with the same guarantees (processing ack, stored answer, confirmed ack)', agentwire: aw, baseline: { name: RAW_GUARDED, value: withGuarantees } });
+  record({ scenario: 'agentwire adds over the guarded raw JetStream durable RPC', agentwire: pairedDifference(aw, withGuarantees), overhead: true });
   record({ scenario: 'durable RPC vs raw NATS request/reply (not durable)', agentwire: aw, baseline: { name: RAW_CORE, value: core } });
+  record({ scenario: 'guarded vs plain raw JetStream durable RPC (reference: what the guarantees cost)', label: 'raw, guarded', agentwire: withGuarantees, baseline: { name: RAW_JS, value: js } });
   record({ scenario: 'raw JetStream durable RPC vs raw NATS request/reply (reference)', label: 'raw JetStream', agentwire: js, baseline: { name: RAW_CORE, value: core } });
 }
 
 /**
- * Creates the raw baseline's stream and consumer as copies of agentwire's request stream and of the
- * consumer of `partition` of the `echo` type (same settings, other names and subject).
+ * Creates the raw baselines' stream and consumers as copies of agentwire's request stream and of the
+ * consumer of `partition` of the `echo` type (same settings, other names and subjects), and the guarded
+ * baseline's result bucket as a copy of agentwire's (`agent_results`: history 1, the same TTL).
  */
 async function copyRequestQueue(connection: NatsConnection, partition: number): Promise<void> {
   const manager = await jetstreamManager(connection);
   const stream = (await manager.streams.info(requestQueue.stream)).config;
   await manager.streams.add({ ...stream, name: RAW_STREAM, subjects: ['bench.raw.>'] });
   const consumer = (await manager.consumers.info(requestQueue.stream, requestQueue.consumer('echo', partition))).config;
-  await manager.consumers.add(RAW_STREAM, { ...consumer, name: RAW_CONSUMER, durable_name: RAW_CONSUMER, filter_subject: RAW_SUBJECT });
+  await manager.consumers.add(RAW_STREAM, { ...consumer, name: RAW_PLAIN_CONSUMER, durable_name: RAW_PLAIN_CONSUMER, filter_subject: RAW_PLAIN_SUBJECT });
+  await manager.consumers.add(RAW_STREAM, { ...consumer, name: RAW_GUARDED_CONSUMER, durable_name: RAW_GUARDED_CONSUMER, filter_subject: RAW_GUARDED_SUBJECT });
+  const kvm = new Kvm(connection);
+  const { ttl } = await (await kvm.open('agent_results')).status();
+  await kvm.create(RAW_RESULTS_BUCKET, { history: 1, ttl });
 }
 
-/** A raw JetStream durable call: publish with a message id and a reply subject (awaiting the PubAck), resolve with the reply. */
-async function rawJetStreamCaller(connection: NatsConnection): Promise<(body: string) => Promise<unknown>> {
+/**
+ * A raw JetStream durable call on `subject`: publish with a message id and a reply subject (awaiting the
+ * PubAck), resolve with the reply (after the guarded responder's processing acknowledgment).
+ */
+async function rawJetStreamCaller(connection: NatsConnection, subject: string): Promise<(body: string) => Promise<unknown>> {
   const client: JetStreamClient = jetstream(connection);
   const inbox = createInbox();
   const pending = new Map<string, (data: Uint8Array) => void>();
-  connection.subscribe(`${inbox}.*`, { callback: (_error, msg) => pending.get(msg.subject)?.(msg.data) });
+  const processing = new TextEncoder().encode(RAW_PROCESSING);
+  const isAck = (data: Uint8Array): boolean => data.length === processing.length && data.every((byte, i) => byte === processing[i]);
+  connection.subscribe(`${inbox}.*`, { callback: (_error, msg) => (isAck(msg.data) ? undefined : pending.get(msg.subject)?.(msg.data)) });
   await connection.flush();
   const run = randomUUID();
   let next = 0;
@@ -160,7 +179,7 @@ async function rawJetStreamCaller(connection: NatsConnection): Promise<(body: st
     const reply = new Promise<Uint8Array>((resolve) => pending.set(replyTo, resolve));
     const h = headers();
     h.set(RAW_REPLY_HEADER, replyTo);
-    await client.publish(RAW_SUBJECT, body, { msgID: `${run}-${next}`, headers: h });
+    await client.publish(subject, body, { msgID: `${run}-${next}`, headers: h });
     const data = await reply;
     pending.delete(replyTo);
     return data;

@@ -5,21 +5,23 @@
  *   the `EchoAgent` of scenario 1 (answers `n + 1`), or with `BUSY_MS` set, an agent whose handler
  *   first computes for that long (CPU work in the worker: what more worker processes share out).
  * - `MODE=raw`: the same answer without agentwire, with the same client library: a core NATS responder
- *   on `bench.echo` (request/reply), and a JetStream durable worker pulling the stream and consumer
- *   named in `RAW_STREAM` / `RAW_CONSUMER` (created by the benchmark with agentwire's settings):
- *   pull → reply to the `Reply-To` header's inbox → ack.
+ *   on `bench.echo` (request/reply), and JetStream durable workers pulling the two consumers of the
+ *   stream named in `RAW_STREAM` (created by the benchmark with agentwire's settings): plain (pull →
+ *   reply to the `Bench-Reply-To` header's inbox → ack) and guarded (pull → a processing
+ *   acknowledgment and the reply → the answer stored in a KV bucket → ack, confirmed).
  *
- * Settings (environment): NATS_URL, WORKER_ID, MODE, PARTITIONS, LEASE_TTL_MS, AGENT_TYPE, BUSY_MS; RAW_STREAM, RAW_CONSUMER.
+ * Settings (environment): NATS_URL, WORKER_ID, MODE, PARTITIONS, LEASE_TTL_MS, AGENT_TYPE, BUSY_MS; RAW_STREAM.
  * Prints `ready` once it serves.
  */
 import 'reflect-metadata';
 import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BaseAgent } from '../src/index.js';
 import { connectNats, NatsAgentRuntime } from '../src/nats/index.js';
 import { emit, numberEnv, requiredEnv } from '../test/nats/support/workerEvents.js';
 import { EchoAgent, type Ping } from './agents.js';
-import { RAW_ECHO_SUBJECT, RAW_REPLY_HEADER, benchCodec, echoAnswer } from './clusterProtocol.js';
+import { RAW_ECHO_SUBJECT, RAW_GUARDED_CONSUMER, RAW_PLAIN_CONSUMER, RAW_PROCESSING, RAW_REPLY_HEADER, RAW_RESULTS_BUCKET, benchCodec, echoAnswer } from './clusterProtocol.js';
 
 const servers = requiredEnv('NATS_URL');
 
@@ -57,13 +59,29 @@ async function agentwireWorker(): Promise<void> {
 async function rawWorker(): Promise<void> {
   const connection: NatsConnection = await connectNats({ servers });
   connection.subscribe(RAW_ECHO_SUBJECT, { queue: 'bench', callback: (_error, msg) => void msg.respond(echoAnswer(msg.data)) });
-  const consumer = await jetstream(connection).consumers.get(requiredEnv('RAW_STREAM'), requiredEnv('RAW_CONSUMER'));
-  await consumer.consume({
+  const js = jetstream(connection);
+  const stream = requiredEnv('RAW_STREAM');
+  const plain = await js.consumers.get(stream, RAW_PLAIN_CONSUMER);
+  await plain.consume({
     max_messages: 64,
     expires: 2_000,
     callback: (msg) => {
       connection.publish(msg.headers!.get(RAW_REPLY_HEADER), echoAnswer(msg.data));
       msg.ack();
+    },
+  });
+  const results = await new Kvm(connection).open(RAW_RESULTS_BUCKET);
+  const guarded = await js.consumers.get(stream, RAW_GUARDED_CONSUMER);
+  await guarded.consume({
+    max_messages: 64,
+    expires: 2_000,
+    callback: (msg) => {
+      // agentwire's guarantees, hand-written: a processing acknowledgment, the answer, the answer stored, then a confirmed ack
+      const replyTo = msg.headers!.get(RAW_REPLY_HEADER);
+      const answer = echoAnswer(msg.data);
+      connection.publish(replyTo, RAW_PROCESSING);
+      connection.publish(replyTo, answer);
+      void results.create(`r${msg.seq}`, answer).then(() => msg.ackAck());
     },
   });
   await connection.flush();

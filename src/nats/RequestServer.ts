@@ -17,6 +17,7 @@ import type { TransportedRun } from '../runtime/SendTransport.js';
 import type { EngineSeam } from '../runtime/EngineSeam.js';
 import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import type { NatsSession } from './NatsSession.js';
+import { PendingAcks, type AcknowledgedRequest, type EarlyAckLevel } from './PendingAcks.js';
 import { publishReply } from './publishReply.js';
 import { readRequest } from './readRequest.js';
 import { requestCancels } from './requestCancels.js';
@@ -86,7 +87,7 @@ interface BeingServed {
  * the answer (distributed.md §4.3): a stored answer is replayed without running the handler;
  * otherwise the request is sent to the in-process engine with its request id, sender and time
  * limit (so mailboxes, turns, handler policies, lifecycle and dead letters are the engine's), its
- * `received` and `processing` acknowledgments go to the caller's inbox as they happen, the
+ * `received` and `processing` acknowledgments go to the caller's inbox (see {@link PendingAcks}), the
  * delivery is kept alive with `working()` while the handler runs, and the answer is stored, then
  * replied, then acked.
  */
@@ -95,8 +96,8 @@ export class RequestServer {
   private readonly replying = new Map<string, ReplyTarget>();
   /** The requests being served, by {@link attemptKey}, to cancel them when their caller asks (`agent.ctl.cancel`). */
   private readonly cancels = new Map<string, BeingServed>();
-  /** Requests taken whose `received` is not said yet, by request id (see `receivedSoon`). */
-  private readonly unreceived = new Map<string, { readonly replyTo: string; readonly envelope: RequestEnvelope }>();
+  /** The `received` / `processing` acknowledgments not said yet: said at the end of the event loop's turn, or with the answer. */
+  private readonly acks = new PendingAcks((replyTo, request, level) => this.status(replyTo, request, level));
   /** The call chains (request ids up the chain) of the requests being served, by request id. */
   private readonly chains = new Map<string, readonly string[]>();
   /** The requests being served, by request id: whether the lease of the partition each was pulled from may still be acted on. */
@@ -225,7 +226,7 @@ export class RequestServer {
       message.term(); // its caller has given up: never run it (distributed.md §5.4); no reason, as above
       return;
     }
-    if (replyTo !== undefined) this.receivedSoon(replyTo, envelope); // the owner took it: into its recipient's mailbox
+    if (replyTo !== undefined) this.acks.note(replyTo, envelope, 'received'); // the owner took it: into its recipient's mailbox
     this.fences.set(envelope.request_id, fresh);
     let answer: ResponseEnvelope | Unanswered | undefined;
     try {
@@ -241,10 +242,10 @@ export class RequestServer {
       return void message.nak();
     }
     // The caller's answer first, then the store (for redeliveries: replayed instead of run again), then the ack.
-    if (replyTo !== undefined) this.reply(replyTo, answer);
+    const body = replyTo === undefined ? undefined : this.reply(replyTo, answer);
     this.finishing.add();
     try {
-      await this.env.session.results.store(answer);
+      await this.env.session.results.store(answer, body);
       await message.ackAck();
     } finally {
       this.finishing.done();
@@ -257,6 +258,7 @@ export class RequestServer {
     if (verdict.kind === 'redeliver') return void message.nak(verdict.delayMs);
     const error = await this.env.deadLetters.giveUp(message, verdict.reason, envelope);
     if (envelope !== undefined) this.keepLocal(attemptKey(envelope.request_id, envelope.metadata.attempt), replyTo, { ok: false, outcome: error });
+    if (envelope !== undefined) this.acks.sayBefore(envelope.request_id);
     this.env.deadLetters.answer(message.headers, error, envelope);
   }
 
@@ -361,8 +363,10 @@ export class RequestServer {
     await message.ackAck();
   }
 
-  private reply(replyTo: string, answer: ResponseEnvelope): void {
-    publishReply(this.env.session.connection, replyTo, answer, { worker: this.env.workerId });
+  /** Sends the answer to the caller's inbox (after the request's unsaid acknowledgment); returns it encoded. */
+  private reply(replyTo: string, answer: ResponseEnvelope): string {
+    this.acks.sayBefore(answer.request_id);
+    return publishReply(this.env.session.connection, replyTo, answer, { worker: this.env.workerId });
   }
 
   /** The engine's `processing` acknowledgment of a request being served (each attempt of its handler), relayed to its caller. */
@@ -370,36 +374,22 @@ export class RequestServer {
     if (ack.level !== 'processing') return;
     const target = this.replying.get(ack.messageId);
     if (target === undefined) return;
-    this.unreceived.delete(ack.messageId); // `processing` says both (one message less on the caller's path)
-    this.status(target.replyTo, { to: target.from, request_id: ack.messageId, metadata: { attempt: target.attempt } }, 'processing');
+    this.acks.note(target.replyTo, { to: target.from, request_id: ack.messageId, metadata: { attempt: target.attempt } }, 'processing');
   }
 
   /** A handler's `ctx.reportStatus(…)` on a request being served, relayed to its caller as a `progress` status. */
   private progress(report: StatusEvent): void {
     const target = this.replying.get(report.messageId);
     if (target === undefined) return;
+    this.acks.sayBefore(report.messageId); // `processing` first
     const metadata = { ...(target.attempt === undefined ? {} : { attempt: target.attempt }), ...(report.etaMs === undefined ? {} : { eta_ms: Math.max(0, Math.round(report.etaMs)) }) };
     const payload = { ...(report.detail === undefined ? {} : { detail: report.detail }), ...(report.progress === undefined ? {} : { progress: report.progress }) };
     const reply = { v: 1 as const, type: 'status' as const, status: 'progress' as const, from: target.from, request_id: report.messageId, action: 'StatusReport', payload, metadata };
     publishReply(this.env.session.connection, target.replyTo, reply, { worker: this.env.workerId });
   }
 
-  /**
-   * Says `received` to the caller unless its handler starts first (in the same turn of the event
-   * loop, as for an idle agent): then `processing` alone says both.
-   */
-  private receivedSoon(replyTo: string, envelope: RequestEnvelope): void {
-    this.unreceived.set(envelope.request_id, { replyTo, envelope });
-    if (this.unreceived.size === 1) setImmediate(this.sayReceived);
-  }
-
-  private readonly sayReceived = (): void => {
-    for (const { replyTo, envelope } of this.unreceived.values()) this.status(replyTo, envelope, 'received');
-    this.unreceived.clear();
-  };
-
   /** Sends an acknowledgment of the request to its caller's inbox (with its caller-side attempt, for the inbox's routing). */
-  private status(replyTo: string, request: { readonly to: string; readonly request_id: string; readonly metadata: { readonly attempt?: number | undefined } }, status: 'received' | 'processing'): void {
+  private status(replyTo: string, request: AcknowledgedRequest, status: EarlyAckLevel): void {
     const attempt = request.metadata.attempt;
     const metadata = attempt === undefined ? {} : { attempt };
     publishReply(this.env.session.connection, replyTo, { v: 1, type: 'status', status, from: request.to, request_id: request.request_id, metadata }, { worker: this.env.workerId });

@@ -50,13 +50,14 @@ export class ResultStore {
 
   /**
    * Stores the answer to a request unless one is stored already, and resolves with the answer that
-   * counts: this one, or the one stored first.
+   * counts: this one, or the one stored first. `encoded`: the answer as `encodeEnvelope` wrote it
+   * already with the default limits (for the caller's inbox), stored as is instead of encoded again.
    *
    * @throws {@link MessageValidationError} when the envelope is invalid or too large.
    */
-  async store(answer: ResponseEnvelope): Promise<ResponseEnvelope> {
+  async store(answer: ResponseEnvelope, encoded?: string): Promise<ResponseEnvelope> {
     const key = kvToken(attemptKey(answer.request_id, answer.metadata.attempt));
-    const body = encodeEnvelope(answer, this.limits);
+    const body = encoded !== undefined && this.limits.maxBytes === undefined && this.limits.maxDepth === undefined ? encoded : encodeEnvelope(answer, this.limits);
     for (let attempt = 1; ; attempt++) {
       try {
         await this.kv.create(key, body);

@@ -15,6 +15,7 @@ export async function connectNats(options: NatsConnectionOptions): Promise<NatsC
   const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
   try {
     return await connect({
+      noAsyncTraces: true, // no stack captured for every request (each PubAck, ack): a hot-path cost; options.client may turn them back on
       ...options.client,
       servers,
       timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,

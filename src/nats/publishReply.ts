@@ -15,13 +15,16 @@ export interface PublishReplyOptions extends Partial<WireLimits> {
  * request's `Agent-Reply-To`, over core NATS: at most once, nothing waits for the caller. A caller
  * that missed the answer (it restarted) recovers it from the stored result, not from this message.
  *
+ * Returns the envelope as encoded (the result store keeps the same text).
+ *
  * @throws {@link MessageValidationError} when the envelope is invalid or too large (nothing is sent).
  */
-export function publishReply(connection: NatsConnection, replyTo: string, reply: ReplyEnvelope, options: PublishReplyOptions): void {
+export function publishReply(connection: NatsConnection, replyTo: string, reply: ReplyEnvelope, options: PublishReplyOptions): string {
   const body = encodeEnvelope(reply, options);
   const h = headers();
   h.set(agentHeaders.correlationId, reply.request_id);
   h.set(agentHeaders.ack, replyLevel(reply));
   h.set(agentHeaders.worker, options.worker);
   connection.publish(replyTo, body, { headers: h });
+  return body;
 }

@@ -185,15 +185,20 @@ natsSuite('Acknowledgments and breakers across processes', (server) => {
     expect(client.requests.get(handle.messageId)?.history.map((t) => t.to)).toEqual(['sent', 'accepted', 'received', 'processing', 'completed']);
   });
 
-  it('relays a handler’s status reports to the caller in another process: status events, the record, the handle', async () => {
+  it('relays a handler’s status reports to the caller in another process, after its processing acknowledgment and before its answer: status events, the record, the handle', async () => {
     await worker('reporting');
     const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2, trackRequests: true });
     runtimes.push(client);
     const statuses: StatusEvent[] = [];
     client.events.on('status', (event) => statuses.push(event));
+    const seen: string[] = [];
+    client.events.on('ack', (ack) => seen.push(ack.level));
+    client.events.on('status', () => seen.push('status'));
     client.start();
     const handle = client.sendRequest<string>(new Report('job'), new AgentId('reporting', 'a'));
     expect(await handle.result).toBe('job reported');
+    // the handler answered at once: its acknowledgment left with its report and answer, in order
+    expect(seen.filter((level) => ['received', 'processing', 'status', 'completed'].includes(level))).toEqual(['received', 'processing', 'status', 'completed']);
     expect(statuses).toMatchObject([{ messageId: handle.messageId, agentId: new AgentId('reporting', 'a'), etaMs: 250, detail: 'job halfway', progress: 0.5 }]);
     expect(client.requests.get(handle.messageId)?.statusReports).toMatchObject([{ etaMs: 250, detail: 'job halfway', progress: 0.5 }]);
   });
