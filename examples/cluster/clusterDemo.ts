@@ -1,6 +1,6 @@
 /**
  * The cluster demo (`npm run demo:cluster`): the flagship demo's research team (examples/researchTeam.ts)
- * across processes on NATS JetStream, and a worker killed in the middle of the run.
+ * across processes on NATS JetStream, a worker killed in the middle of the run, then a rolling restart.
  *
  * - a `nats-server` with JetStream on a random loopback port and a temporary store;
  * - three worker processes (examples/cluster/worker.ts), each a `NatsAgentRuntime` hosting the team's
@@ -8,7 +8,9 @@
  * - a client (this process, a `NatsAgentRuntime` without agents) running the team's work for a few
  *   topics at once: research, review, fact checks;
  * - the first worker to post a review is SIGKILLed right after the effect, before its answer is stored;
- *   its partitions move to the survivors, its unacknowledged requests are redelivered to them.
+ *   its partitions move to the survivors, its unacknowledged requests are redelivered to them;
+ * - a rolling restart under load: each worker in turn is replaced — its replacement started, then the
+ *   old one sent SIGTERM: it drains (finishes what it runs, releases its partitions at once) and exits.
  *
  * It then checks, from the events every process printed, that every request completed and every side
  * effect happened exactly once (counted per request id across processes; handlers that ran again after
@@ -28,6 +30,7 @@ import { CheckFact, type Findings, Research, Review } from '../researchTeam.js';
 import { ClusterProcess } from './ClusterProcess.js';
 import { type ClusterNote, clusterMermaid } from './clusterTrace.js';
 import { leasesBalanced } from './leasesBalanced.js';
+import { rollingRestart, type Replacement } from './rollingRestart.js';
 import { TEAM_TYPES, teamCodec } from './teamCodec.js';
 
 type Log = (line: string) => void;
@@ -44,6 +47,8 @@ export interface ClusterDemoOptions {
   readonly log?: Log;
   /** Research topics, worked on at once; each is 4 requests (research, review, 2 fact checks). Default 4 topics. */
   readonly topics?: readonly string[];
+  /** Topics worked on during the rolling restart, again and again until every worker is replaced (default 3); `[]`: no rolling restart. */
+  readonly rollingTopics?: readonly string[];
   /** Worker processes (default 3). */
   readonly workers?: number;
   /** Partitions per agent type (default 6: 2 per worker). */
@@ -78,6 +83,8 @@ export interface ClusterDemoSummary {
   readonly ranAgain: readonly string[];
   /** The worker killed, and the request it was holding. */
   readonly killed: { readonly worker: string; readonly requestId: string } | undefined;
+  /** The rolling restart: the workers replaced (each drained on SIGTERM), and the requests sent meanwhile. */
+  readonly rolling: { readonly replacements: readonly Replacement[]; readonly requests: readonly string[] };
   /** Requests whose effect each worker performed. */
   readonly servedBy: ReadonlyMap<string, number>;
   /** True when every request completed and every side effect happened exactly once. */
@@ -88,7 +95,14 @@ export interface ClusterDemoSummary {
 /** Runs the demo against the server at `options.servers`; every worker it started is stopped when it returns or throws. */
 export async function runClusterDemo(options: ClusterDemoOptions): Promise<ClusterDemoSummary> {
   const log = options.log ?? console.log;
-  const workers = startWorkers(options);
+  const processes: ClusterProcess[] = []; // every worker process of the run, replacements included
+  const spawn = (n: number): ClusterProcess => {
+    const worker = spawnWorker(options, n);
+    processes.push(worker);
+    return worker;
+  };
+  const workers = Array.from({ length: options.workers ?? 3 }, (_, i) => spawn(i + 1));
+  const rolling: { replacements: Replacement[]; requests: string[] } = { replacements: [], requests: [] };
   const client = new NatsAgentRuntime({ servers: options.servers, codec: teamCodec(), partitions: options.partitions ?? 6 });
   const notes: ClusterNote[] = [];
   const sent: Sent[] = [];
@@ -110,24 +124,41 @@ export async function runClusterDemo(options: ClusterDemoOptions): Promise<Clust
     log(`The client runs the team's work for ${topics.length} topics at once (${topics.length * 4} requests); the first worker to post a review is killed:`);
     const started = Date.now();
     await interruptible(options, Promise.all(topics.map((topic) => researchTopic(client, topic, sent, log, started))));
+    const survivors = workers.filter((worker) => worker.name !== killed?.worker);
+    const rollingTopics = options.rollingTopics ?? ['deploys', 'drains', 'rebalancing'];
+    if (rollingTopics.length > 0) {
+      log('');
+      log(`Rolling restart under load: ${rollingTopics.length} topics worked on again and again while each worker is replaced (its replacement started, then SIGTERM: it drains and leaves):`);
+      const before = sent.length;
+      let restarting = true;
+      const load = Promise.all(
+        rollingTopics.map(async (topic) => {
+          for (let round = 1; restarting || round === 1; round++) await researchTopic(client, `${topic}-${round}`, sent, log, started);
+        }),
+      );
+      load.catch(() => undefined); // reported below
+      const restart = rollingRestart(survivors, workers.length + 1, { spawn, log });
+      rolling.replacements = (await interruptible(options, restart.finally(() => (restarting = false)))).replacements;
+      await interruptible(options, load);
+      rolling.requests = sent.slice(before).map((request) => request.id);
+    }
   } finally {
     await client.stop().catch(() => undefined);
-    await Promise.all(workers.map((worker) => worker.stop()));
+    await Promise.all(processes.map((worker) => worker.stop()));
   }
-  return summarize(workers, sent, killed, notes, log);
+  return summarize(processes, sent, killed, rolling, notes, log);
 }
 
-function startWorkers(options: ClusterDemoOptions): ClusterProcess[] {
-  return Array.from({ length: options.workers ?? 3 }, (_, i) =>
-    ClusterProcess.spawn(`worker-${i + 1}`, options.workerCommand, {
-      NATS_URL: options.servers,
-      WORKER_ID: `worker-${i + 1}`,
-      PARTITIONS: String(options.partitions ?? 6),
-      LEASE_TTL_MS: String(options.leaseTtlMs ?? 2_000),
-      ACK_WAIT_MS: String(options.ackWaitMs ?? 2_000),
-      CRASH_AFTER,
-    }),
-  );
+/** Starts worker number `n` (`worker-<n>`). */
+function spawnWorker(options: ClusterDemoOptions, n: number): ClusterProcess {
+  return ClusterProcess.spawn(`worker-${n}`, options.workerCommand, {
+    NATS_URL: options.servers,
+    WORKER_ID: `worker-${n}`,
+    PARTITIONS: String(options.partitions ?? 6),
+    LEASE_TTL_MS: String(options.leaseTtlMs ?? 2_000),
+    ACK_WAIT_MS: String(options.ackWaitMs ?? 2_000),
+    CRASH_AFTER,
+  });
 }
 
 /** Waits for every worker to be ready and for the partitions to be split between them. */
@@ -166,7 +197,7 @@ async function researchTopic(client: NatsAgentRuntime, topic: string, sent: Sent
 }
 
 /** Counts, from every process's events, what ran where; prints the verdict. */
-function summarize(workers: readonly ClusterProcess[], sent: readonly Sent[], killed: ClusterDemoSummary['killed'], notes: ClusterNote[], log: Log): ClusterDemoSummary {
+function summarize(workers: readonly ClusterProcess[], sent: readonly Sent[], killed: ClusterDemoSummary['killed'], rolling: ClusterDemoSummary['rolling'], notes: ClusterNote[], log: Log): ClusterDemoSummary {
   const ids = new Set(sent.map((s) => s.id));
   const effectsPerRequest = new Map<string, number>(sent.map((s) => [s.id, 0]));
   const servedBy = new Map<string, number>();
@@ -191,7 +222,7 @@ function summarize(workers: readonly ClusterProcess[], sent: readonly Sent[], ki
   const effects = [...effectsPerRequest.values()].reduce((a, b) => a + b, 0);
   const exactlyOnce = completed === sent.length && [...effectsPerRequest.values()].every((n) => n === 1);
   const mermaid = clusterMermaid(workers, notes);
-  const summary: ClusterDemoSummary = { requests: sent.length, completed, failed: sent.length - completed, effects, effectsPerRequest, ranAgain, killed, servedBy, exactlyOnce, mermaid };
+  const summary: ClusterDemoSummary = { requests: sent.length, completed, failed: sent.length - completed, effects, effectsPerRequest, ranAgain, killed, rolling, servedBy, exactlyOnce, mermaid };
   printSummary(summary, workers, log);
   return summary;
 }
@@ -203,6 +234,7 @@ function printSummary(s: ClusterDemoSummary, workers: readonly ClusterProcess[],
     ['side effects', `${s.effects} for ${s.requests} requests${wrong.length === 0 ? ': exactly one per request id' : `: ${wrong.length} request(s) with ≠ 1`}`],
     ['handlers run again', `${s.ranAgain.length} request(s) redelivered after the crash; their effects were not repeated`],
     ['worker killed', s.killed === undefined ? 'none (no worker reached the crash point)' : `${s.killed.worker}, holding request ${s.killed.requestId.slice(0, 8)}…`],
+    ['rolling restart', rollingSummary(s)],
     ['effects per worker', workers.map((w) => `${w.name} ${s.servedBy.get(w.name) ?? 0}`).join(', ')],
   ];
   log('');
@@ -211,6 +243,15 @@ function printSummary(s: ClusterDemoSummary, workers: readonly ClusterProcess[],
   for (const [name, value] of rows) log(`  ${name.padEnd(20)}│ ${value}`);
   log(`  ${'─'.repeat(20)}┴${'─'.repeat(66)}`);
   log(s.exactlyOnce ? '  ✓ every request completed, every side effect exactly once' : '  ✗ NOT every request completed exactly once: see above');
+}
+
+/** The rolling restart's line of the summary. */
+function rollingSummary(s: ClusterDemoSummary): string {
+  const { replacements, requests } = s.rolling;
+  if (replacements.length === 0) return 'none';
+  const drains = replacements.map((r) => r.drainMs);
+  const again = requests.filter((id) => s.ranAgain.includes(id)).length;
+  return `${replacements.length} workers replaced (SIGTERM → drained and gone in ${Math.min(...drains)}–${Math.max(...drains)} ms); ${requests.length} requests meanwhile, ${again} run again`;
 }
 
 /** `work`, unless the run is aborted or takes longer than its limit first. */
@@ -243,7 +284,7 @@ export async function main(log: Log = console.log): Promise<number> {
   const onSignal = (): void => interrupt.abort(new Error('interrupted: stopping every process'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  log('agentwire cluster demo — the research team across processes on NATS JetStream, a worker killed mid-run');
+  log('agentwire cluster demo — the research team across processes on NATS JetStream, a worker killed mid-run, then a rolling restart');
   log('');
   const server = await NatsServer.start(binary);
   log(`  nats-server ${server.url} (pid ${server.pid}), JetStream store ${server.storeDir}`);

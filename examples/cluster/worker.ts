@@ -7,6 +7,8 @@
  * the name of a side effect: the first worker of the cluster to perform it prints `crash_point` and
  * holds the request right there (its effect done, its answer not yet stored) until the demo kills it.
  *
+ * On SIGTERM it drains and exits (`runtime.stopOnSignals()`): the demo's rolling restart.
+ *
  * Prints one JSON line per event: `ready`, `run` (a delivery of a request reached its handler),
  * `effect` (a side effect performed), `crash_point`, `trace` (an entry of its conversation trace).
  */
@@ -70,10 +72,5 @@ await FactChecker.register(runtime, 'fact-checker', () => new FactChecker(world)
 await SearchApi.register(runtime, 'search', () => new SearchApi(world));
 runtime.start();
 await runtime.ready();
-process.once('SIGTERM', () => {
-  flushTrace();
-  void runtime
-    .stop()
-    .finally(() => process.exit(0));
-});
+runtime.stopOnSignals(['SIGTERM']); // drains (finishes what it runs, releases its partitions at once), then exits
 emit('ready', { pid: process.pid });

@@ -16,6 +16,7 @@ import type { PublishOptions, SendOptions } from '../core/SendOptions.js';
 import type { Subscription } from '../core/Subscription.js';
 import type { TopicId } from '../core/TopicId.js';
 import { RuntimeStateError } from '../errors/RuntimeStateError.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { MessageCodec } from '../protocol/MessageCodec.js';
 import { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import { EngineSeam } from '../runtime/EngineSeam.js';
@@ -37,7 +38,9 @@ import { RequestDeadLetters } from './RequestDeadLetters.js';
 import { redeliveryDelaysOf } from './redeliveryDelaysOf.js';
 import { resolveRequestQueueOptions, type RequestQueueOptions, type ResolvedRequestQueueOptions } from './RequestQueueOptions.js';
 import { RequestServer, type LocalOutcome } from './RequestServer.js';
-import { RequestWorker } from './RequestWorker.js';
+import { RequestWorker, type BeforeRelease } from './RequestWorker.js';
+import { stopOnSignals } from './stopOnSignals.js';
+import type { NatsStopOptions } from './NatsStopOptions.js';
 import { EventPublisher } from './EventPublisher.js';
 import { EventRouter } from './EventRouter.js';
 import { EventServer } from './EventServer.js';
@@ -45,6 +48,9 @@ import { LocalEvents } from './LocalEvents.js';
 import { partitionOf } from './partitionOf.js';
 import { isEventCopy } from './readEvent.js';
 import { SubscriptionRegistry } from './SubscriptionRegistry.js';
+
+/** How long `stop()` lets the turns running finish by default, in ms. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 /** The request queue's settings among a runtime's options. */
 function requestQueueOptionsOf(options: NatsAgentRuntimeOptions): RequestQueueOptions {
@@ -135,6 +141,8 @@ export class NatsAgentRuntime implements AgentRuntime {
   private removedWhileStopped: Subscription[] = [];
   /** Sends made before `start()`: they wait for its session. */
   private waitingForStart: Array<(session: Promise<NatsSession>) => void> = [];
+  /** The stop under way (draining), and how to cut its drain short. */
+  private stopping: { readonly done: Promise<void>; readonly cut: () => void } | undefined = undefined;
 
   constructor(private readonly options: NatsAgentRuntimeOptions) {
     this.engine = new SingleThreadedAgentRuntime({
@@ -275,10 +283,66 @@ export class NatsAgentRuntime implements AgentRuntime {
     while ((this.caller.inTransit || this.localEvents.inTransit) && Date.now() - started < limitMs) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
-  /** Stops at once: waiting requests reject with `RuntimeStoppedError`; requests this process was serving are left to the stream, which redelivers them. */
-  async stop(): Promise<void> {
+  /**
+   * Stops, draining first (distributed.md §5.8) — unlike the in-process runtime's `stop()`, which
+   * stops at once, and like AutoGen's, which lets the message being processed finish. A worker
+   * withdraws from its partitions: it stops pulling, lets the turns already running finish and their
+   * answers be stored and acked (turns not started yet do not start: their requests go back to the
+   * stream at once, for the next owner), and releases each partition — deletes its lease — as soon as
+   * it is idle, so another worker takes it over within milliseconds. Requests this process sends
+   * meanwhile (its handlers' own included) go on. After `drainTimeoutMs` (the option, default
+   * 10 000; `options.drainTimeoutMs` for this stop) it stops at once: turns still running are aborted
+   * (`ctx.signal`), their requests handed back to the stream, and requests waiting for an answer in
+   * this process reject with `RuntimeStoppedError`. `drainTimeoutMs: 0` stops at once. A process
+   * hosting no type (a client) stops at once. `isRunning` stays true until the drain ends; a second
+   * `stop()` meanwhile joins it (with `drainTimeoutMs: 0`, it cuts the drain short).
+   *
+   * @throws {@link RuntimeStateError} when the runtime is not started; {@link ConfigurationError} for a bad `drainTimeoutMs`.
+   */
+  stop(options: NatsStopOptions = {}): Promise<void> {
+    const drainMs = options.drainTimeoutMs ?? this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    if (!Number.isSafeInteger(drainMs) || drainMs < 0) return Promise.reject(new ConfigurationError(`drainTimeoutMs must be an integer number of ms ≥ 0 (0 stops at once), received ${String(drainMs)}`));
+    if (this.stopping !== undefined) {
+      if (drainMs === 0) this.stopping.cut();
+      return this.stopping.done;
+    }
     const running = this.running;
-    if (running === undefined) throw new RuntimeStateError('The runtime is not started: nothing to stop.');
+    if (running === undefined) return Promise.reject(new RuntimeStateError('The runtime is not started: nothing to stop.'));
+    let cut = (): void => undefined;
+    const cutShort = new Promise<void>((resolve) => (cut = resolve));
+    const done = this.drainThenStop(running, drainMs, cutShort).finally(() => (this.stopping = undefined));
+    this.stopping = { done, cut };
+    return done;
+  }
+
+  /**
+   * Stops this runtime when the process receives one of `signals` (default SIGTERM, which process
+   * supervisors send, and SIGINT, Ctrl-C): the first drains (see {@link stop}), a second one during
+   * the drain stops at once. Once stopped, the listeners are removed and the signal is raised again,
+   * so the process ends as it would have (killed by the signal) — unless the program listens to
+   * that signal itself, and then decides. The listeners never keep the process alive. Opt-in: call
+   * it in a worker's main module.
+   *
+   * @returns the function that removes the listeners.
+   */
+  stopOnSignals(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): () => void {
+    return stopOnSignals({ stop: (atOnce) => (this.isRunning ? this.stop(atOnce ? { drainTimeoutMs: 0 } : {}) : undefined), log: this.seam.log }, signals);
+  }
+
+  private async drainThenStop(running: Running, drainMs: number, cutShort: Promise<void>): Promise<void> {
+    if (drainMs > 0) await Promise.race([this.drain(running, drainMs), cutShort]);
+    if (this.running !== running) return;
+    await this.stopAtOnce(running);
+  }
+
+  /** Hands every hosted type's partitions over (see {@link stop}) within `withinMs`. */
+  private async drain(running: Running, withinMs: number): Promise<void> {
+    await running.serving;
+    await Promise.all(running.workers.map((worker) => worker.drain(withinMs)));
+    await running.server?.settled();
+  }
+
+  private async stopAtOnce(running: Running): Promise<void> {
     this.running = undefined;
     this.caller.stop();
     this.publisher.stop();
@@ -480,8 +544,10 @@ export class NatsAgentRuntime implements AgentRuntime {
     await running.deadLetters!.watch();
     await session.types.announce(type, this.workerId);
     const leases = await this.leasesOf(running, session);
-    const serve = (message: JsMsg, fresh: () => boolean): Promise<void> => (isEventCopy(message) ? running.events!.serve(message, fresh) : running.server!.serve(message, fresh));
-    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost: () => running.server?.dropFenced() }, serve);
+    const serve = (message: JsMsg, fresh: () => boolean, handingOver: () => boolean): Promise<void> => (isEventCopy(message) ? running.events!.serve(message, fresh) : running.server!.serve(message, fresh, handingOver));
+    // Agent state is saved here before a partition is handed over (persisted agent state, issue 11): nothing to save yet.
+    const beforeRelease: BeforeRelease = () => Promise.resolve();
+    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost: () => running.server?.dropFenced(), beforeRelease, log: this.seam.log }, serve);
     running.workers.push(worker);
     if (this.running !== running) await worker.stop();
   }

@@ -61,6 +61,14 @@ export interface NatsAgentRuntimeOptions extends NatsConnectionOptions, RequestQ
    * when it dies). Default true.
    */
   readonly routeEvents?: boolean;
+  /**
+   * How long `stop()` lets the turns already running finish — their answers stored and acked — before
+   * it stops at once, in ms (like Dapr's `drainOngoingCallTimeout`); meanwhile the partitions go to
+   * the other workers one by one as they become idle. Keep it below the process supervisor's grace
+   * period (Kubernetes: `terminationGracePeriodSeconds`, 30 s by default), so the process is not
+   * killed mid-drain. 0: `stop()` stops at once, as the in-process runtime's does. Default 10 000.
+   */
+  readonly drainTimeoutMs?: number;
   /** Called by this process's event router after it stored each subscriber's copy of a published message, before the next; the fan-out waits for what it returns. */
   readonly onEventCopied?: (copy: EventCopy) => void | Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { Kvm, type KV } from '@nats-io/kv';
+import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
@@ -120,6 +120,34 @@ export class PartitionLeases {
     let count = 0;
     for await (const _key of await this.kv.keys(`${kvToken(type)}.workers.*`)) count++;
     return count;
+  }
+
+  /**
+   * Watches the type's leases and presence (a KV watch, new writes only) and calls `changed` promptly
+   * when a lease is released (deleted) or a worker of the type joins or leaves — not on renewals — so
+   * workers take a released partition, or rebalance, at once instead of at their next round. A lease
+   * or presence that ends by the bucket's TTL (a dead worker) is not seen: the rounds catch those.
+   * `changed` gets the partition whose lease was released, if that was the change. Resolves, once
+   * watching, with the function that stops the watch.
+   */
+  async watch(type: string, changed: (released?: number) => void): Promise<() => void> {
+    const presencePrefix = `${kvToken(type)}.workers.`;
+    const lastSaid = new Map<string, number>(); // presence key → when it was last written (runtime clock)
+    const watch = await this.kv.watch({ key: `${kvToken(type)}.>`, include: KvWatchInclude.UpdatesOnly });
+    void (async () => {
+      for await (const entry of watch) {
+        const presence = entry.key.startsWith(presencePrefix);
+        if (entry.operation !== 'PUT') {
+          lastSaid.delete(entry.key);
+          changed(presence ? undefined : Number(entry.key.slice(entry.key.lastIndexOf('.') + 1))); // a worker gone, or a lease released
+        } else if (presence) {
+          const before = lastSaid.get(entry.key);
+          lastSaid.set(entry.key, this.clock.now());
+          if (before === undefined || this.clock.now() - before > this.ttlMs) changed(); // a worker joined
+        }
+      }
+    })().catch(() => undefined); // ends when the watch stops or the connection closes
+    return () => watch.stop();
   }
 
   /** Who holds the partition now, if anyone. */

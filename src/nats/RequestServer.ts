@@ -102,6 +102,8 @@ export class RequestServer {
   private readonly chains = new Map<string, readonly string[]>();
   /** The requests being served, by request id: whether the lease of the partition each was pulled from may still be acted on. */
   private readonly fences = new Map<string, () => boolean>();
+  /** The requests being served, by request id: whether the partition each was pulled from is being handed over (a turn not started then never starts). */
+  private readonly handovers = new Map<string, () => boolean>();
   /** The fences of the turns the engine started for them (by its delivery, the handler's context), as long as a handler holds one. */
   private readonly turnFences = new WeakMap<OnceCall, () => boolean>();
   private readonly cancelSubscription: Subscription;
@@ -134,11 +136,12 @@ export class RequestServer {
    * `fresh` (fencing) is checked as the handler's turn starts ({@link admit}), in `ctx.once` ({@link fenced})
    * and before the answer is stored: when the partition's lease is no longer fresh
    * the handler does not start, the effect does not run, the answer is dropped and the request
-   * nak'ed, so its owner serves it.
+   * nak'ed, so its owner serves it. `handingOver` (a drain) is checked as the turn starts: a turn that
+   * has not started when its partition is being handed over does not start, and the request is nak'ed for the next owner.
    */
-  readonly serve = (message: JsMsg, fresh: () => boolean = () => true): Promise<void> => {
+  readonly serve = (message: JsMsg, fresh: () => boolean = () => true, handingOver: () => boolean = () => false): Promise<void> => {
     this.inFlight++;
-    return this.handle(message, fresh).then(
+    return this.handle(message, fresh, handingOver).then(
       () => {
         this.inFlight--;
       },
@@ -150,7 +153,7 @@ export class RequestServer {
     );
   };
 
-  /** Stops answering: requests still running end unanswered and unacked, so the stream redelivers them. */
+  /** Stops answering: requests still running end unanswered, nak'ed so the stream redelivers them at once (to the partition's next owner). */
   stop(): void {
     this.stopped = true;
     this.env.engine.events.off('ack', this.onAck);
@@ -177,6 +180,7 @@ export class RequestServer {
     const fresh = this.fences.get(turn.messageId);
     if (fresh === undefined) return undefined;
     if (!fresh()) return fencedTurn(turn.messageId);
+    if (this.handovers.get(turn.messageId)?.() === true) return handedOverTurn(turn.messageId);
     this.turnFences.set(turn, fresh);
     return undefined;
   }
@@ -207,7 +211,7 @@ export class RequestServer {
     return true;
   }
 
-  private async handle(message: JsMsg, fresh: () => boolean): Promise<void> {
+  private async handle(message: JsMsg, fresh: () => boolean, handingOver: () => boolean): Promise<void> {
     let envelope: RequestEnvelope;
     let deliveryCount: number;
     try {
@@ -228,13 +232,15 @@ export class RequestServer {
     }
     if (replyTo !== undefined) this.acks.note(replyTo, envelope, 'received'); // the owner took it: into its recipient's mailbox
     this.fences.set(envelope.request_id, fresh);
+    this.handovers.set(envelope.request_id, handingOver);
     let answer: ResponseEnvelope | Unanswered | undefined;
     try {
       answer = await this.run(envelope, key, replyTo, message, fresh, deliveryCount);
     } finally {
       if (this.fences.get(envelope.request_id) === fresh) this.fences.delete(envelope.request_id); // not a later delivery's
+      if (this.handovers.get(envelope.request_id) === handingOver) this.handovers.delete(envelope.request_id);
     }
-    if (answer === undefined || this.stopped) return;
+    if (answer === undefined || this.stopped) return this.leave(message, replyTo);
     if ('kind' in answer) return this.unanswered(message, envelope, replyTo, answer, fresh);
     if (!fresh()) {
       // fenced: this process may have lost the partition; its owner answers (a caller here takes that answer)
@@ -250,6 +256,16 @@ export class RequestServer {
     } finally {
       this.finishing.done();
     }
+  }
+
+  /**
+   * A request this process stopped serving (it stops): handed back to the stream at once (nak), for the
+   * partition's next owner — unless its caller is this very process, which has given it up
+   * (`RuntimeStoppedError`): then it is dropped (term), not run again after a restart.
+   */
+  private leave(message: JsMsg, replyTo: string | undefined): void {
+    if (replyTo !== undefined && replyTo === this.env.session.inbox.subject) message.term();
+    else message.nak();
   }
 
   /** A request not answered by its handler: delivered again after a delay, or dead-lettered and its caller answered `failed(dead-lettered)`. */
@@ -292,6 +308,7 @@ export class RequestServer {
         value = await serving.promise;
       } catch (error) {
         if (this.stopped) return undefined;
+        if (error instanceof FencedError && this.handovers.get(requestId)?.() === true) return { kind: 'redeliver', delayMs: 0 }; // not started: the next owner serves it
         const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));
         return verdict.kind === 'answer' ? this.failed(envelope, key, replyTo, error) : verdict;
       }
@@ -407,6 +424,15 @@ function fencedTurn(requestId: string): FencedError {
   return new FencedError(
     `Did not start the handler of request ${requestId}: this worker's lease of its partition is stale (lost, or not renewed in time), another worker may own it. ` +
       'The request is left to the owner (it is redelivered).',
+    { messageId: requestId },
+  );
+}
+
+/** Why the handler of request `requestId` did not start: its partition is being handed over (this worker drains it). */
+function handedOverTurn(requestId: string): FencedError {
+  return new FencedError(
+    `Did not start the handler of request ${requestId}: this worker is handing its partition over (it drains: stop(), or rebalancing). ` +
+      'The request is left to the next owner (it is redelivered at once).',
     { messageId: requestId },
   );
 }

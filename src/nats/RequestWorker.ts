@@ -1,12 +1,21 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Clock, TimerHandle } from '../util/Clock.js';
+import { describeValue } from '../util/describeValue.js';
 import { reportUncaught } from '../util/reportUncaught.js';
+import { closePull } from './closePull.js';
 import { ensureRequestConsumer } from './ensureRequestConsumer.js';
 import type { NatsSession } from './NatsSession.js';
 import type { PartitionLease } from './PartitionLease.js';
 import type { PartitionLeases } from './PartitionLeases.js';
 import { requestQueue } from './requestQueue.js';
 import { resolveRequestQueueOptions, type RequestQueueOptions } from './RequestQueueOptions.js';
+
+/**
+ * Called before this worker releases partitions it drained (rebalancing, or `stop()`): every
+ * request pulled from them has settled and their leases are still held and fresh, so what must
+ * outlive the handover (agent state) can be saved, fenced, now. The release waits for it.
+ */
+export type BeforeRelease = (type: string, partitions: readonly number[]) => Promise<void>;
 
 /** Options of {@link RequestWorker.start}. */
 export interface RequestWorkerOptions {
@@ -16,14 +25,23 @@ export interface RequestWorkerOptions {
   readonly pullExpiresMs: number;
   /** The partition leases of this process (`agent_leases`). */
   readonly leases: PartitionLeases;
-  /** The runtime's clock: renewals and takeover attempts are armed on its timers. */
+  /** The runtime's clock: renewals, takeover attempts and the drain's bound are armed on its timers. */
   readonly clock: Clock;
   /** Called when the renewal of a partition's lease failed (another worker holds it now): drop what was pulled from it. */
   readonly lost?: () => void;
+  /** Called before a drained partition's lease is released (see {@link BeforeRelease}); a failure is logged and the release goes on. */
+  readonly beforeRelease?: BeforeRelease;
+  /** Where a failing `beforeRelease` is reported. */
+  readonly log?: { warn(message: string): void };
 }
 
-/** Serves one pulled request; `fresh` tells whether its partition's lease may still be acted on (check it before committing a result). */
-export type ServeRequest = (message: JsMsg, fresh: () => boolean) => Promise<void>;
+/**
+ * Serves one pulled request; `fresh` tells whether its partition's lease may still be acted on (check
+ * it before committing a result), `handingOver` whether the partition is being handed over (drained):
+ * a turn that has not started by then must not start — the request goes back to the stream for the
+ * next owner.
+ */
+export type ServeRequest = (message: JsMsg, fresh: () => boolean, handingOver: () => boolean) => Promise<void>;
 
 /** One partition of the type: its consumer, and the lease and pull while this worker owns it. */
 interface Slot {
@@ -31,28 +49,55 @@ interface Slot {
   readonly consumer: Consumer;
   lease: PartitionLease | undefined;
   pull: ConsumerMessages | undefined;
-  /** Given up for balance: no longer pulled, its lease released once the requests in flight settle. */
+  /** Given up (balance, or drain): no longer pulled, nothing new started, its lease released once the requests in flight settle. */
   shedding: boolean;
   /** Requests pulled from it and not yet settled. */
   inFlight: number;
   /** How many times this worker took the partition: a request pulled under one take is never acted on under another. */
   takes: number;
+  /** Resolves once its pull is closed (nothing more can arrive from it). */
+  closing: Promise<void>;
+  /** The handover under way (beforeRelease, then the release), if any. */
+  handover: Promise<void> | undefined;
+  /** The lease operations (renew, release) of the slot, one after the other. */
+  leaseOps: Promise<void>;
+  /** A renewal asked for because a request arrived while the lease was not fresh, if under way. */
+  renewing: Promise<void> | undefined;
 }
 
 /**
- * @internal The worker loop of one hosted agent type (distributed.md §5.1): a durable pull consumer
+ * @internal The worker loop of one hosted agent type (distributed.md §5.1, §5.8): a durable pull consumer
  * per partition (created unless it exists), pulled only while this worker holds the partition's
  * lease, so each partition — hence each `AgentId` — is served by one process at a time. Every
  * TTL/3 (on the runtime's clock) it says it is present, renews the leases it holds, stops pulling
- * a partition whose renewal failed (lost), gives up (stops pulling, drains, releases) what exceeds
- * its fair share ⌈partitions / workers present⌉, and takes partitions nobody holds up to that share
- * (a dead owner's lease and presence end with the bucket's TTL). A pulled request whose lease is not fresh is not run but nak'ed, so the
- * stream redelivers it to the owner.
+ * a partition whose renewal failed (lost), gives up what exceeds its fair share ⌈partitions / workers
+ * present⌉, and takes partitions nobody holds up to that share (a dead owner's lease and presence
+ * end with the bucket's TTL). A KV watch brings a round forward when a lease is released or a worker
+ * joins or leaves, so a released partition is taken in milliseconds. A pulled request whose lease is
+ * not fresh is not run but nak'ed, so the stream redelivers it to the owner.
+ *
+ * Giving a partition up (a handover, for balance or {@link drain}): stop pulling (messages already on
+ * their way are nak'ed at once), let the turns running finish and their answers be stored and acked
+ * (turns not started yet are not started: nak'ed), call `beforeRelease`, then delete the lease — the
+ * next owner, prompted by the watch, takes it within milliseconds.
  */
 export class RequestWorker {
   private timer: TimerHandle | undefined = undefined;
   private stopped = false;
+  private draining = false;
   private ticking: Promise<void> = Promise.resolve();
+  /** Resolves once this worker's presence is withdrawn (while draining): releases wait for it, so the workers they prompt already count one worker less. */
+  private withdrawn: Promise<void> = Promise.resolve();
+  private roundRunning = false;
+  /** Whether this worker has said it is present (at the end of its first round). */
+  private announced = false;
+  /** A round was asked for while one ran: run another after it. */
+  private again = false;
+  private stopWatch: (() => void) | undefined = undefined;
+  /** Partitions whose release the watch reported since the last round: tried first. */
+  private readonly freed = new Set<number>();
+  /** Called whenever a slot released its lease or finished a handover (see {@link released}). */
+  private readonly slotChanged = new Set<() => void>();
 
   private constructor(
     /** The agent type whose requests it pulls. */
@@ -62,90 +107,187 @@ export class RequestWorker {
     private readonly serve: ServeRequest,
   ) {}
 
-  /** Ensures the type's consumers, takes the partitions nobody holds and starts pulling them. */
+  /** Ensures the type's consumers, watches the type's leases, takes the partitions nobody holds and starts pulling them. */
   static async start(session: NatsSession, type: string, options: RequestWorkerOptions, serve: ServeRequest): Promise<RequestWorker> {
     const { partitions } = resolveRequestQueueOptions(options.queue);
     const slots = await Promise.all(
       Array.from({ length: partitions }, async (_, partition): Promise<Slot> => {
         const info = await ensureRequestConsumer(session.manager, type, partition, options.queue);
         const consumer = await session.client.consumers.get(requestQueue.stream, info.name);
-        return { partition, consumer, lease: undefined, pull: undefined, shedding: false, inFlight: 0, takes: 0 };
+        return { partition, consumer, lease: undefined, pull: undefined, shedding: false, inFlight: 0, takes: 0, closing: Promise.resolve(), handover: undefined, leaseOps: Promise.resolve(), renewing: undefined };
       }),
     );
     const worker = new RequestWorker(type, slots, options, serve);
+    worker.stopWatch = await options.leases.watch(type, (released) => worker.nudge(released));
     await worker.tick();
     return worker;
   }
 
-  /** The partitions this worker holds (and pulls) now. */
+  /** The partitions this worker holds now (pulled, or being handed over). */
   get owned(): readonly number[] {
     return this.slots.filter((slot) => slot.lease !== undefined).map((slot) => slot.partition);
   }
 
-  /** Stops renewing and pulling and releases the leases; requests pulled and not acked are redelivered. */
+  /**
+   * Hands every partition over (distributed.md §5.8): withdraws this worker's presence (the others'
+   * share grows at once), stops pulling, lets the requests in flight settle — answers stored and
+   * acked; turns not started are not started but handed back to the stream — and releases each
+   * partition as soon as it is idle (after `beforeRelease`), while renewing the leases still held.
+   * Resolves once every partition is released, or after `withinMs` (runtime clock) with the rest
+   * still held: {@link stop} then releases them at once.
+   */
+  async drain(withinMs: number): Promise<void> {
+    if (this.draining || this.stopped) return;
+    this.draining = true;
+    this.clearTimer();
+    this.shedAll(); // at once: no turn starts from here on
+    this.withdrawn = this.ticking.then(() => this.options.leases.absent(this.type)).catch(() => undefined); // before any release: the others' share grows first
+    await this.ticking;
+    this.shedAll(); // what a round under way took meanwhile
+    await this.withdrawn;
+    void this.tick(); // renews what is still held while it drains
+    await this.released(withinMs);
+  }
+
+  private shedAll(): void {
+    for (const slot of this.slots) if (slot.lease !== undefined) this.shed(slot);
+  }
+
+  /** Stops renewing and pulling and releases the leases at once; requests pulled and not acked are redelivered. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.clearTimer();
+    this.stopWatch?.();
     await this.ticking;
-    await Promise.all(this.slots.map((slot) => this.give(slot, true)));
+    await Promise.all(this.slots.map((slot) => this.give(slot)));
     await this.options.leases.absent(this.type).catch(() => undefined);
   }
 
+  /** Brings the next round forward (a lease was released — `released`, tried first —, a worker joined or left). */
+  private nudge(released?: number): void {
+    if (this.stopped || this.draining) return;
+    if (released !== undefined) this.freed.add(released);
+    if (this.roundRunning) {
+      this.again = true;
+      return;
+    }
+    this.clearTimer();
+    void this.tick();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   /**
-   * One round: says this worker is present, renews what it holds, gives up (drains, then releases)
-   * what exceeds its fair share — ⌈partitions / workers present⌉ — and takes free partitions up to
-   * that share; then arms the next round at TTL/3.
+   * One round (see {@link round}); then the next one at once if one was asked for meanwhile,
+   * else at TTL/3.
    */
   private tick(): Promise<void> {
+    this.roundRunning = true;
     this.ticking = this.round()
       .catch((error: unknown) => {
         if (!this.stopped) reportUncaught(error);
       })
       .then(() => {
-        if (!this.stopped) this.timer = this.options.clock.setTimeout(() => void this.tick(), Math.floor(this.options.leases.ttlMs / 3));
+        this.roundRunning = false;
+        if (this.stopped) return;
+        if (this.again && !this.draining) {
+          this.again = false;
+          void this.tick();
+        } else this.timer = this.options.clock.setTimeout(() => void this.tick(), Math.floor(this.options.leases.ttlMs / 3));
       });
     return this.ticking;
   }
 
+  /**
+   * Says this worker is present (its first round: at its end), renews what it holds, gives up
+   * (drains, then releases) what exceeds its fair share — ⌈partitions / workers present⌉ — and takes
+   * free partitions up to that share. While draining: renews only.
+   */
   private async round(): Promise<void> {
     const { leases } = this.options;
     const type = this.type;
-    await leases.present(type);
+    const first = !this.announced;
+    if (!this.draining && !first) await leases.present(type);
     await Promise.all(this.slots.filter((slot) => slot.lease !== undefined).map((slot) => this.renew(slot)));
-    const share = Math.ceil(this.slots.length / Math.max(1, await leases.workers(type)));
+    for (const slot of this.slots) if (slot.shedding && slot.inFlight === 0) void this.handOver(slot);
+    if (this.draining) return;
+    const share = Math.ceil(this.slots.length / Math.max(1, (await leases.workers(type)) + (first ? 1 : 0)));
     const kept = this.slots.filter((slot) => slot.lease !== undefined && !slot.shedding);
     for (const slot of kept.slice(share)) this.shed(slot);
     let owned = Math.min(kept.length, share);
-    for (const slot of this.slots) {
-      if (owned >= share || this.stopped) break;
-      if (slot.lease === undefined && (await this.take(type, slot))) owned++;
+    const freed = this.slots.filter((slot) => this.freed.has(slot.partition));
+    this.freed.clear();
+    for (const slot of new Set([...freed, ...this.slots])) {
+      if (owned >= share || this.stopped || this.draining) break;
+      if (slot.lease === undefined && !slot.shedding && (await this.take(type, slot))) owned++;
+    }
+    if (first && !this.stopped && !this.draining) {
+      // Said once its first round is done (free partitions taken, the process warm): the others give up partitions for it
+      // as soon as they see it, and it takes each at once.
+      await leases.present(type);
+      this.announced = true;
     }
   }
 
-  private async renew(slot: Slot): Promise<void> {
-    const renewed = await this.options.leases.renew(slot.lease!);
-    if (renewed === undefined) {
-      await this.give(slot, false);
+  private renew(slot: Slot): Promise<void> {
+    return this.inTurn(slot, async () => {
+      const lease = slot.lease;
+      if (lease === undefined) return;
+      const renewed = await this.options.leases.renew(lease);
+      if (renewed !== undefined) {
+        slot.lease = renewed;
+        return;
+      }
+      slot.lease = undefined; // lost: another worker holds it now
+      slot.shedding = false;
+      slot.closing = this.closeOf(slot);
+      this.changed();
       this.options.lost?.();
-    }
-    else if (slot.shedding && slot.inFlight === 0) await this.give(slot, true);
-    else slot.lease = renewed;
+    });
   }
 
-  /** Stops pulling the partition, and releases it once its requests in flight settle. */
+  /** Stops pulling the partition; it is released once its requests in flight settle (see {@link handOver}). */
   private shed(slot: Slot): void {
+    if (slot.shedding) return;
     slot.shedding = true;
+    slot.closing = this.closeOf(slot);
+    void slot.closing.then(() => {
+      if (slot.inFlight === 0) void this.handOver(slot);
+    });
+  }
+
+  /** Closes the slot's pull, if any (messages already on their way still reach {@link pulled}). */
+  private closeOf(slot: Slot): Promise<void> {
     const pull = slot.pull;
     slot.pull = undefined;
-    void pull?.close().catch(() => undefined);
-    if (slot.inFlight === 0) void this.give(slot, true);
+    return pull === undefined ? Promise.resolve() : closePull(pull);
+  }
+
+  /** A drained partition (nothing in flight): `beforeRelease` while the lease is still held, then the release. */
+  private handOver(slot: Slot): Promise<void> {
+    slot.handover ??= (async () => {
+      await slot.closing;
+      await this.withdrawn;
+      const { beforeRelease, log } = this.options;
+      if (slot.lease !== undefined && beforeRelease !== undefined) {
+        await beforeRelease(this.type, [slot.partition]).catch((error: unknown) => log?.warn(`Saving before handing over partition ${slot.partition} of ${this.type} failed (${describeValue(error)}); the partition is released anyway.`));
+      }
+      if (slot.shedding) await this.give(slot);
+    })().finally(() => {
+      slot.handover = undefined;
+      this.changed();
+    });
+    return slot.handover;
   }
 
   private async take(type: string, slot: Slot): Promise<boolean> {
     const leases = this.options.leases;
     const lease = await leases.acquire(type, slot.partition);
     if (lease === undefined) return false;
-    if (this.stopped) {
+    if (this.stopped || this.draining) {
       await leases.release(lease);
       return false;
     }
@@ -154,30 +296,74 @@ export class RequestWorker {
     try {
       slot.pull = await slot.consumer.consume({ max_messages: Math.min(resolveRequestQueueOptions(this.options.queue).maxAckPending, 64), expires: this.options.pullExpiresMs, callback: (message) => this.pulled(slot, message) });
     } catch (error) {
-      await this.give(slot, true); // not pulling it: let another worker take it
+      await this.give(slot); // not pulling it: let another worker take it
       throw error;
     }
     return true;
   }
 
-  private pulled(slot: Slot, message: JsMsg): void {
+  private pulled(slot: Slot, message: JsMsg, afterRenewal = false): void {
     const take = slot.takes;
     const fresh = (): boolean => slot.lease !== undefined && slot.takes === take && this.options.leases.isFresh(slot.lease);
-    if (!fresh() || slot.shedding) return void message.nak(Math.floor(this.options.leases.ttlMs / 10)); // fenced or given up: the owner gets it
+    if (slot.shedding) return void message.nak(); // being handed over: the next owner gets it at once
+    if (!fresh() && slot.lease !== undefined && !afterRenewal) {
+      // Held, but its renewal is late (a busy or paused process): renew now and decide then, rather than
+      // nak a delivery the stream counts towards max_deliver, again and again while the renewal is late.
+      slot.renewing ??= this.renew(slot)
+        .catch(() => undefined)
+        .finally(() => (slot.renewing = undefined));
+      const keepAlive = setInterval(() => message.working(), Math.floor(resolveRequestQueueOptions(this.options.queue).ackWaitMs / 3)); // not redelivered meanwhile
+      message.working();
+      return void slot.renewing.then(() => {
+        clearInterval(keepAlive);
+        this.pulled(slot, message, true);
+      });
+    }
+    if (!fresh()) return void message.nak(Math.floor(this.options.leases.ttlMs / 10)); // fenced: the owner gets it
     slot.inFlight++;
-    void this.serve(message, fresh).then(() => {
+    void this.serve(message, fresh, () => slot.shedding).then(() => {
       slot.inFlight--;
-      if (slot.shedding && slot.inFlight === 0) void this.give(slot, true);
+      if (slot.shedding && slot.inFlight === 0) void this.handOver(slot);
     });
   }
 
-  /** Stops pulling the partition; releases its lease when this worker still holds it. */
-  private async give(slot: Slot, release: boolean): Promise<void> {
-    const { lease, pull } = slot;
-    slot.lease = undefined;
-    slot.pull = undefined;
-    slot.shedding = false;
-    await pull?.close().catch(() => undefined);
-    if (release && lease !== undefined) await this.options.leases.release(lease).catch(() => undefined);
+  /** Stops pulling the partition and releases its lease (at its latest revision) if this worker still holds it. */
+  private async give(slot: Slot): Promise<void> {
+    await this.closeOf(slot);
+    await this.inTurn(slot, async () => {
+      const lease = slot.lease;
+      slot.lease = undefined;
+      slot.shedding = false;
+      if (lease !== undefined) await this.options.leases.release(lease).catch(() => undefined);
+    });
+    this.changed();
+  }
+
+  /** Runs a lease operation of the slot after the one before it: a release never crosses a renewal (it would miss the new revision and leave the lease held until its TTL). */
+  private inTurn(slot: Slot, operation: () => Promise<void>): Promise<void> {
+    const next = slot.leaseOps.then(operation);
+    slot.leaseOps = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves once no partition is held nor being handed over, or after `withinMs` (runtime clock). */
+  private released(withinMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const finish = (): void => {
+        this.slotChanged.delete(check);
+        this.options.clock.clearTimeout(timer);
+        resolve();
+      };
+      const check = (): void => {
+        if (!this.slots.some((slot) => slot.lease !== undefined || slot.handover !== undefined)) finish();
+      };
+      const timer = this.options.clock.setTimeout(finish, withinMs);
+      this.slotChanged.add(check);
+      check();
+    });
+  }
+
+  private changed(): void {
+    for (const listener of [...this.slotChanged]) listener();
   }
 }

@@ -22,6 +22,7 @@ export function checkNatsAgentRuntimeOptions(options: NatsAgentRuntimeOptions, q
   atLeast('ackWaitMs', queue.ackWaitMs, 1_000, 'a shorter ack wait redelivers requests while their handlers still run');
   atLeast('connectTimeoutMs', options.connectTimeoutMs, 1, 'it bounds the wait for the first connection');
   atLeast('publishTimeoutMs', options.publishTimeoutMs, 1, 'it bounds the wait for the broker to acknowledge a request');
+  atLeast('drainTimeoutMs', options.drainTimeoutMs, 0, 'how long stop() lets running turns finish; 0 stops at once');
   if (options.pickupTimeoutMs !== false) atLeast('pickupTimeoutMs', options.pickupTimeoutMs, 1, 'how long a stored request may wait for a worker; false for no limit');
   if (queue.duplicateWindowMs > queue.maxAgeMs) {
     throw new ConfigurationError(

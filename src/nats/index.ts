@@ -42,4 +42,5 @@ export { publishEvent, type PublishEventOptions, type EventAccepted } from './pu
 export type { EventCopy } from './EventRouter.js';
 export { NatsAgentRuntime } from './NatsAgentRuntime.js';
 export type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
+export type { NatsStopOptions } from './NatsStopOptions.js';
 export type { ResultOfOptions } from './awaitStoredResult.js';

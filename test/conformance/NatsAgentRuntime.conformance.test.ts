@@ -22,7 +22,7 @@ function conformanceCodec(): MessageCodec {
 natsSuite('NatsAgentRuntime conformance', () => {
   describeRuntimeConformance('NatsAgentRuntime', async ({ clock, trackRequests, ignoreUnhandledExceptions }) => {
     const server = await NatsServer.start(findNatsServer());
-    const runtime = new NatsAgentRuntime({ servers: server.url, codec: conformanceCodec(), clock, trackRequests, ignoreUnhandledExceptions, partitions: 1 });
+    const runtime = new NatsAgentRuntime({ servers: server.url, codec: conformanceCodec(), clock, trackRequests, ignoreUnhandledExceptions, partitions: 1, drainTimeoutMs: 0 }); // the contract's stop(): at once
     return { runtime, teardown: () => server.stop(), quiet: () => runtime.quiescent() };
   });
 });

@@ -220,7 +220,7 @@ natsSuite('poison requests across processes', (server) => {
     const client = await started(new NatsAgentRuntime(options(server().url)));
     const reply = client.sendMessage(new Report('hang'), new AgentId('stuck', 'k'), { messageId: 'hang-1', timeout: 15_000 }).catch((e: unknown) => e);
     await stuck.began;
-    await dying.stop(); // as if it died: the delivery is left unacked
+    await dying.stop({ drainTimeoutMs: 0 }); // at once, as if it died: the delivery is not answered
     const successor = new Stuck();
     const survivor = await started(await register(new NatsAgentRuntime(options(server().url, { ...settings, workerId: 'survivor' })), 'stuck', successor));
 

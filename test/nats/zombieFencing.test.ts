@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { expect, it } from 'vitest';
 import { AgentId } from '../../src/index.js';
 import { NatsAgentRuntime, PartitionLeases, partitionOf } from './natsApi.js';
+import { keyIn } from './support/keyIn.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useConnection } from './support/useConnection.js';
 import { useWorkerProcesses } from './support/WorkerProcess.js';
@@ -61,7 +62,8 @@ natsSuite('NatsAgentRuntime: a frozen worker resumed after losing its partitions
     await zombie.waitFor('ready');
     const client = new NatsAgentRuntime({ servers: server().url, workerId: 'client', codec: counterCodec(), partitions: 4 });
     client.start();
-    const agent = new AgentId('zombie5b', 'k');
+    // In partition 0, which the owner keeps once the resumed zombie counts as a worker again (the owner gives up its upper partitions).
+    const agent = new AgentId('zombie5b', keyIn('zombie5b', 0, 4));
     const answer = client.sendMessage<ItemCounted>(new CountItem('item0'), agent);
     const held = String((await zombie.next('crash_point')).id);
     await zombie.freeze();

@@ -1,13 +1,14 @@
 import { expect, it } from 'vitest';
 import { AgentId } from '../../../src/index.js';
-import { NatsAgentRuntime, partitionOf } from '../natsApi.js';
+import { NatsAgentRuntime } from '../natsApi.js';
 import { balancedLeases } from '../support/balancedLeases.js';
+import { keyIn } from '../support/keyIn.js';
 import { MULTI_PROCESS_TEST_TIMEOUT_MS } from '../support/multiProcessTimeout.js';
 import { natsSuite } from '../support/natsSuite.js';
 import { turnsLogged } from '../support/turnsLogged.js';
 import { useConnection } from '../support/useConnection.js';
-import type { WorkerEvent } from '../support/workerEvents.js';
-import { useWorkerProcesses, type WorkerProcess } from '../support/WorkerProcess.js';
+import { overlaps, turnsOf } from '../support/turnIntervals.js';
+import { useWorkerProcesses } from '../support/WorkerProcess.js';
 import { clusterCodec } from '../workers/clusterMessages.js';
 import { CountItem, type ItemCounted } from '../workers/counterMessages.js';
 
@@ -18,37 +19,6 @@ import { CountItem, type ItemCounted } from '../workers/counterMessages.js';
  */
 
 const PARTITIONS = 4;
-
-/** The turns of `agent` logged by `workers`, as intervals in the order they entered. */
-function turnsOf(workers: readonly WorkerProcess[], agent: string): Array<{ item: string; worker: string; enter: number; exit: number }> {
-  const turns = workers.flatMap((worker) => {
-    const events = worker.events.filter((event) => event.agent === agent && (event.event === 'enter' || event.event === 'exit'));
-    return pairs(events).map(([enter, exit]) => ({ item: String(enter.item), worker: String(enter.worker), enter: Number(enter.t), exit: Number(exit.t) }));
-  });
-  return turns.sort((a, b) => a.enter - b.enter);
-}
-
-/** A worker's enter/exit events of one agent, paired; a worker runs one turn of an agent at a time, so they alternate. */
-function pairs(events: readonly WorkerEvent[]): Array<[WorkerEvent, WorkerEvent]> {
-  const paired: Array<[WorkerEvent, WorkerEvent]> = [];
-  for (let i = 0; i < events.length; i += 2) {
-    const [enter, exit] = [events[i]!, events[i + 1]];
-    expect(enter.event, `turns of one agent in ${String(enter.worker)} alternate enter/exit`).toBe('enter');
-    expect(exit, `turn ${String(enter.item)} exits`).toMatchObject({ event: 'exit', item: enter.item });
-    paired.push([enter, exit!]);
-  }
-  return paired;
-}
-
-/** The turns that overlap the turn before them (none when the agent was single-activated and turn-based). */
-function overlaps(turns: ReturnType<typeof turnsOf>): string[] {
-  return turns.slice(1).flatMap((turn, i) => (turn.enter < turns[i]!.exit ? [`${turns[i]!.item}@${turns[i]!.worker} overlaps ${turn.item}@${turn.worker}`] : []));
-}
-
-/** A key of `type` whose partition is `partition`. */
-function keyIn(type: string, partition: number): string {
-  for (let i = 0; ; i++) if (partitionOf(type, `hot${i}`, PARTITIONS) === partition) return `hot${i}`;
-}
 
 natsSuite('Turn-based execution per AgentId across processes (distributed.md §6.2 case 2)', (server) => {
   const handles = useConnection(server);
@@ -86,7 +56,7 @@ natsSuite('Turn-based execution per AgentId across processes (distributed.md §6
   it('never overlaps two turns of one AgentId while its partition moves to a worker that joins under load', async () => {
     const first = spawnWorker('clusterWorker', { ...env('turns2', 'worker-a'), HOLD_MS: '20' });
     await first.waitFor('ready');
-    const hot = new AgentId('turns2', keyIn('turns2', PARTITIONS - 1)); // the first worker keeps the lower partitions and gives up the others
+    const hot = new AgentId('turns2', keyIn('turns2', PARTITIONS - 1, PARTITIONS, 'hot')); // the first worker keeps the lower partitions and gives up the others
     const senders = clients(3);
     let moved = false;
     // Each client keeps 4 requests outstanding, so the old owner has turns queued when it gives the partition up.

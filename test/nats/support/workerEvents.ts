@@ -15,6 +15,11 @@ export function emit(event: string, fields: Record<string, unknown> = {}): void 
   process.stdout.write(`${JSON.stringify({ event, worker: process.env.WORKER_ID, at: Date.now(), ...fields })}\n`);
 }
 
+/** Wall-clock time in µs, comparable between the processes of one machine (turn intervals, `t`). */
+export function wallMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1_000);
+}
+
 /** A required environment variable. */
 export function requiredEnv(name: string): string {
   const value = process.env[name];

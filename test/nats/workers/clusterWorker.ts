@@ -15,18 +15,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { NatsAgentRuntime } from '../../../src/nats/index.js';
 import { BaseAgent } from '../../../src/agents/BaseAgent.js';
 import type { MessageContext } from '../../../src/core/MessageContext.js';
-import { crashPoint, emit, numberEnv, requiredEnv } from '../support/workerEvents.js';
+import { crashPoint, emit, numberEnv, requiredEnv, wallMicros } from '../support/workerEvents.js';
 import { CLUSTER_TYPE, clusterCodec, HoldItem } from './clusterMessages.js';
 import { CountItem, ItemCounted } from './counterMessages.js';
 
 const workerId = requiredEnv('WORKER_ID');
 const holdMs = numberEnv('HOLD_MS', 0);
 let sequence = 0;
-
-/** Wall-clock time in µs, comparable between the processes of one machine. */
-function wallMicros(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1_000);
-}
 
 /** Logs its turns (a BaseAgent: the worker programs' loader does not transpile decorators). */
 class Turnstile extends BaseAgent {
