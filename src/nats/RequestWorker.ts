@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import type { Clock, TimerHandle } from '../util/Clock.js';
-import { reportUncaught } from '../util/reportUncaught.js';
+import type { Clock } from '../util/Clock.js';
+import { RoundTimer } from './RoundTimer.js';
 import { ensureRequestConsumer } from './ensureRequestConsumer.js';
 import type { NatsSession } from './NatsSession.js';
 import type { PartitionLease } from './PartitionLease.js';
@@ -20,6 +20,8 @@ export interface RequestWorkerOptions {
   readonly clock: Clock;
   /** Called when the renewal of a partition's lease failed (another worker holds it now): drop what was pulled from it. */
   readonly lost?: () => void;
+  /** Called when a round failed (the broker unreachable, a renewal timed out); the rounds go on. Default: reported as uncaught. */
+  readonly failed?: (error: unknown) => void;
 }
 
 /** Serves one pulled request; `fresh` tells whether its partition's lease may still be acted on (check it before committing a result). */
@@ -50,9 +52,8 @@ interface Slot {
  * stream redelivers it to the owner.
  */
 export class RequestWorker {
-  private timer: TimerHandle | undefined = undefined;
   private stopped = false;
-  private ticking: Promise<void> = Promise.resolve();
+  private readonly rounds: RoundTimer;
 
   private constructor(
     /** The agent type whose requests it pulls. */
@@ -60,7 +61,9 @@ export class RequestWorker {
     private readonly slots: readonly Slot[],
     private readonly options: RequestWorkerOptions,
     private readonly serve: ServeRequest,
-  ) {}
+  ) {
+    this.rounds = new RoundTimer(options.clock, () => Math.floor(options.leases.ttlMs / 3), () => this.round(), options.failed);
+  }
 
   /** Ensures the type's consumers, takes the partitions nobody holds and starts pulling them. */
   static async start(session: NatsSession, type: string, options: RequestWorkerOptions, serve: ServeRequest): Promise<RequestWorker> {
@@ -73,7 +76,7 @@ export class RequestWorker {
       }),
     );
     const worker = new RequestWorker(type, slots, options, serve);
-    await worker.tick();
+    await worker.rounds.run();
     return worker;
   }
 
@@ -82,31 +85,29 @@ export class RequestWorker {
     return this.slots.filter((slot) => slot.lease !== undefined).map((slot) => slot.partition);
   }
 
+  /** The partitions this worker holds whose lease is not fresh now (its renewal is late). */
+  get stale(): readonly number[] {
+    return this.slots.filter((slot) => slot.lease !== undefined && !this.options.leases.isFresh(slot.lease)).map((slot) => slot.partition);
+  }
+
   /** Stops renewing and pulling and releases the leases; requests pulled and not acked are redelivered. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
-    await this.ticking;
+    await this.rounds.stop();
     await Promise.all(this.slots.map((slot) => this.give(slot, true)));
     await this.options.leases.absent(this.type).catch(() => undefined);
   }
 
-  /**
-   * One round: says this worker is present, renews what it holds, gives up (drains, then releases)
-   * what exceeds its fair share — ⌈partitions / workers present⌉ — and takes free partitions up to
-   * that share; then arms the next round at TTL/3.
-   */
-  private tick(): Promise<void> {
-    this.ticking = this.round()
-      .catch((error: unknown) => {
-        if (!this.stopped) reportUncaught(error);
-      })
-      .then(() => {
-        if (!this.stopped) this.timer = this.options.clock.setTimeout(() => void this.tick(), Math.floor(this.options.leases.ttlMs / 3));
-      });
-    return this.ticking;
+  /** Renews the leases now (after a reconnect: before they go stale), or right after the round running. */
+  renewNow(): void {
+    this.rounds.now();
   }
 
+  /**
+   * One round (every TTL/3): says this worker is present, renews what it holds, gives up (drains,
+   * then releases) what exceeds its fair share — ⌈partitions / workers present⌉ — and takes free
+   * partitions up to that share.
+   */
   private async round(): Promise<void> {
     const { leases } = this.options;
     const type = this.type;
@@ -163,12 +164,23 @@ export class RequestWorker {
   private pulled(slot: Slot, message: JsMsg): void {
     const take = slot.takes;
     const fresh = (): boolean => slot.lease !== undefined && slot.takes === take && this.options.leases.isFresh(slot.lease);
-    if (!fresh() || slot.shedding) return void message.nak(Math.floor(this.options.leases.ttlMs / 10)); // fenced or given up: the owner gets it
+    if (!fresh() || slot.shedding) return void message.nak(this.nakDelay(slot)); // fenced or given up: the owner gets it
     slot.inFlight++;
     void this.serve(message, fresh).then(() => {
       slot.inFlight--;
       if (slot.shedding && slot.inFlight === 0) void this.give(slot, true);
     });
+  }
+
+  /**
+   * How long a request pulled and not served waits before its next delivery: a tenth of the TTL when
+   * the partition is being given up (its next owner takes it soon); a renewal period when the lease is
+   * held but its renewal is late (the broker restarting, a reconnect) — a renewal comes, or another
+   * worker takes over, without burning the request's deliveries (`maxDeliver`) in quick naks.
+   */
+  private nakDelay(slot: Slot): number {
+    const ttl = this.options.leases.ttlMs;
+    return slot.lease !== undefined && !slot.shedding ? Math.floor(ttl / 3) : Math.floor(ttl / 10);
   }
 
   /** Stops pulling the partition; releases its lease when this worker still holds it. */

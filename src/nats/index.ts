@@ -43,3 +43,5 @@ export type { EventCopy } from './EventRouter.js';
 export { NatsAgentRuntime } from './NatsAgentRuntime.js';
 export type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
 export type { ResultOfOptions } from './awaitStoredResult.js';
+export type { RuntimeHealth, HealthStatus } from './RuntimeHealth.js';
+export { serveHealth, type ServeHealthOptions, type HealthEndpoint } from './serveHealth.js';
