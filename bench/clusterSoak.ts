@@ -101,6 +101,8 @@ async function soak(servers: string, log: (line: string) => void): Promise<SoakR
   client.start();
   await client.ready();
   const sent = new Map<string, Sent>();
+  const ends = new Map<string, number>(); // requestEnd events per request: a request reported ended twice would count 2
+  client.events.on('requestEnd', (end) => ends.set(end.messageId, (ends.get(end.messageId) ?? 0) + 1));
   let sending = true;
   let counter = 0;
   const sender = async (): Promise<void> => {
@@ -127,15 +129,12 @@ async function soak(servers: string, log: (line: string) => void): Promise<SoakR
     await delay(1_500 + rand() * 3_500);
     const slot = slots[Math.floor(rand() * slots.length)]!;
     const victim = slot.current!;
-    if (rand() < 0.75) {
-      victim.signal('SIGKILL');
-      kills++;
-    } else {
-      victim.signal('SIGTERM');
-      terms++;
-    }
+    const kill = rand() < 0.75;
+    victim.signal(kill ? 'SIGKILL' : 'SIGTERM');
+    if (kill) kills++;
+    else terms++;
     await victim.exited;
-    log(`  ${((seconds * 1_000 - (until - performance.now())) / 1_000).toFixed(1)} s: ${victim.name} ${kills + terms === kills ? 'killed' : 'stopped'}; ${[...sent.values()].filter((s) => s.answers > 0).length} answered so far`);
+    log(`  ${((seconds * 1_000 - (until - performance.now())) / 1_000).toFixed(1)} s: ${victim.name} ${kill ? 'killed (SIGKILL)' : 'stopped (SIGTERM)'}; ${[...sent.values()].filter((s) => s.answers > 0).length} answered so far`);
     await delay(rand() * 2_500);
     await slot.start();
   }
@@ -162,7 +161,7 @@ async function soak(servers: string, log: (line: string) => void): Promise<SoakR
     requests: records.length,
     answered: records.filter(([, s]) => s.answers === 1).length,
     failed: records.filter(([, s]) => s.error !== undefined).length,
-    answeredTwice: records.filter(([, s]) => s.answers > 1).length,
+    answeredTwice: records.filter(([id, s]) => s.answers > 1 || (ends.get(id) ?? 0) > 1).length,
     wrongItem: records.filter(([, s]) => s.answer !== undefined && s.answer.item !== s.item).length,
     effectsMissing: records.filter(([id, s]) => s.answers > 0 && (effects.get(id) ?? 0) === 0).length,
     effectRuns: [...effects.values()].reduce((a, b) => a + b, 0),

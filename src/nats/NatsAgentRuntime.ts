@@ -607,6 +607,7 @@ export class NatsAgentRuntime implements AgentRuntime {
   private reconnected(running: Running): void {
     running.warned = false;
     this.caller.reconnected(); // answers published while the connection was down are lost: look for them in the result store
+    this.publisher.reconnected(); // so are fan-out reports: publishes waiting for one resolve (their events are stored)
     for (const worker of running.workers) worker.renewNow();
     void running.router.then((router) => router?.renewNow(), () => undefined);
   }

@@ -1,6 +1,6 @@
 import { Kvm } from '@nats-io/kv';
 import { expect, it } from 'vitest';
-import { AgentId, type ConnectionEvent, type RequestHandle } from '../../../src/index.js';
+import { AgentId, MessageCodec, RoutedAgent, TopicId, TypeSubscription, event, messageHandler, type ConnectionEvent, type DeadLetterRecord, type RequestHandle } from '../../../src/index.js';
 import { NatsAgentRuntime, requestQueue } from '../natsApi.js';
 import { balancedLeases } from '../support/balancedLeases.js';
 import { MULTI_PROCESS_TEST_TIMEOUT_MS } from '../support/multiProcessTimeout.js';
@@ -11,6 +11,27 @@ import { useWorkerProcesses, type WorkerProcess } from '../support/WorkerProcess
 import { counterCodec, CountItem, type ItemCounted } from '../workers/counterMessages.js';
 
 const TYPE = 'restart';
+
+class News {
+  constructor(readonly text: string) {}
+}
+
+/** Hears news (a subscriber) and answers numbers (an RPC), in the test's process. */
+class Hearer extends RoutedAgent {
+  constructor(private readonly heard: (text: string) => void) {
+    super('hears news');
+  }
+
+  @event()
+  hear(news: News): void {
+    this.heard(news.text);
+  }
+
+  @messageHandler()
+  double(n: CountItem): string {
+    return n.item + n.item;
+  }
+}
 const PARTITIONS = 4;
 
 /** What the broker keeps of the cluster: when each stream was created (a re-created one would differ) and which consumers it has. */
@@ -69,5 +90,34 @@ natsSuite('A broker restart (distributed.md §6.2 case 13)', (server) => {
     expect(await brokerState(handles().manager)).toEqual(stateBefore); // the same streams (KV buckets included) and consumers: kept by the store, not re-created
     expect((await (await new Kvm(handles().connection).open('agent_results')).status()).values).toBeGreaterThanOrEqual(calls.length);
     await client.stop();
+  }, MULTI_PROCESS_TEST_TIMEOUT_MS);
+
+  it('resumes the event router, the dead-letter watch and the reply inbox after a broker restart: a publish reaches its subscriber, a poison request is dead-lettered and listed, a call is answered', async () => {
+    const codec = () => new MessageCodec().register(News).register(CountItem);
+    const heard: string[] = [];
+    let onHeard = (): void => undefined;
+    const worker = new NatsAgentRuntime({ servers: server().url, workerId: 'hearing', codec: codec(), partitions: PARTITIONS, leaseTtlMs: 4_000 });
+    await worker.registerFactory('hearer', () => new Hearer((text) => (heard.push(text), onHeard())));
+    await worker.addSubscription(new TypeSubscription('news', 'hearer'));
+    const client = new NatsAgentRuntime({ servers: server().url, workerId: 'telling', codec: codec(), partitions: PARTITIONS, leaseTtlMs: 4_000 });
+    const reconnected = [worker, client].map((runtime) => new Promise<void>((resolve) => runtime.events.on('connection', (change) => change.status === 'reconnected' && resolve())));
+    worker.start();
+    client.start();
+    await Promise.all([worker.ready(), client.ready()]);
+
+    const testConnectionBack = (async () => {
+      for await (const status of handles().connection.status()) if (status.type === 'reconnect') return;
+    })();
+    await server().restart();
+    await Promise.all([...reconnected, testConnectionBack]);
+    const delivered = new Promise<void>((resolve) => (onHeard = resolve));
+    await client.publishMessage(new News('after the restart'), new TopicId('news', 'k'));
+    await delivered;
+    expect(heard).toEqual(['after the restart']);
+    expect(await client.sendMessage(new CountItem('ab'), new AgentId('hearer', 'k'))).toBe('abab');
+    const listed = new Promise<DeadLetterRecord>((resolve) => client.events.on('deadLetter', resolve));
+    await handles().client.publish(requestQueue.subject('hearer', 0), 'not an envelope'); // undecodable: the worker dead-letters it
+    expect((await listed).id).toMatch(/^dlq-/); // mirrored from AGENT_DLQ into the client's dead letters
+    await Promise.all([worker.stop(), client.stop()]);
   }, MULTI_PROCESS_TEST_TIMEOUT_MS);
 });
