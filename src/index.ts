@@ -73,6 +73,7 @@ export { toMermaid, type MermaidOptions } from './tracing/toMermaid.js';
 export { instrumentOpenTelemetry, type OpenTelemetryOptions, type Instrumentation, type SpanLike, type TracerLike } from './tracing/instrumentOpenTelemetry.js';
 export { RuntimeStats, type RuntimeStatsOptions } from './stats/RuntimeStats.js';
 export type { StatsSnapshot, AgentTypeStats, PolicyStats, BreakerStats } from './stats/StatsSnapshot.js';
+export type { ClusterSnapshot, AgentTypeSnapshot, PartitionSnapshot, CallerBreakerSnapshot } from './core/ClusterSnapshot.js';
 export { LatencyHistogram, type LatencySummary } from './stats/LatencyHistogram.js';
 export {
   instrumentOpenTelemetryMetrics,

@@ -86,6 +86,11 @@ export class CallerPolicies {
     return this.recipient(recipient, false)?.breaker;
   }
 
+  /** Every breaker kept, with its recipient. */
+  *breakers(): IterableIterator<{ readonly recipient: AgentId; readonly breaker: CircuitBreakerPolicy }> {
+    for (const keys of this.byType.values()) for (const own of keys.values()) if (own.breaker !== undefined) yield { recipient: own.recipient, breaker: own.breaker };
+  }
+
   /** The adaptive timeout kept for `recipient` (made from `timeout: { adaptive }`), if any. */
   adaptiveTimeoutFor(recipient: AgentId): TimeoutPolicy | undefined {
     return this.recipient(recipient, false)?.adaptive;

@@ -1,4 +1,5 @@
 import type { AgentId } from './AgentId.js';
+import type { ClusterSnapshot } from './ClusterSnapshot.js';
 import type { DeadLetterRecord } from './DeadLetterRecord.js';
 import type { TopicId } from './TopicId.js';
 
@@ -218,6 +219,18 @@ export interface BreakerEvent extends EventTime {
 }
 
 /**
+ * A distributed runtime's connection to its broker changed (`NatsAgentRuntime`: its NATS connection).
+ * The client reconnects on its own; once `reconnected`, pulls, subscriptions, watches and lease
+ * renewals resume, and requests accepted before the break are answered.
+ */
+export interface ConnectionEvent extends EventTime {
+  /** `disconnected`: the connection broke (reconnecting); `reconnected`: it is back. */
+  readonly status: 'disconnected' | 'reconnected';
+  /** The server lost or reconnected to. */
+  readonly server: string;
+}
+
+/**
  * Every event `runtime.events` emits, with its listener signature.
  *
  * @example
@@ -244,4 +257,8 @@ export interface RuntimeEventMap {
   retry: (event: RuntimeRetryEvent) => void;
   timeout: (event: RuntimeTimeoutEvent) => void;
   breaker: (event: BreakerEvent) => void;
+  /** Distributed runtimes: the connection to the broker broke or came back. */
+  connection: (event: ConnectionEvent) => void;
+  /** Distributed runtimes: a snapshot of the cluster, on request or periodically (opt-in). */
+  clusterSnapshot: (snapshot: ClusterSnapshot) => void;
 }

@@ -1,7 +1,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import { kvToken } from './kvToken.js';
+import { kvToken, nameOfKvToken } from './kvToken.js';
 
 /** What the registry keeps of a type: the last worker that announced it, and the partitions it serves it with. */
 interface Announcement {
@@ -53,6 +53,13 @@ export class AgentTypeRegistry {
     if ((await this.announced(type)) === undefined) return false;
     this.known.add(type);
     return true;
+  }
+
+  /** Every agent type some process announced (hosts or has hosted), in key order. */
+  async types(): Promise<string[]> {
+    const types: string[] = [];
+    for await (const key of await this.kv.keys()) types.push(nameOfKvToken(key));
+    return types.sort();
   }
 
   private async announced(type: string): Promise<Announcement | undefined> {

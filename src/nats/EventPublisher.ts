@@ -7,6 +7,8 @@ import { wallTimeOf } from '../util/wallTimeOf.js';
 import type { LocalEvents } from './LocalEvents.js';
 import type { NatsSession } from './NatsSession.js';
 import { publishEvent } from './publishEvent.js';
+import type { RetryPolicy } from '../policies/RetryPolicy.js';
+import { brokerRetry } from './brokerRetry.js';
 import type { ReplyEnvelope } from './replyLevel.js';
 
 /** @internal What an {@link EventPublisher} works with. */
@@ -33,8 +35,12 @@ export interface EventPublisherEnvironment {
 export class EventPublisher {
   /** Publishes awaiting their fan-out report, by message id: ended with `undefined` at stop. */
   private readonly reports = new Map<string, (recipients: readonly string[] | undefined) => void>();
+  /** A publish the broker did not acknowledge (a reconnect, a restart) is tried again. */
+  private readonly retry: RetryPolicy;
 
-  constructor(private readonly env: EventPublisherEnvironment) {}
+  constructor(private readonly env: EventPublisherEnvironment) {
+    this.retry = brokerRetry(env.clock);
+  }
 
   /** Publishes; resolves once every subscriber's copy is stored (or at once for a repeated message id). */
   readonly publish = async (message: unknown, topic: TopicId, sender: AgentId | undefined, messageId: string): Promise<void> => {
@@ -44,7 +50,7 @@ export class EventPublisher {
     local.published(messageId, message);
     const report = this.report(session, messageId);
     try {
-      const accepted = await publishEvent(session.client, envelope, { replyTo: session.inbox.subject });
+      const accepted = await this.retry.execute(() => publishEvent(session.client, envelope, { replyTo: session.inbox.subject })); // again with the same Nats-Msg-Id: stored once
       if (accepted.duplicate) {
         this.end(messageId, undefined);
         return local.abandoned(messageId);
@@ -60,6 +66,14 @@ export class EventPublisher {
       throw error;
     }
   };
+
+  /**
+   * The connection broke and is back: a router's report sent meanwhile is lost (core NATS keeps none),
+   * so publishes awaiting one resolve now — their events are stored, the router fans them out.
+   */
+  reconnected(): void {
+    for (const messageId of [...this.reports.keys()]) this.end(messageId, undefined);
+  }
 
   /** The runtime stops: publishes awaiting their report resolve (their events are stored; the fan-out is the router's). */
   stop(): void {

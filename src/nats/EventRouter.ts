@@ -3,7 +3,7 @@ import { nanos } from '@nats-io/transport-node';
 import { AgentId } from '../core/AgentId.js';
 import { TopicId } from '../core/TopicId.js';
 import { MessageCodec } from '../protocol/MessageCodec.js';
-import type { Clock, TimerHandle } from '../util/Clock.js';
+import type { Clock } from '../util/Clock.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { agentHeaders } from './agentHeaders.js';
 import { eventStream } from './eventStream.js';
@@ -12,6 +12,7 @@ import type { PartitionLease } from './PartitionLease.js';
 import type { PartitionLeases } from './PartitionLeases.js';
 import { publishEventCopy } from './publishEventCopy.js';
 import { publishReply } from './publishReply.js';
+import { RoundTimer } from './RoundTimer.js';
 
 /** One subscriber's copy of a published message, stored in the request stream by the router. */
 export interface EventCopy {
@@ -38,6 +39,8 @@ export interface EventRouterEnvironment {
   readonly workerId: string;
   /** Called after each copy is stored, before the next; the fan-out waits for what it returns. */
   readonly onCopied?: ((copy: EventCopy) => void | Promise<void>) | undefined;
+  /** Called when a round or a fan-out failed (the broker unreachable, a renewal timed out); routing goes on. Default: reported as uncaught. */
+  readonly failed?: (error: unknown) => void;
 }
 
 /** The lease that makes one router of the cluster route (not a valid agent type, so no agent's partition). */
@@ -61,19 +64,25 @@ export class EventRouter {
   private readonly codec = new MessageCodec();
   private lease: PartitionLease | undefined = undefined;
   private pull: ConsumerMessages | undefined = undefined;
-  private timer: TimerHandle | undefined = undefined;
   private stopped = false;
-  private ticking: Promise<void> = Promise.resolve();
+  private readonly rounds: RoundTimer;
   /** The fan-outs in publish order: each waits for the one before. */
   private routing: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly env: EventRouterEnvironment) {}
+  private constructor(private readonly env: EventRouterEnvironment) {
+    this.rounds = new RoundTimer(env.clock, () => Math.floor(env.leases.ttlMs / 3), () => this.round(), env.failed);
+  }
 
   /** Starts competing for the lease, and routes at once when no other router holds it. */
   static async start(env: EventRouterEnvironment): Promise<EventRouter> {
     const router = new EventRouter(env);
-    await router.tick();
+    await router.rounds.run();
     return router;
+  }
+
+  /** Renews (or competes for) the lease now (after a reconnect), or right after the round running. */
+  renewNow(): void {
+    this.rounds.now();
   }
 
   /** True while this process is the cluster's router. */
@@ -84,20 +93,8 @@ export class EventRouter {
   /** Stops pulling, waits for the fan-out under way, and gives the lease up; unacked events go to the next router. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) this.env.clock.clearTimeout(this.timer);
-    await this.ticking;
+    await this.rounds.stop();
     await this.give(true);
-  }
-
-  private tick(): Promise<void> {
-    this.ticking = this.round()
-      .catch((error: unknown) => {
-        if (!this.stopped) reportUncaught(error);
-      })
-      .then(() => {
-        if (!this.stopped) this.timer = this.env.clock.setTimeout(() => void this.tick(), Math.floor(this.env.leases.ttlMs / 3));
-      });
-    return this.ticking;
   }
 
   /** Renews the lease it holds (stops routing when lost), or takes it when free. */
@@ -131,7 +128,7 @@ export class EventRouter {
     this.routing = this.routing.then(() =>
       this.route(message).catch((error: unknown) => {
         message.nak(Math.floor(this.env.leases.ttlMs / 10)); // soon again (not at once: the cause may last); the copies stored so far are deduplicated
-        if (!this.stopped) reportUncaught(error);
+        if (!this.stopped) (this.env.failed ?? reportUncaught)(error);
       }),
     );
   }

@@ -23,6 +23,8 @@ export interface EventServerEnvironment {
   readonly ackWaitMs: number;
   /** The messages this process published (its own subscribers get the very object). */
   readonly local: LocalEvents;
+  /** Called when serving a copy failed at the broker (the copy stays unacked: redelivered). Default: reported as uncaught. */
+  readonly failed?: (error: unknown) => void;
 }
 
 /**
@@ -42,7 +44,7 @@ export class EventServer {
   /** Serves one pulled copy; resolves once it is settled (never rejects). `fresh` is checked before the completion is stored (fencing). */
   readonly serve = (message: JsMsg, fresh: () => boolean): Promise<void> =>
     this.handle(message, fresh).catch((error: unknown) => {
-      if (!this.stopped) reportUncaught(error);
+      if (!this.stopped) (this.env.failed ?? reportUncaught)(error);
     });
 
   /** Stops acking: copies still running end unacked, so the stream redelivers them. */

@@ -2,6 +2,8 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { FencedError } from '../errors/FencedError.js';
+import type { RetryPolicy } from '../policies/RetryPolicy.js';
+import { brokerRetry } from './brokerRetry.js';
 import { isWrongRevision } from './isWrongRevision.js';
 import { kvToken } from './kvToken.js';
 
@@ -52,8 +54,12 @@ const DEFAULT_TTL_MS = 24 * 3_600_000;
  * successor must either skip (at-most-once) or run it again (at-least-once, as here).
  *
  * `fn`'s value must survive JSON (plain data); a failed `fn` records nothing, so the next call runs it again.
+ * A lookup or record that meets a broker restart or a lost answer is tried again (up to 3 more tries).
  */
 export class IdempotencyStore {
+  /** Lookups and records are tried again after a transport failure (a broker restart must not fail the handler). */
+  private readonly retry: RetryPolicy = brokerRetry();
+
   private constructor(private readonly kv: KV) {}
 
   /**
@@ -90,7 +96,7 @@ export class IdempotencyStore {
 
   /** Whether an outcome is recorded for `key`, and which: `{ value }`, or `undefined` when none is. */
   async find(key: string): Promise<{ readonly value: unknown } | undefined> {
-    const entry = await this.kv.get(kvToken(key));
+    const entry = await this.retry.execute(() => this.kv.get(kvToken(key)));
     if (entry === null || entry.operation !== 'PUT') return undefined;
     return { value: entry.json<Recorded>().value };
   }
@@ -98,7 +104,7 @@ export class IdempotencyStore {
   /** Records `value` unless an outcome is recorded already; resolves with the one that counts. */
   private async record<T>(key: string, value: T): Promise<T> {
     try {
-      await this.kv.create(kvToken(key), JSON.stringify({ value } satisfies Recorded));
+      await this.retry.execute(() => this.kv.create(kvToken(key), JSON.stringify({ value } satisfies Recorded))); // a create whose answer was lost meets its own record again: handled below
       return value;
     } catch (error) {
       if (!isWrongRevision(error)) throw error;

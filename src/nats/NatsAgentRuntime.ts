@@ -46,6 +46,12 @@ import { EventRouter } from './EventRouter.js';
 import { EventServer } from './EventServer.js';
 import { LocalEvents } from './LocalEvents.js';
 import { partitionOf } from './partitionOf.js';
+import { ConnectionWatch } from './ConnectionWatch.js';
+import { RoundTimer } from './RoundTimer.js';
+import { assessHealth, type RuntimeHealth } from './RuntimeHealth.js';
+import { takeClusterSnapshot } from './takeClusterSnapshot.js';
+import type { ClusterSnapshot } from '../core/ClusterSnapshot.js';
+import { wallTimeOf } from '../util/wallTimeOf.js';
 import { isEventCopy } from './readEvent.js';
 import { SubscriptionRegistry } from './SubscriptionRegistry.js';
 
@@ -74,6 +80,14 @@ interface Running {
   readonly workers: RequestWorker[];
   /** The partition leases, opened when the first type is served. */
   leases: Promise<PartitionLeases> | undefined;
+  /** Follows the connection (up or down, the last error), once connected. */
+  connection: ConnectionWatch | undefined;
+  /** Why connecting or serving failed, if it did (`health()`). */
+  failure: unknown;
+  /** Emits a cluster snapshot every `snapshotIntervalMs`, when set. */
+  snapshots: RoundTimer | undefined;
+  /** A background failure was logged as a warning since the last reconnect (later ones go to debug). */
+  warned: boolean;
 }
 
 /**
@@ -236,22 +250,25 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (this.running !== undefined) throw new RuntimeStateError('The runtime is already started: call stop() before starting it again.');
     this.engine.start();
     const session = NatsSession.open(this.options, this.queue, this.workerId);
-    const running: Running = { session, serving: Promise.resolve(), server: undefined, deadLetters: undefined, events: undefined, router: Promise.resolve(undefined), workers: [], leases: undefined };
-    session.catch(() => undefined); // reported to each send that waits for it
+    const running: Running = { session, serving: Promise.resolve(), server: undefined, deadLetters: undefined, events: undefined, router: Promise.resolve(undefined), workers: [], leases: undefined, connection: undefined, failure: undefined, snapshots: undefined, warned: false };
+    session.catch((error: unknown) => (running.failure ??= error)); // reported to each send that waits for it, and by health()
     (running as { serving: Promise<void> }).serving = session.then(
       async (open) => {
+        running.connection = ConnectionWatch.start(open.connection, { events: this.engine.events, clock: this.engine.clock, reconnected: () => this.reconnected(running) });
         const deadLetters = new RequestDeadLetters({ session: open, codec: this.codec, workerId: this.workerId, maxDeliver: this.queue.maxDeliver, redeliveryDelaysMs: this.redeliveryDelaysMs });
         running.deadLetters = deadLetters;
         running.server = new RequestServer({ engine: this.engine, seam: this.seam, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (key) => this.caller.awaits(key), runOf: (key) => this.caller.runOf(key), deadLetters });
-        running.events = new EventServer({ deliver: this.seam.publisher, session: open, codec: this.codec, ackWaitMs: this.queue.ackWaitMs, local: this.localEvents });
+        running.events = new EventServer({ deliver: this.seam.publisher, session: open, codec: this.codec, ackWaitMs: this.queue.ackWaitMs, local: this.localEvents, failed: (error) => this.failedInBackground(running, error) });
         await this.shareSubscriptions(open);
         running.router = this.route(running, open);
         running.router.catch(() => undefined); // reported by ready(), below (a serve may fail first)
         await Promise.all([this.clusterDeadLetters.open(open), ...[...this.hosted].map((type) => this.serve(running, type))]);
         await running.router;
+        this.snapshotPeriodically(running);
       },
       () => undefined,
     );
+    running.serving.catch((error: unknown) => (running.failure ??= error)); // reported by ready() and health()
     this.running = running;
     const waiting = this.waitingForStart;
     this.waitingForStart = [];
@@ -400,7 +417,7 @@ export class NatsAgentRuntime implements AgentRuntime {
   /**
    * The answer to a request sent earlier — by this process or another, before a restart included —
    * from the cluster's result store (KV `agent_results`, where the worker stores every answer before
-   * it acks the request; kept 24 h), by its request id (the `messageId` of `sendMessage`, or
+   * it acks the request; kept for `resultTtlMs`, 24 h by default), by its request id (the `messageId` of `sendMessage`, or
    * `sendRequest(…).messageId`). Resolves with the handler's value, or rejects with its error (as
    * its agentwire class), as the send would have; waits while the request is queued or running (and,
    * called before `start()`, for the runtime to start, as sends do).
@@ -418,6 +435,53 @@ export class NatsAgentRuntime implements AgentRuntime {
     return this.session().then((session) => awaitStoredResult(session.results, this.codec, this.engine.clock, requestId, options)) as Promise<R>;
   }
 
+
+  /**
+   * This process's health, for a process supervisor (see {@link RuntimeHealth} for what `ok`,
+   * `degraded` and `down` mean): connected, the agent types it serves, the partitions it owns and
+   * whether their leases are fresh, the last error of its background work. Synchronous and cheap
+   * (nothing is asked of the broker); `serveHealth(runtime, { port })` answers it over HTTP.
+   */
+  health(): RuntimeHealth {
+    const running = this.running;
+    const at = this.engine.clock.now();
+    return assessHealth({
+      at,
+      wallTime: wallTimeOf(this.engine.clock, at),
+      workerId: this.workerId,
+      running: running !== undefined,
+      connected: running?.connection?.connected ?? false,
+      failure: running?.failure,
+      hosted: [...this.hosted],
+      serving: (running?.workers ?? []).map((worker) => ({ type: worker.type, owned: worker.owned, stale: worker.stale })),
+      lastError: running?.connection?.lastError,
+    });
+  }
+
+  /**
+   * What this process sees of the cluster now, read from the broker: the workers serving each agent
+   * type, each partition's owner and pending requests (waiting + in flight), the dead letters kept in
+   * `AGENT_DLQ`, and this process's caller-side breakers (see {@link ClusterSnapshot}). Also emitted
+   * as a `clusterSnapshot` event — and every `snapshotIntervalMs` when that option is set.
+   *
+   * @throws {@link RuntimeStateError} when the runtime is not running.
+   */
+  async clusterSnapshot(): Promise<ClusterSnapshot> {
+    const running = this.running;
+    if (running === undefined) throw new RuntimeStateError('The runtime is not started: start() it before taking a cluster snapshot.');
+    const session = await running.session;
+    const snapshot = await takeClusterSnapshot({
+      session,
+      leases: await this.leasesOf(running, session),
+      hosted: this.hosted,
+      partitions: this.queue.partitions,
+      workerId: this.workerId,
+      clock: this.engine.clock,
+      breakers: this.seam.callerBreakers(),
+    });
+    if (this.engine.events.listening.clusterSnapshot === true) this.engine.events.emit('clusterSnapshot', snapshot);
+    return snapshot;
+  }
 
   /** The caller-side breaker this process keeps for `recipient` (the `circuitBreaker` send option), if any. */
   callerBreaker(recipient: AgentId): CircuitBreakerPolicy | undefined {
@@ -547,7 +611,7 @@ export class NatsAgentRuntime implements AgentRuntime {
     const serve = (message: JsMsg, fresh: () => boolean, handingOver: () => boolean): Promise<void> => (isEventCopy(message) ? running.events!.serve(message, fresh) : running.server!.serve(message, fresh, handingOver));
     // Agent state is saved here before a partition is handed over (persisted agent state, issue 11): nothing to save yet.
     const beforeRelease: BeforeRelease = () => Promise.resolve();
-    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost: () => running.server?.dropFenced(), beforeRelease, log: this.seam.log }, serve);
+    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost: () => running.server?.dropFenced(), beforeRelease, log: this.seam.log, failed: (error) => this.failedInBackground(running, error) }, serve);
     running.workers.push(worker);
     if (this.running !== running) await worker.stop();
   }
@@ -563,7 +627,7 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (this.options.routeEvents === false) return undefined;
     const { partitions, ackWaitMs } = this.queue;
     const leases = await this.leasesOf(running, session);
-    const router = await EventRouter.start({ session, leases, clock: this.engine.clock, partitions, ackWaitMs, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, workerId: this.workerId, onCopied: this.options.onEventCopied });
+    const router = await EventRouter.start({ session, leases, clock: this.engine.clock, partitions, ackWaitMs, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, workerId: this.workerId, onCopied: this.options.onEventCopied, failed: (error) => this.failedInBackground(running, error) });
     if (this.running !== running) await router.stop();
     return router;
   }
@@ -583,12 +647,45 @@ export class NatsAgentRuntime implements AgentRuntime {
     return worker !== undefined && worker.owned.includes(partitionOf(recipient.type, recipient.key, this.queue.partitions));
   }
 
+  /** With `snapshotIntervalMs`: emits a `clusterSnapshot` event now and at that interval until stopped. */
+  private snapshotPeriodically(running: Running): void {
+    const interval = this.options.snapshotIntervalMs;
+    if (interval === undefined || this.running !== running) return;
+    running.snapshots = new RoundTimer(this.engine.clock, () => interval, () => this.clusterSnapshot().then(() => undefined), (error) => this.failedInBackground(running, error));
+    void running.snapshots.run();
+  }
+
+  /**
+   * Background work met an error — a lease round, a fan-out, an event copy (the broker unreachable or
+   * restarting, an answer that timed out): recorded for `health()`, logged (a warning, then debug until
+   * the next reconnect), and the work goes on
+   * (leases renew at the next round; unacked requests and events are redelivered).
+   */
+  private failedInBackground(running: Running, error: unknown): void {
+    running.connection?.failed(error);
+    const message = `NatsAgentRuntime ${this.workerId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} (in background work; it goes on)`;
+    if (running.warned) return this.seam.log.debug(message); // one warning per outage, not one per lease round
+    running.warned = true;
+    this.seam.log.warn(message);
+  }
+
+  /** The connection is back: renew the leases at once, before they go stale, and recover lost answers (pulls, subscriptions and watches resume by themselves). */
+  private reconnected(running: Running): void {
+    running.warned = false;
+    this.caller.reconnected(); // answers published while the connection was down are lost: look for them in the result store
+    this.publisher.reconnected(); // so are fan-out reports: publishes waiting for one resolve (their events are stored)
+    for (const worker of running.workers) worker.renewNow();
+    void running.router.then((router) => router?.renewNow(), () => undefined);
+  }
+
   private async disconnect(running: Running): Promise<void> {
     await running.serving;
+    await running.snapshots?.stop();
     await (await running.router.catch(() => undefined))?.stop();
     await Promise.all(running.workers.map((worker) => worker.stop()));
     await Promise.all([running.deadLetters?.stop(), this.clusterDeadLetters.close()]);
     const session = await running.session.catch(() => undefined);
+    running.connection?.stop();
     await session?.close();
   }
 }

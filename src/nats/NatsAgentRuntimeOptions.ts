@@ -27,6 +27,15 @@ export interface NatsAgentRuntimeOptions extends NatsConnectionOptions, RequestQ
    */
   readonly leaseTtlMs?: number;
   /**
+   * How long the cluster keeps each request's answer (the TTL of the KV bucket `agent_results`), in ms
+   * (≥ 1000): the horizon within which a caller that restarted recovers an answer with
+   * `runtime.resultOf(requestId)`, and a redelivered or re-sent request is answered from the store
+   * instead of running again. Fixed when the bucket is created, the same for every process: a
+   * different value fails `ready()` with a `ConfigurationError` (to change it, stop the cluster and
+   * delete the bucket, `nats kv rm agent_results`). Default: the existing bucket's TTL, else 24 h.
+   */
+  readonly resultTtlMs?: number;
+  /**
    * Retry handler errors marked `retriable: true` (an own or inherited `retriable` property, as the
    * wire's error carries it) by redelivery instead of answering them: the request is nak'ed and
    * delivered again — to this worker or, after a crash, another — after `redeliveryDelaysMs`, and
@@ -69,6 +78,12 @@ export interface NatsAgentRuntimeOptions extends NatsConnectionOptions, RequestQ
    * killed mid-drain. 0: `stop()` stops at once, as the in-process runtime's does. Default 10 000.
    */
   readonly drainTimeoutMs?: number;
+  /**
+   * Emit a `clusterSnapshot` event (see `runtime.clusterSnapshot()`) every this many ms on the
+   * runtime's clock, from when the runtime is ready until it stops. Each reads the broker (a few
+   * requests per partition of every agent type): minutes, not milliseconds. Default: none (opt-in).
+   */
+  readonly snapshotIntervalMs?: number;
   /** Called by this process's event router after it stored each subscriber's copy of a published message, before the next; the fan-out waits for what it returns. */
   readonly onEventCopied?: (copy: EventCopy) => void | Promise<void>;
 }

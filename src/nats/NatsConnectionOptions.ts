@@ -10,7 +10,9 @@ export interface NatsConnectionOptions {
   readonly connectTimeoutMs?: number;
   /**
    * Further options of the official client (`@nats-io/transport-node`), e.g. credentials or TLS;
-   * `servers`, `name` and `timeout` above take precedence.
+   * `servers`, `name` and `timeout` above take precedence. agentwire's defaults differ from the
+   * client's in reconnecting: `maxReconnectAttempts: -1` (for as long as the connection is open, so a
+   * broker restart never strands a worker) and `reconnectTimeWait: 1000`.
    */
   readonly client?: Omit<NodeConnectionOptions, 'servers' | 'name' | 'timeout'>;
 }

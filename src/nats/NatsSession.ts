@@ -32,8 +32,8 @@ export class NatsSession {
     readonly subscriptions: SubscriptionRegistry,
   ) {}
 
-  /** Connects, opens JetStream, ensures the streams, opens the inbox, the result store and the registries. */
-  static async open(options: NatsConnectionOptions, queue: RequestQueueOptions, workerId: string): Promise<NatsSession> {
+  /** Connects, opens JetStream, ensures the streams, opens the inbox, the result store (`resultTtlMs`: its TTL) and the registries. */
+  static async open(options: NatsConnectionOptions & { readonly resultTtlMs?: number | undefined }, queue: RequestQueueOptions, workerId: string): Promise<NatsSession> {
     const { servers, name = `agentwire ${workerId}`, connectTimeoutMs, client: clientOptions } = options;
     const connection = await connectNats({ servers, name, connectTimeoutMs, client: clientOptions });
     try {
@@ -41,7 +41,7 @@ export class NatsSession {
       await Promise.all([ensureRequestStream(manager, queue), ensureEventStream(manager, queue), ensureDeadLetterStream(manager, queue.replicas === undefined ? {} : { replicas: queue.replicas })]);
       const [inbox, results, types, idempotency, subscriptions] = await Promise.all([
         ReplyInbox.open(connection),
-        ResultStore.open(connection),
+        ResultStore.open(connection, options.resultTtlMs === undefined ? {} : { ttlMs: options.resultTtlMs }),
         AgentTypeRegistry.open(connection, resolveRequestQueueOptions(queue).partitions),
         IdempotencyStore.open(connection),
         SubscriptionRegistry.open(connection),

@@ -2,6 +2,7 @@ import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { checkBucketTtl } from './checkBucketTtl.js';
 import { systemClock, type Clock } from '../util/Clock.js';
 import type { LeaseHolder, PartitionLease } from './PartitionLease.js';
 import { isWrongRevision } from './isWrongRevision.js';
@@ -59,9 +60,10 @@ export class PartitionLeases {
     const { ttlMs, bucket = 'agent_leases' } = options;
     if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000)) throw new ConfigurationError(`lease ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
     if (options.workerId === '') throw new ConfigurationError('workerId must not be empty: it names the holder of a lease');
-    const kv = await new Kvm(connection).create(bucket, { history: 1, ttl: ttlMs ?? DEFAULT_TTL_MS, replicas: options.replicas ?? 1 });
+    const timeout = Math.min(5_000, Math.max(1_000, Math.floor((ttlMs ?? DEFAULT_TTL_MS) / 3))); // a renewal lost in a broken connection must not hold up the next one for long
+    const kv = await new Kvm(connection).create(bucket, { history: 1, ttl: ttlMs ?? DEFAULT_TTL_MS, replicas: options.replicas ?? 1, timeout });
     const { ttl } = await kv.status(); // an existing bucket keeps its own
-    checkBucketTtl(bucket, ttl, ttlMs);
+    checkLeaseBucketTtl(bucket, ttl, ttlMs);
     return new PartitionLeases(kv, options.workerId, ttl, options.clock ?? systemClock);
   }
 
@@ -89,6 +91,23 @@ export class PartitionLeases {
   async renew(lease: PartitionLease): Promise<PartitionLease | undefined> {
     try {
       const revision = await this.kv.update(lease.key, this.value(), lease.revision);
+      return { ...lease, revision, renewedAt: this.clock.now() };
+    } catch (error) {
+      if (!isWrongRevision(error)) throw error;
+      return this.renewAfterLostAnswer(lease);
+    }
+  }
+
+  /**
+   * A renewal found a newer revision than this worker knew. When the lease still names this worker,
+   * that revision is its own: an earlier renewal was applied but its answer lost (the connection
+   * broke, the broker restarted); renew at it. Otherwise the lease was lost.
+   */
+  private async renewAfterLostAnswer(lease: PartitionLease): Promise<PartitionLease | undefined> {
+    const holder = await this.holder(lease.type, lease.partition);
+    if (holder === undefined || holder.worker !== this.workerId) return undefined;
+    try {
+      const revision = await this.kv.update(lease.key, this.value(), holder.revision);
       return { ...lease, revision, renewedAt: this.clock.now() };
     } catch (error) {
       if (isWrongRevision(error)) return undefined;
@@ -150,6 +169,14 @@ export class PartitionLeases {
     return () => watch.stop();
   }
 
+  /** The ids of the workers that said within the TTL that they serve `type`, sorted. */
+  async presentWorkers(type: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(`${kvToken(type)}.workers.*`)) keys.push(key);
+    const entries = await Promise.all(keys.map((key) => this.kv.get(key)));
+    return entries.flatMap((entry) => (entry === null || entry.operation !== 'PUT' ? [] : [entry.json<{ worker: string }>().worker])).sort();
+  }
+
   /** Who holds the partition now, if anyone. */
   async holder(type: string, partition: number): Promise<LeaseHolder | undefined> {
     const entry = await this.kv.get(PartitionLeases.keyOf(type, partition));
@@ -173,17 +200,12 @@ export class PartitionLeases {
 }
 
 /** The lease bucket must end unrenewed leases, after the TTL this worker expects. */
-function checkBucketTtl(bucket: string, ttl: number, expected: number | undefined): void {
+function checkLeaseBucketTtl(bucket: string, ttl: number, expected: number | undefined): void {
   if (ttl <= 0) {
     throw new BrokerMisconfiguredError(
       `The lease bucket ${bucket} exists without a TTL, so the leases of a worker that died would never end. ` +
         `Stop every worker and delete it (\`nats kv rm ${bucket}\`) to let agentwire create it with one.`,
     );
   }
-  if (expected !== undefined && ttl !== expected) {
-    throw new ConfigurationError(
-      `leaseTtlMs ${expected} differs from the TTL of the existing lease bucket ${bucket} (${ttl} ms), which every worker of the cluster shares: ` +
-        `set leaseTtlMs to ${ttl} (or leave it out to use the bucket's), or, to change it, stop every worker and delete the bucket (\`nats kv rm ${bucket}\`).`,
-    );
-  }
+  checkBucketTtl(bucket, ttl, expected, { option: 'leaseTtlMs', label: 'lease bucket' });
 }

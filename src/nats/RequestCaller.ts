@@ -21,7 +21,8 @@ import { newRequestId } from './newRequestId.js';
 import { fromWireError } from './fromWireError.js';
 import type { NatsSession } from './NatsSession.js';
 import { publishRequest, type RequestAccepted } from './publishRequest.js';
-import { RetryPolicy } from '../policies/RetryPolicy.js';
+import type { RetryPolicy } from '../policies/RetryPolicy.js';
+import { brokerRetry } from './brokerRetry.js';
 import type { RuntimeLog } from '../runtime/RuntimeLog.js';
 import type { ReplyEnvelope } from './replyLevel.js';
 import { requestCancels } from './requestCancels.js';
@@ -117,7 +118,7 @@ export class RequestCaller implements SendTransport {
 
   constructor(private readonly env: RequestCallerEnvironment) {
     this.deadlines = DeadlineScheduler.for(env.clock);
-    this.republish = new RetryPolicy({ maxRetries: 3, baseDelay: 200, maxDelay: 2_000, jitter: 'full', clock: env.clock, retryOn: isTransportFailure });
+    this.republish = brokerRetry(env.clock);
   }
 
   /** A request id unique across processes (a UUIDv7). */
@@ -298,23 +299,41 @@ export class RequestCaller implements SendTransport {
   private awaitStored(call: PendingCall, session: NatsSession): void {
     if (this.env.localMessages.get(call.key) === call.message) this.env.localMessages.delete(call.key); // this copy is never pulled
     const levels = new Set<string>();
-    const watching = new AbortController();
-    const unexpect = session.inbox.expect(call.key, (reply, worker) => {
+    call.unexpect = session.inbox.expect(call.key, (reply, worker) => {
       levels.add(reply.status);
       this.receive(call, reply, worker);
     });
+    this.watchStored(call, session, levels);
+  }
+
+  /**
+   * The connection broke and is back: replies published meanwhile are lost (core NATS keeps none), so
+   * each call in flight also waits for its answer in the result store, where the worker puts it
+   * before it acks the request; the first of the two settles the call.
+   */
+  reconnected(): void {
+    for (const call of this.pending.values()) {
+      if (call.session !== undefined && !call.done) this.watchStored(call, call.session, new Set(call.received ? ['received', 'processing'] : []));
+    }
+  }
+
+  /** Settles `call` with its answer once it is stored (also), reporting the levels not in `levels` that happened out of this caller's sight. */
+  private watchStored(call: PendingCall, session: NatsSession, levels: ReadonlySet<string>): void {
+    const watching = new AbortController();
+    const unexpect = call.unexpect;
     call.unexpect = () => {
-      unexpect();
+      unexpect?.();
       watching.abort();
     };
     session.results.waitFor(call.key, watching.signal).then(
       (answer) => {
         if (answer === undefined || call.done) return;
+        if (this.env.localOutcomes.has(call.key)) return this.receive(call, answer, this.env.workerId); // served here: its engine reported it
         if (!call.remote) {
           call.remote = true;
           this.env.lifecycle.sent(call);
         }
-        if (!levels.has('received')) this.env.lifecycle.received(call); // it happened, out of this caller's sight
+        if (!levels.has('received') && !call.received) this.env.lifecycle.received(call); // it happened, out of this caller's sight
         if (!levels.has('processing')) this.env.lifecycle.processing(call);
         this.receive(call, answer, undefined);
       },
@@ -482,12 +501,6 @@ export class RequestCaller implements SendTransport {
 function earliest(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
   return b === undefined || a <= b ? a : b;
-}
-
-/** A publish the broker did not acknowledge for a reason a new try may not meet: no PubAck in time, a connection problem. */
-function isTransportFailure(error: unknown): boolean {
-  const name = error instanceof Error ? error.name : undefined;
-  return name === 'TimeoutError' || name === 'RequestError' || name === 'ConnectionError';
 }
 
 /** The handler's status report a `progress` reply carries (`ctx.reportStatus` in the serving process). */

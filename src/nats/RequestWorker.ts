@@ -1,8 +1,8 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import type { Clock, TimerHandle } from '../util/Clock.js';
+import type { Clock } from '../util/Clock.js';
 import { describeValue } from '../util/describeValue.js';
-import { reportUncaught } from '../util/reportUncaught.js';
 import { closePull } from './closePull.js';
+import { RoundTimer } from './RoundTimer.js';
 import { ensureRequestConsumer } from './ensureRequestConsumer.js';
 import type { NatsSession } from './NatsSession.js';
 import type { PartitionLease } from './PartitionLease.js';
@@ -33,6 +33,8 @@ export interface RequestWorkerOptions {
   readonly beforeRelease?: BeforeRelease;
   /** Where a failing `beforeRelease` is reported. */
   readonly log?: { warn(message: string): void };
+  /** Called when a round failed (the broker unreachable, a renewal timed out); the rounds go on. Default: reported as uncaught. */
+  readonly failed?: (error: unknown) => void;
 }
 
 /**
@@ -82,17 +84,13 @@ interface Slot {
  * next owner, prompted by the watch, takes it within milliseconds.
  */
 export class RequestWorker {
-  private timer: TimerHandle | undefined = undefined;
+  private readonly rounds: RoundTimer;
   private stopped = false;
   private draining = false;
-  private ticking: Promise<void> = Promise.resolve();
   /** Resolves once this worker's presence is withdrawn (while draining): releases wait for it, so the workers they prompt already count one worker less. */
   private withdrawn: Promise<void> = Promise.resolve();
-  private roundRunning = false;
   /** Whether this worker has said it is present (at the end of its first round). */
   private announced = false;
-  /** A round was asked for while one ran: run another after it. */
-  private again = false;
   private stopWatch: (() => void) | undefined = undefined;
   /** Partitions whose release the watch reported since the last round: tried first. */
   private readonly freed = new Set<number>();
@@ -105,7 +103,9 @@ export class RequestWorker {
     private readonly slots: readonly Slot[],
     private readonly options: RequestWorkerOptions,
     private readonly serve: ServeRequest,
-  ) {}
+  ) {
+    this.rounds = new RoundTimer(options.clock, () => Math.floor(options.leases.ttlMs / 3), () => this.round(), options.failed);
+  }
 
   /** Ensures the type's consumers, watches the type's leases, takes the partitions nobody holds and starts pulling them. */
   static async start(session: NatsSession, type: string, options: RequestWorkerOptions, serve: ServeRequest): Promise<RequestWorker> {
@@ -119,7 +119,7 @@ export class RequestWorker {
     );
     const worker = new RequestWorker(type, slots, options, serve);
     worker.stopWatch = await options.leases.watch(type, (released) => worker.nudge(released));
-    await worker.tick();
+    await worker.rounds.run();
     return worker;
   }
 
@@ -139,13 +139,13 @@ export class RequestWorker {
   async drain(withinMs: number): Promise<void> {
     if (this.draining || this.stopped) return;
     this.draining = true;
-    this.clearTimer();
     this.shedAll(); // at once: no turn starts from here on
-    this.withdrawn = this.ticking.then(() => this.options.leases.absent(this.type)).catch(() => undefined); // before any release: the others' share grows first
-    await this.ticking;
+    const under = this.rounds.settled();
+    this.withdrawn = under.then(() => this.options.leases.absent(this.type)).catch(() => undefined); // before any release: the others' share grows first
+    await under;
     this.shedAll(); // what a round under way took meanwhile
     await this.withdrawn;
-    void this.tick(); // renews what is still held while it drains
+    this.rounds.now(); // renews what is still held while it drains (rounds renew only from here on)
     await this.released(withinMs);
   }
 
@@ -156,49 +156,27 @@ export class RequestWorker {
   /** Stops renewing and pulling and releases the leases at once; requests pulled and not acked are redelivered. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.clearTimer();
     this.stopWatch?.();
-    await this.ticking;
+    await this.rounds.stop();
     await Promise.all(this.slots.map((slot) => this.give(slot)));
     await this.options.leases.absent(this.type).catch(() => undefined);
+  }
+
+  /** The partitions this worker holds whose lease is not fresh now (its renewal is late). */
+  get stale(): readonly number[] {
+    return this.slots.filter((slot) => slot.lease !== undefined && !this.options.leases.isFresh(slot.lease)).map((slot) => slot.partition);
+  }
+
+  /** Renews the leases now (after a reconnect: before they go stale), or right after the round running. */
+  renewNow(): void {
+    this.rounds.now();
   }
 
   /** Brings the next round forward (a lease was released — `released`, tried first —, a worker joined or left). */
   private nudge(released?: number): void {
     if (this.stopped || this.draining) return;
     if (released !== undefined) this.freed.add(released);
-    if (this.roundRunning) {
-      this.again = true;
-      return;
-    }
-    this.clearTimer();
-    void this.tick();
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  /**
-   * One round (see {@link round}); then the next one at once if one was asked for meanwhile,
-   * else at TTL/3.
-   */
-  private tick(): Promise<void> {
-    this.roundRunning = true;
-    this.ticking = this.round()
-      .catch((error: unknown) => {
-        if (!this.stopped) reportUncaught(error);
-      })
-      .then(() => {
-        this.roundRunning = false;
-        if (this.stopped) return;
-        if (this.again && !this.draining) {
-          this.again = false;
-          void this.tick();
-        } else this.timer = this.options.clock.setTimeout(() => void this.tick(), Math.floor(this.options.leases.ttlMs / 3));
-      });
-    return this.ticking;
+    this.rounds.now();
   }
 
   /**

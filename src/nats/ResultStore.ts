@@ -6,13 +6,18 @@ import { decodeEnvelope } from '../protocol/decodeEnvelope.js';
 import type { ResponseEnvelope } from '../protocol/Envelope.js';
 import { encodeEnvelope } from '../protocol/encodeEnvelope.js';
 import type { WireLimits } from '../protocol/WireLimits.js';
+import { checkBucketTtl } from './checkBucketTtl.js';
 import { isWrongRevision } from './isWrongRevision.js';
 import { attemptKey } from './attemptKey.js';
 import { kvToken } from './kvToken.js';
 
 /** Options of {@link ResultStore.open}. */
 export interface ResultStoreOptions extends Partial<WireLimits> {
-  /** How long a result is kept: at least the callers' retry horizon, in ms. Default 24 hours. */
+  /**
+   * How long a result is kept (the bucket's TTL): at least the callers' retry horizon, in ms. Fixed
+   * when the bucket is created: a different value than the existing bucket's is refused. Default: the
+   * existing bucket's TTL, else 24 hours.
+   */
   readonly ttlMs?: number;
   /** The bucket's name. Default `agent_results`. */
   readonly bucket?: string;
@@ -33,19 +38,24 @@ export class ResultStore {
   private constructor(
     private readonly kv: KV,
     private readonly limits: Partial<WireLimits>,
+    /** How long a result is kept, in ms (the bucket's TTL; 0: for ever). */
+    readonly ttlMs: number,
   ) {}
 
   /**
-   * Creates the bucket (history 1, TTL `ttlMs`) unless it exists, and opens it.
+   * Creates the bucket (history 1, TTL `ttlMs`) unless it exists, and opens it; an existing bucket
+   * keeps its TTL.
    *
-   * @throws {@link ConfigurationError} when `ttlMs` is not a positive integer of at least 1000.
+   * @throws {@link ConfigurationError} when `ttlMs` is not a positive integer of at least 1000, or
+   *   differs from the TTL of the existing bucket.
    */
   static async open(connection: NatsConnection, options: ResultStoreOptions = {}): Promise<ResultStore> {
-    const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
-    if (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000) throw new ConfigurationError(`result ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
-    const { bucket = 'agent_results', replicas = 1, ...limits } = options;
-    const kv = await new Kvm(connection).create(bucket, { history: 1, ttl: ttlMs, replicas });
-    return new ResultStore(kv, limits);
+    const { ttlMs, bucket = 'agent_results', replicas = 1, ...limits } = options;
+    if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000)) throw new ConfigurationError(`result ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
+    const kv = await new Kvm(connection).create(bucket, { history: 1, ttl: ttlMs ?? DEFAULT_TTL_MS, replicas });
+    const { ttl } = await kv.status(); // an existing bucket keeps its own
+    checkBucketTtl(bucket, ttl, ttlMs, { option: 'resultTtlMs', label: 'result bucket', deleting: 'the answers it keeps are lost' });
+    return new ResultStore(kv, limits, ttl);
   }
 
   /**

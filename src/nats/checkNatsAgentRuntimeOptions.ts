@@ -18,6 +18,8 @@ export function checkNatsAgentRuntimeOptions(options: NatsAgentRuntimeOptions, q
     throw new ConfigurationError(`workerId must be a non-empty string (it names this process in replies and partition leases), received ${JSON.stringify(options.workerId)}; leave it out for a random one`);
   }
   atLeast('leaseTtlMs', options.leaseTtlMs, 1_000, 'a lease must outlive its renewals, every third of it');
+  atLeast('snapshotIntervalMs', options.snapshotIntervalMs, 1_000, 'each snapshot reads the broker');
+  atLeast('resultTtlMs', options.resultTtlMs, 1_000, 'how long answers are kept for redeliveries and for callers that restarted');
   atLeast('pullExpiresMs', options.pullExpiresMs, 1_000, 'the NATS client refuses shorter pulls');
   atLeast('ackWaitMs', queue.ackWaitMs, 1_000, 'a shorter ack wait redelivers requests while their handlers still run');
   atLeast('connectTimeoutMs', options.connectTimeoutMs, 1, 'it bounds the wait for the first connection');

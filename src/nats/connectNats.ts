@@ -3,9 +3,14 @@ import { BrokerUnreachableError } from '../errors/BrokerUnreachableError.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
+/** Between two reconnection attempts to one server (the client's default is 2 s). */
+const DEFAULT_RECONNECT_WAIT_MS = 1_000;
 
 /**
- * Connects to the NATS servers of an agentwire cluster with the official client.
+ * Connects to the NATS servers of an agentwire cluster with the official client. Once connected,
+ * the connection outlives broker restarts: it reconnects for as long as it stays open (a try every
+ * second per server, unless `client` sets `maxReconnectAttempts` / `reconnectTimeWait`), buffering
+ * what is published meanwhile; subscriptions, JetStream pulls and KV watches resume on reconnect.
  *
  * @throws {@link BrokerUnreachableError} when no server answers (refused, unknown host, timed out);
  *   the message names the addresses tried and how to start a server. Other failures (credentials,
@@ -16,6 +21,8 @@ export async function connectNats(options: NatsConnectionOptions): Promise<NatsC
   try {
     return await connect({
       noAsyncTraces: true, // no stack captured for every request (each PubAck, ack): a hot-path cost; options.client may turn them back on
+      maxReconnectAttempts: -1, // a broker restart must not leave a worker disconnected for good
+      reconnectTimeWait: DEFAULT_RECONNECT_WAIT_MS,
       ...options.client,
       servers,
       timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,

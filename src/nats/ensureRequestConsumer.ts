@@ -40,7 +40,8 @@ export async function ensureRequestConsumer(
   });
 }
 
-async function consumerInfo(manager: JetStreamManager, name: string): Promise<ConsumerInfo | undefined> {
+/** @internal A consumer of the request stream's info, or `undefined` when there is no such consumer. */
+export async function consumerInfo(manager: JetStreamManager, name: string): Promise<ConsumerInfo | undefined> {
   try {
     return await manager.consumers.info(requestQueue.stream, name);
   } catch (error) {

@@ -44,3 +44,5 @@ export { NatsAgentRuntime } from './NatsAgentRuntime.js';
 export type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
 export type { NatsStopOptions } from './NatsStopOptions.js';
 export type { ResultOfOptions } from './awaitStoredResult.js';
+export type { RuntimeHealth, HealthStatus } from './RuntimeHealth.js';
+export { serveHealth, type ServeHealthOptions, type HealthEndpoint } from './serveHealth.js';

@@ -8,3 +8,8 @@ import { subjectToken } from './subjectToken.js';
 export function kvToken(name: string): string {
   return subjectToken(name).replace(/^~/, '=');
 }
+
+/** The name a {@link kvToken} stands for (its inverse). */
+export function nameOfKvToken(token: string): string {
+  return token.startsWith('=') ? Buffer.from(token.slice(1), 'hex').toString('utf8') : token;
+}

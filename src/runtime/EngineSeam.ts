@@ -1,4 +1,5 @@
 import type { AgentId } from '../core/AgentId.js';
+import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { SendOptions } from '../core/SendOptions.js';
 import { runtimeParts, type RuntimeParts } from './runtimeParts.js';
 import type { ChildRequest, Delivery } from './Delivery.js';
@@ -63,6 +64,11 @@ export class EngineSeam {
   /** Asks `admit` as each turn is about to start (fencing: a worker must not start the handlers of a partition it may have lost). */
   admitTurns(admit: TurnAdmission): void {
     this.parts.dispatcher.admitTurn = admit;
+  }
+
+  /** The engine's caller-side breakers (the `circuitBreaker` send option), with their recipients. */
+  callerBreakers(): IterableIterator<{ readonly recipient: AgentId; readonly breaker: CircuitBreakerPolicy }> {
+    return this.parts.sender.callerBreakers();
   }
 
   /** Where the engine logs (the `logger` option). */

@@ -137,6 +137,11 @@ export class Sender implements SendRunHost {
     return this.policies.breakerFor(recipient);
   }
 
+  /** Every caller-side breaker kept, with its recipient. */
+  callerBreakers(): IterableIterator<{ readonly recipient: AgentId; readonly breaker: CircuitBreakerPolicy }> {
+    return this.policies.breakers();
+  }
+
   /** The adaptive caller-side timeout kept for `recipient`. */
   callerTimeout(recipient: AgentId): TimeoutPolicy | undefined {
     return this.policies.adaptiveTimeoutFor(recipient);

@@ -1,24 +1,10 @@
 import { Kvm } from '@nats-io/kv';
 import { describe, expect, it } from 'vitest';
-import { AgentId, ConfigurationError, MessageCodec, RoutedAgent, messageHandler } from '../../src/index.js';
+import { AgentId, ConfigurationError } from '../../src/index.js';
 import { BrokerMisconfiguredError, NatsAgentRuntime, type NatsAgentRuntimeOptions } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useConnection } from './support/useConnection.js';
-
-class Ping {
-  constructor(readonly n = 1) {}
-}
-
-class Echo extends RoutedAgent {
-  constructor() {
-    super('echoes');
-  }
-
-  @messageHandler()
-  ping(ping: Ping): number {
-    return ping.n;
-  }
-}
+import { Echo, echoCodec, Ping } from './support/echoAgent.js';
 
 const servers = 'nats://127.0.0.1:4222'; // never connected to: construction only
 
@@ -29,6 +15,7 @@ describe('NatsAgentRuntime options checked at construction', () => {
     ['ackWaitMs under a second', { ackWaitMs: 500 }, /ackWaitMs must be an integer number of ms ≥ 1000 \(a shorter ack wait redelivers/],
     ['maxDeliver 0', { maxDeliver: 0 }, /maxDeliver must be a positive integer/],
     ['leaseTtlMs under a second', { leaseTtlMs: 200 }, /leaseTtlMs must be an integer number of ms ≥ 1000/],
+    ['resultTtlMs under a second', { resultTtlMs: 500 }, /resultTtlMs must be an integer number of ms ≥ 1000 \(how long answers are kept/],
     ['pullExpiresMs under a second', { pullExpiresMs: 100 }, /pullExpiresMs must be an integer number of ms ≥ 1000 \(the NATS client refuses shorter pulls\)/],
     ['a NaN connectTimeoutMs', { connectTimeoutMs: Number.NaN }, /connectTimeoutMs must be an integer/],
     ['a pickupTimeoutMs of 0', { pickupTimeoutMs: 0 }, /pickupTimeoutMs must be an integer number of ms ≥ 1 \(how long a stored request may wait for a worker; false for no limit\)/],
@@ -54,9 +41,8 @@ describe('NatsAgentRuntime options checked at construction', () => {
 
 natsSuite('NatsAgentRuntime settings shared by the cluster', (server) => {
   const nats = useConnection(server);
-  const codec = () => new MessageCodec().register(Ping);
   const worker = async (type: string, options: Partial<NatsAgentRuntimeOptions>) => {
-    const runtime = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 4, ...options });
+    const runtime = new NatsAgentRuntime({ servers: server().url, codec: echoCodec(), partitions: 4, ...options });
     await Echo.register(runtime, type, () => new Echo());
     runtime.start();
     return runtime;
@@ -74,6 +60,23 @@ natsSuite('NatsAgentRuntime settings shared by the cluster', (server) => {
     const adopting = await worker('echo1', { workerId: 'adopting' });
     await adopting.ready();
     expect((await (await new Kvm(nats().connection).open('agent_leases')).status()).ttl).toBe(3_000);
+    await Promise.all([first.stop(), adopting.stop()]);
+  });
+
+  it('keeps answers for resultTtlMs (the agent_results TTL), refuses a process that asks for another, and lets one without it use the bucket’s', async () => {
+    await nats().manager.streams.delete('KV_agent_results').catch(() => false); // created afresh below
+    const first = await worker('echo4', { resultTtlMs: 120_000, workerId: 'keeps-2-min' });
+    await first.ready();
+    expect((await (await new Kvm(nats().connection).open('agent_results')).status()).ttl).toBe(120_000);
+    const other = await worker('echo4', { resultTtlMs: 60_000, workerId: 'keeps-1-min' });
+    const error = await other.ready().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(/resultTtlMs 60000 differs from the TTL of the existing result bucket agent_results \(120000 ms\).*set resultTtlMs to 120000 \(or leave it out.*nats kv rm agent_results`; the answers it keeps are lost/);
+    await other.stop().catch(() => undefined);
+    const adopting = await worker('echo4', { workerId: 'adopting-results' });
+    await adopting.ready();
+    expect(await adopting.sendMessage(new Ping(4), new AgentId('echo4', 'k'))).toBe(4);
+    expect((await (await new Kvm(nats().connection).open('agent_results')).status()).ttl).toBe(120_000);
     await Promise.all([first.stop(), adopting.stop()]);
   });
 
@@ -97,10 +100,10 @@ natsSuite('NatsAgentRuntime settings shared by the cluster', (server) => {
     expect((refused as Error).message).toMatch(/"echo3" is served with 4 partitions .* this runtime has partitions: 8.*set partitions: 4/);
     await eight.stop().catch(() => undefined);
 
-    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 8 });
+    const client = new NatsAgentRuntime({ servers: server().url, codec: echoCodec(), partitions: 8 });
     client.start();
     await expect(client.sendMessage(new Ping(), new AgentId('echo3', 'k'))).rejects.toThrow(/served with 4 partitions/);
-    const agreeing = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 4 });
+    const agreeing = new NatsAgentRuntime({ servers: server().url, codec: echoCodec(), partitions: 4 });
     agreeing.start();
     expect(await agreeing.sendMessage(new Ping(7), new AgentId('echo3', 'k'))).toBe(7);
     await Promise.all([client.stop(), agreeing.stop(), served.stop()]);

@@ -52,6 +52,19 @@ natsSuite('partition leases in a NATS KV bucket', (server) => {
     expect(await b.holder('researcher', 0)).toMatchObject({ worker: 'worker-b' });
   });
 
+  it('renews a lease whose previous renewal was applied but its answer lost (a broker restart), as long as the lease still names this worker', async () => {
+    const lease = (await a.acquire('researcher', 5))!;
+    const applied = (await a.renew(lease))!; // its answer "lost": the worker still knows `lease` only
+    const renewed = (await a.renew(lease))!;
+    expect(renewed.revision).toBeGreaterThan(applied.revision);
+    expect(await a.holder('researcher', 5)).toEqual({ worker: 'worker-a', revision: renewed.revision });
+
+    await a.release(renewed);
+    const other = (await b.acquire('researcher', 5))!;
+    expect(await a.renew(renewed)).toBeUndefined(); // another worker's revision: lost
+    expect(await a.holder('researcher', 5)).toEqual({ worker: 'worker-b', revision: other.revision });
+  });
+
   it('tells a stale holder it lost the lease: its renewal fails once another worker took the partition', async () => {
     const stale = (await a.acquire('researcher', 1))!;
     await (await new Kvm(connection).open('agent_leases')).delete(stale.key); // as if the TTL had ended it

@@ -262,7 +262,7 @@ natsSuite('Publishing a request again when the broker does not acknowledge it', 
       process.kill(server().pid, 'SIGCONT');
     }
     expect(Hand.tries.get('once only')).toBe(1);
-    expect(warnings[0]).toMatch(/publishing request .* to "steady\/a" again \(try 2\)/);
+    expect(warnings).toContainEqual(expect.stringMatching(/publishing request .* to "steady\/a" again \(try 2\)/)); // among, maybe, a lease renewal that timed out while the broker was frozen
     await worker.stop();
   }, 15_000); // real broker timers (a 300 ms PubAck limit, backoff) on a shared machine
 });

@@ -57,9 +57,12 @@ export function missingServerMessage(suite: string): string {
 /** A running nats-server started by {@link NatsServer.start}. */
 export class NatsServer {
   private exited: Promise<void>;
+  /** The binary and the JetStream flag it was started with (a {@link restart} starts the same). */
+  private binary = '';
+  private jetStream = true;
 
   private constructor(
-    private readonly child: ChildProcess,
+    private child: ChildProcess,
     /** The port the server chose. */
     readonly port: number,
     /** The JetStream store directory (deleted by {@link stop}). */
@@ -98,17 +101,29 @@ export class NatsServer {
     if (binary === undefined) throw new Error(missingServerMessage('NatsServer.start'));
     reapOrphans();
     const storeDir = await mkdtemp(join(tmpdir(), 'agentwire-nats-store-'));
-    const args = ['-a', '127.0.0.1', '-p', '-1', ...(jetStream ? ['-js'] : []), '-sd', storeDir];
+    try {
+      return await NatsServer.launch(binary, { port: -1, jetStream, storeDir });
+    } catch (error) {
+      await rm(storeDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Spawns the server on `port` (-1: one it picks) and `storeDir`, and resolves once it is ready. */
+  private static async launch(binary: string, { port, jetStream, storeDir }: { port: number; jetStream: boolean; storeDir: string }): Promise<NatsServer> {
+    const args = ['-a', '127.0.0.1', '-p', String(port), ...(jetStream ? ['-js'] : []), '-sd', storeDir];
     const [command, commandArgs] = diesWithParent(binary, args);
     const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     const log = { text: '' };
     try {
-      const port = await waitForReady(child, log);
+      const listening = await waitForReady(child, log);
       record(child.pid!, storeDir);
-      return new NatsServer(child, port, storeDir, log);
+      const server = new NatsServer(child, listening, storeDir, log);
+      server.binary = binary;
+      server.jetStream = jetStream;
+      return server;
     } catch (error) {
       await killAndWait(child);
-      await rm(storeDir, { recursive: true, force: true });
       throw error;
     }
   }
@@ -124,6 +139,23 @@ export class NatsServer {
   async kill(): Promise<void> {
     this.child.kill('SIGKILL');
     await this.exited;
+  }
+
+  /**
+   * A broker crash and restart (distributed.md §6.2 case 13): kills the server at once (SIGKILL) and
+   * starts it again on the same port and the same store directory, so clients reconnect to the URL
+   * they know and find the streams, consumers and buckets the store kept. This object then stands
+   * for the new process (its `pid`, `output`; `stop` stops it). `whileDown` runs between the kill and
+   * the start (to act while the broker is down).
+   */
+  async restart(whileDown: () => void | Promise<void> = () => undefined): Promise<void> {
+    await this.kill();
+    unrecord(this.pid);
+    await whileDown();
+    const next = await NatsServer.launch(this.binary, { port: this.port, jetStream: this.jetStream, storeDir: this.storeDir });
+    this.child = next.child;
+    this.exited = next.exited;
+    this.log.text += `\n--- restarted (pid ${next.pid}) ---\n${next.log.text}`;
   }
 }
 

@@ -8,13 +8,13 @@
  * handler, `after_result` once the answer is stored and before it is replied and acked.
  * Events: ready; queued (a pulled request handed to the engine); start (handler entered); effect (the
  * ctx.once effect ran); effect_replayed (ctx.once returned an outcome recorded earlier, by whichever
- * worker); done (handler returned); fenced (a request this worker did not start, or stopped, because its
+ * worker); done (handler returned); disconnected / reconnected (the broker went away, came back); fenced (a request this worker did not start, or stopped, because its
  * partition's lease was stale or lost); crash_point / resumed.
  */
 import { NatsAgentRuntime, ResultStore } from '../../../src/nats/index.js'; // first: it loads reflect-metadata
 import { BaseAgent } from '../../../src/agents/BaseAgent.js';
 import type { MessageContext } from '../../../src/core/MessageContext.js';
-import type { AckEvent, SendEvent } from '../../../src/core/RuntimeEvents.js';
+import type { AckEvent, ConnectionEvent, SendEvent } from '../../../src/core/RuntimeEvents.js';
 import { FencedError } from '../../../src/errors/FencedError.js';
 import type { ResponseEnvelope } from '../../../src/protocol/Envelope.js';
 import { crashPoint, emit, numberEnv, requiredEnv } from '../support/workerEvents.js';
@@ -69,6 +69,7 @@ const runtime = new NatsAgentRuntime({
   pullExpiresMs: 1_000,
 });
 runtime.events.on('send', (sent: SendEvent) => emit('queued', { id: sent.messageId }));
+runtime.events.on('connection', (change: ConnectionEvent) => emit(change.status)); // disconnected / reconnected (a broker restart)
 runtime.events.on('ack', (ack: AckEvent) => {
   if (ack.level === 'failed' && fenced(ack.error)) emit('fenced', { id: ack.messageId, error: String(ack.error) });
 });
