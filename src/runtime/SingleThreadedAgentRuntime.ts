@@ -22,6 +22,7 @@ import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import { type Clock, systemClock } from '../util/Clock.js';
 import type { AgentDirectory } from './AgentDirectory.js';
+import type { AgentPersistence } from './AgentPersistence.js';
 import { assembleRuntime } from './assembleRuntime.js';
 import { Delivery } from './Delivery.js';
 import type { Dispatcher } from './Dispatcher.js';
@@ -73,6 +74,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   private readonly publisher: Publisher;
   private readonly handlerStacks: HandlerStacks;
   private readonly interventions: Interventions;
+  private readonly persistence: AgentPersistence | undefined;
 
   constructor(options: RuntimeOptions = {}) {
     checkRuntimeOptions(options);
@@ -89,6 +91,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       publisher: this.publisher,
       handlerStacks: this.handlerStacks,
       interventions: this.interventions,
+      persistence: this.persistence,
     } = assembleRuntime(this, this.events, this.clock, this.random, options));
     this.container.registerInstance(SingleThreadedAgentRuntime, this);
   }
@@ -108,6 +111,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     if (this.dispatcher.running) throw new RuntimeStateError('The runtime is already started: call stop() before starting it again.');
     this.publisher.reset();
     this.dispatcher.start();
+    this.persistence?.start();
   }
 
   /**
@@ -320,6 +324,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
 
   /** Ends everything: requests between caller-side attempts first (so they end as stopped, not as cancelled by their stopped callers), then the dispatcher. */
   private halt(): void {
+    this.persistence?.stop();
     this.sender.stop();
     this.dispatcher.stop();
     this.publisher.stop();
