@@ -162,10 +162,11 @@ export interface AgentCreatedEvent extends EventTime {
 /**
  * Why an agent instance was deactivated: `idle` (passivated after `passivateAfterMs` without a
  * message), `released` (a distributed runtime handed its partition to another worker), `lost` (its
- * partition's lease was lost: its in-memory state may be stale, so it is not saved) or `stale` (the
- * state store refused its write: another owner saved it since).
+ * partition's lease was lost: its in-memory state may be stale, so it is not saved), `stale` (the
+ * state store refused its write: another owner saved it since) or `unsaved` (saving its state at the
+ * end of a turn failed: the copy is ahead of the store, and the turn is not committed).
  */
-export type AgentDeactivationReason = 'idle' | 'released' | 'lost' | 'stale';
+export type AgentDeactivationReason = 'idle' | 'released' | 'lost' | 'stale' | 'unsaved';
 
 /** An agent instance was dropped from memory (its next message re-creates it, loading its stored state). */
 export interface AgentDeactivatedEvent extends EventTime {

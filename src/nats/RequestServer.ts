@@ -6,6 +6,7 @@ import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js'
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { FencedError } from '../errors/FencedError.js';
+import { isAgentwireError } from '../errors/AgentwireError.js';
 import type { OnceCall } from '../core/OnceStore.js';
 import { describeValue } from '../util/describeValue.js';
 import { PendingWork } from '../runtime/PendingWork.js';
@@ -290,6 +291,7 @@ export class RequestServer {
         value = await serving.promise;
       } catch (error) {
         if (this.stopped) return undefined;
+        if (isAgentwireError(error) && error.code === 'STATE_CONFLICT') return this.staleState(requestId, error);
         const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));
         return verdict.kind === 'answer' ? this.failed(envelope, key, replyTo, error) : verdict;
       }
@@ -300,6 +302,12 @@ export class RequestServer {
       this.chains.delete(requestId);
       this.cancels.delete(key);
     }
+  }
+
+  /** The agent's state write at the end of the turn was refused (another owner saved it since): the turn is not committed, the request delivered again (to the owner). */
+  private staleState(requestId: string, error: unknown): Unanswered {
+    this.env.seam.log.warn(`request ${requestId} was not answered: ${describeValue(error)} The stream delivers it again.`);
+    return { kind: 'redeliver', delayMs: 0 };
   }
 
   /** True when the caller's deadline (wall-clock, on this runtime's clock) has passed. */

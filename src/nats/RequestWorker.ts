@@ -18,8 +18,8 @@ export interface RequestWorkerOptions {
   readonly leases: PartitionLeases;
   /** The runtime's clock: renewals and takeover attempts are armed on its timers. */
   readonly clock: Clock;
-  /** Called when the renewal of a partition's lease failed (another worker holds it now): drop what was pulled from it. */
-  readonly lost?: () => void;
+  /** Called when the renewal of `partition`'s lease failed (another worker holds it now): drop what was pulled from it. */
+  readonly lost?: (partition: number) => void;
 }
 
 /** Serves one pulled request; `fresh` tells whether its partition's lease may still be acted on (check it before committing a result). */
@@ -82,6 +82,12 @@ export class RequestWorker {
     return this.slots.filter((slot) => slot.lease !== undefined).map((slot) => slot.partition);
   }
 
+  /** True when this worker holds `partition`'s lease and it is fresh (it may act for the partition's agents). */
+  holds(partition: number): boolean {
+    const lease = this.slots[partition]?.lease;
+    return lease !== undefined && this.options.leases.isFresh(lease);
+  }
+
   /** Stops renewing and pulling and releases the leases; requests pulled and not acked are redelivered. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -126,7 +132,7 @@ export class RequestWorker {
     const renewed = await this.options.leases.renew(slot.lease!);
     if (renewed === undefined) {
       await this.give(slot, false);
-      this.options.lost?.();
+      this.options.lost?.(slot.partition);
     }
     else if (slot.shedding && slot.inFlight === 0) await this.give(slot, true);
     else slot.lease = renewed;

@@ -10,23 +10,10 @@ import { describeValue } from '../util/describeValue.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import type { AgentSlot } from './AgentSlot.js';
 import type { Delivery } from './Delivery.js';
+import type { PersistedState } from './PersistedState.js';
 import type { RuntimeLog } from './RuntimeLog.js';
 
 type Slot = AgentSlot<Delivery>;
-
-/** @internal What the runtime knows about the stored state of one activated agent (see `AgentSlot.persisted`). */
-export interface PersistedState {
-  /** The store's revision of the last load or save (`undefined`: nothing stored yet). */
-  revision: number | undefined;
-  /** The last state loaded or saved, as JSON text (`undefined`: not JSON-able, always saved). */
-  text: string | undefined;
-  /** The turn-end saves of this agent, one after the other; undefined when none is pending. */
-  saving: Promise<void> | undefined;
-  /** The agent's deactivation in progress (its state being saved): an activation waits for it. */
-  deactivating: Promise<void> | undefined;
-  /** The slot's turn count at the previous sweep (an agent whose count did not move is idle). */
-  sweptTurns: number;
-}
 
 /** @internal What {@link AgentPersistence} works with. */
 export interface AgentPersistenceEnvironment {
@@ -84,7 +71,19 @@ export class AgentPersistence {
   async load(slot: Slot, agent: Agent): Promise<void> {
     const stored = await this.env.store.load(slot.id);
     if (stored !== undefined) await agent.loadState(stored.state);
-    slot.persisted = { revision: stored?.revision, text: stored === undefined ? undefined : jsonText(stored.state), saving: undefined, deactivating: undefined, sweptTurns: slot.turns };
+    // nothing stored: the agent's initial state counts as saved (an agent whose state never changes is never written)
+    const text = jsonText(stored === undefined ? await agent.saveState() : stored.state);
+    slot.persisted = { revision: stored?.revision, text, saving: undefined, deactivating: undefined, sweptTurns: slot.turns };
+  }
+
+  /** The stored states of the agents passivated (not dropped) in this runtime, for `runtime.saveState()`. */
+  async *passivatedStates(): AsyncGenerator<readonly [AgentId, unknown]> {
+    for (const slot of [...this.env.slots()]) {
+      if (slot.persisted === undefined || slot.instance !== undefined) continue;
+      await this.settled(slot);
+      const stored = await this.env.store.load(slot.id);
+      if (stored !== undefined && slot.instance === undefined) yield [slot.id, stored.state];
+    }
   }
 
   /**
@@ -98,17 +97,26 @@ export class AgentPersistence {
     const record = slot.persisted;
     const agent = slot.instance;
     if (record === undefined || agent === undefined) return undefined;
-    const save = (): Promise<void> => this.saveIfChanged(slot, record, agent);
-    const saving = (record.saving ?? RESOLVED).then(save, save);
-    record.saving = saving;
-    const clear = (): void => {
-      if (record.saving === saving) record.saving = undefined;
-    };
-    saving.then(clear, clear);
-    return saving.then(() => {
+    return this.queueSave(slot, record, agent).then(() => {
       if (this.staleTurns.has(d)) throw staleTurn(slot.id); // dropped while its state was being saved
     });
   };
+
+  /**
+   * Saves after the agent's pending saves. A failed save drops the agent: its copy is ahead of the
+   * store (or, refused, behind it), and the turn whose state it was is not committed.
+   */
+  private queueSave(slot: Slot, record: PersistedState, agent: Agent): Promise<void> {
+    const save = (): Promise<void> => this.saveIfChanged(slot, record, agent);
+    const saving = (record.saving ?? RESOLVED).then(save, save);
+    record.saving = saving;
+    const settled = (error?: unknown): void => {
+      if (record.saving === saving) record.saving = undefined;
+      if (error !== undefined && slot.persisted === record && slot.instance === agent) this.drop(slot, isStale(error) ? 'stale' : 'unsaved');
+    };
+    saving.then(() => settled(), settled);
+    return saving;
+  }
 
   /** Evicts every agent created by a factory that handled nothing since the previous sweep and is idle, then sweeps again later. */
   private readonly sweep = (): void => {
@@ -143,13 +151,8 @@ export class AgentPersistence {
     const state = await agent.saveState();
     const text = jsonText(state);
     if (text !== undefined && text === record.text) return;
-    try {
-      record.revision = await this.env.store.save(slot.id, state, record.revision);
-      record.text = text;
-    } catch (error) {
-      if (isStale(error) && slot.persisted === record && slot.instance === agent) this.drop(slot, 'stale');
-      throw error;
-    }
+    record.revision = await this.env.store.save(slot.id, state, record.revision);
+    record.text = text;
   }
 
   /** Saves an idle agent's state and drops it; a message arriving meanwhile waits, then re-creates it with that state. A failed save keeps it (unless stale). */

@@ -7,7 +7,7 @@ import type { AgentTypeRecord } from './AgentTypeRecord.js';
 import { SETTLED } from './deliveryStates.js';
 import { Mailbox, type MailboxEntry } from './Mailbox.js';
 import type { AgentId } from '../core/AgentId.js';
-import type { PersistedState } from './AgentPersistence.js';
+import type { PersistedState } from './PersistedState.js';
 
 /** @internal A turn on a slot: a queued or running delivery. */
 export interface Turn<T> extends MailboxEntry<T> {

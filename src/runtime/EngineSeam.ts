@@ -65,6 +65,15 @@ export class EngineSeam {
     this.parts.dispatcher.admitTurn = admit;
   }
 
+  /**
+   * Deactivates the engine's agents created by factories that `select` picks (a distributed
+   * runtime's released or lost partitions; nothing without a state store): with `save`, idle ones
+   * are saved then dropped; otherwise, or when busy, dropped unsaved (their running turns commit nothing).
+   */
+  deactivate(select: (id: AgentId) => boolean, save: boolean): Promise<void> {
+    return this.parts.persistence?.deactivate(select, save) ?? Promise.resolve();
+  }
+
   /** Where the engine logs (the `logger` option). */
   get log(): RuntimeLog {
     return this.parts.log;

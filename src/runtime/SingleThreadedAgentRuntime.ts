@@ -285,15 +285,16 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     return (await this.tryGetUnderlyingAgentInstance(id)).saveState();
   }
 
-  /** Restores one agent's state. */
+  /** Restores one agent's state (with a `stateStore`, it is saved there as the agent's next turn ends, or as it is deactivated). */
   async agentLoadState(id: AgentId, state: unknown): Promise<void> {
     await (await this.tryGetUnderlyingAgentInstance(id)).loadState(state);
   }
 
-  /** State of every created agent, keyed `"type/key"`. Subscriptions and queued messages are not included. */
+  /** State of every created agent, keyed `"type/key"` (passivated agents: their stored state). Subscriptions and queued messages are not included. */
   async saveState(): Promise<Record<string, unknown>> {
     const state: Record<string, unknown> = {};
     for (const agent of this.instances()) state[agent.id.toString()] = await agent.saveState();
+    if (this.persistence !== undefined) for await (const [id, stored] of this.persistence.passivatedStates()) state[id.toString()] = stored;
     return state;
   }
 

@@ -48,11 +48,12 @@ class Counter extends BaseAgent {
   }
 }
 
-/** A store that records writes and can hold them until released. */
+/** A store that records writes, can hold them until released, and can fail them. */
 class RecordingStore implements AgentStateStore {
   readonly inner = new MemoryAgentStateStore();
   readonly saved: unknown[] = [];
   hold: Promise<void> | undefined = undefined;
+  failing = false;
 
   load(id: AgentId): Promise<StoredAgentState | undefined> {
     return this.inner.load(id);
@@ -60,6 +61,7 @@ class RecordingStore implements AgentStateStore {
 
   async save(id: AgentId, state: unknown, revision: number | undefined): Promise<number> {
     await this.hold;
+    if (this.failing) throw new Error('store down');
     this.saved.push(state);
     return this.inner.save(id, state, revision);
   }
@@ -196,19 +198,15 @@ describe('agent state and passivation', () => {
 
   it('keeps the agent when saving its state for a passivation fails, and passivates it later', async () => {
     const store = new RecordingStore();
-    let failing = true;
-    const failingStore: AgentStateStore = {
-      load: (agentId) => store.load(agentId),
-      save: (agentId, state, revision) => (failing ? Promise.reject(new Error('store down')) : store.save(agentId, state, revision)),
-    };
-    const runtime = await counterRuntime({ stateStore: failingStore, stateSaving: 'deactivation', passivateAfterMs: IDLE_MS });
+    store.failing = true;
+    const runtime = await counterRuntime({ stateStore: store, stateSaving: 'deactivation', passivateAfterMs: IDLE_MS });
     const seen = deactivations(runtime);
     await runtime.sendMessage({ add: 5 }, id);
     await clock.advance(2 * IDLE_MS);
     expect(seen).toEqual([]);
     expect(await runtime.sendMessage({ add: 1 }, id)).toBe(6);
     expect(Counter.created).toBe(1);
-    failing = false;
+    store.failing = false;
     await clock.advance(2 * IDLE_MS);
     expect(seen).toMatchObject([{ reason: 'idle', saved: true }]);
     expect(store.saved).toEqual([{ count: 6 }]);
@@ -242,6 +240,39 @@ describe('agent state and passivation', () => {
     expect(seen).toMatchObject([{ agentId: id, reason: 'stale', saved: false }]);
     expect(await store.load(id)).toMatchObject({ state: { count: 11 } });
     expect(await stale.sendMessage({ add: 1 }, id)).toBe(12);
+  });
+
+  it('a failed save at the end of a turn fails the turn and drops the agent, whose next message starts from the stored state', async () => {
+    const store = new RecordingStore();
+    const runtime = await counterRuntime({ stateStore: store });
+    const seen = deactivations(runtime);
+    expect(await runtime.sendMessage({ add: 1 }, id)).toBe(1);
+    store.failing = true;
+    await expect(runtime.sendMessage({ add: 5 }, id)).rejects.toThrow('store down');
+    expect(seen).toMatchObject([{ agentId: id, reason: 'unsaved', saved: false }]);
+    store.failing = false;
+    expect(await runtime.sendMessage({ add: 1 }, id)).toBe(2); // the failed turn's +5 is not kept
+  });
+
+  it('never writes the state of an agent whose state does not change', async () => {
+    const store = new RecordingStore();
+    const runtime = await counterRuntime({ stateStore: store, passivateAfterMs: IDLE_MS });
+    await runtime.sendMessage({ add: 0 }, id);
+    await clock.advance(2 * IDLE_MS);
+    expect(store.saved).toEqual([]);
+  });
+
+  it('saves a state restored with agentLoadState as the agent is passivated; saveState includes passivated agents', async () => {
+    const store = new MemoryAgentStateStore();
+    const runtime = await counterRuntime({ stateStore: store, stateSaving: 'deactivation', passivateAfterMs: IDLE_MS });
+    await runtime.agentLoadState(id, { count: 9 });
+    expect(await store.load(id)).toBeUndefined();
+    const other = new AgentId('counter', 'b');
+    await runtime.sendMessage({ add: 1 }, other);
+    await clock.advance(2 * IDLE_MS);
+    await runtime.sendMessage({ add: 1 }, other);
+    expect(await store.load(id)).toMatchObject({ state: { count: 9 } });
+    expect(await runtime.saveState()).toEqual({ 'counter/a': { count: 9 }, 'counter/b': { count: 2 } }); // a passivated, b active
   });
 
   it('passivation without a store keeps the state in memory (a MemoryAgentStateStore)', async () => {
