@@ -493,6 +493,7 @@ export class NatsAgentRuntime implements AgentRuntime {
   private async serve(running: Running, type: string): Promise<void> {
     const session = await running.session;
     await running.deadLetters!.watch();
+    await this.stateStore?.open(running.session);
     await session.types.announce(type, this.workerId);
     const leases = await this.leasesOf(running, session);
     const serve = (message: JsMsg, fresh: () => boolean): Promise<void> => (isEventCopy(message) ? running.events!.serve(message, fresh) : running.server!.serve(message, fresh));
@@ -500,7 +501,8 @@ export class NatsAgentRuntime implements AgentRuntime {
       running.server?.dropFenced();
       void this.deactivatePartitions(type, [partition], false); // their in-memory state may be stale by the time the partition comes back
     };
-    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost }, serve);
+    const taken = (partition: number): Promise<void> => this.seam.revalidate(this.inPartitions(type, [partition])); // copies kept from an earlier ownership may be stale
+    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost, taken }, serve);
     running.workers.push(worker);
     if (this.running !== running) await worker.stop();
   }
@@ -514,9 +516,14 @@ export class NatsAgentRuntime implements AgentRuntime {
    * persisted (`persistAgentState: false` without a `stateStore`).
    */
   private deactivatePartitions(type: string, partitions: readonly number[], save: boolean): Promise<void> {
+    return this.seam.deactivate(this.inPartitions(type, partitions), save);
+  }
+
+  /** Picks the agents of `type` in `partitions`. */
+  private inPartitions(type: string, partitions: readonly number[]): (id: AgentId) => boolean {
     const chosen = new Set(partitions);
     const count = this.queue.partitions;
-    return this.seam.deactivate((id) => id.type === type && chosen.has(partitionOf(id.type, id.key, count)), save);
+    return (id) => id.type === type && chosen.has(partitionOf(id.type, id.key, count));
   }
 
   /** True when this process holds a fresh lease of `id`'s partition (it may write the agent's state). */

@@ -31,6 +31,11 @@ export class NatsAgentStateStore implements AgentStateStore {
     return this.inFlight > 0;
   }
 
+  /** Opens the `agent_state` bucket of `session` now (a worker does before it pulls, so its first activation does not wait for it). */
+  async open(session: Promise<NatsSession>): Promise<void> {
+    await this.bucket(session);
+  }
+
   /**
    * The stored state of `id`. Before `start()` nothing is known: `undefined` (an agent activated then
    * starts from its initial state; should a record exist, its first save is refused with

@@ -291,7 +291,7 @@ export class RequestServer {
         value = await serving.promise;
       } catch (error) {
         if (this.stopped) return undefined;
-        if (isAgentwireError(error) && error.code === 'STATE_CONFLICT') return this.staleState(requestId, error);
+        if (isAgentwireError(error) && error.code === 'STATE_CONFLICT') return this.staleState(requestId, envelope.to);
         const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));
         return verdict.kind === 'answer' ? this.failed(envelope, key, replyTo, error) : verdict;
       }
@@ -305,8 +305,11 @@ export class RequestServer {
   }
 
   /** The agent's state write at the end of the turn was refused (another owner saved it since): the turn is not committed, the request delivered again (to the owner). */
-  private staleState(requestId: string, error: unknown): Unanswered {
-    this.env.seam.log.warn(`request ${requestId} was not answered: ${describeValue(error)} The stream delivers it again.`);
+  private staleState(requestId: string, agent: string): Unanswered {
+    this.env.seam.log.warn(
+      `request ${requestId} was not answered: the state of agent "${agent}" could not be saved (STATE_CONFLICT: another owner saved it since). ` +
+        'This copy of the agent was dropped, the turn is not committed, and the stream delivers the request again.',
+    );
     return { kind: 'redeliver', delayMs: 0 };
   }
 

@@ -20,6 +20,8 @@ export interface RequestWorkerOptions {
   readonly clock: Clock;
   /** Called when the renewal of `partition`'s lease failed (another worker holds it now): drop what was pulled from it. */
   readonly lost?: (partition: number) => void;
+  /** Awaited when this worker took `partition`'s lease, before it pulls from it (check what is kept in memory of the partition's agents). */
+  readonly taken?: (partition: number) => Promise<void>;
 }
 
 /** Serves one pulled request; `fresh` tells whether its partition's lease may still be acted on (check it before committing a result). */
@@ -158,6 +160,7 @@ export class RequestWorker {
     slot.lease = lease;
     slot.takes++;
     try {
+      await this.options.taken?.(slot.partition);
       slot.pull = await slot.consumer.consume({ max_messages: Math.min(resolveRequestQueueOptions(this.options.queue).maxAckPending, 64), expires: this.options.pullExpiresMs, callback: (message) => this.pulled(slot, message) });
     } catch (error) {
       await this.give(slot, true); // not pulling it: let another worker take it

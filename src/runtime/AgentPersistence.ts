@@ -146,6 +146,26 @@ export class AgentPersistence {
     await Promise.all(saves);
   }
 
+  /** Drops the active agents `select` picks whose stored revision is not the one they last loaded or saved (or cannot be read). */
+  async revalidate(select: (id: AgentId) => boolean): Promise<void> {
+    const checks: Promise<void>[] = [];
+    for (const slot of [...this.env.slots()]) {
+      const record = slot.persisted;
+      if (record === undefined || slot.instance === undefined || !select(slot.id)) continue;
+      checks.push(this.revalidateOne(slot, record));
+    }
+    await Promise.all(checks);
+  }
+
+  private async revalidateOne(slot: Slot, record: PersistedState): Promise<void> {
+    const agent = slot.instance;
+    const revision = await this.env.store.load(slot.id).then(
+      (stored) => stored?.revision,
+      () => NaN, // unreadable: not known to be current
+    );
+    if (revision !== record.revision && slot.persisted === record && slot.instance === agent) this.drop(slot, 'stale');
+  }
+
   /** Saves the agent's state when it changed since the last save; a refused write drops the agent. */
   private async saveIfChanged(slot: Slot, record: PersistedState, agent: Agent): Promise<void> {
     const state = await agent.saveState();
