@@ -181,7 +181,10 @@ export class AgentPersistence {
     const agent = slot.instance!;
     slot.instance = undefined;
     const deactivating = this.saveIfChanged(slot, record, agent).then(
-      () => this.release(slot, agent, reason, true),
+      () => {
+        record.text = undefined; // the next activation loads the state again: keep no copy of it
+        return this.release(slot, agent, reason, true);
+      },
       (error: unknown) => {
         if (isStale(error)) return this.release(slot, agent, 'stale', false); // another owner saved it since: this copy is stale
         this.env.log.warn(`agent "${String(slot.id)}" was kept in memory: saving its state before deactivating it failed (${describeValue(error)}).`);
