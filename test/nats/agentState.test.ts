@@ -1,6 +1,6 @@
 import { Kvm } from '@nats-io/kv';
 import { expect, it } from 'vitest';
-import { AgentId, type AgentDeactivatedEvent, RoutedAgent, messageHandler } from '../../src/index.js';
+import { AgentId, type AgentDeactivatedEvent, RoutedAgent, TopicId, TypeSubscription, messageHandler } from '../../src/index.js';
 import { AgentStateBucket, MessageCodec, NatsAgentRuntime, type NatsAgentRuntimeOptions, PartitionLeases } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useConnection } from './support/useConnection.js';
@@ -148,6 +148,23 @@ natsSuite('NatsAgentRuntime: agents’ state in agent_state', (server) => {
     expect((await bucket.load(id))?.state).toEqual({ count: 101 });
     expect(warnings.some((warning) => warning.includes('after-the-other-write') && warning.includes('STATE_CONFLICT'))).toBe(true);
     await client.stopWhenIdle();
+    await worker.stopWhenIdle();
+  });
+
+  it('does not commit a published copy whose state write is refused: it is delivered again, on the newer state', async () => {
+    const type = 'tally-events';
+    const worker = await tallyWorker(type, 'worker-a');
+    await worker.addSubscription(new TypeSubscription('adds', type));
+    const id = new AgentId(type, 'k');
+    const bucket = await AgentStateBucket.open(nats().connection);
+    await worker.publishMessage(new Add(1), new TopicId('adds', 'k'));
+    await expect.poll(async () => (await bucket.load(id))?.state).toEqual({ count: 1 });
+    await bucket.save(id, { count: 100 }, (await bucket.load(id))!.revision); // another owner's write the worker has not seen
+
+    const stale = deactivated(worker);
+    await worker.publishMessage(new Add(1), new TopicId('adds', 'k'));
+    expect(await stale).toMatchObject({ agentId: id, reason: 'stale' });
+    await expect.poll(async () => (await bucket.load(id))?.state).toEqual({ count: 101 }); // never 2
     await worker.stopWhenIdle();
   });
 
