@@ -6,6 +6,7 @@ import { failurePaths } from './failurePaths.js';
 import { fanOut } from './fanOut.js';
 import { config, totals } from './harness.js';
 import { memory } from './memory.js';
+import { passivation } from './passivation.js';
 import { perCallPolicies } from './perCallPolicies.js';
 import { policies } from './policies.js';
 import { pristineBaselines } from './pristine.js';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   await perCallPolicies();
   await failurePaths();
   await memory();
+  await passivation();
   await coldStart();
   await scaling();
   await cluster();

@@ -40,6 +40,8 @@ export { DefaultSubscription } from './core/DefaultSubscription.js';
 export type { MessageContext, StatusReport } from './core/MessageContext.js';
 export type { OnceStore, OnceCall } from './core/OnceStore.js';
 export { MemoryOnceStore, type MemoryOnceStoreOptions } from './runtime/MemoryOnceStore.js';
+export type { AgentStateStore, StoredAgentState } from './core/AgentStateStore.js';
+export { MemoryAgentStateStore } from './runtime/MemoryAgentStateStore.js';
 export type { SendOptions, PublishOptions, SendFallback } from './core/SendOptions.js';
 export {
   DropMessage,
@@ -106,6 +108,7 @@ export { MailboxFullError } from './errors/MailboxFullError.js';
 export { CallbackError } from './errors/CallbackError.js';
 export { RejectedError } from './errors/RejectedError.js';
 export { DeadLetteredError } from './errors/DeadLetteredError.js';
+export { StaleStateError } from './errors/StaleStateError.js';
 
 export * from './policies/index.js';
 export { sleep } from './policies/sleep.js';

@@ -160,6 +160,23 @@ export interface AgentCreatedEvent extends EventTime {
   readonly agentId: AgentId;
 }
 
+/**
+ * Why an agent instance was deactivated: `idle` (passivated after `passivateAfterMs` without a
+ * message), `released` (a distributed runtime handed its partition to another worker), `lost` (its
+ * partition's lease was lost: its in-memory state may be stale, so it is not saved), `stale` (the
+ * state store refused its write: another owner saved it since) or `unsaved` (saving its state at the
+ * end of a turn failed: the copy is ahead of the store, and the turn is not committed).
+ */
+export type AgentDeactivationReason = 'idle' | 'released' | 'lost' | 'stale' | 'unsaved';
+
+/** An agent instance was dropped from memory (its next message re-creates it, loading its stored state). */
+export interface AgentDeactivatedEvent extends EventTime {
+  readonly agentId: AgentId;
+  readonly reason: AgentDeactivationReason;
+  /** True when the state store holds its latest state (saved now, or unchanged since the last save). */
+  readonly saved: boolean;
+}
+
 /** A dead-letter record was evicted because the queue reached its capacity. */
 export interface DeadLetterEvictedEvent {
   readonly record: DeadLetterRecord;
@@ -251,6 +268,7 @@ export interface RuntimeEventMap {
   status: (event: StatusEvent) => void;
   lateResult: (event: LateResultEvent) => void;
   agentCreated: (event: AgentCreatedEvent) => void;
+  agentDeactivated: (event: AgentDeactivatedEvent) => void;
   deadLetter: (record: DeadLetterRecord) => void;
   deadLetterEvicted: (event: DeadLetterEvictedEvent) => void;
   deadLetterReplayed: (event: DeadLetterReplayedEvent) => void;

@@ -21,7 +21,8 @@ export type AgentwireErrorCode =
   | 'BROKER_MISCONFIGURED'
   | 'FENCED'
   | 'DEAD_LETTERED'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  | 'STATE_CONFLICT';
 
 /** Correlation context every agentwire error can carry. */
 export interface AgentwireErrorContext {

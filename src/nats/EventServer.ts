@@ -1,3 +1,4 @@
+import { isAgentwireError } from '../errors/AgentwireError.js';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { AgentId } from '../core/AgentId.js';
 import type { TopicId } from '../core/TopicId.js';
@@ -64,8 +65,9 @@ export class EventServer {
     }
     const results = this.env.session.results;
     if (event.deliveryCount > 1 && (await results.find(event.copyId)) !== undefined) return void (await message.ackAck());
-    if (!(await this.deliver(event, payload, message)) || this.stopped) return;
-    if (!fresh()) return void message.nak(); // fenced: this process may have lost the partition
+    const delivered = await this.deliver(event, payload, message);
+    if (!delivered || this.stopped) return;
+    if (!fresh() || delivered === 'stale') return void message.nak(); // fenced: this process may have lost the partition; or its agent's state write was refused (another owner saved it): not committed
     await results.store(this.env.codec.toEnvelope(null, { type: 'response', from: event.recipient, requestId: event.copyId }));
     await message.ackAck();
   }
@@ -76,17 +78,23 @@ export class EventServer {
     return local.found ? local.message : this.env.codec.fromEnvelope(event.envelope);
   }
 
-  /** Runs the copy through the engine; false when the runtime stopped meanwhile (the copy is left to the stream). */
-  private async deliver(event: ReceivedEvent, payload: unknown, message: JsMsg): Promise<boolean> {
+  /**
+   * Runs the copy through the engine; false when the runtime stopped meanwhile (the copy is left to
+   * the stream), `'stale'` when the turn's state write was refused (`STATE_CONFLICT`: the turn is not
+   * committed, the copy must come again).
+   */
+  private async deliver(event: ReceivedEvent, payload: unknown, message: JsMsg): Promise<boolean | 'stale'> {
     const { envelope, recipient, topic, sender } = event;
     const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
+    let stale = false;
     try {
       await this.env.deliver.deliver(payload, recipient, topic, sender, envelope.request_id);
-    } catch {
+    } catch (error) {
       // the handler's failure is the engine's to report (an event and a dead letter, as in-process)
+      stale = isAgentwireError(error) && error.code === 'STATE_CONFLICT';
     } finally {
       clearInterval(heartbeat);
     }
-    return !this.stopped;
+    return this.stopped ? false : stale ? 'stale' : true;
   }
 }

@@ -27,6 +27,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
 import { NatsOnceStore } from './NatsOnceStore.js';
+import { NatsAgentStateStore } from './NatsAgentStateStore.js';
 import { checkNatsAgentRuntimeOptions } from './checkNatsAgentRuntimeOptions.js';
 import { awaitStoredResult, type ResultOfOptions } from './awaitStoredResult.js';
 import { NatsSession } from './NatsSession.js';
@@ -149,6 +150,8 @@ export class NatsAgentRuntime implements AgentRuntime {
   private readonly localOutcomes = new Map<string, LocalOutcome>();
   private readonly localMessages = new Map<string, unknown>();
   private running: Running | undefined = undefined;
+  /** The default `stateStore` (agents' state in `agent_state`), unless another was given or `persistAgentState` is false. */
+  private stateStore: NatsAgentStateStore | undefined = undefined;
   private readonly localEvents: LocalEvents;
   private readonly publisher: EventPublisher;
   /** Subscriptions removed while stopped, to remove from the cluster at the next start. */
@@ -162,6 +165,7 @@ export class NatsAgentRuntime implements AgentRuntime {
     this.engine = new SingleThreadedAgentRuntime({
       ...options,
       onceStore: options.onceStore ?? new NatsOnceStore({ session: () => this.session(), fenced: (call) => this.running?.server?.fenced(call) ?? false }),
+      stateStore: options.stateStore ?? (options.persistAgentState === false ? undefined : (this.stateStore = new NatsAgentStateStore({ session: () => this.running?.session, fenced: (id) => !this.owns(id) }))),
     });
     this.seam = EngineSeam.of(this.engine);
     this.seam.admitTurns((turn) => this.running?.server?.admit(turn)); // fencing: no handler starts for a partition this process may have lost
@@ -291,13 +295,14 @@ export class NatsAgentRuntime implements AgentRuntime {
 
   /**
    * Resolves once no request this process sent to a type it hosts is in transit through the broker
-   * (published and not yet taken by its engine, or answered and the answer not yet back), or after
+   * (published and not yet taken by its engine, or answered and the answer not yet back) and no
+   * agent's state is being loaded or saved (`agent_state`), or after
    * `limitMs` of real time. For tests on a simulated clock: await it before advancing time, so time
    * does not pass while a message is on the wire that in-process delivery would not have.
    */
   async quiescent(limitMs = 2_000): Promise<void> {
     const started = Date.now();
-    while ((this.caller.inTransit || this.localEvents.inTransit) && Date.now() - started < limitMs) await new Promise<void>((resolve) => setImmediate(resolve));
+    while ((this.caller.inTransit || this.localEvents.inTransit || this.stateStore?.busy === true) && Date.now() - started < limitMs) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /**
@@ -567,22 +572,32 @@ export class NatsAgentRuntime implements AgentRuntime {
     return this.engine.agentMetadata(id);
   }
 
-  /** State of every agent created in this process. */
+  /**
+   * State of the agents of this process, keyed `"type/key"`: those active here, and those passivated
+   * here (their stored state). Agents other workers serve are not included: the cluster's state is
+   * in the `agent_state` bucket, each agent's record written by the worker owning its partition.
+   */
   saveState(): Promise<Record<string, unknown>> {
     return this.engine.saveState();
   }
 
-  /** Restores state saved by `saveState` into this process's agents. */
+  /**
+   * Restores state saved by `saveState` into agents of this process. For the agents of partitions
+   * this worker owns, the restored state reaches `agent_state` as each agent's next turn ends (or as
+   * it is deactivated). An agent another worker serves never uses this process's copy (its messages
+   * go to the owner), and a copy restored before `start()` gives way to a stored record (its first
+   * save is refused, the agent reloaded): restore a cluster's state on running workers.
+   */
   loadState(state: Record<string, unknown>): Promise<void> {
     return this.engine.loadState(state);
   }
 
-  /** One agent's state snapshot. */
+  /** One agent's state snapshot (the agent is activated here, with its stored state). */
   agentSaveState(id: AgentId): Promise<unknown> {
     return this.engine.agentSaveState(id);
   }
 
-  /** Restores one agent's state. */
+  /** Restores one agent's state (saved to `agent_state` with its next turn on the owning worker: see `loadState`). */
   agentLoadState(id: AgentId, state: unknown): Promise<void> {
     return this.engine.agentLoadState(id, state);
   }
@@ -606,14 +621,45 @@ export class NatsAgentRuntime implements AgentRuntime {
   private async serve(running: Running, type: string): Promise<void> {
     const session = await running.session;
     await running.deadLetters!.watch();
+    await this.stateStore?.open(running.session);
     await session.types.announce(type, this.workerId);
     const leases = await this.leasesOf(running, session);
     const serve = (message: JsMsg, fresh: () => boolean, handingOver: () => boolean): Promise<void> => (isEventCopy(message) ? running.events!.serve(message, fresh) : running.server!.serve(message, fresh, handingOver));
-    // Agent state is saved here before a partition is handed over (persisted agent state, issue 11): nothing to save yet.
-    const beforeRelease: BeforeRelease = () => Promise.resolve();
-    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost: () => running.server?.dropFenced(), beforeRelease, log: this.seam.log, failed: (error) => this.failedInBackground(running, error) }, serve);
+    const lost = (partition: number): void => {
+      running.server?.dropFenced();
+      void this.deactivatePartitions(type, [partition], false); // their in-memory state may be stale by the time the partition comes back
+    };
+    const taken = (partition: number): Promise<void> => this.seam.revalidate(this.inPartitions(type, [partition])); // copies kept from an earlier ownership may be stale
+    // a partition handed over (drain, rebalance): its agents' state saved while the lease is still held, the agents dropped
+    const beforeRelease: BeforeRelease = (released, partitions) => this.deactivatePartitions(released, partitions, true);
+    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost, taken, beforeRelease, log: this.seam.log, failed: (error) => this.failedInBackground(running, error) }, serve);
     running.workers.push(worker);
     if (this.running !== running) await worker.stop();
+  }
+
+  /**
+   * Drops this process's agents of `type` in `partitions` from memory (a partition lost or given
+   * up: when it comes back, its agents are re-created from the stored state, never from a stale
+   * copy). With `save` (a graceful release, called while the lease is still held) idle agents save
+   * their state first; without (a lost lease: another worker may have written since) nothing is
+   * saved and turns still running on them commit nothing. Nothing happens when agents' state is not
+   * persisted (`persistAgentState: false` without a `stateStore`).
+   */
+  private deactivatePartitions(type: string, partitions: readonly number[], save: boolean): Promise<void> {
+    return this.seam.deactivate(this.inPartitions(type, partitions), save);
+  }
+
+  /** Picks the agents of `type` in `partitions`. */
+  private inPartitions(type: string, partitions: readonly number[]): (id: AgentId) => boolean {
+    const chosen = new Set(partitions);
+    const count = this.queue.partitions;
+    return (id) => id.type === type && chosen.has(partitionOf(id.type, id.key, count));
+  }
+
+  /** True when this process holds a fresh lease of `id`'s partition (it may write the agent's state). */
+  private owns(id: AgentId): boolean {
+    const worker = this.running?.workers.find((w) => w.type === id.type);
+    return worker !== undefined && worker.holds(partitionOf(id.type, id.key, this.queue.partitions));
   }
 
   /** The partition leases of this run, opened on first use. */

@@ -84,6 +84,15 @@ export interface NatsAgentRuntimeOptions extends NatsConnectionOptions, RequestQ
    * requests per partition of every agent type): minutes, not milliseconds. Default: none (opt-in).
    */
   readonly snapshotIntervalMs?: number;
+  /**
+   * Keep the state of agents created by factories in the cluster's KV bucket `agent_state` (unless
+   * `stateStore` names another store): loaded when an agent is activated on the worker owning its
+   * partition, saved per `stateSaving` (default: at the end of each turn that changed it, before the
+   * request is answered) with compare-and-set on the revision and only under a fresh partition lease,
+   * so a stale owner's write is refused and its turn not committed. `false`: state lives only in the
+   * agents of the process serving them (lost when their partition moves). Default true.
+   */
+  readonly persistAgentState?: boolean;
   /** Called by this process's event router after it stored each subscriber's copy of a published message, before the next; the fan-out waits for what it returns. */
   readonly onEventCopied?: (copy: EventCopy) => void | Promise<void>;
 }

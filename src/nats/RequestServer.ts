@@ -6,6 +6,7 @@ import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js'
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { FencedError } from '../errors/FencedError.js';
+import { isAgentwireError } from '../errors/AgentwireError.js';
 import type { OnceCall } from '../core/OnceStore.js';
 import { describeValue } from '../util/describeValue.js';
 import { PendingWork } from '../runtime/PendingWork.js';
@@ -309,6 +310,7 @@ export class RequestServer {
       } catch (error) {
         if (this.stopped) return undefined;
         if (error instanceof FencedError && this.handovers.get(requestId)?.() === true) return { kind: 'redeliver', delayMs: 0 }; // not started: the next owner serves it
+        if (isAgentwireError(error) && error.code === 'STATE_CONFLICT') return this.staleState(requestId, envelope.to);
         const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));
         return verdict.kind === 'answer' ? this.failed(envelope, key, replyTo, error) : verdict;
       }
@@ -319,6 +321,15 @@ export class RequestServer {
       this.chains.delete(requestId);
       this.cancels.delete(key);
     }
+  }
+
+  /** The agent's state write at the end of the turn was refused (another owner saved it since): the turn is not committed, the request delivered again (to the owner). */
+  private staleState(requestId: string, agent: string): Unanswered {
+    this.env.seam.log.warn(
+      `request ${requestId} was not answered: the state of agent "${agent}" could not be saved (STATE_CONFLICT: another owner saved it since). ` +
+        'This copy of the agent was dropped, the turn is not committed, and the stream delivers the request again.',
+    );
+    return { kind: 'redeliver', delayMs: 0 };
   }
 
   /** True when the caller's deadline (wall-clock, on this runtime's clock) has passed. */

@@ -27,8 +27,10 @@ export interface RequestWorkerOptions {
   readonly leases: PartitionLeases;
   /** The runtime's clock: renewals, takeover attempts and the drain's bound are armed on its timers. */
   readonly clock: Clock;
-  /** Called when the renewal of a partition's lease failed (another worker holds it now): drop what was pulled from it. */
-  readonly lost?: () => void;
+  /** Called when the renewal of `partition`'s lease failed (another worker holds it now): drop what was pulled from it. */
+  readonly lost?: (partition: number) => void;
+  /** Awaited when this worker took `partition`'s lease, before it pulls from it (check what is kept in memory of the partition's agents). */
+  readonly taken?: (partition: number) => Promise<void>;
   /** Called before a drained partition's lease is released (see {@link BeforeRelease}); a failure is logged and the release goes on. */
   readonly beforeRelease?: BeforeRelease;
   /** Where a failing `beforeRelease` is reported. */
@@ -128,6 +130,13 @@ export class RequestWorker {
     return this.slots.filter((slot) => slot.lease !== undefined).map((slot) => slot.partition);
   }
 
+  /** True when this worker holds `partition`'s lease and it is fresh (it may act for the partition's agents). */
+  holds(partition: number): boolean {
+    const lease = this.slots[partition]?.lease;
+    return lease !== undefined && this.options.leases.isFresh(lease);
+  }
+
+
   /**
    * Hands every partition over (distributed.md §5.8): withdraws this worker's presence (the others'
    * share grows at once), stops pulling, lets the requests in flight settle — answers stored and
@@ -223,7 +232,7 @@ export class RequestWorker {
       slot.shedding = false;
       slot.closing = this.closeOf(slot);
       this.changed();
-      this.options.lost?.();
+      this.options.lost?.(slot.partition);
     });
   }
 
@@ -272,6 +281,7 @@ export class RequestWorker {
     slot.lease = lease;
     slot.takes++;
     try {
+      await this.options.taken?.(slot.partition);
       slot.pull = await slot.consumer.consume({ max_messages: Math.min(resolveRequestQueueOptions(this.options.queue).maxAckPending, 64), expires: this.options.pullExpiresMs, callback: (message) => this.pulled(slot, message) });
     } catch (error) {
       await this.give(slot); // not pulling it: let another worker take it

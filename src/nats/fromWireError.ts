@@ -14,6 +14,7 @@ import { RejectedError } from '../errors/RejectedError.js';
 import { RuntimeStateError } from '../errors/RuntimeStateError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
+import { StaleStateError } from '../errors/StaleStateError.js';
 import { UnavailableError } from '../errors/UnavailableError.js';
 import { UndeliverableError } from '../errors/UndeliverableError.js';
 import type { WireError } from '../protocol/WireError.js';
@@ -37,6 +38,7 @@ const CLASSES: Readonly<Record<string, abstract new (...args: never[]) => Error>
   CALLBACK_FAILED: CallbackError,
   DEAD_LETTERED: DeadLetteredError,
   UNAVAILABLE: UnavailableError,
+  STATE_CONFLICT: StaleStateError,
 };
 
 /**

@@ -28,6 +28,7 @@ export { replyLevel, isFinalReply, type ReplyEnvelope, type ReplyLevel } from '.
 export { ResultStore, type ResultStoreOptions } from './ResultStore.js';
 export { kvToken } from './kvToken.js';
 export { IdempotencyStore, type IdempotencyStoreOptions, type OnceOptions } from './IdempotencyStore.js';
+export { AgentStateBucket, type AgentStateBucketOptions } from './AgentStateBucket.js';
 export { FencedError } from '../errors/FencedError.js';
 export { DeadLetteredError } from '../errors/DeadLetteredError.js';
 export { UnavailableError } from '../errors/UnavailableError.js';

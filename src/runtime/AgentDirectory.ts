@@ -14,6 +14,7 @@ import type { AgentTypeRecord } from './AgentTypeRecord.js';
 import { withInstantiationContext } from '../core/instantiationContext.js';
 import { describeValue } from '../util/describeValue.js';
 import { checkOptionsObject } from '../policies/checkOption.js';
+import type { AgentPersistence } from './AgentPersistence.js';
 
 type AgentClass = abstract new (...args: never[]) => Agent;
 type Slot = AgentSlot<Delivery>;
@@ -27,6 +28,8 @@ interface TypeEntry {
 /** @internal Registered agent types, their instances and mailboxes, and instance creation. */
 export class AgentDirectory {
   private readonly types = new Map<string, TypeEntry>();
+  /** The state store's side (the `stateStore` option): factory-created agents load their state as they are created. */
+  persistence: AgentPersistence | undefined = undefined;
 
   constructor(
     private readonly runtime: AgentRuntime,
@@ -115,10 +118,39 @@ export class AgentDirectory {
   instantiate(slot: Slot): Agent | Promise<Agent> {
     if (slot.instance !== undefined) return slot.instance;
     if (slot.creating !== undefined) return slot.creating;
+    if (this.persistence !== undefined && slot.record.factory !== undefined) return this.activate(slot, this.persistence);
     const produced = this.callFactory(slot);
     if (!isThenable(produced)) return this.adopt(slot, produced);
     slot.creating = Promise.resolve(produced).then(
       (agent) => this.adopt(slot, agent),
+      (error: unknown) => {
+        slot.creating = undefined;
+        throw constructionError(slot.id, error);
+      },
+    );
+    return slot.creating;
+  }
+
+  /**
+   * Creates the slot's agent with its stored state: after a deactivation of it in progress (whose
+   * saved state it then loads), through the factory, its state loaded before anything else sees it.
+   */
+  private activate(slot: Slot, persistence: AgentPersistence): Promise<Agent> {
+    const activating = (async (): Promise<Agent> => {
+      await persistence.settled(slot);
+      if (slot.instance !== undefined) return slot.instance; // the deactivation failed and kept it
+      const agent = this.bind(slot, await this.callFactory(slot));
+      await persistence.load(slot, agent);
+      return agent;
+    })();
+    slot.creating = activating.then(
+      (agent) => {
+        slot.creating = undefined;
+        if (slot.instance === agent) return agent;
+        slot.adopt(agent);
+        this.onCreated(slot.id);
+        return agent;
+      },
       (error: unknown) => {
         slot.creating = undefined;
         throw constructionError(slot.id, error);
@@ -137,6 +169,14 @@ export class AgentDirectory {
 
   private adopt(slot: Slot, agent: Agent): Agent {
     slot.creating = undefined;
+    this.bind(slot, agent);
+    slot.adopt(agent);
+    this.onCreated(slot.id);
+    return agent;
+  }
+
+  /** Checks what a factory produced and binds it to its id and the runtime. */
+  private bind(slot: Slot, agent: Agent): Agent {
     const expected = slot.record.expectedClass;
     if (expected !== undefined && !(agent instanceof expected)) {
       throw new AgentConstructionError(
@@ -150,8 +190,6 @@ export class AgentDirectory {
       });
     }
     agent.bindIdAndRuntime(slot.id, this.runtime);
-    slot.adopt(agent);
-    this.onCreated(slot.id);
     return agent;
   }
 

@@ -7,6 +7,7 @@ import type { AgentTypeRecord } from './AgentTypeRecord.js';
 import { SETTLED } from './deliveryStates.js';
 import { Mailbox, type MailboxEntry } from './Mailbox.js';
 import type { AgentId } from '../core/AgentId.js';
+import type { PersistedState } from './PersistedState.js';
 
 /** @internal A turn on a slot: a queued or running delivery. */
 export interface Turn<T> extends MailboxEntry<T> {
@@ -27,6 +28,10 @@ export class AgentSlot<T extends Turn<T>> {
   creating: Promise<Agent> | undefined = undefined;
   /** Turns running now. */
   running = 0;
+  /** Turns started so far (passivation tells an idle agent by a count that did not move). */
+  turns = 0;
+  /** The stored state's revision and last text, for an agent created by its factory with a state store; undefined otherwise. */
+  persisted: PersistedState | undefined = undefined;
   /** Queued in the dispatcher's ready list. */
   ready = false;
   /**

@@ -57,6 +57,12 @@ function callHandler(d: Delivery): unknown {
 export class Dispatcher {
   /** Asked as each turn is about to start (see {@link TurnAdmission}); undefined (the fast path) runs every turn. */
   admitTurn: TurnAdmission | undefined = undefined;
+  /**
+   * Called as a handler's turn ends, before its delivery settles (saving the agent's state): the
+   * delivery settles once the returned promise does, failing with its error; `undefined` (here, the
+   * fast path, or returned) settles it at once.
+   */
+  afterTurn: ((d: Delivery) => Promise<void> | undefined) | undefined = undefined;
   running = false;
   /** Deliveries accepted but not yet finished (queued, running or in interventions), and requests between caller-side attempts. */
   readonly work = new PendingWork();
@@ -390,6 +396,7 @@ export class Dispatcher {
     if (env.lifecycle.measuresTurns) d.more().startedAt = env.clock.now();
     const slot = d.slot;
     slot.running++;
+    slot.turns++;
     slot.turnStarted(d);
     if (this.admitTurn !== undefined && this.refused(d, this.admitTurn)) return;
     env.lifecycle.received(d);
@@ -422,6 +429,7 @@ export class Dispatcher {
     try {
       result = runInContext(d, d, callHandler);
     } catch (error) {
+      if (this.afterTurn !== undefined && this.saveThenSettle(d, false, error)) return;
       return this.fail(d, error, classifyFailure(error));
     }
     if (result instanceof HandlerRun) return result.observe(d); // a decorated handler's run: it tells the delivery, no promise
@@ -431,9 +439,20 @@ export class Dispatcher {
         (value) => this.settleAsync(d, true, value),
         (error: unknown) => this.settleAsync(d, false, error),
       );
-    } else {
+    } else if (this.afterTurn === undefined || !this.saveThenSettle(d, true, result)) {
       this.complete(d, result);
     }
+  }
+
+  /** Settles the handler's outcome once `afterTurn` is done with its turn; false when it has nothing to wait for. */
+  private saveThenSettle(d: Delivery, ok: boolean, outcome: unknown): boolean {
+    const saving = this.afterTurn!(d);
+    if (saving === undefined) return false;
+    saving.then(
+      () => this.settleNow(d, ok, outcome),
+      (error: unknown) => this.settleNow(d, false, error),
+    );
+    return true;
   }
 
   /** A decorated handler's policy run settled (on a fresh stack: a reaction, a timer, a grant). */
@@ -446,6 +465,12 @@ export class Dispatcher {
    * here, so the slot's next turn starts right away instead of waiting for another pump.
    */
   private settleAsync(d: Delivery, ok: boolean, outcome: unknown): void {
+    if (this.afterTurn !== undefined && d.state === RUNNING && this.saveThenSettle(d, ok, outcome)) return;
+    this.settleNow(d, ok, outcome);
+  }
+
+  /** Settles a delivery on a fresh stack (see {@link settleAsync}). */
+  private settleNow(d: Delivery, ok: boolean, outcome: unknown): void {
     this.continueDirectly = true;
     try {
       if (ok) this.complete(d, outcome);

@@ -71,6 +71,24 @@ export class EngineSeam {
     return this.parts.sender.callerBreakers();
   }
 
+  /**
+   * Deactivates the engine's agents created by factories that `select` picks (a distributed
+   * runtime's released or lost partitions; nothing without a state store): with `save`, idle ones
+   * are saved then dropped; otherwise, or when busy, dropped unsaved (their running turns commit nothing).
+   */
+  deactivate(select: (id: AgentId) => boolean, save: boolean): Promise<void> {
+    return this.parts.persistence?.deactivate(select, save) ?? Promise.resolve();
+  }
+
+  /**
+   * Checks the engine's agents that `select` picks against the state store (a distributed runtime
+   * that just took their partition): an agent whose stored revision is not the one it last loaded or
+   * saved (another owner saved it meanwhile) is dropped, and reloaded on its next message.
+   */
+  revalidate(select: (id: AgentId) => boolean): Promise<void> {
+    return this.parts.persistence?.revalidate(select) ?? Promise.resolve();
+  }
+
   /** Where the engine logs (the `logger` option). */
   get log(): RuntimeLog {
     return this.parts.log;

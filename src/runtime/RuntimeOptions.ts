@@ -5,6 +5,7 @@ import type { InterventionHandler } from './InterventionHandler.js';
 import type { TopicId } from '../core/TopicId.js';
 import type { Logger } from '../core/Logger.js';
 import type { OnceStore } from '../core/OnceStore.js';
+import type { AgentStateStore } from '../core/AgentStateStore.js';
 
 /** Options of `new SingleThreadedAgentRuntime(options)`. */
 export interface RuntimeOptions {
@@ -63,4 +64,28 @@ export interface RuntimeOptions {
    * 10,000 keys (this process's memory; `new MemoryOnceStore({ capacity })` for another bound).
    */
   onceStore?: OnceStore;
+  /**
+   * Where the state of agents created through factories is kept (see {@link AgentStateStore}): an
+   * agent's stored state is loaded when it is activated (created, before its first handler runs)
+   * and saved per `stateSaving`, written with compare-and-set so a stale copy cannot overwrite a
+   * newer state. Agents registered with `registerAgentInstance` are not persisted. Default: none
+   * (state lives in the agents only), or a `MemoryAgentStateStore` when `passivateAfterMs` is set.
+   */
+  stateStore?: AgentStateStore;
+  /**
+   * When agents' state is saved to the `stateStore`: `'turn'` (the default) at the end of every turn
+   * whose `saveState()` differs (as JSON text) from the last saved — the turn ends, and its request
+   * settles, once the state is stored; `'deactivation'` only when the agent is passivated or
+   * otherwise deactivated (cheaper; what changed since is lost if the process dies).
+   */
+  stateSaving?: 'turn' | 'deactivation';
+  /**
+   * Passivation: an agent created through its factory that handled no message for this long (ms) is
+   * evicted — its state saved to the `stateStore`, `close()` called, the instance dropped — and
+   * re-created transparently on its next message, with its state loaded before the handler runs.
+   * Checked every `passivateAfterMs` on the runtime's clock, so an idle agent goes after one to two
+   * times this. Agents with queued or running messages are never evicted, nor agents registered
+   * with `registerAgentInstance`. Default: never.
+   */
+  passivateAfterMs?: number;
 }

@@ -22,6 +22,7 @@ import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import { type Clock, systemClock } from '../util/Clock.js';
 import type { AgentDirectory } from './AgentDirectory.js';
+import type { AgentPersistence } from './AgentPersistence.js';
 import { assembleRuntime } from './assembleRuntime.js';
 import { Delivery } from './Delivery.js';
 import type { Dispatcher } from './Dispatcher.js';
@@ -73,6 +74,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
   private readonly publisher: Publisher;
   private readonly handlerStacks: HandlerStacks;
   private readonly interventions: Interventions;
+  private readonly persistence: AgentPersistence | undefined;
 
   constructor(options: RuntimeOptions = {}) {
     checkRuntimeOptions(options);
@@ -89,6 +91,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
       publisher: this.publisher,
       handlerStacks: this.handlerStacks,
       interventions: this.interventions,
+      persistence: this.persistence,
     } = assembleRuntime(this, this.events, this.clock, this.random, options));
     this.container.registerInstance(SingleThreadedAgentRuntime, this);
   }
@@ -108,6 +111,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     if (this.dispatcher.running) throw new RuntimeStateError('The runtime is already started: call stop() before starting it again.');
     this.publisher.reset();
     this.dispatcher.start();
+    this.persistence?.start();
   }
 
   /**
@@ -281,15 +285,16 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
     return (await this.tryGetUnderlyingAgentInstance(id)).saveState();
   }
 
-  /** Restores one agent's state. */
+  /** Restores one agent's state (with a `stateStore`, it is saved there as the agent's next turn ends, or as it is deactivated). */
   async agentLoadState(id: AgentId, state: unknown): Promise<void> {
     await (await this.tryGetUnderlyingAgentInstance(id)).loadState(state);
   }
 
-  /** State of every created agent, keyed `"type/key"`. Subscriptions and queued messages are not included. */
+  /** State of every created agent, keyed `"type/key"` (passivated agents: their stored state). Subscriptions and queued messages are not included. */
   async saveState(): Promise<Record<string, unknown>> {
     const state: Record<string, unknown> = {};
     for (const agent of this.instances()) state[agent.id.toString()] = await agent.saveState();
+    if (this.persistence !== undefined) for await (const [id, stored] of this.persistence.passivatedStates()) state[id.toString()] = stored;
     return state;
   }
 
@@ -320,6 +325,7 @@ export class SingleThreadedAgentRuntime implements AgentRuntime {
 
   /** Ends everything: requests between caller-side attempts first (so they end as stopped, not as cancelled by their stopped callers), then the dispatcher. */
   private halt(): void {
+    this.persistence?.stop();
     this.sender.stop();
     this.dispatcher.stop();
     this.publisher.stop();

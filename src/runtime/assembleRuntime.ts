@@ -11,6 +11,8 @@ import { Dispatcher } from './Dispatcher.js';
 import { HandlerStacks } from './HandlerStacks.js';
 import { Interventions } from './Interventions.js';
 import { MemoryOnceStore } from './MemoryOnceStore.js';
+import { MemoryAgentStateStore } from './MemoryAgentStateStore.js';
+import { AgentPersistence, type AgentPersistenceEnvironment } from './AgentPersistence.js';
 import { MessageIds } from './MessageIds.js';
 import { Publisher } from './Publisher.js';
 import { keepRuntimeParts, type RuntimeParts } from './runtimeParts.js';
@@ -93,7 +95,17 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
     policyStateCapacity,
     publish: (message, topic, publishOptions) => publisher.publish(message, topic, publishOptions),
   });
-  const parts = { requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions, log };
+  const persistence = persistenceOf(options, { clock, events, log, slots: () => directory.slots() });
+  directory.persistence = persistence;
+  if (persistence?.savesTurns === true) dispatcher.afterTurn = persistence.afterTurn;
+  const parts = { persistence, requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions, log };
   keepRuntimeParts(owner, parts);
   return parts;
+}
+
+/** The state store's side of the runtime, when the options ask for one (`stateStore` or `passivateAfterMs`). */
+function persistenceOf(options: RuntimeOptions, env: Pick<AgentPersistenceEnvironment, 'clock' | 'events' | 'log' | 'slots'>): AgentPersistence | undefined {
+  const { stateStore, stateSaving = 'turn', passivateAfterMs } = options;
+  if (stateStore === undefined && passivateAfterMs === undefined) return undefined;
+  return new AgentPersistence({ ...env, store: stateStore ?? new MemoryAgentStateStore(), saving: stateSaving, passivateAfterMs });
 }

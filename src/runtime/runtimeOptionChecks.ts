@@ -52,5 +52,22 @@ export function checkRuntimeOptions(options: RuntimeOptions): RuntimeOptions {
   if (onceStore !== undefined && !(typeof onceStore === 'object' && onceStore !== null && typeof onceStore.once === 'function')) {
     throw new ConfigurationError(`${OWNER}: option "onceStore" must be an object with a once(key, fn, call) method (e.g. new MemoryOnceStore()), got ${describeValue(onceStore)}.`);
   }
+  checkStateOptions(options);
   return options;
+}
+
+/** @internal Checks `stateStore`, `stateSaving` and `passivateAfterMs`. */
+function checkStateOptions({ stateStore, stateSaving, passivateAfterMs }: RuntimeOptions): void {
+  if (stateStore !== undefined && !(typeof stateStore === 'object' && stateStore !== null && typeof stateStore.load === 'function' && typeof stateStore.save === 'function')) {
+    throw new ConfigurationError(`${OWNER}: option "stateStore" must be an object with load(id) and save(id, state, revision) methods (e.g. new MemoryAgentStateStore()), got ${describeValue(stateStore)}.`);
+  }
+  if (stateSaving !== undefined && stateSaving !== 'turn' && stateSaving !== 'deactivation') {
+    throw new ConfigurationError(`${OWNER}: option "stateSaving" must be 'turn' or 'deactivation', got ${describeValue(stateSaving)}.`);
+  }
+  if (passivateAfterMs !== undefined && !(typeof passivateAfterMs === 'number' && Number.isFinite(passivateAfterMs) && passivateAfterMs > 0)) {
+    throw new ConfigurationError(`${OWNER}: option "passivateAfterMs" must be a positive number of milliseconds (how long an agent may stay idle before it is evicted), got ${describeValue(passivateAfterMs)}; leave it out to keep agents in memory.`);
+  }
+  if (stateSaving !== undefined && stateStore === undefined && passivateAfterMs === undefined) {
+    throw new ConfigurationError(`${OWNER}: option "stateSaving" needs a "stateStore" (e.g. new MemoryAgentStateStore()) or "passivateAfterMs": without either no state is saved.`);
+  }
 }

@@ -1,6 +1,7 @@
 import type { DeadLetterQueue } from '../core/DeadLetterQueue.js';
 import type { RequestTracker } from '../core/RequestTracker.js';
 import type { AgentDirectory } from './AgentDirectory.js';
+import type { AgentPersistence } from './AgentPersistence.js';
 import type { Dispatcher } from './Dispatcher.js';
 import type { HandlerStacks } from './HandlerStacks.js';
 import type { Interventions } from './Interventions.js';
@@ -11,6 +12,8 @@ import type { SubscriptionManager } from './SubscriptionManager.js';
 
 /** @internal The named parts of an in-process runtime, wired to each other. */
 export interface RuntimeParts {
+  /** The state store's side (the `stateStore` and `passivateAfterMs` options), if configured. */
+  readonly persistence: AgentPersistence | undefined;
   readonly requests: RequestTracker;
   readonly deadLetters: DeadLetterQueue;
   readonly directory: AgentDirectory;

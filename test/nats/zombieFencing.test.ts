@@ -1,10 +1,9 @@
-import { Kvm } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { expect, it } from 'vitest';
 import { AgentId } from '../../src/index.js';
-import { NatsAgentRuntime, PartitionLeases, partitionOf } from './natsApi.js';
+import { NatsAgentRuntime } from './natsApi.js';
 import { keyIn } from './support/keyIn.js';
 import { natsSuite } from './support/natsSuite.js';
+import { heldBy } from './support/heldBy.js';
 import { useConnection } from './support/useConnection.js';
 import { useWorkerProcesses } from './support/WorkerProcess.js';
 import { eventIds as ids } from './support/eventIds.js';
@@ -13,14 +12,6 @@ import { counterCodec, CountItem, type ItemCounted } from './workers/counterMess
 // distributed.md §6.2 case 5: a worker frozen (SIGSTOP) beyond lease TTL + ack wait, then resumed: a zombie.
 const type = 'zombie5';
 const settings = { PARTITIONS: '4', LEASE_TTL_MS: '2000', ACK_WAIT_MS: '2000', AGENT_TYPE: type };
-
-/** Resolves once `worker` holds the lease of `agent`'s partition (a watch of the lease bucket). */
-async function heldBy(connection: NatsConnection, agent: AgentId, worker: string): Promise<void> {
-  const kv = await new Kvm(connection).open('agent_leases');
-  const watch = await kv.watch({ key: PartitionLeases.keyOf(agent.type, partitionOf(agent.type, agent.key, 4)) });
-  for await (const entry of watch) if (entry.operation === 'PUT' && entry.json<{ worker: string }>().worker === worker) break;
-  watch.stop();
-}
 
 natsSuite('NatsAgentRuntime: a frozen worker resumed after losing its partitions (distributed.md §6.2 case 5)', (server) => {
   const spawnWorker = useWorkerProcesses();
@@ -68,7 +59,7 @@ natsSuite('NatsAgentRuntime: a frozen worker resumed after losing its partitions
     const held = String((await zombie.next('crash_point')).id);
     await zombie.freeze();
     const owner = spawnWorker('effectWorker', { ...env, WORKER_ID: 'worker-b' });
-    await heldBy(nats().connection, agent, 'worker-b'); // the zombie's lease expired and the owner took the partition
+    await heldBy(nats().connection, agent, 'worker-b', 4); // the zombie's lease expired and the owner took the partition
 
     await zombie.resume(); // its handler goes on to ctx.once before the owner got the request
     await zombie.waitFor((event) => event.event === 'fenced' && event.id === held);
