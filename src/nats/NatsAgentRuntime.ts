@@ -20,7 +20,8 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { MessageCodec } from '../protocol/MessageCodec.js';
 import { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import { EngineSeam } from '../runtime/EngineSeam.js';
-import type { Clock } from '../util/Clock.js';
+import type { Clock, TimerHandle } from '../util/Clock.js';
+import { describeValue } from '../util/describeValue.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { DependencyContainer } from 'tsyringe';
@@ -352,7 +353,13 @@ export class NatsAgentRuntime implements AgentRuntime {
   }
 
   private async drainThenStop(running: Running, drainMs: number, cutShort: Promise<void>): Promise<void> {
-    if (drainMs > 0) await Promise.race([this.drain(running, drainMs), cutShort]);
+    if (drainMs > 0) {
+      let timer: TimerHandle | undefined;
+      const bound = new Promise<void>((resolve) => (timer = this.engine.clock.setTimeout(resolve, drainMs))); // the whole drain, whatever it waits for
+      const drained = this.drain(running, drainMs).catch((error: unknown) => this.seam.log.warn(`The drain failed (${describeValue(error)}): stopping at once.`));
+      await Promise.race([drained, cutShort, bound]);
+      this.engine.clock.clearTimeout(timer!);
+    }
     if (this.running !== running) return;
     await this.stopAtOnce(running);
   }

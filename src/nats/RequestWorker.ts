@@ -78,7 +78,8 @@ interface Slot {
  * present⌉, and takes partitions nobody holds up to that share (a dead owner's lease and presence
  * end with the bucket's TTL). A KV watch brings a round forward when a lease is released or a worker
  * joins or leaves, so a released partition is taken in milliseconds. A pulled request whose lease is
- * not fresh is not run but nak'ed, so the stream redelivers it to the owner.
+ * not fresh waits for a renewal (kept alive meanwhile): renewed, it is served; lost, it is nak'ed, so
+ * the stream redelivers it to the owner (a nak counts towards `max_deliver`, a late renewal should not).
  *
  * Giving a partition up (a handover, for balance or {@link drain}): stop pulling (messages already on
  * their way are nak'ed at once), let the turns running finish and their answers be stored and acked
