@@ -86,7 +86,7 @@ natsSuite('NatsAgentRuntime graceful drain (stop)', (server) => {
     const first = client.sendMessage<string>(new Question('first'), agent);
     const second = client.sendMessage<string>(new Question('second'), agent); // queued behind the first, in a's mailbox
     await bothPulled;
-    expect(enteredA).toEqual(['first']);
+    await expect.poll(() => enteredA).toEqual(['first']); // once the agent's stored state is loaded
     const stopping = a.stop();
     expect(a.isRunning).toBe(true); // draining
     gateA.open(); // the running turn ends now
