@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { AgentId, type AgentDeactivatedEvent, RoutedAgent, TopicId, TypeSubscription, messageHandler } from '../../src/index.js';
 import { AgentStateBucket, MessageCodec, NatsAgentRuntime, type NatsAgentRuntimeOptions, PartitionLeases } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
+import { balancedLeases } from './support/balancedLeases.js';
 import { useConnection } from './support/useConnection.js';
 
 class Add {
@@ -85,6 +86,28 @@ natsSuite('NatsAgentRuntime: agents’ state in agent_state', (server) => {
     expect((await bucket.load(keys[0]!))?.state).toEqual({ count: 5 });
     await client.stopWhenIdle();
     await second.stopWhenIdle();
+  });
+
+  it('saves the agents of the partitions it hands over (a drain, a worker joining) before releasing them: saved only on deactivation, the counts go on exactly', async () => {
+    const type = 'tally-handover';
+    const saveOnDeactivation = { stateSaving: 'deactivation' as const };
+    const first = await tallyWorker(type, 'worker-a', saveOnDeactivation);
+    const client = new NatsAgentRuntime(options('client'));
+    client.start();
+    const keys = Array.from({ length: 10 }, (_, k) => new AgentId(type, `k${k}`));
+    const addOneEach = (): Promise<number[]> => Promise.all(keys.map((id) => client.sendMessage<number>(new Add(1), id)));
+    for (const round of [1, 2]) expect(await addOneEach()).toEqual(keys.map(() => round));
+    const bucket = await AgentStateBucket.open(nats().connection);
+    expect(await bucket.load(keys[0]!)).toBeUndefined(); // nothing saved while the agents stay active
+
+    const second = await tallyWorker(type, 'worker-b', saveOnDeactivation); // joins: worker-a hands one partition over
+    await balancedLeases(nats().connection, type, 2, 2);
+    expect(await addOneEach()).toEqual(keys.map(() => 3));
+    await first.stop(); // drains: hands the other partition over
+    expect(await addOneEach()).toEqual(keys.map(() => 4));
+    await client.stop();
+    await second.stop();
+    for (const id of keys) expect((await bucket.load(id))?.state).toEqual({ count: 4 }); // worker-b's stop saved them all
   });
 
   it('passivates an idle agent after saving its state to agent_state, and reactivates it with that state', async () => {
