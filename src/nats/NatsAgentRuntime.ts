@@ -639,8 +639,9 @@ export class NatsAgentRuntime implements AgentRuntime {
     const taken = (partition: number): Promise<void> => this.seam.revalidate(this.inPartitions(type, [partition])); // copies kept from an earlier ownership may be stale
     // a partition handed over (drain, rebalance): its agents' state saved while the lease is still held, the agents dropped
     const beforeRelease: BeforeRelease = (released, partitions) => this.deactivatePartitions(released, partitions, true);
-    const worker = await RequestWorker.start(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost, taken, beforeRelease, log: this.seam.log, failed: (error) => this.failedInBackground(running, error) }, serve);
-    running.workers.push(worker);
+    const worker = await RequestWorker.open(session, type, { queue: this.queue, pullExpiresMs: this.options.pullExpiresMs ?? 2_000, leases, clock: this.engine.clock, lost, taken, beforeRelease, log: this.seam.log, failed: (error) => this.failedInBackground(running, error) }, serve);
+    running.workers.push(worker); // known before it takes a partition: a request it serves at once may save its agent's state (owns)
+    if (this.running === running) await worker.begin();
     if (this.running !== running) await worker.stop();
   }
 

@@ -17,7 +17,7 @@ import { resolveRequestQueueOptions, type RequestQueueOptions } from './RequestQ
  */
 export type BeforeRelease = (type: string, partitions: readonly number[]) => Promise<void>;
 
-/** Options of {@link RequestWorker.start}. */
+/** Options of {@link RequestWorker.open}. */
 export interface RequestWorkerOptions {
   /** The request queue's settings (partitions, ack wait, …). */
   readonly queue: RequestQueueOptions;
@@ -110,8 +110,8 @@ export class RequestWorker {
     this.rounds = new RoundTimer(options.clock, () => Math.floor(options.leases.ttlMs / 3), () => this.round(), options.failed);
   }
 
-  /** Ensures the type's consumers, watches the type's leases, takes the partitions nobody holds and starts pulling them. */
-  static async start(session: NatsSession, type: string, options: RequestWorkerOptions, serve: ServeRequest): Promise<RequestWorker> {
+  /** Ensures the type's consumers; the worker takes and pulls nothing until {@link begin}. */
+  static async open(session: NatsSession, type: string, options: RequestWorkerOptions, serve: ServeRequest): Promise<RequestWorker> {
     const { partitions } = resolveRequestQueueOptions(options.queue);
     const slots = await Promise.all(
       Array.from({ length: partitions }, async (_, partition): Promise<Slot> => {
@@ -120,10 +120,14 @@ export class RequestWorker {
         return { partition, consumer, lease: undefined, pull: undefined, shedding: false, inFlight: 0, takes: 0, closing: Promise.resolve(), handover: undefined, leaseOps: Promise.resolve(), renewing: undefined };
       }),
     );
-    const worker = new RequestWorker(type, slots, options, serve);
-    worker.stopWatch = await options.leases.watch(type, (released) => worker.nudge(released));
-    await worker.rounds.run();
-    return worker;
+    return new RequestWorker(type, slots, options, serve);
+  }
+
+  /** Watches the type's leases, takes the partitions nobody holds and starts pulling them (its first round). */
+  async begin(): Promise<void> {
+    this.stopWatch = await this.options.leases.watch(this.type, (released) => this.nudge(released));
+    if (this.stopped) return this.stopWatch();
+    await this.rounds.run();
   }
 
   /** The partitions this worker holds now (pulled, or being handed over). */
