@@ -1,4 +1,5 @@
 import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
@@ -43,6 +44,8 @@ const FRESH_SHARE = 0.75;
 export class PartitionLeases {
   private constructor(
     private readonly kv: KV,
+    /** The bucket's stream (`KV_<bucket>`), read for the presence keys. */
+    private readonly stream: { readonly manager: JetStreamManager; readonly name: string; readonly prefix: string },
     private readonly workerId: string,
     /** How long a lease lives without a renewal, in ms. */
     readonly ttlMs: number,
@@ -62,9 +65,10 @@ export class PartitionLeases {
     if (options.workerId === '') throw new ConfigurationError('workerId must not be empty: it names the holder of a lease');
     const timeout = Math.min(5_000, Math.max(1_000, Math.floor((ttlMs ?? DEFAULT_TTL_MS) / 3))); // a renewal lost in a broken connection must not hold up the next one for long
     const kv = await new Kvm(connection).create(bucket, { history: 1, ttl: ttlMs ?? DEFAULT_TTL_MS, replicas: options.replicas ?? 1, timeout });
-    const { ttl } = await kv.status(); // an existing bucket keeps its own
+    const { ttl, streamInfo } = await kv.status(); // an existing bucket keeps its own
     checkLeaseBucketTtl(bucket, ttl, ttlMs);
-    return new PartitionLeases(kv, options.workerId, ttl, options.clock ?? systemClock);
+    const stream = { manager: await jetstreamManager(connection), name: streamInfo.config.name, prefix: `$KV.${bucket}.` };
+    return new PartitionLeases(kv, stream, options.workerId, ttl, options.clock ?? systemClock);
   }
 
   /** The lease key of a partition: the type as a KV token ({@link kvToken}), a dot, the partition. */
@@ -136,9 +140,7 @@ export class PartitionLeases {
 
   /** How many workers said within the TTL that they serve `type` (this one included once it did). */
   async workers(type: string): Promise<number> {
-    let count = 0;
-    for await (const _key of await this.kv.keys(`${kvToken(type)}.workers.*`)) count++;
-    return count;
+    return (await this.presentWorkers(type)).length;
   }
 
   /**
@@ -171,8 +173,7 @@ export class PartitionLeases {
 
   /** The ids of the workers that said within the TTL that they serve `type`, sorted. */
   async presentWorkers(type: string): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys(`${kvToken(type)}.workers.*`)) keys.push(key);
+    const keys = await this.presenceKeys(type);
     const entries = await Promise.all(keys.map((key) => this.kv.get(key)));
     return entries.flatMap((entry) => (entry === null || entry.operation !== 'PUT' ? [] : [entry.json<{ worker: string }>().worker])).sort();
   }
@@ -188,6 +189,17 @@ export class PartitionLeases {
   /** Whether the lease may still be acted on: renewed within 0.75 × TTL on the runtime's clock. */
   isFresh(lease: PartitionLease): boolean {
     return this.clock.now() - lease.renewedAt < FRESH_SHARE * this.ttlMs;
+  }
+
+  /**
+   * The presence keys of `type` stored now (said, or withdrawn and not yet expired), read from the
+   * bucket's stream info — not with `kv.keys()`, whose consumer can wait for ever when a key it counted
+   * is replaced or expires before it is delivered (presence is written by every worker every round).
+   */
+  private async presenceKeys(type: string): Promise<string[]> {
+    const { manager, name, prefix } = this.stream;
+    const info = await manager.streams.info(name, { subjects_filter: `${prefix}${kvToken(type)}.workers.*` });
+    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
   }
 
   private presenceKey(type: string): string {

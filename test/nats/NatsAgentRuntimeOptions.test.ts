@@ -78,7 +78,7 @@ natsSuite('NatsAgentRuntime settings shared by the cluster', (server) => {
     expect(await adopting.sendMessage(new Ping(4), new AgentId('echo4', 'k'))).toBe(4);
     expect((await (await new Kvm(nats().connection).open('agent_results')).status()).ttl).toBe(120_000);
     await Promise.all([first.stop(), adopting.stop()]);
-  });
+  }, 15_000); // three runtimes on one server: a bound for a loaded machine, not a wait
 
   it('refuses a lease bucket without a TTL as misconfigured, saying to delete it', async () => {
     await nats().manager.streams.delete('KV_agent_leases').catch(() => false);
