@@ -15,16 +15,19 @@ export type SayAck = (replyTo: string, request: AcknowledgedRequest, level: Earl
 interface Unsaid {
   readonly replyTo: string;
   readonly request: AcknowledgedRequest;
+  /** The level first noted: `received` when nothing was said to the caller before it. */
+  readonly first: EarlyAckLevel;
   level: EarlyAckLevel;
 }
 
 /**
  * @internal The `received` and `processing` acknowledgments of the requests a worker took, said to
  * their callers once the event loop's current turn ends (`setImmediate`), the latest level only
- * (`processing` says both). What must reach the caller after them — the answer, a progress report,
- * a dead-letter verdict — first says a request's unsaid acknowledgment ({@link sayBefore}), in the
- * same socket write: a handler that answers at once costs one write, not three, and its caller
- * still sees every level, in order.
+ * (`processing` says both). What must reach the caller after them — a progress report, a
+ * dead-letter verdict — first says a request's unsaid acknowledgment ({@link sayBefore}), in the
+ * same socket write. The answer of a request that went from `received` to `processing` to its
+ * answer in one turn, with nothing said yet, says both levels itself ({@link answering}): a handler
+ * that answers at once costs one message, not three, and its caller still sees every level, in order.
  */
 export class PendingAcks {
   private readonly unsaid = new Map<string, Unsaid>();
@@ -35,7 +38,7 @@ export class PendingAcks {
   /** Notes that `request` (answered to `replyTo`) reached `level`; a later level replaces an earlier one. */
   note(replyTo: string, request: AcknowledgedRequest, level: EarlyAckLevel): void {
     const entry = this.unsaid.get(request.request_id);
-    if (entry === undefined) this.unsaid.set(request.request_id, { replyTo, request, level });
+    if (entry === undefined) this.unsaid.set(request.request_id, { replyTo, request, first: level, level });
     else entry.level = level;
     if (this.scheduled) return;
     this.scheduled = true;
@@ -48,6 +51,21 @@ export class PendingAcks {
     if (entry === undefined) return;
     this.unsaid.delete(requestId);
     this.say(entry.replyTo, entry.request, entry.level);
+  }
+
+  /**
+   * Request `requestId` is being answered: true when its answer implies its unsaid acknowledgments
+   * (nothing was said to its caller yet and its handler started — the caller reports `received`
+   * and `processing` on the answer), else its unsaid acknowledgment, if any, is said now and false.
+   */
+  answering(requestId: string): boolean {
+    const entry = this.unsaid.get(requestId);
+    if (entry === undefined || entry.first !== 'received' || entry.level !== 'processing') {
+      this.sayBefore(requestId);
+      return false;
+    }
+    this.unsaid.delete(requestId);
+    return true;
   }
 
   private readonly sayAll = (): void => {

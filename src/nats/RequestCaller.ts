@@ -333,8 +333,8 @@ export class RequestCaller implements SendTransport {
           call.remote = true;
           this.env.lifecycle.sent(call);
         }
-        if (!levels.has('received') && !call.received) this.env.lifecycle.received(call); // it happened, out of this caller's sight
-        if (!levels.has('processing')) this.env.lifecycle.processing(call);
+        if (!call.received) this.reportEarlyLevels(call); // they happened, out of this caller's sight
+        else if (!levels.has('processing')) this.env.lifecycle.processing(call);
         this.receive(call, answer, undefined);
       },
       () => undefined, // stopped waiting: the call settled, or the connection closed (the runtime stops it)
@@ -359,6 +359,9 @@ export class RequestCaller implements SendTransport {
       if (reply.status === 'processing') lifecycle.processing(call);
       return;
     }
+    // an answer with no acknowledgment before it: its worker took it and ran its handler in one turn
+    // (the answer says both levels, see PendingAcks), or replays an answer stored by an earlier delivery
+    if (call.remote && !call.received) this.reportEarlyLevels(call);
     const local = own ? this.env.localOutcomes.get(call.key) : undefined;
     this.env.localOutcomes.delete(call.key);
     // served here: the outcome itself (a value without wire form included); else the wire's copy
@@ -371,6 +374,13 @@ export class RequestCaller implements SendTransport {
     const error = fromWireError(reply.error, { messageId: call.messageId, agentId: call.recipient });
     if (call.remote) lifecycle.failed(call, classifyFailure(error), error);
     this.settle(call, false, error);
+  }
+
+  /** Reports the `received` and `processing` levels of `call` that its answer implies. */
+  private reportEarlyLevels(call: PendingCall): void {
+    call.received = true;
+    this.env.lifecycle.received(call);
+    this.env.lifecycle.processing(call);
   }
 
   /**

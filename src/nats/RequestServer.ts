@@ -127,9 +127,13 @@ export class RequestServer {
     return this.inFlight;
   }
 
-  /** Resolves once every request answered so far is stored and acked (an answer goes out before its store and ack). */
-  settled(): Promise<void> {
-    return this.finishing.idle();
+  /**
+   * Resolves once every request answered so far is stored and acked (an answer goes out before its
+   * store and ack), its ack flushed to the server.
+   */
+  async settled(): Promise<void> {
+    await this.finishing.idle();
+    await this.env.session.connection.flush().catch(() => undefined); // closed: an ack not sent only brings its request back, answered from the store
   }
 
   /**
@@ -253,7 +257,9 @@ export class RequestServer {
     this.finishing.add();
     try {
       await this.env.session.results.store(answer, body);
-      await message.ackAck();
+      // Not confirmed (no ackAck round trip): an ack that is lost only makes the stream deliver the
+      // request again, which replays the answer just stored. `settled()` flushes what is still on its way.
+      message.ack();
     } finally {
       this.finishing.done();
     }
@@ -386,14 +392,14 @@ export class RequestServer {
   }
 
   /** Replays a stored answer to a redelivered request, and acks it. */
-  private async finish(message: JsMsg, replyTo: string | undefined, answer: ResponseEnvelope): Promise<void> {
+  private finish(message: JsMsg, replyTo: string | undefined, answer: ResponseEnvelope): void {
     if (replyTo !== undefined) this.reply(replyTo, answer);
-    await message.ackAck();
+    message.ack();
   }
 
-  /** Sends the answer to the caller's inbox (after the request's unsaid acknowledgment); returns it encoded. */
+  /** Sends the answer to the caller's inbox (after the request's unsaid acknowledgment, unless the answer implies it); returns it encoded. */
   private reply(replyTo: string, answer: ResponseEnvelope): string {
-    this.acks.sayBefore(answer.request_id);
+    this.acks.answering(answer.request_id);
     return publishReply(this.env.session.connection, replyTo, answer, { worker: this.env.workerId });
   }
 
