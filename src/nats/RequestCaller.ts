@@ -7,6 +7,7 @@ import { TimeoutError } from '../errors/TimeoutError.js';
 import { UnavailableError } from '../errors/UnavailableError.js';
 import { UndeliverableError } from '../errors/UndeliverableError.js';
 import type { RequestEnvelope, StatusEnvelope } from '../protocol/Envelope.js';
+import type { EncodedEnvelope } from '../protocol/encodeEnvelope.js';
 import type { StatusReport } from '../core/MessageContext.js';
 import type { EnvelopeMetadata } from '../protocol/EnvelopeMetadata.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
@@ -20,7 +21,7 @@ import { attemptKey } from './attemptKey.js';
 import { newRequestId } from './newRequestId.js';
 import { fromWireError } from './fromWireError.js';
 import type { NatsSession } from './NatsSession.js';
-import { publishRequest, type RequestAccepted } from './publishRequest.js';
+import { publishEncodedRequest, type RequestAccepted } from './publishRequest.js';
 import type { RetryPolicy } from '../policies/RetryPolicy.js';
 import { brokerRetry } from './brokerRetry.js';
 import type { RuntimeLog } from '../runtime/RuntimeLog.js';
@@ -204,9 +205,9 @@ export class RequestCaller implements SendTransport {
    * deadline after `timeoutMs` when this side enforces one, and the caller's `signal`.
    */
   private begin(call: PendingCall, deadline: number | undefined, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
-    let envelope: RequestEnvelope;
+    let encoded: EncodedEnvelope<RequestEnvelope>;
     try {
-      envelope = this.env.codec.toEnvelope(call.message, { type: 'request', to: call.recipient, from: call.sender, requestId: call.messageId, metadata: this.metadata(call, deadline) });
+      encoded = this.env.codec.encode(call.message, { type: 'request', to: call.recipient, from: call.sender, requestId: call.messageId, metadata: this.metadata(call, deadline) });
     } catch (error) {
       if (call.run !== undefined) throw error; // the run reports an attempt that cannot be sent
       this.refuse(call, error);
@@ -221,7 +222,7 @@ export class RequestCaller implements SendTransport {
       this.deadlines.add(call, now + timeoutMs, now);
     }
     this.listenForCancel(call, signal);
-    void this.publish(call, envelope);
+    void this.publish(call, encoded);
   }
 
   private metadata(call: PendingCall, deadline: number | undefined): EnvelopeMetadata {
@@ -237,7 +238,7 @@ export class RequestCaller implements SendTransport {
     return metadata;
   }
 
-  private async publish(call: PendingCall, envelope: RequestEnvelope): Promise<void> {
+  private async publish(call: PendingCall, encoded: EncodedEnvelope<RequestEnvelope>): Promise<void> {
     let session: NatsSession;
     try {
       session = await this.env.session();
@@ -260,7 +261,7 @@ export class RequestCaller implements SendTransport {
       accepted = await this.republish.execute(({ attempt }) => {
         if (call.done) throw cancelledBeforeSent(call.messageId, call.recipient, undefined); // given up meanwhile: never retried
         if (attempt > 1) this.env.log.warn(`publishing request ${call.key} to "${String(call.recipient)}" again (try ${attempt}): the broker did not acknowledge it.`);
-        return publishRequest(session.client, envelope, options);
+        return publishEncodedRequest(session.client, encoded, options);
       });
     } catch (error) {
       if (call.remote && !call.done) this.env.lifecycle.failed(call, classifyFailure(error), error);

@@ -4,6 +4,7 @@ import { AgentId } from '../core/AgentId.js';
 import type { AckEvent, StatusEvent } from '../core/RuntimeEvents.js';
 import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
+import type { EncodedEnvelope } from '../protocol/encodeEnvelope.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import { FencedError } from '../errors/FencedError.js';
 import { isAgentwireError } from '../errors/AgentwireError.js';
@@ -19,7 +20,7 @@ import type { EngineSeam } from '../runtime/EngineSeam.js';
 import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import type { NatsSession } from './NatsSession.js';
 import { PendingAcks, type AcknowledgedRequest, type EarlyAckLevel } from './PendingAcks.js';
-import { publishReply } from './publishReply.js';
+import { publishReply, sendReply } from './publishReply.js';
 import { readRequest } from './readRequest.js';
 import { requestCancels } from './requestCancels.js';
 import type { FailureVerdict, RequestDeadLetters } from './RequestDeadLetters.js';
@@ -238,7 +239,7 @@ export class RequestServer {
     if (replyTo !== undefined) this.acks.note(replyTo, envelope, 'received'); // the owner took it: into its recipient's mailbox
     this.fences.set(envelope.request_id, fresh);
     this.handovers.set(envelope.request_id, handingOver);
-    let answer: ResponseEnvelope | Unanswered | undefined;
+    let answer: EncodedEnvelope<ResponseEnvelope> | Unanswered | undefined;
     try {
       answer = await this.run(envelope, key, replyTo, message, fresh, deliveryCount);
     } finally {
@@ -253,10 +254,10 @@ export class RequestServer {
       return void message.nak();
     }
     // The caller's answer first, then the store (for redeliveries: replayed instead of run again), then the ack.
-    const body = replyTo === undefined ? undefined : this.reply(replyTo, answer);
+    if (replyTo !== undefined) this.reply(replyTo, answer);
     this.finishing.add();
     try {
-      await this.env.session.results.store(answer, body);
+      await this.env.session.results.store(answer.envelope, answer.text);
       // Not confirmed (no ackAck round trip): an ack that is lost only makes the stream deliver the
       // request again, which replays the answer just stored. `settled()` flushes what is still on its way.
       message.ack();
@@ -286,7 +287,7 @@ export class RequestServer {
   }
 
   /** Runs the request through the engine; `undefined` when this process stopped meanwhile. */
-  private async run(envelope: RequestEnvelope, key: string, replyTo: string | undefined, message: JsMsg, fresh: () => boolean, deliveryCount: number): Promise<ResponseEnvelope | Unanswered | undefined> {
+  private async run(envelope: RequestEnvelope, key: string, replyTo: string | undefined, message: JsMsg, fresh: () => boolean, deliveryCount: number): Promise<EncodedEnvelope<ResponseEnvelope> | Unanswered | undefined> {
     const requestId = envelope.request_id;
     let decoded: unknown;
     try {
@@ -371,19 +372,19 @@ export class RequestServer {
     return message;
   }
 
-  private completed(envelope: RequestEnvelope, key: string, replyTo: string | undefined, value: unknown): ResponseEnvelope {
+  private completed(envelope: RequestEnvelope, key: string, replyTo: string | undefined, value: unknown): EncodedEnvelope<ResponseEnvelope> {
     this.keepLocal(key, replyTo, { ok: true, outcome: value }); // a caller in this process gets the value even if it has no wire form
     try {
-      return this.env.codec.toEnvelope(value, answerTo(envelope));
+      return this.env.codec.encode(value, answerTo(envelope));
     } catch (error) {
       // the answer has no wire form: callers elsewhere (and a replay) learn why
-      return this.env.codec.toFailureEnvelope(error, answerTo(envelope));
+      return this.env.codec.encodeFailure(error, answerTo(envelope));
     }
   }
 
-  private failed(envelope: RequestEnvelope, key: string, replyTo: string | undefined, error: unknown): ResponseEnvelope {
+  private failed(envelope: RequestEnvelope, key: string, replyTo: string | undefined, error: unknown): EncodedEnvelope<ResponseEnvelope> {
     this.keepLocal(key, replyTo, { ok: false, outcome: error });
-    return this.env.codec.toFailureEnvelope(error, answerTo(envelope));
+    return this.env.codec.encodeFailure(error, answerTo(envelope));
   }
 
   /** A caller in this process gets the outcome itself (the same object, as in-process), the wire carries its copy for everyone else. */
@@ -393,14 +394,14 @@ export class RequestServer {
 
   /** Replays a stored answer to a redelivered request, and acks it. */
   private finish(message: JsMsg, replyTo: string | undefined, answer: ResponseEnvelope): void {
-    if (replyTo !== undefined) this.reply(replyTo, answer);
+    if (replyTo !== undefined) this.reply(replyTo, { envelope: answer, text: JSON.stringify(answer) });
     message.ack();
   }
 
-  /** Sends the answer to the caller's inbox (after the request's unsaid acknowledgment, unless the answer implies it); returns it encoded. */
-  private reply(replyTo: string, answer: ResponseEnvelope): string {
-    this.acks.answering(answer.request_id);
-    return publishReply(this.env.session.connection, replyTo, answer, { worker: this.env.workerId });
+  /** Sends the answer to the caller's inbox (after the request's unsaid acknowledgment, unless the answer implies it). */
+  private reply(replyTo: string, answer: EncodedEnvelope<ResponseEnvelope>): void {
+    this.acks.answering(answer.envelope.request_id);
+    sendReply(this.env.session.connection, replyTo, answer, this.env.workerId);
   }
 
   /** The engine's `processing` acknowledgment of a request being served (each attempt of its handler), relayed to its caller. */

@@ -1,5 +1,5 @@
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { encodeEnvelope } from '../protocol/encodeEnvelope.js';
+import { encodeEnvelope, type EncodedEnvelope } from '../protocol/encodeEnvelope.js';
 import type { WireLimits } from '../protocol/WireLimits.js';
 import { agentHeaders } from './agentHeaders.js';
 import { replyLevel, type ReplyEnvelope } from './replyLevel.js';
@@ -21,10 +21,16 @@ export interface PublishReplyOptions extends Partial<WireLimits> {
  */
 export function publishReply(connection: NatsConnection, replyTo: string, reply: ReplyEnvelope, options: PublishReplyOptions): string {
   const body = encodeEnvelope(reply, options);
+  sendReply(connection, replyTo, { envelope: reply, text: body }, options.worker);
+  return body;
+}
+
+/** @internal {@link publishReply} of a reply encoded already (`MessageCodec.encode`). */
+export function sendReply(connection: NatsConnection, replyTo: string, encoded: EncodedEnvelope<ReplyEnvelope>, worker: string): void {
+  const reply = encoded.envelope;
   const h = headers();
   h.set(agentHeaders.correlationId, reply.request_id);
   h.set(agentHeaders.ack, replyLevel(reply));
-  h.set(agentHeaders.worker, options.worker);
-  connection.publish(replyTo, body, { headers: h });
-  return body;
+  h.set(agentHeaders.worker, worker);
+  connection.publish(replyTo, encoded.text, { headers: h });
 }

@@ -3,7 +3,7 @@ import { headers } from '@nats-io/transport-node';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
 import { splitAddress } from '../protocol/addresses.js';
 import type { RequestEnvelope } from '../protocol/Envelope.js';
-import { encodeEnvelope } from '../protocol/encodeEnvelope.js';
+import { encodeEnvelope, type EncodedEnvelope } from '../protocol/encodeEnvelope.js';
 import type { WireLimits } from '../protocol/WireLimits.js';
 import { agentHeaders } from './agentHeaders.js';
 import { attemptKey } from './attemptKey.js';
@@ -47,7 +47,12 @@ export interface PublishRequestOptions extends Partial<WireLimits> {
  * @throws {@link BrokerMisconfiguredError} when no stream captures the subject (run {@link ensureRequestStream}).
  */
 export async function publishRequest(client: JetStreamClient, envelope: RequestEnvelope, options: PublishRequestOptions = {}): Promise<RequestAccepted> {
-  const body = encodeEnvelope(envelope, options);
+  return publishEncodedRequest(client, { envelope, text: encodeEnvelope(envelope, options) }, options);
+}
+
+/** @internal {@link publishRequest} of an envelope encoded already (`MessageCodec.encode`). */
+export async function publishEncodedRequest(client: JetStreamClient, encoded: EncodedEnvelope<RequestEnvelope>, options: PublishRequestOptions): Promise<RequestAccepted> {
+  const { envelope, text: body } = encoded;
   const target = splitAddress(envelope.to);
   if (target === undefined) {
     throw new MessageValidationError('Envelope', [{ code: 'invalid_format', path: ['to'], message: 'expected an agent address "type/key"' }]);

@@ -8,6 +8,7 @@ import { ENVELOPE_VERSION, type Envelope, type FailedResponseEnvelope } from './
 import type { EnvelopeAddressing, EnvelopeFor, ResponseAddressing } from './EnvelopeAddressing.js';
 import { FORBIDDEN_KEYS, isPlainObject } from './inspectJsonValue.js';
 import type { JsonValue } from './JsonValue.js';
+import { encodeChecked, type EncodedEnvelope } from './encodeEnvelope.js';
 import { parseWithLimits } from './parseEnvelope.js';
 import { convertToJson } from './toJsonValue.js';
 import { UnknownPayload } from './UnknownPayload.js';
@@ -118,12 +119,18 @@ export class MessageCodec {
    * @throws {@link MessageValidationError} when the message has no JSON form or an address is invalid.
    */
   toEnvelope<A extends EnvelopeAddressing>(message: unknown, addressing: A): EnvelopeFor<A> {
-    return guarded('Envelope', () => {
-      checkAddressing(addressing);
-      const body = addressing.type === 'status' && message === undefined ? {} : this.encodePayload(message);
-      const envelope = { ...this.header(addressing), ...body, metadata: this.metadata(addressing) };
-      return this.parse(envelope) as EnvelopeFor<A>;
-    });
+    return guarded('Envelope', () => this.parse(this.build(message, addressing)) as EnvelopeFor<A>);
+  }
+
+  /**
+   * {@link toEnvelope} and `encodeEnvelope` in one step: the envelope and its JSON text, checked
+   * once (what a transport sends; the envelope is a plain copy of what was checked and written).
+   *
+   * @throws {@link ConfigurationError} when the message's class is not registered.
+   * @throws {@link MessageValidationError} when the message has no JSON form, an address is invalid or the envelope is over `maxBytes`.
+   */
+  encode<A extends EnvelopeAddressing>(message: unknown, addressing: A): EncodedEnvelope<EnvelopeFor<A>> {
+    return guarded('Envelope', () => encodeChecked(this.build(message, addressing), this.limits) as EncodedEnvelope<EnvelopeFor<A>>);
   }
 
   /**
@@ -132,11 +139,16 @@ export class MessageCodec {
    * @throws {@link MessageValidationError} when an address is invalid.
    */
   toFailureEnvelope(error: unknown, addressing: ResponseAddressing): FailedResponseEnvelope {
-    return guarded('Envelope', () => {
-      checkAddressing(addressing);
-      const envelope = { ...this.header(addressing), status: 'failed', error: toWireError(error) };
-      return this.parse({ ...envelope, metadata: this.metadata(addressing) }) as FailedResponseEnvelope;
-    });
+    return guarded('Envelope', () => this.parse(this.buildFailure(error, addressing)) as FailedResponseEnvelope);
+  }
+
+  /**
+   * {@link toFailureEnvelope} and `encodeEnvelope` in one step, checked once (see {@link encode}).
+   *
+   * @throws {@link MessageValidationError} when an address is invalid.
+   */
+  encodeFailure(error: unknown, addressing: ResponseAddressing): EncodedEnvelope<FailedResponseEnvelope> {
+    return guarded('Envelope', () => encodeChecked(this.buildFailure(error, addressing), this.limits) as EncodedEnvelope<FailedResponseEnvelope>);
   }
 
   /**
@@ -201,6 +213,19 @@ export class MessageCodec {
     if (existing !== undefined) {
       throw new ConfigurationError(`Class ${String(classNameOf(messageClass))} is already registered as "${existing}".`);
     }
+  }
+
+  /** The envelope of `message`, not checked yet. */
+  private build(message: unknown, addressing: EnvelopeAddressing): Record<string, unknown> {
+    checkAddressing(addressing);
+    const body = addressing.type === 'status' && message === undefined ? {} : this.encodePayload(message);
+    return { ...this.header(addressing), ...body, metadata: this.metadata(addressing) };
+  }
+
+  /** The failed response for `error`, not checked yet. */
+  private buildFailure(error: unknown, addressing: ResponseAddressing): Record<string, unknown> {
+    checkAddressing(addressing);
+    return { ...this.header(addressing), status: 'failed', error: toWireError(error), metadata: this.metadata(addressing) };
   }
 
   private parse(envelope: unknown): Envelope {

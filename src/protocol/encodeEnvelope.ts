@@ -19,11 +19,24 @@ import { resolveWireLimits, sizeIssues, type WireLimits } from './WireLimits.js'
  * @throws {@link ConfigurationError} only for invalid `options`.
  */
 export function encodeEnvelope(envelope: Envelope, options: Partial<WireLimits> = {}): string {
-  const limits = resolveWireLimits(options);
-  const result = parseWithLimits(envelope, limits, true);
+  return encodeChecked(envelope, resolveWireLimits(options)).text;
+}
+
+/** An envelope as checked (a plain copy of the input) and its JSON text. */
+export interface EncodedEnvelope<E extends Envelope = Envelope> {
+  readonly envelope: E;
+  readonly text: string;
+}
+
+/**
+ * @internal {@link encodeEnvelope} with limits already resolved, returning the checked copy too
+ * (what `MessageCodec.encode` hands out: built, checked and written once).
+ */
+export function encodeChecked(input: unknown, limits: WireLimits): EncodedEnvelope {
+  const result = parseWithLimits(input, limits, true);
   if (!result.success) throw result.error;
   const text = JSON.stringify(result.envelope);
   const issues = sizeIssues(Buffer.byteLength(text, 'utf8'), limits.maxBytes);
   if (issues.length > 0) throw new MessageValidationError('Envelope', issues, { messageId: result.envelope.request_id });
-  return text;
+  return { envelope: result.envelope, text };
 }

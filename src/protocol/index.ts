@@ -18,7 +18,7 @@ export type { AgentAddressLike, TopicAddressLike } from './addresses.js';
 export { isJsonValue, type JsonValue, type JsonObject } from './JsonValue.js';
 export { DEFAULT_WIRE_LIMITS, type WireLimits } from './WireLimits.js';
 export { parseEnvelope, safeParseEnvelope, type EnvelopeParseResult, type ParseEnvelopeOptions } from './parseEnvelope.js';
-export { encodeEnvelope } from './encodeEnvelope.js';
+export { encodeEnvelope, type EncodedEnvelope } from './encodeEnvelope.js';
 export { decodeEnvelope } from './decodeEnvelope.js';
 export { toJsonValue } from './toJsonValue.js';
 export { MessageCodec, JSON_ACTION, type MessageClass, type MessageCodecOptions } from './MessageCodec.js';
