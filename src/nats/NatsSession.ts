@@ -11,6 +11,7 @@ import { resolveRequestQueueOptions, type RequestQueueOptions } from './RequestQ
 import { openJetStream } from './openJetStream.js';
 import { ReplyInbox } from './ReplyInbox.js';
 import { ResultStore } from './ResultStore.js';
+import { StreamPublisher } from './StreamPublisher.js';
 import { SubscriptionRegistry } from './SubscriptionRegistry.js';
 
 /**
@@ -30,6 +31,8 @@ export class NatsSession {
     /** Where `ctx.once` records the outcomes of side effects (`agent_idem`). */
     readonly idempotency: IdempotencyStore,
     readonly subscriptions: SubscriptionRegistry,
+    /** JetStream publishes whose PubAcks come to one subscription (requests, stored answers). */
+    readonly publisher: StreamPublisher,
   ) {}
 
   /** Connects, opens JetStream, ensures the streams, opens the inbox, the result store (`resultTtlMs`: its TTL) and the registries. */
@@ -38,15 +41,16 @@ export class NatsSession {
     const connection = await connectNats({ servers, name, connectTimeoutMs, client: clientOptions });
     try {
       const { client, manager } = await openJetStream(connection);
+      const publisher = new StreamPublisher(connection);
       await Promise.all([ensureRequestStream(manager, queue), ensureEventStream(manager, queue), ensureDeadLetterStream(manager, queue.replicas === undefined ? {} : { replicas: queue.replicas })]);
       const [inbox, results, types, idempotency, subscriptions] = await Promise.all([
         ReplyInbox.open(connection),
-        ResultStore.open(connection, options.resultTtlMs === undefined ? {} : { ttlMs: options.resultTtlMs }),
+        ResultStore.open(connection, options.resultTtlMs === undefined ? {} : { ttlMs: options.resultTtlMs }, publisher),
         AgentTypeRegistry.open(connection, resolveRequestQueueOptions(queue).partitions),
         IdempotencyStore.open(connection),
         SubscriptionRegistry.open(connection),
       ]);
-      return new NatsSession(connection, client, manager, inbox, results, types, idempotency, subscriptions);
+      return new NatsSession(connection, client, manager, inbox, results, types, idempotency, subscriptions, publisher);
     } catch (error) {
       await connection.close();
       throw error;
@@ -57,6 +61,7 @@ export class NatsSession {
   async close(): Promise<void> {
     this.inbox.close();
     this.subscriptions.stop();
+    this.publisher.close();
     await this.connection.flush().catch(() => undefined);
     await this.connection.close();
   }

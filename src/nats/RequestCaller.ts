@@ -261,7 +261,7 @@ export class RequestCaller implements SendTransport {
       accepted = await this.republish.execute(({ attempt }) => {
         if (call.done) throw cancelledBeforeSent(call.messageId, call.recipient, undefined); // given up meanwhile: never retried
         if (attempt > 1) this.env.log.warn(`publishing request ${call.key} to "${String(call.recipient)}" again (try ${attempt}): the broker did not acknowledge it.`);
-        return publishEncodedRequest(session.client, encoded, options);
+        return publishEncodedRequest(session.publisher, encoded, options);
       });
     } catch (error) {
       if (call.remote && !call.done) this.env.lifecycle.failed(call, classifyFailure(error), error);

@@ -10,6 +10,7 @@ import { checkBucketTtl } from './checkBucketTtl.js';
 import { isWrongRevision } from './isWrongRevision.js';
 import { attemptKey } from './attemptKey.js';
 import { kvToken } from './kvToken.js';
+import { StreamPublisher, type StreamPublishing } from './StreamPublisher.js';
 
 /** Options of {@link ResultStore.open}. */
 export interface ResultStoreOptions extends Partial<WireLimits> {
@@ -37,6 +38,9 @@ const DEFAULT_TTL_MS = 24 * 3_600_000;
 export class ResultStore {
   private constructor(
     private readonly kv: KV,
+    /** The bucket's subject of a key, less the key: `$KV.<bucket>`. */
+    private readonly subjects: string,
+    private readonly publisher: StreamPublishing,
     private readonly limits: Partial<WireLimits>,
     /** How long a result is kept, in ms (the bucket's TTL; 0: for ever). */
     readonly ttlMs: number,
@@ -49,13 +53,13 @@ export class ResultStore {
    * @throws {@link ConfigurationError} when `ttlMs` is not a positive integer of at least 1000, or
    *   differs from the TTL of the existing bucket.
    */
-  static async open(connection: NatsConnection, options: ResultStoreOptions = {}): Promise<ResultStore> {
+  static async open(connection: NatsConnection, options: ResultStoreOptions = {}, publisher: StreamPublishing = new StreamPublisher(connection)): Promise<ResultStore> {
     const { ttlMs, bucket = 'agent_results', replicas = 1, ...limits } = options;
     if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000)) throw new ConfigurationError(`result ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
     const kv = await new Kvm(connection).create(bucket, { history: 1, ttl: ttlMs ?? DEFAULT_TTL_MS, replicas });
     const { ttl } = await kv.status(); // an existing bucket keeps its own
     checkBucketTtl(bucket, ttl, ttlMs, { option: 'resultTtlMs', label: 'result bucket', deleting: 'the answers it keeps are lost' });
-    return new ResultStore(kv, limits, ttl);
+    return new ResultStore(kv, `$KV.${bucket}`, publisher, limits, ttl);
   }
 
   /**
@@ -70,7 +74,7 @@ export class ResultStore {
     const body = encoded !== undefined && this.limits.maxBytes === undefined && this.limits.maxDepth === undefined ? encoded : encodeEnvelope(answer, this.limits);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.kv.create(key, body);
+        await this.create(key, body, attempt);
         return answer;
       } catch (error) {
         if (!isWrongRevision(error)) throw error;
@@ -79,6 +83,16 @@ export class ResultStore {
         if (attempt === 3) throw error; // stored, then removed, three times over: give up rather than loop
       }
     }
+  }
+
+  /**
+   * Puts `body` under `key` unless the key has a value: a first try is one publish to the key's
+   * subject expecting none there yet (its PubAck the only round trip); a try again after a conflict
+   * is the KV client's `create`, which also takes a key whose value was deleted.
+   */
+  private async create(key: string, body: string, attempt: number): Promise<void> {
+    if (attempt === 1) await this.publisher.publish(`${this.subjects}.${key}`, body, { expect: { lastSubjectSequence: 0 } });
+    else await this.kv.create(key, body);
   }
 
   /** The stored answer to a request (to its caller-side retry `attempt`, if given), if there is one. */

@@ -9,6 +9,7 @@ import { agentHeaders } from './agentHeaders.js';
 import { attemptKey } from './attemptKey.js';
 import { partitionOf } from './partitionOf.js';
 import { publishToStream } from './publishToStream.js';
+import type { StreamPublishing } from './StreamPublisher.js';
 import { requestQueue } from './requestQueue.js';
 
 /** The "accepted" acknowledgment level: the broker has stored the request (its PubAck). */
@@ -51,7 +52,7 @@ export async function publishRequest(client: JetStreamClient, envelope: RequestE
 }
 
 /** @internal {@link publishRequest} of an envelope encoded already (`MessageCodec.encode`). */
-export async function publishEncodedRequest(client: JetStreamClient, encoded: EncodedEnvelope<RequestEnvelope>, options: PublishRequestOptions): Promise<RequestAccepted> {
+export async function publishEncodedRequest(client: StreamPublishing, encoded: EncodedEnvelope<RequestEnvelope>, options: PublishRequestOptions): Promise<RequestAccepted> {
   const { envelope, text: body } = encoded;
   const target = splitAddress(envelope.to);
   if (target === undefined) {

@@ -1,5 +1,7 @@
-import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import type { PubAck } from '@nats-io/jetstream';
+import { NoRespondersError } from '@nats-io/transport-node';
 import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
+import type { StreamPublishing, StreamPublishOptions } from './StreamPublisher.js';
 
 /** @internal The stream a publish must land in: its name, what it is, and the function that creates it. */
 export interface StreamTarget {
@@ -13,10 +15,10 @@ export interface StreamTarget {
  * resolves with its PubAck; a publish nobody stored becomes a {@link BrokerMisconfiguredError} that
  * names the missing stream and `target.ensure`, the function that creates it.
  */
-export async function publishToStream(client: JetStreamClient, target: StreamTarget, subject: string, body: string | Uint8Array, options: Parameters<JetStreamClient['publish']>[2]): Promise<PubAck> {
+export async function publishToStream(client: StreamPublishing, target: StreamTarget, subject: string, body: string | Uint8Array, options: StreamPublishOptions = {}): Promise<PubAck> {
   const { stream, label, ensure } = target;
   try {
-    return await client.publish(subject, body, { ...options, expect: { ...options?.expect, streamName: stream } });
+    return await client.publish(subject, body, { ...options, expect: { ...options.expect, streamName: stream } });
   } catch (error) {
     if (!(error instanceof Error) || !isNoStream(error)) throw error;
     throw new BrokerMisconfiguredError(
@@ -28,9 +30,9 @@ export async function publishToStream(client: JetStreamClient, target: StreamTar
 }
 
 /**
- * A JetStream publish nobody stored: "no responders" on the subject, which the client reports as
- * `JetStreamNotEnabled` (it cannot tell a missing stream from a server without JetStream).
+ * A JetStream publish nobody stored: "no responders" on the subject, which the JetStream client reports as
+ * `JetStreamNotEnabled` (it cannot tell a missing stream from a server without JetStream), a `StreamPublisher` as such.
  */
 function isNoStream(error: Error): boolean {
-  return error.name === 'JetStreamNotEnabled' || error.name === 'NoRespondersError';
+  return error.name === 'JetStreamNotEnabled' || error instanceof NoRespondersError;
 }

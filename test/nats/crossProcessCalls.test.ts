@@ -1,4 +1,4 @@
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { type AckEvent, type StatusEvent, AgentId, CircuitOpenError, type MessageContext, MessageCodec, RoutedAgent, SimulatedClock, TimeoutError, messageHandler } from '../../src/index.js';
 import { NatsAgentRuntime, UnavailableError, partitionOf, requestQueue } from './natsApi.js';
 import { useConnection } from './support/useConnection.js';
@@ -28,11 +28,15 @@ class Slow {
 class Report {
   constructor(readonly label: string) {}
 }
+class Gated {
+  constructor(readonly label: string) {}
+}
 
 /** Runs jobs (failing the first `failures` attempts of each label), relays, and pings back and forth. */
 class Hand extends RoutedAgent {
   static readonly tries = new Map<string, number>();
   static readonly aborted: string[] = [];
+  static readonly gates = new Map<string, () => void>();
 
   constructor() {
     super('does jobs');
@@ -67,6 +71,13 @@ class Hand extends RoutedAgent {
     return `${report.label} reported`;
   }
 
+  /** Answers once the test opens its gate (`Hand.gates`). */
+  @messageHandler()
+  async gated(gated: Gated): Promise<string> {
+    await new Promise<void>((resolve) => Hand.gates.set(gated.label, resolve));
+    return `${gated.label} let through`;
+  }
+
   @messageHandler()
   async slow(slow: Slow, ctx: MessageContext): Promise<string> {
     return new Promise<string>((_resolve, reject) => {
@@ -78,7 +89,7 @@ class Hand extends RoutedAgent {
   }
 }
 
-const codec = (): MessageCodec => new MessageCodec().register(Job).register(Relay).register(Ping).register(Slow).register(Report);
+const codec = (): MessageCodec => new MessageCodec().register(Job).register(Relay).register(Ping).register(Slow).register(Report).register(Gated);
 
 natsSuite('Requests across processes: caller-side policies, handlers’ own sends, call-chain reentrancy', (server) => {
   const runtimes: NatsAgentRuntime[] = [];
@@ -154,6 +165,7 @@ natsSuite('Requests across processes: caller-side policies, handlers’ own send
 });
 
 natsSuite('Acknowledgments and breakers across processes', (server) => {
+  const nats = useConnection(server, 'reply watcher');
   const runtimes: NatsAgentRuntime[] = [];
   afterEach(async () => {
     for (const runtime of runtimes.splice(0)) if (runtime.isRunning) await runtime.stop();
@@ -183,6 +195,40 @@ natsSuite('Acknowledgments and breakers across processes', (server) => {
     await handle.result;
     expect(acks.map((ack) => ack.level)).toEqual(['accepted', 'received', 'processing', 'completed']);
     expect(client.requests.get(handle.messageId)?.history.map((t) => t.to)).toEqual(['sent', 'accepted', 'received', 'processing', 'completed']);
+  });
+
+  it('answers a handler that returns at once with one reply, which says received and processing too; a handler still running after that turn says processing first', async () => {
+    await worker('wire');
+    const replies: string[] = []; // every worker reply on the wire: its request id and level
+    const watch = nats().connection.subscribe('_INBOX.>', {
+      callback: (_error, message) => {
+        const level = message.headers?.get('Agent-Ack');
+        if (level) replies.push(`${message.headers?.get('Agent-Correlation-Id') ?? ''} ${level}`);
+      },
+    });
+    await nats().connection.flush();
+    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2 });
+    runtimes.push(client);
+    const acks: string[] = [];
+    client.events.on('ack', (ack) => acks.push(`${ack.messageId} ${ack.level}`));
+    client.start();
+    const at = new AgentId('wire', 'a');
+    await client.sendMessage(new Job('first'), at); // the agent's first message creates it (not in the turn it arrives in)
+    const quick = client.sendRequest<string>(new Job('quick'), at);
+    expect(await quick.result).toMatch(/^quick done/);
+    const held = client.sendRequest<string>(new Gated('held'), at);
+    await vi.waitFor(() => expect(Hand.gates.has('held')).toBe(true));
+    await vi.waitFor(() => expect(acks).toContain(`${held.messageId} processing`)); // said on its own: the handler still runs
+    Hand.gates.get('held')!();
+    expect(await held.result).toBe('held let through');
+    await nats().connection.flush();
+    watch.unsubscribe();
+    expect(replies.filter((reply) => reply.startsWith(quick.messageId))).toEqual([`${quick.messageId} completed`]);
+    expect(replies.filter((reply) => reply.startsWith(held.messageId))).toEqual([`${held.messageId} processing`, `${held.messageId} completed`]);
+    for (const handle of [quick, held]) {
+      const levels = acks.filter((ack) => ack.startsWith(handle.messageId)).map((ack) => ack.slice(handle.messageId.length + 1));
+      expect(levels).toEqual(['accepted', 'received', 'processing', 'completed']);
+    }
   });
 
   it('relays a handler’s status reports to the caller in another process, after its processing acknowledgment and before its answer: status events, the record, the handle', async () => {

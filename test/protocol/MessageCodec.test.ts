@@ -273,3 +273,40 @@ describe('MessageCodec', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('MessageCodec.encode', () => {
+  const addressing = { type: 'request', to: 'researcher/default', requestId: 'req-9', metadata: { timeout_ms: 500 } } as const;
+
+  it('gives the envelope toEnvelope makes and the text encodeEnvelope writes for it, in one step', () => {
+    const codec = newCodec();
+    const { envelope, text } = codec.encode(new ResearchQuery('AI', 3), addressing);
+    expect(envelope).toEqual(codec.toEnvelope(new ResearchQuery('AI', 3), addressing));
+    expect(text).toBe(encodeEnvelope(envelope));
+    expect(codec.fromEnvelope(decodeEnvelope(text))).toEqual(new ResearchQuery('AI', 3));
+  });
+
+  it('gives the failed response toFailureEnvelope makes and its text with encodeFailure', () => {
+    const codec = newCodec();
+    const answer = { type: 'response', from: 'researcher/default', to: undefined, requestId: 'req-9' } as const;
+    const { envelope, text } = codec.encodeFailure(new Error('boom'), answer);
+    expect(envelope).toEqual(codec.toFailureEnvelope(new Error('boom'), answer));
+    expect(envelope.status).toBe('failed');
+    expect(text).toBe(encodeEnvelope(envelope));
+  });
+
+  it('refuses what toEnvelope refuses, and an envelope over the codec’s maxBytes as too_big', () => {
+    const codec = newCodec();
+    expect(() => codec.encode(new (class Unregistered {})(), addressing)).toThrow(ConfigurationError);
+    const small = new MessageCodec({ maxBytes: 200 }).register(ResearchQuery);
+    const error = (() => {
+      try {
+        small.encode(new ResearchQuery('x'.repeat(150)), addressing);
+      } catch (thrown) {
+        return thrown;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(MessageValidationError);
+    expect((error as MessageValidationError).issues[0]?.code).toBe('too_big');
+  });
+});
