@@ -114,6 +114,8 @@ export class RequestServer {
   private stopped = false;
   /** Requests being served (pulled and not yet acked). */
   private inFlight = 0;
+  /** The requests being served, by {@link attemptKey}: the deliveries of the same request that wait for this one to finish. */
+  private readonly inHand = new Map<string, Array<() => void> | undefined>();
   /** Answered requests whose answer is being stored and acked. */
   private readonly finishing = new PendingWork();
 
@@ -225,11 +227,27 @@ export class RequestServer {
     } catch (error) {
       return this.unanswered(message, undefined, undefined, { kind: 'dead-letter', reason: `it cannot be decoded: ${describeValue(error)}` }, fresh);
     }
+    const key = attemptKey(envelope.request_id, envelope.metadata.attempt);
+    // The stream may deliver a request again while this process still serves it (after a nak, or a
+    // server delivering one sequence twice): that delivery waits until the first one is finished,
+    // then finds its answer stored instead of running the handler a second time.
+    const again = this.inHand.has(key);
+    if (again) await new Promise<void>((resolve) => this.inHand.set(key, [...(this.inHand.get(key) ?? []), resolve]));
+    this.inHand.set(key, undefined);
+    try {
+      await this.handleDelivery(message, envelope, key, deliveryCount, again, fresh, handingOver);
+    } finally {
+      const waiting = this.inHand.get(key);
+      this.inHand.delete(key);
+      for (const resume of waiting ?? []) resume();
+    }
+  }
+
+  private async handleDelivery(message: JsMsg, envelope: RequestEnvelope, key: string, deliveryCount: number, again: boolean, fresh: () => boolean, handingOver: () => boolean): Promise<void> {
     const replyTo = message.headers?.get(agentHeaders.replyTo) || undefined;
     // A redelivery may have been answered already: replay the stored answer. A first delivery goes
     // to its mailbox at once (no round trip first), so requests keep their order per partition.
-    const key = attemptKey(envelope.request_id, envelope.metadata.attempt);
-    const stored = deliveryCount > 1 ? await this.env.session.results.find(envelope.request_id, envelope.metadata.attempt) : undefined;
+    const stored = deliveryCount > 1 || again ? await this.env.session.results.find(envelope.request_id, envelope.metadata.attempt) : undefined;
     if (stored !== undefined) return this.finish(message, replyTo, stored);
     if (this.expired(envelope) || this.env.localMessages.get(key) === ABANDONED) {
       this.env.localMessages.delete(key);

@@ -1,6 +1,7 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { type AckEvent, type StatusEvent, AgentId, CircuitOpenError, type MessageContext, MessageCodec, RoutedAgent, SimulatedClock, TimeoutError, messageHandler } from '../../src/index.js';
-import { NatsAgentRuntime, UnavailableError, partitionOf, requestQueue } from './natsApi.js';
+import { headers } from '@nats-io/transport-node';
+import { NatsAgentRuntime, UnavailableError, agentHeaders, partitionOf, requestQueue } from './natsApi.js';
 import { useConnection } from './support/useConnection.js';
 import { natsSuite } from './support/natsSuite.js';
 
@@ -311,4 +312,42 @@ natsSuite('Publishing a request again when the broker does not acknowledge it', 
     expect(warnings).toContainEqual(expect.stringMatching(/publishing request .* to "steady\/a" again \(try 2\)/)); // among, maybe, a lease renewal that timed out while the broker was frozen
     await worker.stop();
   }, 15_000); // real broker timers (a 300 ms PubAck limit, backoff) on a shared machine
+});
+
+natsSuite('A request the stream holds twice', (server) => {
+  const nats = useConnection(server, 'double publisher');
+  it('runs its handler once when a second copy arrives while the first is served: the copy waits, then gets the stored answer', async () => {
+    const worker = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2 });
+    await Hand.register(worker, 'twice', () => new Hand());
+    worker.start();
+    await worker.ready();
+    const requestId = `twice-${Date.now()}`;
+    const inbox = `_INBOX.twice.${requestId}`;
+    const answers: string[] = [];
+    nats().connection.subscribe(inbox, { callback: (_error, message) => message.headers?.get(agentHeaders.ack) === 'completed' && answers.push(message.string()) });
+    const envelope = codec().encode(new Gated('double'), { type: 'request', to: new AgentId('twice', 'a'), requestId });
+    const subject = requestQueue.subject('twice', partitionOf('twice', 'a', 2));
+    const publish = (msgID: string) => {
+      const h = headers();
+      h.set(agentHeaders.kind, 'rpc');
+      h.set(agentHeaders.targetType, 'twice');
+      h.set(agentHeaders.targetKey, 'a');
+      h.set(agentHeaders.requestId, requestId);
+      h.set(agentHeaders.replyTo, inbox);
+      return nats().client.publish(subject, envelope.text, { msgID, headers: h }); // two message ids: the broker keeps both copies
+    };
+    await publish('copy-1');
+    await vi.waitFor(() => expect(Hand.gates.has('double')).toBe(true));
+    await publish('copy-2'); // delivered while the first copy's handler runs
+    await vi.waitFor(async () => expect((await nats().manager.consumers.info(requestQueue.stream, requestQueue.consumer('twice', partitionOf('twice', 'a', 2)))).num_ack_pending).toBe(2));
+    const gate = Hand.gates.get('double')!;
+    Hand.gates.delete('double');
+    gate();
+    await vi.waitFor(() => expect(answers).toHaveLength(2));
+    expect(answers[1]).toBe(answers[0]);
+    expect(JSON.parse(answers[0]!)).toMatchObject({ status: 'completed', payload: 'double let through' });
+    expect(Hand.gates.has('double')).toBe(false); // the handler did not run again (it would be waiting at its gate)
+    await vi.waitFor(async () => expect((await nats().manager.consumers.info(requestQueue.stream, requestQueue.consumer('twice', partitionOf('twice', 'a', 2)))).num_ack_pending).toBe(0));
+    await worker.stop();
+  });
 });
