@@ -10,8 +10,8 @@
  *       PubAck) → the responder process pulls → replies to the caller's inbox → acks; its stream and
  *       consumer are copies of the ones agentwire created (same retention, storage, duplicate window,
  *       ack wait, max deliver, max ack pending), under other names;
- *     - the same raw call with agentwire's guarantees written by hand (a processing acknowledgment before
- *       the answer, the answer stored in a KV bucket before a confirmed ack): what those guarantees cost,
+ *     - the same raw call with agentwire's guarantees written by hand (the answer, which implies its
+ *       processing acknowledgment, then stored in a KV bucket before the ack): what those guarantees cost,
  *       so agentwire's own share of the difference shows;
  *     - raw NATS request/reply (not durable), for reference.
  * (b) Throughput: 256 requests in flight over 64 agents of a type hosted by 1, of a type hosted by 2 and
@@ -33,7 +33,7 @@ import { ClusterProcess } from '../examples/cluster/ClusterProcess.js';
 import { leasesBalanced } from '../examples/cluster/leasesBalanced.js';
 import { Ping } from './agents.js';
 import { awaitLoop, batch } from './cases.js';
-import { RAW_ECHO_SUBJECT, RAW_GUARDED_CONSUMER, RAW_GUARDED_SUBJECT, RAW_PLAIN_CONSUMER, RAW_PLAIN_SUBJECT, RAW_PROCESSING, RAW_REPLY_HEADER, RAW_RESULTS_BUCKET, benchCodec } from './clusterProtocol.js';
+import { RAW_ECHO_SUBJECT, RAW_GUARDED_CONSUMER, RAW_GUARDED_SUBJECT, RAW_PLAIN_CONSUMER, RAW_PLAIN_SUBJECT, RAW_REPLY_HEADER, RAW_RESULTS_BUCKET, benchCodec } from './clusterProtocol.js';
 import { compare, statsFor } from './harness.js';
 import { group, record } from './report.js';
 import { pairedDifference } from './stats.js';
@@ -136,7 +136,7 @@ async function oneInFlight(running: Cluster): Promise<void> {
   const withGuarantees = statsFor(same, RAW_GUARDED);
   record({ scenario: 'durable RPC vs raw JetStream durable RPC (publish → pull → reply → ack)', agentwire: aw, baseline: { name: RAW_JS, value: js }, target: ratioAtMost(1.3) });
   record({ scenario: 'agentwire adds over raw JetStream durable RPC', agentwire: pairedDifference(aw, js), overhead: true });
-  record({ scenario: 'durable RPC vs raw JetStream durable RPC with the same guarantees (processing ack, stored answer, confirmed ack)', agentwire: aw, baseline: { name: RAW_GUARDED, value: withGuarantees } });
+  record({ scenario: 'durable RPC vs raw JetStream durable RPC with the same guarantees (answer stored before the ack)', agentwire: aw, baseline: { name: RAW_GUARDED, value: withGuarantees } });
   record({ scenario: 'agentwire adds over the guarded raw JetStream durable RPC', agentwire: pairedDifference(aw, withGuarantees), overhead: true });
   record({ scenario: 'durable RPC vs raw NATS request/reply (not durable)', agentwire: aw, baseline: { name: RAW_CORE, value: core } });
   record({ scenario: 'guarded vs plain raw JetStream durable RPC (reference: what the guarantees cost)', label: 'raw, guarded', agentwire: withGuarantees, baseline: { name: RAW_JS, value: js } });
@@ -162,15 +162,13 @@ async function copyRequestQueue(connection: NatsConnection, partition: number): 
 
 /**
  * A raw JetStream durable call on `subject`: publish with a message id and a reply subject (awaiting the
- * PubAck), resolve with the reply (after the guarded responder's processing acknowledgment).
+ * PubAck), resolve with the reply.
  */
 async function rawJetStreamCaller(connection: NatsConnection, subject: string): Promise<(body: string) => Promise<unknown>> {
   const client: JetStreamClient = jetstream(connection);
   const inbox = createInbox();
   const pending = new Map<string, (data: Uint8Array) => void>();
-  const processing = new TextEncoder().encode(RAW_PROCESSING);
-  const isAck = (data: Uint8Array): boolean => data.length === processing.length && data.every((byte, i) => byte === processing[i]);
-  connection.subscribe(`${inbox}.*`, { callback: (_error, msg) => (isAck(msg.data) ? undefined : pending.get(msg.subject)?.(msg.data)) });
+  connection.subscribe(`${inbox}.*`, { callback: (_error, msg) => pending.get(msg.subject)?.(msg.data) });
   await connection.flush();
   const run = randomUUID();
   let next = 0;

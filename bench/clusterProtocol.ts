@@ -15,8 +15,6 @@ export const RAW_GUARDED_SUBJECT = 'bench.raw.1';
 export const RAW_PLAIN_CONSUMER = 'bench_raw';
 export const RAW_GUARDED_CONSUMER = 'bench_raw_guarded';
 export const RAW_RESULTS_BUCKET = 'bench_raw_results';
-/** The guarded responder's processing acknowledgment (sent before its answer, as agentwire's worker does). */
-export const RAW_PROCESSING = 'processing';
 
 /** The codec of agentwire's echo request. */
 export function benchCodec(): MessageCodec {

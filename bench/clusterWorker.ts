@@ -7,8 +7,8 @@
  * - `MODE=raw`: the same answer without agentwire, with the same client library: a core NATS responder
  *   on `bench.echo` (request/reply), and JetStream durable workers pulling the two consumers of the
  *   stream named in `RAW_STREAM` (created by the benchmark with agentwire's settings): plain (pull →
- *   reply to the `Bench-Reply-To` header's inbox → ack) and guarded (pull → a processing
- *   acknowledgment and the reply → the answer stored in a KV bucket → ack, confirmed).
+ *   reply to the `Bench-Reply-To` header's inbox → ack) and guarded (pull → the reply → the answer
+ *   stored in a KV bucket → ack: what agentwire's worker does for a handler that answers at once).
  *
  * Settings (environment): NATS_URL, WORKER_ID, MODE, PARTITIONS, LEASE_TTL_MS, AGENT_TYPE, BUSY_MS; RAW_STREAM.
  * Prints `ready` once it serves.
@@ -21,7 +21,7 @@ import { BaseAgent } from '../src/index.js';
 import { connectNats, NatsAgentRuntime } from '../src/nats/index.js';
 import { emit, numberEnv, requiredEnv } from '../test/nats/support/workerEvents.js';
 import { EchoAgent, type Ping } from './agents.js';
-import { RAW_ECHO_SUBJECT, RAW_GUARDED_CONSUMER, RAW_PLAIN_CONSUMER, RAW_PROCESSING, RAW_REPLY_HEADER, RAW_RESULTS_BUCKET, benchCodec, echoAnswer } from './clusterProtocol.js';
+import { RAW_ECHO_SUBJECT, RAW_GUARDED_CONSUMER, RAW_PLAIN_CONSUMER, RAW_REPLY_HEADER, RAW_RESULTS_BUCKET, benchCodec, echoAnswer } from './clusterProtocol.js';
 
 const servers = requiredEnv('NATS_URL');
 
@@ -76,12 +76,10 @@ async function rawWorker(): Promise<void> {
     max_messages: 64,
     expires: 2_000,
     callback: (msg) => {
-      // agentwire's guarantees, hand-written: a processing acknowledgment, the answer, the answer stored, then a confirmed ack
-      const replyTo = msg.headers!.get(RAW_REPLY_HEADER);
+      // agentwire's guarantees, hand-written: the answer (its processing acknowledgment implied), the answer stored, then the ack
       const answer = echoAnswer(msg.data);
-      connection.publish(replyTo, RAW_PROCESSING);
-      connection.publish(replyTo, answer);
-      void results.create(`r${msg.seq}`, answer).then(() => msg.ackAck());
+      connection.publish(msg.headers!.get(RAW_REPLY_HEADER), answer);
+      void results.create(`r${msg.seq}`, answer).then(() => msg.ack());
     },
   });
   await connection.flush();

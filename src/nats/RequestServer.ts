@@ -12,6 +12,7 @@ import type { OnceCall } from '../core/OnceStore.js';
 import { describeValue } from '../util/describeValue.js';
 import { PendingWork } from '../runtime/PendingWork.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
+import { AckBatch } from './AckBatch.js';
 import { agentHeaders } from './agentHeaders.js';
 import { attemptKey } from './attemptKey.js';
 import type { Delivery } from '../runtime/Delivery.js';
@@ -116,6 +117,8 @@ export class RequestServer {
   private inFlight = 0;
   /** The requests being served, by {@link attemptKey}: the deliveries of the same request that wait for this one to finish. */
   private readonly inHand = new Map<string, Array<() => void> | undefined>();
+  /** The acks of answered requests, sent with the next answer. */
+  private readonly stored = new AckBatch();
   /** Answered requests whose answer is being stored and acked. */
   private readonly finishing = new PendingWork();
 
@@ -136,6 +139,7 @@ export class RequestServer {
    */
   async settled(): Promise<void> {
     await this.finishing.idle();
+    this.stored.send();
     await this.env.session.connection.flush().catch(() => undefined); // closed: an ack not sent only brings its request back, answered from the store
   }
 
@@ -164,6 +168,7 @@ export class RequestServer {
   /** Stops answering: requests still running end unanswered, nak'ed so the stream redelivers them at once (to the partition's next owner). */
   stop(): void {
     this.stopped = true;
+    this.stored.send();
     this.env.engine.events.off('ack', this.onAck);
     this.env.engine.events.off('status', this.onStatus);
     this.cancelSubscription.unsubscribe();
@@ -276,9 +281,9 @@ export class RequestServer {
     this.finishing.add();
     try {
       await this.env.session.results.store(answer.envelope, answer.text);
-      // Not confirmed (no ackAck round trip): an ack that is lost only makes the stream deliver the
-      // request again, which replays the answer just stored. `settled()` flushes what is still on its way.
-      message.ack();
+      // Not confirmed (no ackAck round trip) and sent with the next answer: an ack that is lost only makes
+      // the stream deliver the request again, which replays the answer just stored. `settled()` flushes them.
+      this.stored.add(message);
     } finally {
       this.finishing.done();
     }
@@ -413,12 +418,13 @@ export class RequestServer {
   /** Replays a stored answer to a redelivered request, and acks it. */
   private finish(message: JsMsg, replyTo: string | undefined, answer: ResponseEnvelope): void {
     if (replyTo !== undefined) this.reply(replyTo, { envelope: answer, text: JSON.stringify(answer) });
-    message.ack();
+    this.stored.add(message);
   }
 
   /** Sends the answer to the caller's inbox (after the request's unsaid acknowledgment, unless the answer implies it). */
   private reply(replyTo: string, answer: EncodedEnvelope<ResponseEnvelope>): void {
     this.acks.answering(answer.envelope.request_id);
+    this.stored.send();
     sendReply(this.env.session.connection, replyTo, answer, this.env.workerId);
   }
 

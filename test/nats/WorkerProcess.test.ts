@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { processState, useWorkerProcesses } from './support/WorkerProcess.js';
+import { processState } from './support/freezeProcess.js';
+import { useWorkerProcesses } from './support/WorkerProcess.js';
 
 describe('worker programs as child processes (the multi-process harness)', () => {
   const spawnWorker = useWorkerProcesses();

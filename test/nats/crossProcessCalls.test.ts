@@ -296,11 +296,11 @@ natsSuite('Publishing a request again when the broker does not acknowledge it', 
     expect(await client.sendMessage(new Job('warm-up'), new AgentId('steady', 'a'))).toMatch(/^warm-up done/); // the client knows the type now
     const consumer = requestQueue.consumer('steady', partitionOf('steady', 'a', 2));
     await expect.poll(async () => (await nats().manager.consumers.info(requestQueue.stream, consumer)).num_ack_pending).toBe(0); // the warm-up stored and acked
-    process.kill(server().pid, 'SIGSTOP'); // the broker freezes: the first publish gets no PubAck
+    await server().freeze(); // the broker freezes: the first publish gets no PubAck
     try {
       const handle = client.sendRequest<string>(new Job('once only'), new AgentId('steady', 'a'), { messageId: 'once-only' });
       await republished;
-      process.kill(server().pid, 'SIGCONT'); // both publishes reach it now
+      await server().resume(); // both publishes reach it now
       expect(await handle.result).toBe('once only done by steady/a on try 1');
       // the broker stored two requests in all: the warm-up and this one, once
       await client.stopWhenIdle();
@@ -324,7 +324,7 @@ natsSuite('A request the stream holds twice', (server) => {
     const requestId = `twice-${Date.now()}`;
     const inbox = `_INBOX.twice.${requestId}`;
     const answers: string[] = [];
-    nats().connection.subscribe(inbox, { callback: (_error, message) => message.headers?.get(agentHeaders.ack) === 'completed' && answers.push(message.string()) });
+    nats().connection.subscribe(inbox, { callback: (_error, message) => void (message.headers?.get(agentHeaders.ack) === 'completed' && answers.push(message.string())) });
     const envelope = codec().encode(new Gated('double'), { type: 'request', to: new AgentId('twice', 'a'), requestId });
     const subject = requestQueue.subject('twice', partitionOf('twice', 'a', 2));
     const publish = (msgID: string) => {

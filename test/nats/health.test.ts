@@ -64,7 +64,7 @@ natsSuite('NatsAgentRuntime.health() and serveHealth: what a process supervisor 
     runtime.start();
     await runtime.ready();
     expect(runtime.health().status).toBe('ok');
-    process.kill(server().pid, 'SIGSTOP'); // the broker freezes: no renewal can succeed
+    await server().freeze(); // the broker freezes: no renewal can succeed
     let late: RuntimeHealth;
     try {
       await clock.advance(LEASE_TTL_MS); // the renewals are due, and stay unanswered

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { diesWithParent, isExecutable } from './diesWithParent.js';
+import { freezeProcess, resumeProcess } from './freezeProcess.js';
 
 /*
  * A real nats-server for the tests (distributed.md §6.1): one per suite, on a port the server picks
@@ -133,6 +134,16 @@ export class NatsServer {
     await killAndWait(this.child, this.exited);
     unrecord(this.pid);
     await rm(this.storeDir, { recursive: true, force: true });
+  }
+
+  /** Freezes the server (SIGSTOP; see {@link freezeProcess}): its clients stay connected, nothing they send is answered until {@link resume}. */
+  freeze(): Promise<void> {
+    return freezeProcess(this.pid);
+  }
+
+  /** Resumes a frozen server (SIGCONT). */
+  resume(): Promise<void> {
+    return resumeProcess(this.pid);
   }
 
   /** Kills the server at once (SIGKILL), as a crash would; the store stays until {@link stop}. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { freezeProcess, resumeProcess } from './freezeProcess.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, type TestContext } from 'vitest';
@@ -148,34 +148,20 @@ export class WorkerProcess {
     if (this.exit === undefined) process.kill(this.pid, signal);
   }
 
-  /**
-   * Freezes the process (SIGSTOP), as a long GC pause or a suspended VM would, and resolves once the
-   * kernel reports it stopped (Linux: /proc state `T`; elsewhere at once). A frozen worker keeps its
-   * connections open but runs nothing, timers included.
-   */
+  /** Freezes the process (SIGSTOP; see {@link freezeProcess}): a frozen worker keeps its connections open but runs nothing, timers included. */
   async freeze(): Promise<void> {
-    this.signal('SIGSTOP');
-    await this.untilState((state) => state === 'T' || state === 't');
+    if (this.exit === undefined) await freezeProcess(this.pid);
   }
 
   /** Resumes a frozen process (SIGCONT) and resolves once it runs again. */
   async resume(): Promise<void> {
-    this.signal('SIGCONT');
-    await this.untilState((state) => state !== 'T' && state !== 't');
+    if (this.exit === undefined) await resumeProcess(this.pid);
   }
 
   /** Kills the process (SIGKILL, which also ends a stopped one) and resolves once it has exited. */
   async stop(): Promise<WorkerExit> {
     this.signal('SIGKILL');
     return this.exited;
-  }
-
-  /** Waits (checking each millisecond, for at most 2 s) until the process's /proc state satisfies `test`. */
-  private async untilState(test: (state: string) => boolean): Promise<void> {
-    for (let waited = 0; processState(this.pid) !== undefined && !test(processState(this.pid)!); waited++) {
-      if (waited === 2_000) throw this.failure(`did not reach the expected process state (now ${processState(this.pid)})`);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
   }
 
   private receive(chunk: string): void {
@@ -197,15 +183,6 @@ export class WorkerProcess {
   private failure(what: string): Error {
     const events = this.seen.map((event) => JSON.stringify(event)).join('\n  ');
     return new Error(`worker ${this.name} (pid ${this.pid}) ${what}.\nIts events:\n  ${events}\nIts stderr:\n${this.stderrText}`);
-  }
-}
-
-/** The state letter of a Linux process (`R`, `S`, `T` = stopped, …); `undefined` without /proc or once it is gone. */
-export function processState(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.charAt(0);
-  } catch {
-    return undefined;
   }
 }
 
