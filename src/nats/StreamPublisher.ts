@@ -1,5 +1,6 @@
 import { JetStreamApiError, type PubAck } from '@nats-io/jetstream';
 import { ClosedConnectionError, createInbox, headers, NoRespondersError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { putHeader } from './putHeader.js';
 
 /** What a JetStream publish may ask for: the subset of the client's publish options agentwire uses. */
 export interface StreamPublishOptions {
@@ -57,10 +58,10 @@ export class StreamPublisher implements StreamPublishing {
     if (this.connection.isClosed()) return Promise.reject(new ClosedConnectionError());
     const token = String(++this.next);
     const h = options.headers ?? headers();
-    if (options.msgID !== undefined) h.set('Nats-Msg-Id', options.msgID);
+    if (options.msgID !== undefined) putHeader(h, 'Nats-Msg-Id', options.msgID);
     const expect = options.expect;
-    if (expect?.streamName !== undefined) h.set('Nats-Expected-Stream', expect.streamName);
-    if (expect?.lastSubjectSequence !== undefined) h.set('Nats-Expected-Last-Subject-Sequence', String(expect.lastSubjectSequence));
+    if (expect?.streamName !== undefined) putHeader(h, 'Nats-Expected-Stream', expect.streamName);
+    if (expect?.lastSubjectSequence !== undefined) putHeader(h, 'Nats-Expected-Last-Subject-Sequence', String(expect.lastSubjectSequence));
     return new Promise<PubAck>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(token)?.reject(new TimeoutError()), options.timeout ?? DEFAULT_TIMEOUT_MS);
       this.waiting.set(token, { subject, resolve, reject, timer });

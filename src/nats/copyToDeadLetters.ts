@@ -3,6 +3,7 @@ import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
 import { agentHeaders } from './agentHeaders.js';
 import { deadLetterQueue } from './deadLetterQueue.js';
+import { putHeader } from './putHeader.js';
 
 /** A request copied to the dead-letter stream. */
 export interface DeadLettered {
@@ -39,10 +40,10 @@ export async function copyToDeadLetters(client: JetStreamClient, request: Queued
   const subject = deadLetterSubject(request);
   const copy = headers();
   for (const key of request.headers?.keys() ?? []) for (const value of request.headers!.values(key)) copy.append(key, value);
-  copy.set(agentHeaders.deadLetterReason, headerText(reason));
-  copy.set(agentHeaders.deliveryCount, String(request.deliveryCount));
-  copy.set(agentHeaders.originalSubject, request.subject);
-  copy.set(agentHeaders.originalSeq, String(request.seq));
+  putHeader(copy, agentHeaders.deadLetterReason, headerText(reason));
+  putHeader(copy, agentHeaders.deliveryCount, String(request.deliveryCount));
+  putHeader(copy, agentHeaders.originalSubject, request.subject);
+  putHeader(copy, agentHeaders.originalSeq, String(request.seq));
   const msgID = request.headers?.get('Nats-Msg-Id') || `${request.stream}/${request.seq}`;
   try {
     const ack = await client.publish(subject, request.data, { headers: copy, msgID, expect: { streamName: deadLetterQueue.stream } });

@@ -8,6 +8,7 @@ import type { WireLimits } from '../protocol/WireLimits.js';
 import { agentHeaders } from './agentHeaders.js';
 import { eventStream } from './eventStream.js';
 import { publishToStream } from './publishToStream.js';
+import { putHeader } from './putHeader.js';
 
 /** A published message the broker stored in the event stream (its PubAck). */
 export interface EventAccepted {
@@ -45,12 +46,12 @@ export async function publishEvent(client: JetStreamClient, envelope: BroadcastE
     throw new MessageValidationError('Envelope', [{ code: 'invalid_format', path: ['to'], message: 'expected a topic address "type/source"' }]);
   }
   const h = headers();
-  h.set(agentHeaders.kind, 'event');
-  h.set(agentHeaders.topicType, topic.type);
-  h.set(agentHeaders.topicSource, topic.rest);
-  h.set(agentHeaders.requestId, envelope.request_id);
-  if (envelope.from !== undefined) h.set(agentHeaders.sender, envelope.from);
-  if (options.replyTo !== undefined) h.set(agentHeaders.replyTo, options.replyTo);
+  putHeader(h, agentHeaders.kind, 'event');
+  putHeader(h, agentHeaders.topicType, topic.type);
+  putHeader(h, agentHeaders.topicSource, topic.rest);
+  putHeader(h, agentHeaders.requestId, envelope.request_id);
+  if (envelope.from !== undefined) putHeader(h, agentHeaders.sender, envelope.from);
+  if (options.replyTo !== undefined) putHeader(h, agentHeaders.replyTo, options.replyTo);
   const subject = eventStream.subject(topic.type);
   const target = { stream: eventStream.stream, label: 'event stream', ensure: 'ensureEventStream' };
   const ack = await publishToStream(client, target, subject, body, {

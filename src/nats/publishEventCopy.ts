@@ -6,6 +6,7 @@ import { partitionOf } from './partitionOf.js';
 import { publishToStream } from './publishToStream.js';
 import { eventCopyId } from './readEvent.js';
 import { requestQueue } from './requestQueue.js';
+import { putHeader } from './putHeader.js';
 
 /** Headers of a published message that its copies keep. */
 const KEPT = [agentHeaders.topicType, agentHeaders.topicSource, agentHeaders.sender, agentHeaders.requestId] as const;
@@ -19,12 +20,12 @@ const KEPT = [agentHeaders.topicType, agentHeaders.topicSource, agentHeaders.sen
  */
 export async function publishEventCopy(client: JetStreamClient, event: JsMsg, eventId: string, recipient: AgentId, partitions: number): Promise<{ duplicate: boolean }> {
   const h = headers();
-  h.set(agentHeaders.kind, 'event');
-  h.set(agentHeaders.targetType, recipient.type);
-  h.set(agentHeaders.targetKey, recipient.key);
+  putHeader(h, agentHeaders.kind, 'event');
+  putHeader(h, agentHeaders.targetType, recipient.type);
+  putHeader(h, agentHeaders.targetKey, recipient.key);
   for (const name of KEPT) {
     const value = event.headers?.get(name);
-    if (value) h.set(name, value);
+    if (value) putHeader(h, name, value);
   }
   const subject = requestQueue.subject(recipient.type, partitionOf(recipient.type, recipient.key, partitions));
   const target = { stream: requestQueue.stream, label: 'request stream', ensure: 'ensureRequestStream' };

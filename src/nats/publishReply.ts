@@ -3,6 +3,7 @@ import { encodeEnvelope, type EncodedEnvelope } from '../protocol/encodeEnvelope
 import type { WireLimits } from '../protocol/WireLimits.js';
 import { agentHeaders } from './agentHeaders.js';
 import { replyLevel, type ReplyEnvelope } from './replyLevel.js';
+import { putHeader } from './putHeader.js';
 
 /** Options of {@link publishReply}. */
 export interface PublishReplyOptions extends Partial<WireLimits> {
@@ -29,8 +30,8 @@ export function publishReply(connection: NatsConnection, replyTo: string, reply:
 export function sendReply(connection: NatsConnection, replyTo: string, encoded: EncodedEnvelope<ReplyEnvelope>, worker: string): void {
   const reply = encoded.envelope;
   const h = headers();
-  h.set(agentHeaders.correlationId, reply.request_id);
-  h.set(agentHeaders.ack, replyLevel(reply));
-  h.set(agentHeaders.worker, worker);
+  putHeader(h, agentHeaders.correlationId, reply.request_id);
+  putHeader(h, agentHeaders.ack, replyLevel(reply));
+  putHeader(h, agentHeaders.worker, worker);
   connection.publish(replyTo, encoded.text, { headers: h });
 }

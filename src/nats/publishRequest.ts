@@ -11,6 +11,7 @@ import { partitionOf } from './partitionOf.js';
 import { publishToStream } from './publishToStream.js';
 import type { StreamPublishing } from './StreamPublisher.js';
 import { requestQueue } from './requestQueue.js';
+import { putHeader } from './putHeader.js';
 
 /** The "accepted" acknowledgment level: the broker has stored the request (its PubAck). */
 export interface RequestAccepted {
@@ -70,11 +71,11 @@ export async function publishEncodedRequest(client: StreamPublishing, encoded: E
 
 function requestHeaders(envelope: RequestEnvelope, type: string, key: string, replyTo: string | undefined) {
   const h = headers();
-  h.set(agentHeaders.kind, 'rpc');
-  h.set(agentHeaders.targetType, type);
-  h.set(agentHeaders.targetKey, key);
-  h.set(agentHeaders.requestId, envelope.request_id);
-  if (envelope.metadata.deadline !== undefined) h.set(agentHeaders.deadline, String(envelope.metadata.deadline));
-  if (replyTo !== undefined) h.set(agentHeaders.replyTo, replyTo);
+  putHeader(h, agentHeaders.kind, 'rpc');
+  putHeader(h, agentHeaders.targetType, type);
+  putHeader(h, agentHeaders.targetKey, key);
+  putHeader(h, agentHeaders.requestId, envelope.request_id);
+  if (envelope.metadata.deadline !== undefined) putHeader(h, agentHeaders.deadline, String(envelope.metadata.deadline));
+  if (replyTo !== undefined) putHeader(h, agentHeaders.replyTo, replyTo);
   return h;
 }
