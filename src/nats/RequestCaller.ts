@@ -2,6 +2,7 @@ import type { AgentId } from '../core/AgentId.js';
 import { classifyFailure } from '../core/classifyFailure.js';
 import type { LifecycleSubject, RequestLifecycle } from '../core/RequestLifecycle.js';
 import type { SendOptions } from '../core/SendOptions.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { RuntimeStoppedError } from '../errors/RuntimeStoppedError.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import { UnavailableError } from '../errors/UnavailableError.js';
@@ -207,6 +208,7 @@ export class RequestCaller implements SendTransport {
   private begin(call: PendingCall, deadline: number | undefined, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
     let encoded: EncodedEnvelope<RequestEnvelope>;
     try {
+      if (this.pending.has(call.key)) throw this.inFlightAlready(call);
       encoded = this.env.codec.encode(call.message, { type: 'request', to: call.recipient, from: call.sender, requestId: call.messageId, metadata: this.metadata(call, deadline) });
     } catch (error) {
       if (call.run !== undefined) throw error; // the run reports an attempt that cannot be sent
@@ -459,6 +461,18 @@ export class RequestCaller implements SendTransport {
     if (call.run === undefined) this.env.lifecycle.refused(call, classifyFailure(error), error);
     else this.env.lifecycle.failed(call, classifyFailure(error), error);
     if (call.session !== undefined) local.set(call.key, ABANDONED);
+  }
+
+  /**
+   * A second request with the id of one this process still waits for: the broker would store it once
+   * (the same `Nats-Msg-Id`) and answer the first, so it is refused rather than left waiting.
+   */
+  private inFlightAlready(call: PendingCall): ConfigurationError {
+    return new ConfigurationError(
+      `A request with messageId "${call.messageId}" to "${String(call.recipient)}" is already in flight from this process: the broker keeps one request per id, so a second one would never be answered. ` +
+        'Await the first (its promise, or resultOf(messageId)), or give this one its own messageId.',
+      { messageId: call.messageId, agentId: call.recipient },
+    );
   }
 
   private unknownType(call: PendingCall): UndeliverableError {

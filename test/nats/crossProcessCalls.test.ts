@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { type AckEvent, type StatusEvent, AgentId, CircuitOpenError, type MessageContext, MessageCodec, RoutedAgent, SimulatedClock, TimeoutError, messageHandler } from '../../src/index.js';
+import { type AckEvent, type StatusEvent, AgentId, CircuitOpenError, ConfigurationError, type MessageContext, MessageCodec, RoutedAgent, SimulatedClock, TimeoutError, messageHandler } from '../../src/index.js';
 import { headers } from '@nats-io/transport-node';
 import { NatsAgentRuntime, UnavailableError, agentHeaders, partitionOf, requestQueue } from './natsApi.js';
 import { useConnection } from './support/useConnection.js';
@@ -230,6 +230,25 @@ natsSuite('Acknowledgments and breakers across processes', (server) => {
       const levels = acks.filter((ack) => ack.startsWith(handle.messageId)).map((ack) => ack.slice(handle.messageId.length + 1));
       expect(levels).toEqual(['accepted', 'received', 'processing', 'completed']);
     }
+  });
+
+  it('refuses a second request with the messageId of one still in flight from the same process (it would never be answered); once the first is answered, the same id gets its stored answer', async () => {
+    await worker('duplicates');
+    const client = new NatsAgentRuntime({ servers: server().url, codec: codec(), partitions: 2 });
+    runtimes.push(client);
+    client.start();
+    const at = new AgentId('duplicates', 'a');
+    const first = client.sendMessage<string>(new Gated('dup'), at, { messageId: 'dup-1' });
+    await vi.waitFor(() => expect(Hand.gates.has('dup')).toBe(true));
+    const error = await client.sendMessage(new Gated('dup'), at, { messageId: 'dup-1' }).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).message).toMatch(/already in flight from this process/);
+    const gate = Hand.gates.get('dup')!;
+    Hand.gates.delete('dup');
+    gate();
+    expect(await first).toBe('dup let through');
+    expect(await client.sendMessage(new Gated('dup'), at, { messageId: 'dup-1' })).toBe('dup let through'); // stored once: not run again
+    expect(Hand.gates.has('dup')).toBe(false);
   });
 
   it('relays a handler’s status reports to the caller in another process, after its processing acknowledgment and before its answer: status events, the record, the handle', async () => {
