@@ -54,18 +54,14 @@ export class PendingAcks {
   }
 
   /**
-   * Request `requestId` is being answered: true when its answer implies its unsaid acknowledgments
-   * (nothing was said to its caller yet and its handler started — the caller reports `received`
-   * and `processing` on the answer), else its unsaid acknowledgment, if any, is said now and false.
+   * Request `requestId` is being answered: when nothing was said to its caller yet and its handler
+   * started, its answer says both levels (the caller reports `received` and `processing` on it) and
+   * nothing is sent; else its unsaid acknowledgment, if any, is said now.
    */
-  answering(requestId: string): boolean {
+  answering(requestId: string): void {
     const entry = this.unsaid.get(requestId);
-    if (entry === undefined || entry.first !== 'received' || entry.level !== 'processing') {
-      this.sayBefore(requestId);
-      return false;
-    }
-    this.unsaid.delete(requestId);
-    return true;
+    if (entry !== undefined && entry.first === 'received' && entry.level === 'processing') this.unsaid.delete(requestId);
+    else this.sayBefore(requestId);
   }
 
   private readonly sayAll = (): void => {

@@ -237,7 +237,7 @@ export class RequestServer {
     // server delivering one sequence twice): that delivery waits until the first one is finished,
     // then finds its answer stored instead of running the handler a second time.
     const again = this.inHand.has(key);
-    if (again) await new Promise<void>((resolve) => this.inHand.set(key, [...(this.inHand.get(key) ?? []), resolve]));
+    if (again) await this.afterEarlierDelivery(key, message);
     this.inHand.set(key, undefined);
     try {
       await this.handleDelivery(message, envelope, key, deliveryCount, again, fresh, handingOver);
@@ -245,6 +245,16 @@ export class RequestServer {
       const waiting = this.inHand.get(key);
       this.inHand.delete(key);
       for (const resume of waiting ?? []) resume();
+    }
+  }
+
+  /** Resolves once the delivery of `key` being served here is finished; `message` is kept alive meanwhile (it is not redelivered yet again). */
+  private async afterEarlierDelivery(key: string, message: JsMsg): Promise<void> {
+    const heartbeat = setInterval(() => message.working(), Math.floor(this.env.ackWaitMs / 3));
+    try {
+      await new Promise<void>((resolve) => this.inHand.set(key, [...(this.inHand.get(key) ?? []), resolve]));
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
