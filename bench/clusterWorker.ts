@@ -87,3 +87,5 @@ async function rawWorker(): Promise<void> {
 
 await (requiredEnv('MODE') === 'agentwire' ? agentwireWorker() : rawWorker());
 emit('ready', { pid: process.pid });
+// Stopped with SIGTERM: exit through Node's exit path, so `--cpu-prof` (bench/clusterProfile.ts) writes its profile.
+process.once('SIGTERM', () => process.exit(0));
