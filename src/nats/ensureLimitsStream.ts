@@ -1,6 +1,7 @@
 import { RetentionPolicy, StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
+import { addStream } from './addStream.js';
 import { streamInfo } from './streamInfo.js';
 
 /** @internal A limits-retention stream agentwire creates: its name, subjects and settings (positive integers, ms). */
@@ -21,7 +22,7 @@ export interface LimitsStream {
 export async function ensureLimitsStream(manager: JetStreamManager, stream: LimitsStream): Promise<StreamInfo> {
   const existing = await streamInfo(manager, stream.name);
   if (existing !== undefined) return checkStream(existing, stream);
-  return manager.streams.add({
+  return addStream(manager, {
     name: stream.name,
     subjects: [stream.subjects],
     retention: RetentionPolicy.Limits,
@@ -29,7 +30,7 @@ export async function ensureLimitsStream(manager: JetStreamManager, stream: Limi
     num_replicas: stream.replicas,
     max_age: nanos(stream.maxAgeMs),
     duplicate_window: nanos(Math.min(stream.duplicateWindowMs, stream.maxAgeMs)), // the server refuses a window longer than max_age
-  });
+  }, (info) => checkStream(info, stream));
 }
 
 function checkStream(info: StreamInfo, stream: LimitsStream): StreamInfo {

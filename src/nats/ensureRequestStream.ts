@@ -3,6 +3,7 @@ import { nanos } from '@nats-io/transport-node';
 import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
 import { requestQueue } from './requestQueue.js';
 import { resolveRequestQueueOptions, type RequestQueueOptions } from './RequestQueueOptions.js';
+import { addStream } from './addStream.js';
 import { streamInfo } from './streamInfo.js';
 
 /**
@@ -18,7 +19,7 @@ export async function ensureRequestStream(manager: JetStreamManager, options: Re
   const existing = await streamInfo(manager, requestQueue.stream);
   if (existing !== undefined) return checkStream(existing);
   const settings = resolveRequestQueueOptions(options);
-  return manager.streams.add({
+  return addStream(manager, {
     name: requestQueue.stream,
     subjects: [requestQueue.subjects],
     retention: RetentionPolicy.Workqueue,
@@ -26,7 +27,7 @@ export async function ensureRequestStream(manager: JetStreamManager, options: Re
     num_replicas: settings.replicas,
     duplicate_window: nanos(settings.duplicateWindowMs),
     max_age: nanos(settings.maxAgeMs),
-  });
+  }, checkStream);
 }
 
 function checkStream(info: StreamInfo): StreamInfo {

@@ -4,8 +4,12 @@ import { beforeEach, expect, it } from 'vitest';
 import {
   agentHeaders,
   BrokerMisconfiguredError,
+  connectNats,
+  ensureEventStream,
   ensureRequestConsumer,
   ensureRequestStream,
+  eventStream,
+  openJetStream,
   MessageCodec,
   MessageValidationError,
   partitionOf,
@@ -178,5 +182,43 @@ natsSuite('the durable request stream on a real server', (server) => {
     const message = await pull({ partition: 12 } as RequestAccepted);
     expect(() => readRequest(message)).toThrow(/expected a "request" envelope in the request stream, received "broadcast"/);
     message.term();
+  });
+});
+
+natsSuite('streams created by processes that start together', (server) => {
+  it('gives every process the one stream when several create it at the same time', async () => {
+    const connections = await Promise.all([1, 2, 3, 4].map((n) => connectNats({ servers: server().url, name: `starting ${n}` })));
+    try {
+      const managers = await Promise.all(connections.map(async (connection) => (await openJetStream(connection)).manager));
+      const requests = await Promise.all(managers.map((manager) => ensureRequestStream(manager)));
+      const events = await Promise.all(managers.map((manager) => ensureEventStream(manager)));
+      expect(new Set(requests.map((info) => info.config.name))).toEqual(new Set([requestQueue.stream]));
+      expect(new Set(events.map((info) => info.config.name))).toEqual(new Set([eventStream.stream]));
+    } finally {
+      await Promise.all(connections.map((connection) => connection.close()));
+    }
+  });
+
+  it('uses the stream another process created after this one found it missing, when the server refuses this creation', async () => {
+    const connection = await connectNats({ servers: server().url, name: 'late creator' });
+    try {
+      const { manager } = await openJetStream(connection);
+      const existing = await ensureRequestStream(manager); // created by another process, with its settings
+      let lookups = 0;
+      const streams = new Proxy(manager.streams, {
+        get: (target, name) =>
+          name === 'info' && lookups++ === 0
+            ? () => Promise.reject(Object.assign(new Error('stream not found'), { name: 'StreamNotFoundError' })) // it was missing when this process looked
+            : (Reflect.get(target, name) as (...args: unknown[]) => unknown).bind(target),
+      });
+      const racing = new Proxy(manager, { get: (target, name) => (name === 'streams' ? streams : Reflect.get(target, name)) });
+      const info = await ensureRequestStream(racing, { maxAgeMs: 3_600_000 }); // other settings: the server refuses this creation
+      expect(info.config.name).toBe(requestQueue.stream);
+      expect(info.config.max_age).toBe(existing.config.max_age); // the one that exists
+      expect(info.config.max_age).not.toBe(3_600_000 * 1_000_000);
+      expect(lookups).toBe(2);
+    } finally {
+      await connection.close();
+    }
   });
 });
