@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { AgentId } from '../core/AgentId.js';
 import type { AgentStateStore, StoredAgentState } from '../core/AgentStateStore.js';
 import { StaleStateError } from '../errors/StaleStateError.js';
 import { isWrongRevision } from './isWrongRevision.js';
 import { kvToken } from './kvToken.js';
+import { createBucket } from './createBucket.js';
 
 /** Options of {@link AgentStateBucket.open}. */
 export interface AgentStateBucketOptions {
@@ -37,7 +38,7 @@ export class AgentStateBucket implements AgentStateStore {
 
   /** Creates the bucket (history 1, no TTL) unless it exists, and opens it. */
   static async open(connection: NatsConnection, options: AgentStateBucketOptions = {}): Promise<AgentStateBucket> {
-    const kv = await new Kvm(connection).create(options.bucket ?? 'agent_state', { history: 1, replicas: options.replicas ?? 1 });
+    const kv = await createBucket(connection, options.bucket ?? 'agent_state', { history: 1, replicas: options.replicas ?? 1 });
     return new AgentStateBucket(kv);
   }
 

@@ -1,7 +1,8 @@
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { kvToken, nameOfKvToken } from './kvToken.js';
+import { createBucket } from './createBucket.js';
 
 /** What the registry keeps of a type: the last worker that announced it, and the partitions it serves it with. */
 interface Announcement {
@@ -28,7 +29,7 @@ export class AgentTypeRegistry {
 
   /** Creates the bucket unless it exists, and opens it for a process with `partitions` partitions per type. */
   static async open(connection: NatsConnection, partitions: number, replicas = 1): Promise<AgentTypeRegistry> {
-    return new AgentTypeRegistry(await new Kvm(connection).create('agent_types', { history: 1, replicas }), partitions);
+    return new AgentTypeRegistry(await createBucket(connection, 'agent_types', { history: 1, replicas }), partitions);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { FencedError } from '../errors/FencedError.js';
@@ -6,6 +6,7 @@ import type { RetryPolicy } from '../policies/RetryPolicy.js';
 import { brokerRetry } from './brokerRetry.js';
 import { isWrongRevision } from './isWrongRevision.js';
 import { kvToken } from './kvToken.js';
+import { createBucket } from './createBucket.js';
 
 /** Options of {@link IdempotencyStore.open}. */
 export interface IdempotencyStoreOptions {
@@ -70,7 +71,7 @@ export class IdempotencyStore {
   static async open(connection: NatsConnection, options: IdempotencyStoreOptions = {}): Promise<IdempotencyStore> {
     const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000) throw new ConfigurationError(`idempotency ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
-    const kv = await new Kvm(connection).create(options.bucket ?? 'agent_idem', { history: 1, ttl: ttlMs, replicas: options.replicas ?? 1 });
+    const kv = await createBucket(connection, options.bucket ?? 'agent_idem', { history: 1, ttl: ttlMs, replicas: options.replicas ?? 1 });
     return new IdempotencyStore(kv);
   }
 

@@ -1,4 +1,4 @@
-import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
+import { KvWatchInclude, type KV } from '@nats-io/kv';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BrokerMisconfiguredError } from '../errors/BrokerMisconfiguredError.js';
@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../util/Clock.js';
 import type { LeaseHolder, PartitionLease } from './PartitionLease.js';
 import { isWrongRevision } from './isWrongRevision.js';
 import { kvToken } from './kvToken.js';
+import { createBucket } from './createBucket.js';
 
 /** Options of {@link PartitionLeases.open}. */
 export interface PartitionLeasesOptions {
@@ -64,7 +65,7 @@ export class PartitionLeases {
     if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000)) throw new ConfigurationError(`lease ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
     if (options.workerId === '') throw new ConfigurationError('workerId must not be empty: it names the holder of a lease');
     const timeout = Math.min(5_000, Math.max(1_000, Math.floor((ttlMs ?? DEFAULT_TTL_MS) / 3))); // a renewal lost in a broken connection must not hold up the next one for long
-    const kv = await new Kvm(connection).create(bucket, { history: 1, ttl: ttlMs ?? DEFAULT_TTL_MS, replicas: options.replicas ?? 1, timeout });
+    const kv = await createBucket(connection, bucket, { history: 1, ttl: ttlMs ?? DEFAULT_TTL_MS, replicas: options.replicas ?? 1, timeout });
     const { ttl, streamInfo } = await kv.status(); // an existing bucket keeps its own
     checkLeaseBucketTtl(bucket, ttl, ttlMs);
     const stream = { manager: await jetstreamManager(connection), name: streamInfo.config.name, prefix: `$KV.${bucket}.` };

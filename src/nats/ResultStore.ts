@@ -1,4 +1,4 @@
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
@@ -11,6 +11,7 @@ import { isWrongRevision } from './isWrongRevision.js';
 import { attemptKey } from './attemptKey.js';
 import { kvToken } from './kvToken.js';
 import { StreamPublisher, type StreamPublishing } from './StreamPublisher.js';
+import { createBucket } from './createBucket.js';
 
 /** Options of {@link ResultStore.open}. */
 export interface ResultStoreOptions extends Partial<WireLimits> {
@@ -56,7 +57,7 @@ export class ResultStore {
   static async open(connection: NatsConnection, options: ResultStoreOptions = {}, publisher: StreamPublishing = new StreamPublisher(connection)): Promise<ResultStore> {
     const { ttlMs, bucket = 'agent_results', replicas = 1, ...limits } = options;
     if (ttlMs !== undefined && (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000)) throw new ConfigurationError(`result ttlMs must be an integer ≥ 1000, received ${String(ttlMs)}`);
-    const kv = await new Kvm(connection).create(bucket, { history: 1, ttl: ttlMs ?? DEFAULT_TTL_MS, replicas });
+    const kv = await createBucket(connection, bucket, { history: 1, ttl: ttlMs ?? DEFAULT_TTL_MS, replicas });
     const { ttl } = await kv.status(); // an existing bucket keeps its own
     checkBucketTtl(bucket, ttl, ttlMs, { option: 'resultTtlMs', label: 'result bucket', deleting: 'the answers it keeps are lost' });
     return new ResultStore(kv, `$KV.${bucket}`, publisher, limits, ttl);

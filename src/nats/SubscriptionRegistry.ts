@@ -1,4 +1,4 @@
-import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import type { AgentId } from '../core/AgentId.js';
 import type { Subscription } from '../core/Subscription.js';
@@ -10,6 +10,7 @@ import { SubscriptionManager } from '../runtime/SubscriptionManager.js';
 import { describeValue } from '../util/describeValue.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import { kvToken } from './kvToken.js';
+import { createBucket } from './createBucket.js';
 
 /** A subscription as the registry stores it: what it matches and which agent type receives. */
 interface SubscriptionRecord {
@@ -42,7 +43,7 @@ export class SubscriptionRegistry {
 
   /** Creates the bucket unless it exists, and opens it. */
   static async open(connection: NatsConnection, replicas = 1): Promise<SubscriptionRegistry> {
-    return new SubscriptionRegistry(await new Kvm(connection).create('agent_subs', { history: 1, replicas }));
+    return new SubscriptionRegistry(await createBucket(connection, 'agent_subs', { history: 1, replicas }));
   }
 
   /**
