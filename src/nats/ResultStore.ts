@@ -49,7 +49,8 @@ export class ResultStore {
 
   /**
    * Creates the bucket (history 1, TTL `ttlMs`) unless it exists, and opens it; an existing bucket
-   * keeps its TTL.
+   * keeps its TTL. `publisher` stores answers (default: one of its own on `connection`; a runtime
+   * passes the one its connection shares, a `JetStreamClient` also fits).
    *
    * @throws {@link ConfigurationError} when `ttlMs` is not a positive integer of at least 1000, or
    *   differs from the TTL of the existing bucket.

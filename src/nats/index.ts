@@ -26,6 +26,7 @@ export { publishReply, type PublishReplyOptions } from './publishReply.js';
 export { ReplyInbox, type ReplyInboxOptions, type ReplyListener } from './ReplyInbox.js';
 export { replyLevel, isFinalReply, type ReplyEnvelope, type ReplyLevel } from './replyLevel.js';
 export { ResultStore, type ResultStoreOptions } from './ResultStore.js';
+export type { StreamPublishing, StreamPublishOptions } from './StreamPublisher.js';
 export { kvToken } from './kvToken.js';
 export { IdempotencyStore, type IdempotencyStoreOptions, type OnceOptions } from './IdempotencyStore.js';
 export { AgentStateBucket, type AgentStateBucketOptions } from './AgentStateBucket.js';
