@@ -3,6 +3,7 @@
  * A server of its own (random loopback port, temporary store), responders in child processes
  * (bench/clusterWorker.ts), the client in this process.
  *
+ * Every case warms up for {@link WARM_UP_MS} first (interleaved, like the rounds).
  * (a) One request in flight (a sequential await loop), in the same interleaved rounds:
  *     - agentwire: `NatsAgentRuntime.sendMessage` from a client runtime to an `EchoAgent` hosted by a
  *       worker process (durable: published to the request stream, stored answer, acked);
@@ -50,6 +51,13 @@ const IN_FLIGHT = 256;
 const KEYS = 64;
 /** CPU time each handler of 10b spends before answering, in ms. */
 const BUSY_MS = 1;
+/**
+ * Warm-up time of each case before the measured rounds (ms; `BENCH_WARMUP_MS` overrides it). A call across
+ * processes gets cheaper over its first ~4,000 runs (V8 optimising the client's and the worker's code, the
+ * heaps sizing their young generation): measured from a cold start, 10a's agentwire call costs 1.4–2× its
+ * steady state, the raw calls ≈1.5×.
+ */
+const WARM_UP_MS = 3_000;
 const WORKER = fileURLToPath(new URL('./clusterWorker.js', import.meta.url));
 const RAW_STREAM = 'BENCH_RAW';
 
@@ -129,7 +137,7 @@ async function oneInFlight(running: Cluster): Promise<void> {
     awaitLoop(RAW_JS, () => raw(body)),
     awaitLoop(RAW_GUARDED, () => guarded(body)),
     awaitLoop(RAW_CORE, () => connection.request(RAW_ECHO_SUBJECT, body, { timeout: 10_000 })),
-  ]);
+  ], { warmUpMs: WARM_UP_MS });
   const aw = statsFor(same, AGENTWIRE);
   const js = statsFor(same, RAW_JS);
   const core = statsFor(same, RAW_CORE);
@@ -198,7 +206,7 @@ async function throughput(running: Cluster): Promise<void> {
     const ids = Array.from({ length: KEYS }, (_, k) => new AgentId(typeOf(workers), `k${k}`));
     return batch(nameOf(workers), IN_FLIGHT, (i) => send(running, ping, ids[i % KEYS]!));
   });
-  const same = await compare(cases);
+  const same = await compare(cases, { warmUpMs: WARM_UP_MS });
   const invalid = failedSince(running, before);
   const one = statsFor(same, nameOf(1));
   const perSecond = (ns: number): string => `${Math.round(1e9 / ns).toLocaleString('en-US')} requests/s`;

@@ -75,22 +75,42 @@ async function calibrate(c: Case): Promise<number> {
   }
 }
 
+/** Options of {@link compare}. */
+export interface CompareOptions {
+  /** Measured rounds (default `config.rounds`). */
+  readonly rounds?: number;
+  /**
+   * Warm-up time per case before the measured rounds, in ms, spent in interleaved samples like the
+   * rounds' (at least `config.warmups` samples each; `BENCH_WARMUP_MS` overrides it). Cases of a
+   * millisecond or so per operation need seconds of it: V8 optimises their code, and the heap sizes its
+   * young generation, over the first thousands of operations, and a case measured before that measures
+   * the warm-up.
+   */
+  readonly warmUpMs?: number;
+}
+
 /**
  * Measures the cases side by side: calibration and warm-up, then `rounds` rounds, each running
  * every case once, in an order rotating by one each round. Returns ns per operation for each case.
  */
-export async function compare(cases: readonly Case[], rounds = config.rounds): Promise<Comparison> {
+export async function compare(cases: readonly Case[], options: CompareOptions = {}): Promise<Comparison> {
   if (new Set(cases.map((c) => c.name)).size !== cases.length) throw new Error('compare: case names must be unique');
+  const rounds = options.rounds ?? config.rounds;
   const sizes = new Map<Case, number>();
   for (const c of cases) sizes.set(c, await calibrate(c));
   // Warm-up samples also re-calibrate: the first calibration includes JIT compilation and one-time setup.
   const target = config.sampleMs * 1e6;
-  for (let w = 0; w < config.warmups; w++) {
+  const warmUpNs = Number(process.env.BENCH_WARMUP_MS ?? options.warmUpMs ?? 0) * 1e6;
+  let leastWarmed = 0; // the warm-up time of the case that had the least of it so far, in ns
+  const spent = new Map<Case, number>(cases.map((c) => [c, 0]));
+  for (let w = 0; w < config.warmups || leastWarmed < warmUpNs; w++) {
     for (const c of cases) {
       const n = sizes.get(c)!;
       const ns = await sample(c, n);
+      spent.set(c, spent.get(c)! + ns);
       sizes.set(c, Math.max(1, Math.round((n * target) / Math.max(ns, 1))));
     }
+    leastWarmed = Math.min(...spent.values());
   }
   const samples = new Map<Case, number[]>(cases.map((c) => [c, []]));
   for (let r = 0; r < rounds; r++) {
