@@ -78,8 +78,7 @@ interface ReplyTarget {
 
 /** A request being served: how to end it when its caller gives it up. */
 interface BeingServed {
-  readonly controller: AbortController;
-  /** The engine's delivery of an attempt of this process's own run (abandoned as in-process). */
+  /** The engine's delivery of it (cancelling the request abandons it; none when the engine refused it). */
   delivery: Delivery | undefined;
   /** Whether the lease of the partition it was pulled from may still be acted on. */
   readonly fresh: () => boolean;
@@ -211,7 +210,7 @@ export class RequestServer {
   /** Cancels every request served here whose partition's lease is no longer fresh (queued: never run; running: its signal aborts); each is nak'ed for the owner. */
   dropFenced(): void {
     for (const [key, served] of this.cancels) {
-      if (!served.fresh()) this.cancel(key, fencedTurn(key));
+      if (!served.fresh()) this.cancel(key, droppedFenced(key));
     }
   }
 
@@ -220,7 +219,6 @@ export class RequestServer {
     const served = this.cancels.get(key);
     if (served === undefined) return false;
     if (served.delivery !== undefined) this.env.seam.abandonServed(served.delivery, reason);
-    else served.controller.abort(reason);
     return true;
   }
 
@@ -332,7 +330,7 @@ export class RequestServer {
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
     if (chain !== undefined) this.chains.set(requestId, chain);
     const heartbeat = setInterval(() => message.working(), Math.floor(this.env.ackWaitMs / 3));
-    const served: BeingServed = { controller: new AbortController(), delivery: undefined, fresh };
+    const served: BeingServed = { delivery: undefined, fresh };
     this.cancels.set(key, served);
     try {
       let value: unknown;
@@ -340,7 +338,6 @@ export class RequestServer {
         const run = this.env.runOf(key);
         const options = {
           messageId: requestId,
-          signal: served.controller.signal,
           ...(envelope.from === undefined ? {} : { sender: AgentId.fromString(envelope.from) }),
           ...(run === undefined ? this.timeLimit(envelope, key) : {}), // the caller's run, here, enforces its own limit
         };
@@ -471,11 +468,20 @@ function answerTo(envelope: RequestEnvelope): { type: 'response'; from: string; 
   return { type: 'response', from: envelope.to, to: envelope.from, requestId: envelope.request_id, metadata: attempt === undefined ? {} : { attempt } };
 }
 
-/** Why the handler of request `requestId` did not start, or was dropped: the lease of its partition is stale. */
+/** Why the handler of request `requestId` did not start: the lease of its partition is stale. */
 function fencedTurn(requestId: string): FencedError {
   return new FencedError(
     `Did not start the handler of request ${requestId}: this worker's lease of its partition is stale (lost, or not renewed in time), another worker may own it. ` +
       'The request is left to the owner (it is redelivered).',
+    { messageId: requestId },
+  );
+}
+
+/** Why request `requestId` was dropped, queued or running: the lease of its partition is stale. */
+function droppedFenced(requestId: string): FencedError {
+  return new FencedError(
+    `Dropped request ${requestId}: this worker's lease of its partition is stale (lost, or not renewed in time), another worker may own it. ` +
+      'Its handler, if it was running, is aborted (ctx.signal); the request is left to the owner (it is redelivered).',
     { messageId: requestId },
   );
 }

@@ -41,7 +41,7 @@ export class EngineSeam {
     return this.parts.sender.serve(message, recipient, options, parent, attemptOf);
   }
 
-  /** Abandons an attempt handed to {@link serve} (its caller's run gave it up). */
+  /** Ends a request handed to {@link serve} with `reason`: its caller's run gave the attempt up, or its caller (in another process) cancelled it. */
   abandonServed(d: Delivery, reason: unknown): void {
     this.parts.sender.abandonAttempt(d, reason);
   }

@@ -116,10 +116,15 @@ export class Sender implements SendRunHost {
    * Delivers a request to an agent of this engine, never through the transport: how a distributed
    * runtime serves the requests it pulled. `parent` is the turn of this engine whose call chain the
    * request belongs to (it then re-enters it), `attemptOf` the caller-side run it is an attempt of
-   * when the caller is this very process (the run then ends the request, as in-process).
+   * when the caller is this very process (the run then ends the request, as in-process). The
+   * delivery returned (none when the request was refused) is what {@link abandonAttempt} ends.
    */
   serve(message: unknown, recipient: AgentId, options: SendOptions, parent: Delivery | undefined, attemptOf: TransportedRun | undefined): Served {
-    if (attemptOf === undefined) return { promise: this.sendOnce(message, recipient, options, parent), delivery: undefined };
+    if (attemptOf === undefined) {
+      const served: { delivery: Delivery | undefined } = { delivery: undefined };
+      const promise = this.sendOnce(message, recipient, options, parent, served);
+      return { promise, delivery: served.delivery };
+    }
     const slot = this.env.directory.findSlot(recipient);
     if (slot === undefined) return { promise: Promise.reject(this.env.directory.undeliverable(recipient, attemptOf.messageId)), delivery: undefined };
     const promise = pendingPromise<unknown>();
@@ -186,7 +191,8 @@ export class Sender implements SendRunHost {
   }
 
   /** A plain request: one delivery, whose settlement is the request's. */
-  private sendOnce(message: unknown, recipient: AgentId, options: SendOptions | undefined, caller: Delivery | undefined): Promise<unknown> {
+  /** One delivery, no caller-side policies; `served`, when given, learns the delivery (to abandon it later). */
+  private sendOnce(message: unknown, recipient: AgentId, options: SendOptions | undefined, caller: Delivery | undefined, served?: { delivery: Delivery | undefined }): Promise<unknown> {
     const parent = live(caller);
     if (caller?.aborted === true) {
       const messageId = options?.messageId ?? this.env.ids.nextId();
@@ -201,6 +207,7 @@ export class Sender implements SendRunHost {
     const d = Delivery.request(this.env.deliveryHost, options?.messageId ?? this.env.ids.next(), message, slot, sender, parent);
     const invalid = validateMessage(message, d, recipient);
     if (invalid) return this.refuse(d, invalid);
+    if (served !== undefined) served.delivery = d;
     const promise = pendingPromise<unknown>();
     d.onValue = takeResolve();
     d.onError = takeReject();
