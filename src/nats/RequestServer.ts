@@ -78,8 +78,10 @@ interface ReplyTarget {
 
 /** A request being served: how to end it when its caller gives it up. */
 interface BeingServed {
-  /** The engine's delivery of it (cancelling the request abandons it; none when the engine refused it). */
+  /** The engine's delivery of it (what a cancel ends; none when the engine refused it). */
   delivery: Delivery | undefined;
+  /** True when it is an attempt of a caller-side run of this process (a cancel abandons it, as in-process). */
+  attempt: boolean;
   /** Whether the lease of the partition it was pulled from may still be acted on. */
   readonly fresh: () => boolean;
 }
@@ -218,7 +220,10 @@ export class RequestServer {
   cancel(key: string, reason: unknown = new CancelledError('The caller cancelled the request (from another process).', { messageId: key })): boolean {
     const served = this.cancels.get(key);
     if (served === undefined) return false;
-    if (served.delivery !== undefined) this.env.seam.abandonServed(served.delivery, reason);
+    const delivery = served.delivery;
+    if (delivery === undefined) return true; // refused: settled already
+    if (served.attempt) this.env.seam.abandonServed(delivery, reason);
+    else this.env.seam.cancelServed(delivery, reason);
     return true;
   }
 
@@ -330,7 +335,7 @@ export class RequestServer {
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
     if (chain !== undefined) this.chains.set(requestId, chain);
     const heartbeat = setInterval(() => message.working(), Math.floor(this.env.ackWaitMs / 3));
-    const served: BeingServed = { delivery: undefined, fresh };
+    const served: BeingServed = { delivery: undefined, attempt: false, fresh };
     this.cancels.set(key, served);
     try {
       let value: unknown;
@@ -343,6 +348,7 @@ export class RequestServer {
         };
         const serving = this.env.seam.serve(decoded, AgentId.fromString(envelope.to), options, chain, run);
         served.delivery = serving.delivery;
+        served.attempt = run !== undefined;
         value = await serving.promise;
       } catch (error) {
         if (this.stopped) return undefined;

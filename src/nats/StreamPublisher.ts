@@ -28,7 +28,8 @@ interface Waiting {
   readonly subject: string;
   readonly resolve: (ack: PubAck) => void;
   readonly reject: (error: Error) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
+  /** When it times out (`performance.now()`, ms). */
+  readonly deadline: number;
 }
 
 /** The PubAck timeout when a publish names none, in ms (the JetStream client's default). */
@@ -47,6 +48,10 @@ export class StreamPublisher implements StreamPublishing {
   private readonly prefix = createInbox();
   private readonly subscription: Subscription;
   private next = 0;
+  /** One timer for every publish waiting (not one each): it fires at the earliest deadline armed, and times out what is due. */
+  private sweep: ReturnType<typeof setTimeout> | undefined;
+  /** When {@link sweep} fires (`performance.now()`, ms). */
+  private sweepAt = Infinity;
 
   constructor(private readonly connection: NatsConnection) {
     this.subscription = connection.subscribe(`${this.prefix}.*`, { callback: (error, message) => this.answer(error, message) });
@@ -63,8 +68,9 @@ export class StreamPublisher implements StreamPublishing {
     if (expect?.streamName !== undefined) putHeader(h, 'Nats-Expected-Stream', expect.streamName);
     if (expect?.lastSubjectSequence !== undefined) putHeader(h, 'Nats-Expected-Last-Subject-Sequence', String(expect.lastSubjectSequence));
     return new Promise<PubAck>((resolve, reject) => {
-      const timer = setTimeout(() => this.settle(token)?.reject(new TimeoutError()), options.timeout ?? DEFAULT_TIMEOUT_MS);
-      this.waiting.set(token, { subject, resolve, reject, timer });
+      const deadline = performance.now() + (options.timeout ?? DEFAULT_TIMEOUT_MS);
+      this.waiting.set(token, { subject, resolve, reject, deadline });
+      if (deadline < this.sweepAt) this.armSweep(deadline);
       this.connection.publish(subject, body, { headers: h, reply: `${this.prefix}.${token}` });
     });
   }
@@ -90,16 +96,43 @@ export class StreamPublisher implements StreamPublishing {
     waiting.resolve({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true, domain: ack.domain } as PubAck);
   }
 
-  /** Takes the publish `token` out of those waiting (and its timer off the clock). */
+  /** Takes the publish `token` out of those waiting. */
   private settle(token: string): Waiting | undefined {
     const waiting = this.waiting.get(token);
     if (waiting === undefined) return undefined;
     this.waiting.delete(token);
-    clearTimeout(waiting.timer);
     return waiting;
   }
 
+  /**
+   * Arms the sweep for `at`. Not held when a publish settles (no timer work per publish): it may fire
+   * with nothing due, and then re-arms for the earliest deadline left, if any. Unreferenced: while a
+   * publish waits, the open connection keeps the process alive, and closing it fails what waits.
+   */
+  private armSweep(at: number): void {
+    if (this.sweep !== undefined) clearTimeout(this.sweep);
+    this.sweepAt = at;
+    this.sweep = setTimeout(this.timeOut, Math.max(0, at - performance.now()));
+    this.sweep.unref();
+  }
+
+  /** Fails the publishes whose deadline has passed with `TimeoutError`, then arms the sweep for the next deadline. */
+  private readonly timeOut = (): void => {
+    this.sweep = undefined;
+    this.sweepAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [token, waiting] of this.waiting) {
+      if (waiting.deadline <= now) this.settle(token)?.reject(new TimeoutError());
+      else next = Math.min(next, waiting.deadline);
+    }
+    if (next !== Infinity) this.armSweep(next);
+  };
+
   private closeAll(): void {
+    if (this.sweep !== undefined) clearTimeout(this.sweep);
+    this.sweep = undefined;
+    this.sweepAt = Infinity;
     for (const token of [...this.waiting.keys()]) this.settle(token)?.reject(new ClosedConnectionError());
   }
 }

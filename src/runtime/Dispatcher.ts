@@ -183,8 +183,13 @@ export class Dispatcher {
   listenForCancel(d: Delivery, signal: AbortSignal): void {
     const extras = d.more();
     extras.callerSignal = signal;
-    extras.onCallerAbort = () => this.fail(d, cancelledByCaller(d.messageId, d.recipient, signal.reason), 'cancelled');
+    extras.onCallerAbort = () => this.cancelByCaller(d, signal.reason);
     signal.addEventListener('abort', extras.onCallerAbort, { once: true });
+  }
+
+  /** Its caller cancelled the request with `reason`: it fails with `CancelledError` (caused by `reason`), its handler's signal aborted. */
+  cancelByCaller(d: Delivery, reason: unknown): void {
+    this.fail(d, cancelledByCaller(d.messageId, d.recipient, reason), 'cancelled');
   }
 
 

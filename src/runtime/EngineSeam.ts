@@ -41,9 +41,14 @@ export class EngineSeam {
     return this.parts.sender.serve(message, recipient, options, parent, attemptOf);
   }
 
-  /** Ends a request handed to {@link serve} with `reason`: its caller's run gave the attempt up, or its caller (in another process) cancelled it. */
+  /** Abandons an attempt handed to {@link serve} (its caller's run gave it up). */
   abandonServed(d: Delivery, reason: unknown): void {
     this.parts.sender.abandonAttempt(d, reason);
+  }
+
+  /** Cancels a request handed to {@link serve} that is no attempt of this process's own run, as its caller's signal would: `CancelledError` caused by `reason`. */
+  cancelServed(d: Delivery, reason: unknown): void {
+    this.parts.dispatcher.cancelByCaller(d, reason);
   }
 
   /** Ties a request a handler of the engine issued (through the transport) to its turn, or unties it. */

@@ -1,6 +1,6 @@
 import { Kvm } from '@nats-io/kv';
 import { expect, it } from 'vitest';
-import { AgentId, type AckEvent, type MessageContext, RoutedAgent, type SendEvent, messageHandler } from '../../src/index.js';
+import { AgentId, type AckEvent, CancelledError, type MessageContext, RoutedAgent, type SendEvent, messageHandler } from '../../src/index.js';
 import { FencedError, MessageCodec, NatsAgentRuntime, PartitionLeases } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useConnection } from './support/useConnection.js';
@@ -67,8 +67,9 @@ natsSuite('NatsAgentRuntime: a partition lease lost while its requests are pulle
     expect(started).toEqual([0]); // the queued jobs never started
     expect(signals[0]!.aborted).toBe(true);
     for (const error of fenced.values()) {
-      expect(error).toBeInstanceOf(FencedError);
-      expect((error as FencedError).message).toMatch(/^Dropped request .*lease of its partition is stale/);
+      expect(error).toBeInstanceOf(CancelledError);
+      expect((error as CancelledError).cause).toBeInstanceOf(FencedError);
+      expect(((error as CancelledError).cause as FencedError).message).toMatch(/^Dropped request .*lease of its partition is stale/);
     }
     release(); // the aborted handler finishes late: its value goes nowhere
 
