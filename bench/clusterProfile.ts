@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     await client.ready();
     const ping = new Ping(1);
     const id = new AgentId('echo', 'k0');
-    for (let i = 0; i < 1_000; i++) await client.sendMessage(ping, id); // warm-up
+    for (let i = 0; i < 5_000; i++) await client.sendMessage(ping, id); // warm-up: the first ~4,000 calls are slower (see bench/cluster.ts)
     const pids = { server: server.pid, worker: worker.pid, client: process.pid };
     const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
     const times: number[] = [];

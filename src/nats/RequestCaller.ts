@@ -15,7 +15,7 @@ import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { cancelledBeforeSent, cancelledByCaller, cancelledWithParent } from '../runtime/cancellations.js';
 import type { ChildRequest, Delivery } from '../runtime/Delivery.js';
 import type { SendTransport, TransportAttempt, TransportedRun } from '../runtime/SendTransport.js';
-import type { Clock, TimerHandle } from '../util/Clock.js';
+import type { Clock } from '../util/Clock.js';
 import { DeadlineScheduler, type DeadlineEntry } from '../util/DeadlineScheduler.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { attemptKey } from './attemptKey.js';
@@ -94,8 +94,8 @@ interface PendingCall extends LifecycleSubject, DeadlineEntry, ChildRequest, Tra
   received: boolean;
   /** Its `accepted` acknowledgment was reported (from the PubAck, or implied by a first reply that overtook it). */
   stored: boolean;
-  /** The pickup limit's timer, while it runs. */
-  pickup: TimerHandle | undefined;
+  /** The pickup limit's entry in the clock's deadline scheduler, while it runs. */
+  pickup: DeadlineEntry | undefined;
 }
 
 /**
@@ -282,7 +282,11 @@ export class RequestCaller implements SendTransport {
     call.stored = true;
     this.env.lifecycle.accepted(call, `stream ${accepted.stream} #${accepted.seq}${accepted.duplicate ? ', duplicate' : ''}`);
     const limit = this.env.pickupTimeoutMs;
-    if (limit !== undefined) call.pickup = this.env.clock.setTimeout(() => this.notPickedUp(call, limit), limit);
+    if (limit === undefined) return;
+    const pickup: DeadlineEntry = { heapIndex: -1, onDeadline: () => this.notPickedUp(call, limit) };
+    const now = this.env.clock.now();
+    this.deadlines.add(pickup, now + limit, now);
+    call.pickup = pickup;
   }
 
   /** Accepted, and no process picked the request up within the pickup limit: the caller gives it up (a breaker counts it). */
@@ -397,7 +401,7 @@ export class RequestCaller implements SendTransport {
       this.env.lifecycle.accepted(call, `taken from the stream by ${worker ?? 'a worker'}`);
     }
     if (call.pickup === undefined) return;
-    this.env.clock.clearTimeout(call.pickup);
+    this.deadlines.remove(call.pickup);
     call.pickup = undefined;
   }
 
@@ -515,7 +519,7 @@ export class RequestCaller implements SendTransport {
     this.deadlines.remove(call);
     if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
     call.unexpect?.();
-    if (call.pickup !== undefined) this.env.clock.clearTimeout(call.pickup);
+    if (call.pickup !== undefined) this.deadlines.remove(call.pickup);
     if (call.parent !== undefined) this.env.linkChild(call.parent, call, false);
     if (!ok && !call.remote) this.abandonLocal(call, outcome);
     this.env.holdIdle(false);

@@ -140,7 +140,7 @@ export class RequestServer {
    */
   async settled(): Promise<void> {
     await this.finishing.idle();
-    this.stored.send();
+    this.stored.flush();
     await this.env.session.connection.flush().catch(() => undefined); // closed: an ack not sent only brings its request back, answered from the store
   }
 
@@ -169,7 +169,7 @@ export class RequestServer {
   /** Stops answering: requests still running end unanswered, nak'ed so the stream redelivers them at once (to the partition's next owner). */
   stop(): void {
     this.stopped = true;
-    this.stored.send();
+    this.stored.flush();
     this.env.engine.events.off('ack', this.onAck);
     this.env.engine.events.off('status', this.onStatus);
     this.cancelSubscription.unsubscribe();

@@ -1,5 +1,7 @@
 import { JetStreamApiError, type PubAck } from '@nats-io/jetstream';
 import { ClosedConnectionError, createInbox, headers, NoRespondersError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { systemClock, type Clock } from '../util/Clock.js';
+import { DeadlineScheduler, type DeadlineEntry } from '../util/DeadlineScheduler.js';
 import { putHeader } from './putHeader.js';
 
 /** What a JetStream publish may ask for: the subset of the client's publish options agentwire uses. */
@@ -23,13 +25,21 @@ export interface StreamPublishing {
   publish(subject: string, body: string | Uint8Array, options?: StreamPublishOptions): Promise<PubAck>;
 }
 
-/** A publish waiting for its PubAck. */
-interface Waiting {
-  readonly subject: string;
-  readonly resolve: (ack: PubAck) => void;
-  readonly reject: (error: Error) => void;
-  /** When it times out (`performance.now()`, ms). */
-  readonly deadline: number;
+/** A publish waiting for its PubAck: an entry of the clock's deadline scheduler until it settles. */
+class Waiting implements DeadlineEntry {
+  heapIndex = -1;
+
+  constructor(
+    readonly token: string,
+    readonly subject: string,
+    readonly resolve: (ack: PubAck) => void,
+    readonly reject: (error: Error) => void,
+    private readonly timedOut: (waiting: Waiting) => void,
+  ) {}
+
+  onDeadline(): void {
+    this.timedOut(this);
+  }
 }
 
 /** The PubAck timeout when a publish names none, in ms (the JetStream client's default). */
@@ -48,12 +58,16 @@ export class StreamPublisher implements StreamPublishing {
   private readonly prefix = createInbox();
   private readonly subscription: Subscription;
   private next = 0;
-  /** One timer for every publish waiting (not one each): it fires at the earliest deadline armed, and times out what is due. */
-  private sweep: ReturnType<typeof setTimeout> | undefined;
-  /** When {@link sweep} fires (`performance.now()`, ms). */
-  private sweepAt = Infinity;
+  /** The PubAck timeouts: entries of the clock's one scheduler (no timer per publish). */
+  private readonly deadlines: DeadlineScheduler;
+  private readonly timedOut = (waiting: Waiting): void => this.settle(waiting.token)?.reject(new TimeoutError());
 
-  constructor(private readonly connection: NatsConnection) {
+  /** A publisher on `connection`; its PubAck timeouts run on `clock`. */
+  constructor(
+    private readonly connection: NatsConnection,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.deadlines = DeadlineScheduler.for(clock);
     this.subscription = connection.subscribe(`${this.prefix}.*`, { callback: (error, message) => this.answer(error, message) });
     void this.subscription.closed.then(() => this.closeAll(), () => this.closeAll());
   }
@@ -68,9 +82,10 @@ export class StreamPublisher implements StreamPublishing {
     if (expect?.streamName !== undefined) putHeader(h, 'Nats-Expected-Stream', expect.streamName);
     if (expect?.lastSubjectSequence !== undefined) putHeader(h, 'Nats-Expected-Last-Subject-Sequence', String(expect.lastSubjectSequence));
     return new Promise<PubAck>((resolve, reject) => {
-      const deadline = performance.now() + (options.timeout ?? DEFAULT_TIMEOUT_MS);
-      this.waiting.set(token, { subject, resolve, reject, deadline });
-      if (deadline < this.sweepAt) this.armSweep(deadline);
+      const waiting = new Waiting(token, subject, resolve, reject, this.timedOut);
+      this.waiting.set(token, waiting);
+      const now = this.clock.now();
+      this.deadlines.add(waiting, now + (options.timeout ?? DEFAULT_TIMEOUT_MS), now);
       this.connection.publish(subject, body, { headers: h, reply: `${this.prefix}.${token}` });
     });
   }
@@ -96,43 +111,16 @@ export class StreamPublisher implements StreamPublishing {
     waiting.resolve({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true, domain: ack.domain } as PubAck);
   }
 
-  /** Takes the publish `token` out of those waiting. */
+  /** Takes the publish `token` out of those waiting (and off the scheduler). */
   private settle(token: string): Waiting | undefined {
     const waiting = this.waiting.get(token);
     if (waiting === undefined) return undefined;
     this.waiting.delete(token);
+    this.deadlines.remove(waiting);
     return waiting;
   }
 
-  /**
-   * Arms the sweep for `at`. Not held when a publish settles (no timer work per publish): it may fire
-   * with nothing due, and then re-arms for the earliest deadline left, if any. Unreferenced: while a
-   * publish waits, the open connection keeps the process alive, and closing it fails what waits.
-   */
-  private armSweep(at: number): void {
-    if (this.sweep !== undefined) clearTimeout(this.sweep);
-    this.sweepAt = at;
-    this.sweep = setTimeout(this.timeOut, Math.max(0, at - performance.now()));
-    this.sweep.unref();
-  }
-
-  /** Fails the publishes whose deadline has passed with `TimeoutError`, then arms the sweep for the next deadline. */
-  private readonly timeOut = (): void => {
-    this.sweep = undefined;
-    this.sweepAt = Infinity;
-    const now = performance.now();
-    let next = Infinity;
-    for (const [token, waiting] of this.waiting) {
-      if (waiting.deadline <= now) this.settle(token)?.reject(new TimeoutError());
-      else next = Math.min(next, waiting.deadline);
-    }
-    if (next !== Infinity) this.armSweep(next);
-  };
-
   private closeAll(): void {
-    if (this.sweep !== undefined) clearTimeout(this.sweep);
-    this.sweep = undefined;
-    this.sweepAt = Infinity;
     for (const token of [...this.waiting.keys()]) this.settle(token)?.reject(new ClosedConnectionError());
   }
 }
