@@ -7,6 +7,7 @@ import { reportUncaught } from '../util/reportUncaught.js';
 import type { LocalEvents } from './LocalEvents.js';
 import type { NatsSession } from './NatsSession.js';
 import { readEvent, type ReceivedEvent } from './readEvent.js';
+import { WorkingHeartbeat } from './WorkingHeartbeat.js';
 
 /** @internal The engine's side an {@link EventServer} delivers through (its publisher). */
 export interface EventDelivery {
@@ -40,7 +41,12 @@ export interface EventServerEnvironment {
 export class EventServer {
   private stopped = false;
 
-  constructor(private readonly env: EventServerEnvironment) {}
+  /** Keeps the copies being delivered alive in the stream while their handlers run. */
+  private readonly heartbeat: WorkingHeartbeat;
+
+  constructor(private readonly env: EventServerEnvironment) {
+    this.heartbeat = WorkingHeartbeat.forAckWait(env.ackWaitMs);
+  }
 
   /** Serves one pulled copy; resolves once it is settled (never rejects). `fresh` is checked before the completion is stored (fencing). */
   readonly serve = (message: JsMsg, fresh: () => boolean): Promise<void> =>
@@ -85,7 +91,7 @@ export class EventServer {
    */
   private async deliver(event: ReceivedEvent, payload: unknown, message: JsMsg): Promise<boolean | 'stale'> {
     const { envelope, recipient, topic, sender } = event;
-    const heartbeat = setInterval(() => message.working(), Math.max(1_000, Math.floor(this.env.ackWaitMs / 3)));
+    this.heartbeat.hold(message);
     let stale = false;
     try {
       await this.env.deliver.deliver(payload, recipient, topic, sender, envelope.request_id);
@@ -93,7 +99,7 @@ export class EventServer {
       // the handler's failure is the engine's to report (an event and a dead letter, as in-process)
       stale = isAgentwireError(error) && error.code === 'STATE_CONFLICT';
     } finally {
-      clearInterval(heartbeat);
+      this.heartbeat.release(message);
     }
     return this.stopped ? false : stale ? 'stale' : true;
   }

@@ -13,6 +13,7 @@ import { describeValue } from '../util/describeValue.js';
 import { PendingWork } from '../runtime/PendingWork.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { AckBatch } from './AckBatch.js';
+import { WorkingHeartbeat } from './WorkingHeartbeat.js';
 import { agentHeaders } from './agentHeaders.js';
 import { attemptKey } from './attemptKey.js';
 import type { Delivery } from '../runtime/Delivery.js';
@@ -122,8 +123,11 @@ export class RequestServer {
   private readonly stored = new AckBatch();
   /** Answered requests whose answer is being stored and acked. */
   private readonly finishing = new PendingWork();
+  /** Keeps the requests being served alive in the stream while their handlers run. */
+  private readonly heartbeat: WorkingHeartbeat;
 
   constructor(private readonly env: RequestServerEnvironment) {
+    this.heartbeat = WorkingHeartbeat.forAckWait(env.ackWaitMs);
     env.engine.events.on('ack', this.onAck);
     env.engine.events.on('status', this.onStatus);
     this.cancelSubscription = requestCancels.subscribe(env.session.connection, (requestId) => this.cancel(requestId));
@@ -253,11 +257,11 @@ export class RequestServer {
 
   /** Resolves once the delivery of `key` being served here is finished; `message` is kept alive meanwhile (it is not redelivered yet again). */
   private async afterEarlierDelivery(key: string, message: JsMsg): Promise<void> {
-    const heartbeat = setInterval(() => message.working(), Math.floor(this.env.ackWaitMs / 3));
+    this.heartbeat.hold(message);
     try {
       await new Promise<void>((resolve) => this.inHand.set(key, [...(this.inHand.get(key) ?? []), resolve]));
     } finally {
-      clearInterval(heartbeat);
+      this.heartbeat.release(message);
     }
   }
 
@@ -334,7 +338,7 @@ export class RequestServer {
     const chain = envelope.metadata.call_chain;
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
     if (chain !== undefined) this.chains.set(requestId, chain);
-    const heartbeat = setInterval(() => message.working(), Math.floor(this.env.ackWaitMs / 3));
+    this.heartbeat.hold(message);
     const served: BeingServed = { delivery: undefined, attempt: false, fresh };
     this.cancels.set(key, served);
     try {
@@ -359,7 +363,7 @@ export class RequestServer {
       }
       return this.completed(envelope, key, replyTo, value);
     } finally {
-      clearInterval(heartbeat);
+      this.heartbeat.release(message);
       this.replying.delete(requestId);
       this.chains.delete(requestId);
       this.cancels.delete(key);

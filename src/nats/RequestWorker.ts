@@ -8,6 +8,7 @@ import type { NatsSession } from './NatsSession.js';
 import type { PartitionLease } from './PartitionLease.js';
 import type { PartitionLeases } from './PartitionLeases.js';
 import { requestQueue } from './requestQueue.js';
+import { WorkingHeartbeat } from './WorkingHeartbeat.js';
 import { resolveRequestQueueOptions, type RequestQueueOptions } from './RequestQueueOptions.js';
 
 /**
@@ -88,6 +89,8 @@ interface Slot {
  */
 export class RequestWorker {
   private readonly rounds: RoundTimer;
+  /** Keeps the requests waiting for a late renewal alive in the stream. */
+  private readonly heartbeat: WorkingHeartbeat;
   private stopped = false;
   private draining = false;
   /** Resolves once this worker's presence is withdrawn (while draining): releases wait for it, so the workers they prompt already count one worker less. */
@@ -108,6 +111,7 @@ export class RequestWorker {
     private readonly serve: ServeRequest,
   ) {
     this.rounds = new RoundTimer(options.clock, () => Math.floor(options.leases.ttlMs / 3), () => this.round(), options.failed);
+    this.heartbeat = WorkingHeartbeat.forAckWait(resolveRequestQueueOptions(options.queue).ackWaitMs);
   }
 
   /** Ensures the type's consumers; the worker takes and pulls nothing until {@link begin}. */
@@ -305,10 +309,10 @@ export class RequestWorker {
       slot.renewing ??= this.renew(slot)
         .catch(() => undefined)
         .finally(() => (slot.renewing = undefined));
-      const keepAlive = setInterval(() => message.working(), Math.floor(resolveRequestQueueOptions(this.options.queue).ackWaitMs / 3)); // not redelivered meanwhile
+      this.heartbeat.hold(message); // not redelivered meanwhile
       message.working();
       return void slot.renewing.then(() => {
-        clearInterval(keepAlive);
+        this.heartbeat.release(message);
         this.pulled(slot, message, true);
       });
     }
