@@ -218,14 +218,24 @@ export class MessageCodec {
   /** The envelope of `message`, not checked yet. */
   private build(message: unknown, addressing: EnvelopeAddressing): Record<string, unknown> {
     checkAddressing(addressing);
-    const body = addressing.type === 'status' && message === undefined ? {} : this.encodePayload(message);
-    return { ...this.header(addressing), ...body, metadata: this.metadata(addressing) };
+    const envelope = this.header(addressing);
+    if (addressing.type !== 'status' || message !== undefined) {
+      const { action, payload } = this.encodePayload(message);
+      envelope.action = action;
+      envelope.payload = payload;
+    }
+    envelope.metadata = this.metadata(addressing);
+    return envelope;
   }
 
   /** The failed response for `error`, not checked yet. */
   private buildFailure(error: unknown, addressing: ResponseAddressing): Record<string, unknown> {
     checkAddressing(addressing);
-    return { ...this.header(addressing), status: 'failed', error: toWireError(error), metadata: this.metadata(addressing) };
+    const envelope = this.header(addressing);
+    envelope.status = 'failed';
+    envelope.error = toWireError(error);
+    envelope.metadata = this.metadata(addressing);
+    return envelope;
   }
 
   private parse(envelope: unknown): Envelope {
@@ -240,22 +250,15 @@ export class MessageCodec {
     return typeof ctor === 'function' ? this.byClass.get(ctor) : undefined;
   }
 
+  /** The envelope's first fields, in wire order (`v` first): built field by field, no intermediate objects. */
   private header(addressing: EnvelopeAddressing): Record<string, unknown> {
-    const from = addressing.from === undefined ? {} : { from: formatAgentAddress(addressing.from) };
-    return {
-      v: ENVELOPE_VERSION,
-      type: addressing.type,
-      ...statusOf(addressing),
-      ...from,
-      ...this.recipient(addressing),
-      request_id: addressing.requestId ?? randomUUID(),
-    };
-  }
-
-  private recipient(addressing: EnvelopeAddressing): { to?: string } {
-    if (addressing.to === undefined) return {};
-    if (addressing.type === 'broadcast') return { to: formatTopicAddress(addressing.to) };
-    return { to: formatAgentAddress(addressing.to) };
+    const envelope: Record<string, unknown> = { v: ENVELOPE_VERSION, type: addressing.type };
+    if (addressing.type === 'status') envelope.status = addressing.status;
+    else if (addressing.type === 'response') envelope.status = 'completed';
+    if (addressing.from !== undefined) envelope.from = formatAgentAddress(addressing.from);
+    if (addressing.to !== undefined) envelope.to = addressing.type === 'broadcast' ? formatTopicAddress(addressing.to) : formatAgentAddress(addressing.to);
+    envelope.request_id = addressing.requestId ?? randomUUID();
+    return envelope;
   }
 
   private metadata(addressing: EnvelopeAddressing): Record<string, unknown> {
@@ -313,11 +316,6 @@ function classNameOf(messageClass: unknown): unknown {
   } catch {
     return undefined;
   }
-}
-
-function statusOf(addressing: EnvelopeAddressing): { status?: string } {
-  if (addressing.type === 'status') return { status: addressing.status };
-  return addressing.type === 'response' ? { status: 'completed' } : {};
 }
 
 function constructorOf(value: object): unknown {
