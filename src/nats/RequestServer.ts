@@ -1,3 +1,4 @@
+import type { SendOptions } from '../core/SendOptions.js';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import { AgentId } from '../core/AgentId.js';
@@ -345,10 +346,10 @@ export class RequestServer {
       let value: unknown;
       try {
         const run = this.env.runOf(key);
-        const options = {
+        const options: SendOptions = {
           messageId: requestId,
-          ...(envelope.from === undefined ? {} : { sender: AgentId.fromString(envelope.from) }),
-          ...(run === undefined ? this.timeLimit(envelope, key) : {}), // the caller's run, here, enforces its own limit
+          sender: envelope.from === undefined ? undefined : AgentId.fromString(envelope.from),
+          timeout: run === undefined ? this.timeLimit(envelope, key) : undefined, // the caller's run, here, enforces its own limit
         };
         const serving = this.env.seam.serve(decoded, AgentId.fromString(envelope.to), options, chain, run);
         served.delivery = serving.delivery;
@@ -390,10 +391,10 @@ export class RequestServer {
    * caller in another process, plus {@link REMOTE_DEADLINE_GRACE_MS}: its own timer (and its cancel)
    * ends the request, so it fails with the limit it set; this one only stops a handler whose cancel was lost.
    */
-  private timeLimit(envelope: RequestEnvelope, key: string): { timeout?: number } {
+  private timeLimit(envelope: RequestEnvelope, key: string): number | undefined {
     const left = this.timeLeft(envelope) ?? envelope.metadata.timeout_ms;
-    if (left === undefined) return {};
-    return { timeout: this.env.awaits(key) ? left : left + REMOTE_DEADLINE_GRACE_MS };
+    if (left === undefined) return undefined;
+    return this.env.awaits(key) ? left : left + REMOTE_DEADLINE_GRACE_MS;
   }
 
   private timeLeft(envelope: RequestEnvelope): number | undefined {

@@ -64,7 +64,7 @@ export async function publishEncodedRequest(client: StreamPublishing, encoded: E
   const ack = await publishToStream(client, { stream: requestQueue.stream, label: 'request stream', ensure: 'ensureRequestStream' }, subject, body, {
     msgID: attemptKey(envelope.request_id, envelope.metadata.attempt),
     headers: requestHeaders(envelope, target.type, target.rest, options.replyTo),
-    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+    timeout: options.timeoutMs,
   });
   return { requestId: envelope.request_id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, subject, partition };
 }

@@ -18,7 +18,8 @@ export interface StreamTarget {
 export async function publishToStream(client: StreamPublishing, target: StreamTarget, subject: string, body: string | Uint8Array, options: StreamPublishOptions = {}): Promise<PubAck> {
   const { stream, label, ensure } = target;
   try {
-    return await client.publish(subject, body, { ...options, expect: { ...options.expect, streamName: stream } });
+    const { msgID, headers, timeout, expect } = options;
+    return await client.publish(subject, body, { msgID, headers, timeout, expect: { lastSubjectSequence: expect?.lastSubjectSequence, streamName: stream } });
   } catch (error) {
     if (!(error instanceof Error) || !isNoStream(error)) throw error;
     throw new BrokerMisconfiguredError(
