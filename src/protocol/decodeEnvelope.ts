@@ -26,7 +26,7 @@ const typedArrayByteLength = Object.getOwnPropertyDescriptor(Object.getPrototype
 export function decodeEnvelope(data: string | Uint8Array, options: Partial<WireLimits> = {}): Envelope {
   const limits = resolveWireLimits(options);
   const text = toText(data, limits.maxBytes);
-  const result = parseWithLimits(parseJson(text), limits, false);
+  const result = parseWithLimits(parseJson(text), limits, false, true);
   if (!result.success) throw result.error;
   return result.envelope;
 }

@@ -60,7 +60,7 @@ export function inspectJsonValue(value: unknown, options: InspectOptions = {}): 
  * (objects and arrays rebuilt, primitives as read), so what is serialised afterwards is exactly what
  * was checked: a getter or proxy read a second time could answer differently.
  */
-export function checkJsonValue(value: unknown, options: InspectOptions, copy: boolean): JsonInspection {
+export function checkJsonValue(value: unknown, options: InspectOptions, copy: boolean, parsed = false): JsonInspection {
   const maxBytes = options.maxBytes ?? DEFAULT_WIRE_LIMITS.maxBytes;
   const walk: Walk = {
     maxDepth: options.maxDepth ?? DEFAULT_WIRE_LIMITS.maxDepth,
@@ -74,7 +74,9 @@ export function checkJsonValue(value: unknown, options: InspectOptions, copy: bo
     done: false,
   };
   try {
-    return { issues: walk.issues, value: visit(walk, value, 1) };
+    if (!parsed) return { issues: walk.issues, value: visit(walk, value, 1) };
+    visitParsed(walk, value, 1);
+    return { issues: walk.issues, value };
   } catch (cause) {
     // A getter, a proxy trap or a revoked proxy threw (or the stack ran out): say where, and stop.
     if (walk.issues.length < walk.maxIssues) walk.issues.push(unreadableIssue(walk.path, cause));
@@ -105,9 +107,34 @@ export function primitiveProblem(value: unknown): string | undefined {
   }
 }
 
+/**
+ * The walk of what `JSON.parse` returned (`checkJsonValue` with `parsed`): only a forbidden key or the
+ * nesting can be wrong there — it holds no cycles, symbols, class instances, getters or non-JSON
+ * primitives, and its text's size was checked before it was parsed.
+ */
+function visitParsed(walk: Walk, value: unknown, depth: number): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (depth > walk.maxDepth) return void tooDeep(walk);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && !walk.done; i++) {
+      walk.path.push(i);
+      visitParsed(walk, (value as unknown[])[i], depth + 1);
+      walk.path.pop();
+    }
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (walk.done) break;
+    walk.path.push(key);
+    if (FORBIDDEN_KEYS.has(key)) forbiddenKey(walk, key);
+    else visitParsed(walk, (value as Record<string, unknown>)[key], depth + 1);
+    walk.path.pop();
+  }
+}
+
 function visitObject(walk: Walk, value: object, depth: number): unknown {
   if (walk.ancestors.has(value)) return report(walk, 'cycle', 'circular reference');
-  if (depth > walk.maxDepth) return report(walk, 'too_deep', `nesting is deeper than ${walk.maxDepth} levels`);
+  if (depth > walk.maxDepth) return tooDeep(walk);
   walk.ancestors.add(value);
   let json: unknown;
   if (Array.isArray(value)) json = visitArray(walk, value, depth);
@@ -145,7 +172,7 @@ function visitRecord(walk: Walk, record: Record<string, unknown>, depth: number)
   for (const key of Object.keys(record)) {
     if (walk.done) break;
     walk.path.push(key);
-    if (FORBIDDEN_KEYS.has(key)) report(walk, 'forbidden_key', `the key "${key}" is not allowed (prototype pollution)`);
+    if (FORBIDDEN_KEYS.has(key)) forbiddenKey(walk, key);
     else {
       const field = record[key];
       if (field !== undefined) {
@@ -158,6 +185,14 @@ function visitRecord(walk: Walk, record: Record<string, unknown>, depth: number)
     walk.path.pop();
   }
   return copy ?? record;
+}
+
+function tooDeep(walk: Walk): undefined {
+  return report(walk, 'too_deep', `nesting is deeper than ${walk.maxDepth} levels`);
+}
+
+function forbiddenKey(walk: Walk, key: string): undefined {
+  return report(walk, 'forbidden_key', `the key "${key}" is not allowed (prototype pollution)`);
 }
 
 function spend(walk: Walk, bytes: number): void {

@@ -51,19 +51,21 @@ export function safeParseEnvelope(input: unknown, options: ParseEnvelopeOptions 
 /**
  * {@link safeParseEnvelope} with limits already resolved. With `snapshot`, the input is copied
  * while it is checked and the schema reads the copy, so the envelope returned is plain data that
- * no getter or proxy can change afterwards (what `encodeEnvelope` serialises).
+ * no getter or proxy can change afterwards (what `encodeEnvelope` serialises). With `fromJson`, the
+ * input is what `JSON.parse` returned from text of at most `maxBytes` (`decodeEnvelope`): its walk
+ * looks only for forbidden keys and nesting, all it can hold of what the full walk refuses.
  */
-export function parseWithLimits(input: unknown, limits: WireLimits, snapshot: boolean): EnvelopeParseResult {
+export function parseWithLimits(input: unknown, limits: WireLimits, snapshot: boolean, fromJson = false): EnvelopeParseResult {
   try {
-    return parseChecked(input, limits, snapshot);
+    return parseChecked(input, limits, snapshot, fromJson);
   } catch (cause) {
     // The schema read a getter or proxy trap that threw.
     return fail(input, [unreadableIssue([], cause)], cause);
   }
 }
 
-function parseChecked(input: unknown, limits: WireLimits, snapshot: boolean): EnvelopeParseResult {
-  const structural = checkJsonValue(input, limits, snapshot);
+function parseChecked(input: unknown, limits: WireLimits, snapshot: boolean, fromJson: boolean): EnvelopeParseResult {
+  const structural = checkJsonValue(input, limits, snapshot, fromJson);
   if (structural.issues.length > 0) return fail(input, structural.issues, structural.cause);
   const value = structural.value;
   const version = versionIssues(value);

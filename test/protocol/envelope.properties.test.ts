@@ -53,6 +53,31 @@ describe('envelope properties', () => {
     fc.assert(fc.property(fc.json({ maxDepth: 8 }), (text) => onlyValidationErrors(() => decodeEnvelope(text))));
   });
 
+  it('refuses exactly what validating the parsed text refuses: the same issues, forbidden keys and nesting included', () => {
+    const forbidden = fc.constantFrom('__proto__', 'constructor', 'prototype');
+    const nested = fc.tuple(forbidden, fc.jsonValue({ maxDepth: 3 }), fc.integer({ min: 1, max: 8 })).map(([key, value, depth]) => {
+      let payload: unknown = { [key]: value }; // JSON.parse makes "__proto__" an own key, as a hostile sender's text would
+      for (let i = 0; i < depth; i++) payload = i % 2 === 0 ? [payload] : { inner: payload };
+      return payload;
+    });
+    const text = fc.tuple(envelopeArb, fc.oneof(nested, fc.jsonValue({ maxDepth: 6 }))).map(([envelope, payload]) =>
+      JSON.stringify({ ...envelope, payload }).replace('"inner"', '"__proto__"'),
+    );
+    fc.assert(
+      fc.property(text, fc.integer({ min: 2, max: 8 }), (json, maxDepth) => {
+        const issuesOf = (result: ReturnType<typeof safeParseEnvelope>) => (result.success ? [] : result.error.issues);
+        let decoded: unknown = [];
+        try {
+          decodeEnvelope(json, { maxDepth });
+        } catch (error) {
+          decoded = (error as MessageValidationError).issues;
+        }
+        expect(decoded).toEqual(issuesOf(safeParseEnvelope(JSON.parse(json), { maxDepth })));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('decodes envelopes with one field mutated to an envelope or a MessageValidationError', () => {
     const mutated = fc
       .tuple(envelopeArb, fc.constantFrom('v', 'type', 'status', 'from', 'to', 'request_id', 'action', 'payload', 'error', 'metadata'), fc.jsonValue())
