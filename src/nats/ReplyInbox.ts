@@ -4,11 +4,14 @@ import { decodeEnvelope } from '../protocol/decodeEnvelope.js';
 import { attemptKey } from './attemptKey.js';
 import type { WireLimits } from '../protocol/WireLimits.js';
 import { reportUncaught } from '../util/reportUncaught.js';
-import { agentHeaders } from './agentHeaders.js';
 import { isFinalReply, type ReplyEnvelope } from './replyLevel.js';
+import { workerOf } from './workerOf.js';
 
 /** Called with each reply to one request, in arrival order; `worker` is the `Agent-Worker` header. */
 export type ReplyListener = (reply: ReplyEnvelope, worker: string | undefined) => void;
+
+/** @internal A listener of {@link ReplyInbox.expectReplies}: the reply and the message it came in. */
+export type RawReplyListener = (reply: ReplyEnvelope, message: Msg) => void;
 
 /** Options of {@link ReplyInbox.open}. */
 export interface ReplyInboxOptions extends Partial<WireLimits> {
@@ -26,7 +29,7 @@ export interface ReplyInboxOptions extends Partial<WireLimits> {
  * expects (a retried request answered twice, a caller that gave up) are dropped.
  */
 export class ReplyInbox {
-  private readonly listeners = new Map<string, ReplyListener>();
+  private readonly listeners = new Map<string, RawReplyListener>();
   private subscription: Subscription | undefined;
 
   private constructor(
@@ -57,6 +60,14 @@ export class ReplyInbox {
    * publishing the request, so no reply can arrive first. Returns a function that stops expecting.
    */
   expect(requestId: string, listener: ReplyListener): () => void {
+    return this.expectReplies(requestId, (reply, message) => listener(reply, workerOf(message)));
+  }
+
+  /**
+   * @internal {@link expect} handing over the reply's message itself, so a listener reads its headers
+   * (`Agent-Worker`) only if it needs them: decoding them is a good part of a reply's cost.
+   */
+  expectReplies(requestId: string, listener: RawReplyListener): () => void {
     this.listeners.set(requestId, listener);
     return () => {
       if (this.listeners.get(requestId) === listener) this.listeners.delete(requestId);
@@ -88,7 +99,7 @@ export class ReplyInbox {
     if (listener === undefined) return;
     if (isFinalReply(reply)) this.listeners.delete(key);
     try {
-      listener(reply, message.headers?.get(agentHeaders.worker) || undefined);
+      listener(reply, message);
     } catch (listenerError) {
       this.fail(listenerError);
     }

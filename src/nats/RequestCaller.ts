@@ -27,6 +27,7 @@ import type { RetryPolicy } from '../policies/RetryPolicy.js';
 import { brokerRetry } from './brokerRetry.js';
 import type { RuntimeLog } from '../runtime/RuntimeLog.js';
 import type { ReplyEnvelope } from './replyLevel.js';
+import { workerOf } from './workerOf.js';
 import { requestCancels } from './requestCancels.js';
 import { ABANDONED, type LocalOutcome } from './RequestServer.js';
 
@@ -255,7 +256,7 @@ export class RequestCaller implements SendTransport {
     if (call.done) return;
     call.session = session;
     if (!call.remote) this.env.localMessages.set(call.key, call.message);
-    call.unexpect = session.inbox.expect(call.key, (reply, worker) => this.receive(call, reply, worker));
+    call.unexpect = session.inbox.expectReplies(call.key, (reply, message) => this.receive(call, reply, () => workerOf(message)));
     if (call.remote) this.env.lifecycle.sent(call);
     let accepted: RequestAccepted;
     const options = { replyTo: session.inbox.subject, partitions: this.env.partitions, timeoutMs: this.env.publishTimeoutMs };
@@ -306,9 +307,9 @@ export class RequestCaller implements SendTransport {
   private awaitStored(call: PendingCall, session: NatsSession): void {
     if (this.env.localMessages.get(call.key) === call.message) this.env.localMessages.delete(call.key); // this copy is never pulled
     const levels = new Set<string>();
-    call.unexpect = session.inbox.expect(call.key, (reply, worker) => {
+    call.unexpect = session.inbox.expectReplies(call.key, (reply, message) => {
       levels.add(reply.status);
-      this.receive(call, reply, worker);
+      this.receive(call, reply, () => workerOf(message));
     });
     this.watchStored(call, session, levels);
   }
@@ -335,23 +336,24 @@ export class RequestCaller implements SendTransport {
     session.results.waitFor(call.key, watching.signal).then(
       (answer) => {
         if (answer === undefined || call.done) return;
-        if (this.env.localOutcomes.has(call.key)) return this.receive(call, answer, this.env.workerId); // served here: its engine reported it
+        if (this.env.localOutcomes.has(call.key)) return this.receive(call, answer, () => this.env.workerId); // served here: its engine reported it
         if (!call.remote) {
           call.remote = true;
           this.env.lifecycle.sent(call);
         }
         if (!call.received) this.reportEarlyLevels(call); // they happened, out of this caller's sight
         else if (!levels.has('processing')) this.env.lifecycle.processing(call);
-        this.receive(call, answer, undefined);
+        this.receive(call, answer, () => undefined);
       },
       () => undefined, // stopped waiting: the call settled, or the connection closed (the runtime stops it)
     );
   }
 
-  private receive(call: PendingCall, reply: ReplyEnvelope, worker: string | undefined): void {
-    const own = worker === this.env.workerId;
+  /** Takes a reply to `call`; `worker` tells which worker sent it (read only when it matters: it decodes the reply's headers). */
+  private receive(call: PendingCall, reply: ReplyEnvelope, worker: () => string | undefined): void {
+    const own = (): boolean => worker() === this.env.workerId;
     const lifecycle = this.env.lifecycle;
-    if (!own && !call.remote) {
+    if (!call.remote && !own()) {
       call.remote = true; // another process serves a type this one hosts too
       lifecycle.sent(call);
     }
@@ -369,7 +371,7 @@ export class RequestCaller implements SendTransport {
     // an answer with no acknowledgment before it: its worker took it and ran its handler in one turn
     // (the answer says both levels, see PendingAcks), or replays an answer stored by an earlier delivery
     if (call.remote && !call.received) this.reportEarlyLevels(call);
-    const local = own ? this.env.localOutcomes.get(call.key) : undefined;
+    const local = this.env.localOutcomes.has(call.key) && own() ? this.env.localOutcomes.get(call.key) : undefined;
     this.env.localOutcomes.delete(call.key);
     // served here: the outcome itself (a value without wire form included); else the wire's copy
     if (local !== undefined) return this.settle(call, local.ok, local.outcome);
@@ -394,11 +396,11 @@ export class RequestCaller implements SendTransport {
    * The serving process acknowledged the call (its first reply): it was picked up — so stored by
    * the broker, whose PubAck this reply overtook if `accepted` was not reported yet.
    */
-  private acknowledged(call: PendingCall, worker: string | undefined): void {
+  private acknowledged(call: PendingCall, worker: () => string | undefined): void {
     call.acked = true;
     if (call.remote && !call.stored) {
       call.stored = true;
-      this.env.lifecycle.accepted(call, `taken from the stream by ${worker ?? 'a worker'}`);
+      this.env.lifecycle.accepted(call, `taken from the stream by ${worker() ?? 'a worker'}`);
     }
     if (call.pickup === undefined) return;
     this.deadlines.remove(call.pickup);
