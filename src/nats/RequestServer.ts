@@ -15,6 +15,7 @@ import { PendingWork } from '../runtime/PendingWork.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { AckBatch } from './AckBatch.js';
 import { WorkingHeartbeat } from './WorkingHeartbeat.js';
+import { handBack, type HandBackTarget } from './handBack.js';
 import { agentHeaders } from './agentHeaders.js';
 import { attemptKey } from './attemptKey.js';
 import type { Delivery } from '../runtime/Delivery.js';
@@ -58,10 +59,19 @@ export interface RequestServerEnvironment {
   runOf(key: string): TransportedRun | undefined;
   /** Which failures are answered, redelivered or dead-lettered, and the dead-lettering. */
   readonly deadLetters: RequestDeadLetters;
+  /** Where requests not served here go back (see {@link handBack}). */
+  readonly handBackTo: HandBackTarget;
 }
 
 /** A request not answered: redelivered later, or dead-lettered. */
-type Unanswered = Exclude<FailureVerdict, { readonly kind: 'answer' }>;
+type Unanswered = Exclude<FailureVerdict, { readonly kind: 'answer' }> | HandedBack;
+
+/** A request given back to the stream unserved, not for a failure of its own: for the partition's next owner. */
+interface HandedBack {
+  readonly kind: 'hand-back';
+}
+
+const HANDED_BACK: HandedBack = { kind: 'hand-back' };
 
 /**
  * How long after a remote caller's deadline a handler still runs unless its caller's cancel arrives:
@@ -292,7 +302,7 @@ export class RequestServer {
     if (!fresh()) {
       // fenced: this process may have lost the partition; its owner answers (a caller here takes that answer)
       this.env.localOutcomes.delete(key);
-      return void message.nak();
+      return handBack(message, this.env.handBackTo);
     }
     // The caller's answer first, then the store (for redeliveries: replayed instead of run again), then the ack.
     if (replyTo !== undefined) this.reply(replyTo, answer);
@@ -312,14 +322,14 @@ export class RequestServer {
    * partition's next owner — unless its caller is this very process, which has given it up
    * (`RuntimeStoppedError`): then it is dropped (term), not run again after a restart.
    */
-  private leave(message: JsMsg, replyTo: string | undefined): void {
+  private async leave(message: JsMsg, replyTo: string | undefined): Promise<void> {
     if (replyTo !== undefined && replyTo === this.env.session.inbox.subject) message.term();
-    else message.nak();
+    else await handBack(message, this.env.handBackTo);
   }
 
   /** A request not answered by its handler: delivered again after a delay, or dead-lettered and its caller answered `failed(dead-lettered)`. */
   private async unanswered(message: JsMsg, envelope: RequestEnvelope | undefined, replyTo: string | undefined, verdict: Unanswered, fresh: () => boolean): Promise<void> {
-    if (!fresh()) return void message.nak(); // fenced: the partition's owner decides
+    if (!fresh() || verdict.kind === 'hand-back') return handBack(message, this.env.handBackTo); // fenced (the partition's owner decides), or handed over
     if (verdict.kind === 'redeliver') return void message.nak(verdict.delayMs);
     const error = await this.env.deadLetters.giveUp(message, verdict.reason, envelope);
     if (envelope !== undefined) this.keepLocal(attemptKey(envelope.request_id, envelope.metadata.attempt), replyTo, { ok: false, outcome: error });
@@ -357,7 +367,7 @@ export class RequestServer {
         value = await serving.promise;
       } catch (error) {
         if (this.stopped) return undefined;
-        if (error instanceof FencedError && this.handovers.get(requestId)?.() === true) return { kind: 'redeliver', delayMs: 0 }; // not started: the next owner serves it
+        if (error instanceof FencedError && this.handovers.get(requestId)?.() === true) return HANDED_BACK; // not started: the next owner serves it
         if (isAgentwireError(error) && error.code === 'STATE_CONFLICT') return this.staleState(requestId, envelope.to);
         const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));
         return verdict.kind === 'answer' ? this.failed(envelope, key, replyTo, error) : verdict;

@@ -9,6 +9,7 @@ import type { PartitionLease } from './PartitionLease.js';
 import type { PartitionLeases } from './PartitionLeases.js';
 import { requestQueue } from './requestQueue.js';
 import { WorkingHeartbeat } from './WorkingHeartbeat.js';
+import { handBack, type HandBackTarget } from './handBack.js';
 import { resolveRequestQueueOptions, type RequestQueueOptions } from './RequestQueueOptions.js';
 
 /**
@@ -109,6 +110,8 @@ export class RequestWorker {
     private readonly slots: readonly Slot[],
     private readonly options: RequestWorkerOptions,
     private readonly serve: ServeRequest,
+    /** Where requests this worker does not serve go back (see {@link handBack}). */
+    private readonly handBackTo: HandBackTarget,
   ) {
     this.rounds = new RoundTimer(options.clock, () => Math.floor(options.leases.ttlMs / 3), () => this.round(), options.failed);
     this.heartbeat = WorkingHeartbeat.forAckWait(resolveRequestQueueOptions(options.queue).ackWaitMs);
@@ -124,7 +127,8 @@ export class RequestWorker {
         return { partition, consumer, lease: undefined, pull: undefined, shedding: false, inFlight: 0, takes: 0, closing: Promise.resolve(), handover: undefined, leaseOps: Promise.resolve(), renewing: undefined };
       }),
     );
-    return new RequestWorker(type, slots, options, serve);
+    const handBackTo = { publisher: session.publisher, maxDeliver: resolveRequestQueueOptions(options.queue).maxDeliver };
+    return new RequestWorker(type, slots, options, serve, handBackTo);
   }
 
   /** Watches the type's leases, takes the partitions nobody holds and starts pulling them (its first round). */
@@ -302,7 +306,7 @@ export class RequestWorker {
   private pulled(slot: Slot, message: JsMsg, afterRenewal = false): void {
     const take = slot.takes;
     const fresh = (): boolean => slot.lease !== undefined && slot.takes === take && this.options.leases.isFresh(slot.lease);
-    if (slot.shedding) return void message.nak(); // being handed over: the next owner gets it at once
+    if (slot.shedding) return void handBack(message, this.handBackTo); // being handed over: the next owner gets it at once
     if (!fresh() && slot.lease !== undefined && !afterRenewal) {
       // Held, but its renewal is late (a busy or paused process): renew now and decide then, rather than
       // nak a delivery the stream counts towards max_deliver, again and again while the renewal is late.
@@ -316,7 +320,7 @@ export class RequestWorker {
         this.pulled(slot, message, true);
       });
     }
-    if (!fresh()) return void message.nak(Math.floor(this.options.leases.ttlMs / 10)); // fenced: the owner gets it
+    if (!fresh()) return void handBack(message, this.handBackTo, Math.floor(this.options.leases.ttlMs / 10)); // fenced: the owner gets it
     slot.inFlight++;
     void this.serve(message, fresh, () => slot.shedding).then(() => {
       slot.inFlight--;

@@ -1,6 +1,7 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { expect, it, vi } from 'vitest';
 import { AgentId, type MessageContext, RoutedAgent, messageHandler } from '../../src/index.js';
-import { MessageCodec, NatsAgentRuntime } from './natsApi.js';
+import { MessageCodec, NatsAgentRuntime, deadLetterQueue } from './natsApi.js';
 import { balancedLeases } from './support/balancedLeases.js';
 import { recordLeases } from './support/leaseHistory.js';
 import { keyIn } from './support/keyIn.js';
@@ -43,7 +44,7 @@ const partitions = 4;
 const options = (url: string, workerId: string) => ({ servers: url, codec: new MessageCodec().register(Question), partitions, leaseTtlMs: 2_000, ackWaitMs: 3_000, pullExpiresMs: 1_000, workerId });
 
 /** A started worker hosting `type`, its turns held until `opened`. */
-async function worker(url: string, workerId: string, type: string, entered: string[], opened: Promise<void>, extra: { drainTimeoutMs?: number } = {}): Promise<NatsAgentRuntime> {
+async function worker(url: string, workerId: string, type: string, entered: string[], opened: Promise<void>, extra: { drainTimeoutMs?: number; maxDeliver?: number } = {}): Promise<NatsAgentRuntime> {
   const runtime = new NatsAgentRuntime({ ...options(url, workerId), ...extra });
   await runtime.registerFactory(type, () => new Gated(workerId, entered, opened));
   runtime.start();
@@ -101,6 +102,36 @@ natsSuite('NatsAgentRuntime graceful drain (stop)', (server) => {
     expect(handovers.map((h) => [h.from, h.to])).toEqual([['worker-a', 'worker-b'], ['worker-a', 'worker-b']]);
     for (const handover of handovers) expect(handover.gapMs).toBeLessThan(1_000);
     leases.stop();
+    await client.stopWhenIdle();
+    await b.stop();
+  }, TEST_TIMEOUT_MS);
+
+  it('never dead-letters a request for its handovers: one handed over on its last delivery (maxDeliver 1) is queued again, and the next owner serves it', async () => {
+    const [enteredA, enteredB] = [[] as string[], [] as string[]];
+    const [gateA, open] = [gate(), gate()];
+    open.open();
+    const once = { maxDeliver: 1 }; // any nak would end the request: the stream counts every delivery
+    const a = await worker(server().url, 'worker-a', 'drain-last', enteredA, gateA.opened, once);
+    const b = await worker(server().url, 'worker-b', 'drain-last', enteredB, open.opened, once);
+    const holders = await balancedLeases(nats().connection, 'drain-last', partitions, 2);
+    const agent = new AgentId('drain-last', keyIn('drain-last', holders.indexOf('worker-a'), partitions));
+    const client = new NatsAgentRuntime(options(server().url, 'client'));
+    client.start();
+
+    const bothPulled = pulled(a, 2);
+    const first = client.sendMessage<string>(new Question('first'), agent);
+    const second = client.sendMessage<string>(new Question('second'), agent); // delivered once, queued behind the first
+    await bothPulled;
+    await expect.poll(() => enteredA).toEqual(['first']);
+    const stopping = a.stop(); // hands the second over: its one delivery is spent
+    gateA.open();
+    await stopping;
+
+    expect(await first).toBe('first@worker-a');
+    expect(await second).toBe('second@worker-b'); // not DeadLetteredError
+    expect(enteredB).toEqual(['second']);
+    const manager = await jetstreamManager(nats().connection);
+    expect((await manager.streams.info(deadLetterQueue.stream)).state.messages).toBe(0);
     await client.stopWhenIdle();
     await b.stop();
   }, TEST_TIMEOUT_MS);
