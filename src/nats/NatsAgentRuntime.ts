@@ -262,8 +262,9 @@ export class NatsAgentRuntime implements AgentRuntime {
         running.connection = ConnectionWatch.start(open.connection, { events: this.engine.events, clock: this.engine.clock, reconnected: () => this.reconnected(running) });
         const deadLetters = new RequestDeadLetters({ session: open, codec: this.codec, workerId: this.workerId, maxDeliver: this.queue.maxDeliver, redeliveryDelaysMs: this.redeliveryDelaysMs });
         running.deadLetters = deadLetters;
-        running.server = new RequestServer({ engine: this.engine, seam: this.seam, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (key) => this.caller.awaits(key), runOf: (key) => this.caller.runOf(key), deadLetters, handBackTo: { publisher: open.publisher, maxDeliver: this.queue.maxDeliver } });
-        running.events = new EventServer({ deliver: this.seam.publisher, session: open, codec: this.codec, ackWaitMs: this.queue.ackWaitMs, local: this.localEvents, failed: (error) => this.failedInBackground(running, error) });
+        const handBackTo = { publisher: open.publisher, maxDeliver: this.queue.maxDeliver };
+        running.server = new RequestServer({ engine: this.engine, seam: this.seam, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (key) => this.caller.awaits(key), runOf: (key) => this.caller.runOf(key), deadLetters, handBackTo });
+        running.events = new EventServer({ deliver: this.seam.publisher, session: open, codec: this.codec, ackWaitMs: this.queue.ackWaitMs, local: this.localEvents, failed: (error) => this.failedInBackground(running, error), handBackTo });
         await this.shareSubscriptions(open);
         running.router = this.route(running, open);
         running.router.catch(() => undefined); // reported by ready(), below (a serve may fail first)

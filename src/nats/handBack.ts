@@ -4,6 +4,9 @@ import { publishToStream } from './publishToStream.js';
 import { requestQueue } from './requestQueue.js';
 import type { StreamPublishing } from './StreamPublisher.js';
 
+/** What the `Nats-Msg-Id` of a handed-back copy adds to the request's (then the sequence number of the delivery handed back). */
+const HANDED_BACK = '/handed-back/';
+
 /** @internal Where a worker hands requests back: its publisher, and the request stream's `max_deliver` (-1: no limit). */
 export interface HandBackTarget {
   readonly publisher: StreamPublishing;
@@ -28,9 +31,9 @@ export async function handBack(message: JsMsg, target: HandBackTarget, delayMs?:
       if (key.toLowerCase().startsWith('nats-')) continue; // the server's own (and the id, set below)
       for (const value of message.headers!.values(key)) copy.append(key, value);
     }
-    const id = message.headers?.get('Nats-Msg-Id') || `${message.info.stream}/${message.seq}`;
+    const id = message.headers?.get('Nats-Msg-Id')?.split(HANDED_BACK)[0] || `${message.info.stream}/${message.seq}`; // a copy's copy: from the first id
     await publishToStream(target.publisher, { stream: requestQueue.stream, label: 'request stream', ensure: 'ensureRequestStream' }, message.subject, message.data, {
-      msgID: `${id}/handed-back/${message.seq}`,
+      msgID: `${id}${HANDED_BACK}${message.seq}`,
       headers: copy,
     });
     message.term();
