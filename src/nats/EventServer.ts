@@ -8,7 +8,6 @@ import type { LocalEvents } from './LocalEvents.js';
 import type { NatsSession } from './NatsSession.js';
 import { readEvent, type ReceivedEvent } from './readEvent.js';
 import { WorkingHeartbeat } from './WorkingHeartbeat.js';
-import { handBack, type HandBackTarget } from './handBack.js';
 
 /** @internal The engine's side an {@link EventServer} delivers through (its publisher). */
 export interface EventDelivery {
@@ -28,8 +27,6 @@ export interface EventServerEnvironment {
   readonly local: LocalEvents;
   /** Called when serving a copy failed at the broker (the copy stays unacked: redelivered). Default: reported as uncaught. */
   readonly failed?: (error: unknown) => void;
-  /** Where copies not served here go back (see {@link handBack}). */
-  readonly handBackTo: HandBackTarget;
 }
 
 /**
@@ -76,8 +73,7 @@ export class EventServer {
     if (event.deliveryCount > 1 && (await results.find(event.copyId)) !== undefined) return void (await message.ackAck());
     const delivered = await this.deliver(event, payload, message);
     if (!delivered || this.stopped) return;
-    if (!fresh()) return handBack(message, this.env.handBackTo); // fenced: this process may have lost the partition
-    if (delivered === 'stale') return void message.nak(); // its agent's state write was refused (another owner saved it): not committed
+    if (!fresh() || delivered === 'stale') return void message.nak(); // fenced: this process may have lost the partition; or its agent's state write was refused (another owner saved it): not committed
     await results.store(this.env.codec.toEnvelope(null, { type: 'response', from: event.recipient, requestId: event.copyId }));
     await message.ackAck();
   }

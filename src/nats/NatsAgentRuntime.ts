@@ -264,7 +264,7 @@ export class NatsAgentRuntime implements AgentRuntime {
         running.deadLetters = deadLetters;
         const handBackTo = { publisher: open.publisher, maxDeliver: this.queue.maxDeliver };
         running.server = new RequestServer({ engine: this.engine, seam: this.seam, session: open, codec: this.codec, workerId: this.workerId, ackWaitMs: this.queue.ackWaitMs, localOutcomes: this.localOutcomes, localMessages: this.localMessages, awaits: (key) => this.caller.awaits(key), runOf: (key) => this.caller.runOf(key), deadLetters, handBackTo });
-        running.events = new EventServer({ deliver: this.seam.publisher, session: open, codec: this.codec, ackWaitMs: this.queue.ackWaitMs, local: this.localEvents, failed: (error) => this.failedInBackground(running, error), handBackTo });
+        running.events = new EventServer({ deliver: this.seam.publisher, session: open, codec: this.codec, ackWaitMs: this.queue.ackWaitMs, local: this.localEvents, failed: (error) => this.failedInBackground(running, error) });
         await this.shareSubscriptions(open);
         running.router = this.route(running, open);
         running.router.catch(() => undefined); // reported by ready(), below (a serve may fail first)

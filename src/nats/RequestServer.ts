@@ -302,7 +302,7 @@ export class RequestServer {
     if (!fresh()) {
       // fenced: this process may have lost the partition; its owner answers (a caller here takes that answer)
       this.env.localOutcomes.delete(key);
-      return handBack(message, this.env.handBackTo);
+      return void message.nak();
     }
     // The caller's answer first, then the store (for redeliveries: replayed instead of run again), then the ack.
     if (replyTo !== undefined) this.reply(replyTo, answer);
@@ -322,14 +322,15 @@ export class RequestServer {
    * partition's next owner — unless its caller is this very process, which has given it up
    * (`RuntimeStoppedError`): then it is dropped (term), not run again after a restart.
    */
-  private async leave(message: JsMsg, replyTo: string | undefined): Promise<void> {
+  private leave(message: JsMsg, replyTo: string | undefined): void {
     if (replyTo !== undefined && replyTo === this.env.session.inbox.subject) message.term();
-    else await handBack(message, this.env.handBackTo);
+    else message.nak();
   }
 
   /** A request not answered by its handler: delivered again after a delay, or dead-lettered and its caller answered `failed(dead-lettered)`. */
   private async unanswered(message: JsMsg, envelope: RequestEnvelope | undefined, replyTo: string | undefined, verdict: Unanswered, fresh: () => boolean): Promise<void> {
-    if (!fresh() || verdict.kind === 'hand-back') return handBack(message, this.env.handBackTo); // fenced (the partition's owner decides), or handed over
+    if (verdict.kind === 'hand-back') return handBack(message, this.env.handBackTo); // never started: handed over
+    if (!fresh()) return void message.nak(); // fenced: the partition's owner decides
     if (verdict.kind === 'redeliver') return void message.nak(verdict.delayMs);
     const error = await this.env.deadLetters.giveUp(message, verdict.reason, envelope);
     if (envelope !== undefined) this.keepLocal(attemptKey(envelope.request_id, envelope.metadata.attempt), replyTo, { ok: false, outcome: error });

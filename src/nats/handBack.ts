@@ -14,14 +14,16 @@ export interface HandBackTarget {
 }
 
 /**
- * @internal Gives a pulled request back to the stream, unserved, for its partition's owner — this
- * worker hands the partition over, lost its lease, or stops: nak'ed (redelivered after `delayMs`),
- * unless this delivery was its last (`max_deliver`). The stream counts every delivery, nak'ed or not,
- * so a request passed from worker to worker that often would be dead-lettered although it never
- * failed; instead it is published again — body and headers, `Nats-Msg-Id` `<its id>/handed-back/<stream
- * seq>` (two processes handing the same delivery back store one copy) — and the delivery terminated:
- * the copy's count starts over, at the back of its partition's queue (order per key is not kept across
- * a redelivery anyway). If the copy cannot be stored, the request is nak'ed. Never rejects.
+ * @internal Gives a pulled request that was never started back to the stream, for its partition's
+ * owner — this worker hands the partition over, or holds no fresh lease of it: nak'ed (redelivered
+ * after `delayMs`), unless this delivery was its last (`max_deliver`). The stream counts every
+ * delivery, nak'ed or not, so a request passed from worker to worker that often would be dead-lettered
+ * although it never ran; instead it is published again — body and headers, `Nats-Msg-Id`
+ * `<its id>/handed-back/<stream seq>` (two processes handing the same delivery back store one copy) —
+ * and the delivery terminated: the copy's count starts over, at the back of its partition's queue
+ * (order per key is not kept across a redelivery anyway). If the copy cannot be stored, the request is
+ * nak'ed. Never rejects. Not for a request whose handler ran: that one uses up its deliveries (a
+ * handler that blocks its worker past the lease must end in the dead-letter stream, not circle).
  */
 export async function handBack(message: JsMsg, target: HandBackTarget, delayMs?: number): Promise<void> {
   try {
