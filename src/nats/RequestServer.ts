@@ -1,7 +1,7 @@
-import type { SendOptions } from '../core/SendOptions.js';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import { AgentId } from '../core/AgentId.js';
+import type { SendOptions } from '../core/SendOptions.js';
 import type { AckEvent, StatusEvent } from '../core/RuntimeEvents.js';
 import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
