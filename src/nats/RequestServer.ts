@@ -94,6 +94,8 @@ interface BeingServed {
   delivery: Delivery | undefined;
   /** True when it is an attempt of a caller-side run of this process (a cancel abandons it, as in-process). */
   attempt: boolean;
+  /** Set when it was dropped before its handler started (its partition's lease went stale): handed back, not failed. */
+  unstarted: boolean;
   /** Whether the lease of the partition it was pulled from may still be acted on. */
   readonly fresh: () => boolean;
 }
@@ -227,7 +229,9 @@ export class RequestServer {
   /** Cancels every request served here whose partition's lease is no longer fresh (queued: never run; running: its signal aborts); each is nak'ed for the owner. */
   dropFenced(): void {
     for (const [key, served] of this.cancels) {
-      if (!served.fresh()) this.cancel(key, droppedFenced(key));
+      if (served.fresh()) continue;
+      served.unstarted = served.delivery !== undefined && this.env.seam.notStarted(served.delivery);
+      this.cancel(key, droppedFenced(key));
     }
   }
 
@@ -351,7 +355,7 @@ export class RequestServer {
     if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
     if (chain !== undefined) this.chains.set(requestId, chain);
     this.heartbeat.hold(message);
-    const served: BeingServed = { delivery: undefined, attempt: false, fresh };
+    const served: BeingServed = { delivery: undefined, attempt: false, unstarted: false, fresh };
     this.cancels.set(key, served);
     try {
       let value: unknown;
@@ -368,6 +372,7 @@ export class RequestServer {
         value = await serving.promise;
       } catch (error) {
         if (this.stopped) return undefined;
+        if (served.unstarted) return HANDED_BACK; // dropped before it started: the partition's owner serves it
         if (error instanceof FencedError && this.handovers.get(requestId)?.() === true) return HANDED_BACK; // not started: the next owner serves it
         if (isAgentwireError(error) && error.code === 'STATE_CONFLICT') return this.staleState(requestId, envelope.to);
         const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));

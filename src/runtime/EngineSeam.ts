@@ -3,7 +3,7 @@ import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { SendOptions } from '../core/SendOptions.js';
 import { runtimeParts, type RuntimeParts } from './runtimeParts.js';
 import type { ChildRequest, Delivery } from './Delivery.js';
-import { SETTLED } from './deliveryStates.js';
+import { NEW, QUEUED, SETTLED } from './deliveryStates.js';
 import type { RuntimeLog } from './RuntimeLog.js';
 import type { Publisher, PublishTransport } from './Publisher.js';
 import type { Served } from './Sender.js';
@@ -44,6 +44,11 @@ export class EngineSeam {
   /** Abandons an attempt handed to {@link serve} (its caller's run gave it up). */
   abandonServed(d: Delivery, reason: unknown): void {
     this.parts.sender.abandonAttempt(d, reason);
+  }
+
+  /** True while a request handed to {@link serve} has not started: its handler has not run (it waits in its recipient's mailbox). */
+  notStarted(d: Delivery): boolean {
+    return d.state === NEW || d.state === QUEUED;
   }
 
   /** Cancels a request handed to {@link serve} that is no attempt of this process's own run, as its caller's signal would: `CancelledError` caused by `reason`. */

@@ -1,7 +1,8 @@
 import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { expect, it } from 'vitest';
 import { AgentId, type AckEvent, CancelledError, type MessageContext, RoutedAgent, type SendEvent, messageHandler } from '../../src/index.js';
-import { FencedError, MessageCodec, NatsAgentRuntime, PartitionLeases } from './natsApi.js';
+import { DeadLetteredError, FencedError, MessageCodec, NatsAgentRuntime, PartitionLeases } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useConnection } from './support/useConnection.js';
 
@@ -30,40 +31,63 @@ class Holder extends RoutedAgent {
   }
 }
 
-const type = 'holder';
+/** What the scenario leaves to check: the jobs started (in order), the signal of job 0's first run, the failures the worker saw, and the calls. */
+interface LostLease {
+  readonly started: number[];
+  readonly signals: AbortSignal[];
+  readonly fenced: Map<string, unknown>;
+  readonly answers: Promise<number>[];
+  /** Lets job 0's first run end (after it was aborted: its value goes nowhere). */
+  release(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * One worker holding `type`'s only partition runs job 0 (which waits) with jobs 1 and 2 queued behind
+ * it; then another worker takes the lease (as after a network partition), so the worker's next renewal
+ * fails. Resolves once the worker dropped all three.
+ */
+async function loseLeaseWhileHolding(url: string, connection: NatsConnection, type: string, extra: { maxDeliver?: number } = {}): Promise<LostLease> {
+  const options = { servers: url, codec: new MessageCodec().register(Job), partitions: 1, leaseTtlMs: 1_500, ackWaitMs: 2_000, pullExpiresMs: 1_000, ...extra };
+  const started: number[] = [];
+  const signals: AbortSignal[] = [];
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const worker = new NatsAgentRuntime({ ...options, workerId: 'worker-a' });
+  await worker.registerFactory(type, () => new Holder(started, signals, released));
+  const queued: string[] = [];
+  worker.events.on('send', (sent: SendEvent) => queued.push(sent.messageId));
+  const fenced = new Map<string, unknown>();
+  let allFenced!: () => void;
+  const threeFenced = new Promise<void>((resolve) => (allFenced = resolve));
+  worker.events.on('ack', (ack: AckEvent) => {
+    if (ack.level !== 'failed') return;
+    fenced.set(ack.messageId, ack.error);
+    if (fenced.size === 3) allFenced();
+  });
+  worker.start();
+  await worker.ready();
+  const client = new NatsAgentRuntime({ ...options, workerId: 'client' });
+  client.start();
+
+  const agent = new AgentId(type, 'k');
+  const answers = [0, 1, 2].map((n) => client.sendMessage<number>(new Job(n), agent));
+  for (const answer of answers) answer.catch(() => undefined); // checked by the tests
+  await until(() => queued.length === 3 && started.length === 1); // job 0 running, jobs 1 and 2 waiting in the mailbox
+  await (await new Kvm(connection).open('agent_leases')).put(PartitionLeases.keyOf(type, 0), JSON.stringify({ worker: 'usurper' }));
+  await threeFenced;
+  const stop = async (): Promise<void> => {
+    await client.stopWhenIdle();
+    await worker.stopWhenIdle();
+  };
+  return { started, signals, fenced, answers, release, stop };
+}
 
 natsSuite('NatsAgentRuntime: a partition lease lost while its requests are pulled', (server) => {
   const nats = useConnection(server);
 
   it('drops what it pulled from a partition whose lease it lost: the running handler is aborted, the queued ones never start, all go to the owner', async () => {
-    const options = { servers: server().url, codec: new MessageCodec().register(Job), partitions: 1, leaseTtlMs: 1_500, ackWaitMs: 2_000, pullExpiresMs: 1_000 };
-    const started: number[] = [];
-    const signals: AbortSignal[] = [];
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const worker = new NatsAgentRuntime({ ...options, workerId: 'worker-a' });
-    await worker.registerFactory(type, () => new Holder(started, signals, released));
-    const queued: string[] = [];
-    worker.events.on('send', (sent: SendEvent) => queued.push(sent.messageId));
-    const fenced = new Map<string, unknown>();
-    let allFenced!: () => void;
-    const threeFenced = new Promise<void>((resolve) => (allFenced = resolve));
-    worker.events.on('ack', (ack: AckEvent) => {
-      if (ack.level !== 'failed') return;
-      fenced.set(ack.messageId, ack.error);
-      if (fenced.size === 3) allFenced();
-    });
-    worker.start();
-    await worker.ready();
-    const client = new NatsAgentRuntime({ ...options, workerId: 'client' });
-    client.start();
-
-    const agent = new AgentId(type, 'k');
-    const answers = Promise.all([0, 1, 2].map((n) => client.sendMessage<number>(new Job(n), agent)));
-    await until(() => queued.length === 3 && started.length === 1); // job 0 running, jobs 1 and 2 waiting in the mailbox
-    // another worker takes the partition (as after a network partition): the next renewal fails
-    await (await new Kvm(nats().connection).open('agent_leases')).put(PartitionLeases.keyOf(type, 0), JSON.stringify({ worker: 'usurper' }));
-    await threeFenced;
+    const { started, signals, fenced, answers, release, stop } = await loseLeaseWhileHolding(server().url, nats().connection, 'holder');
     expect(started).toEqual([0]); // the queued jobs never started
     expect(signals[0]!.aborted).toBe(true);
     for (const error of fenced.values()) {
@@ -74,10 +98,18 @@ natsSuite('NatsAgentRuntime: a partition lease lost while its requests are pulle
     release(); // the aborted handler finishes late: its value goes nowhere
 
     // the usurper never renews: once its lease expires this worker takes the partition back and serves the nak'ed requests
-    expect(await answers).toEqual([0, 1, 2]);
+    expect(await Promise.all(answers)).toEqual([0, 1, 2]);
     expect(new Set(started.slice(1))).toEqual(new Set([0, 1, 2])); // each run again (a redelivery may run a handler more than once, in any order)
-    await client.stopWhenIdle();
-    await worker.stopWhenIdle();
+    await stop();
+  }, 20_000);
+
+  it('hands the requests that never started back without using up their deliveries (maxDeliver 1): the owner serves them; the one that ran is dead-lettered', async () => {
+    const { started, answers, release, stop } = await loseLeaseWhileHolding(server().url, nats().connection, 'holder-once', { maxDeliver: 1 });
+    release();
+    await expect(answers[0]).rejects.toBeInstanceOf(DeadLetteredError); // its handler ran: its one delivery is spent
+    expect(await Promise.all(answers.slice(1))).toEqual([1, 2]); // queued again as fresh copies, served once the lease is back
+    expect(started.filter((n) => n !== 0).sort()).toEqual([1, 2]);
+    await stop();
   }, 20_000);
 });
 
