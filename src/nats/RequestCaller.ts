@@ -15,6 +15,7 @@ import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { cancelledBeforeSent, cancelledByCaller, cancelledWithParent } from '../runtime/cancellations.js';
 import type { ChildRequest, Delivery } from '../runtime/Delivery.js';
 import type { SendTransport, TransportAttempt, TransportedRun } from '../runtime/SendTransport.js';
+import type { Msg } from '@nats-io/transport-node';
 import type { Clock } from '../util/Clock.js';
 import { DeadlineScheduler, type DeadlineEntry } from '../util/DeadlineScheduler.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
@@ -256,7 +257,7 @@ export class RequestCaller implements SendTransport {
     if (call.done) return;
     call.session = session;
     if (!call.remote) this.env.localMessages.set(call.key, call.message);
-    call.unexpect = session.inbox.expectReplies(call.key, (reply, message) => this.receive(call, reply, () => workerOf(message)));
+    call.unexpect = session.inbox.expectReplies(call.key, (reply, message) => this.receive(call, reply, message));
     if (call.remote) this.env.lifecycle.sent(call);
     let accepted: RequestAccepted;
     const options = { replyTo: session.inbox.subject, partitions: this.env.partitions, timeoutMs: this.env.publishTimeoutMs };
@@ -309,7 +310,7 @@ export class RequestCaller implements SendTransport {
     const levels = new Set<string>();
     call.unexpect = session.inbox.expectReplies(call.key, (reply, message) => {
       levels.add(reply.status);
-      this.receive(call, reply, () => workerOf(message));
+      this.receive(call, reply, message);
     });
     this.watchStored(call, session, levels);
   }
@@ -336,28 +337,30 @@ export class RequestCaller implements SendTransport {
     session.results.waitFor(call.key, watching.signal).then(
       (answer) => {
         if (answer === undefined || call.done) return;
-        if (this.env.localOutcomes.has(call.key)) return this.receive(call, answer, () => this.env.workerId); // served here: its engine reported it
+        if (this.env.localOutcomes.has(call.key)) return this.receive(call, answer, this.env.workerId); // served here: its engine reported it
         if (!call.remote) {
           call.remote = true;
           this.env.lifecycle.sent(call);
         }
         if (!call.received) this.reportEarlyLevels(call); // they happened, out of this caller's sight
         else if (!levels.has('processing')) this.env.lifecycle.processing(call);
-        this.receive(call, answer, () => undefined);
+        this.receive(call, answer, undefined);
       },
       () => undefined, // stopped waiting: the call settled, or the connection closed (the runtime stops it)
     );
   }
 
-  /** Takes a reply to `call`; `worker` tells which worker sent it (read only when it matters: it decodes the reply's headers). */
-  private receive(call: PendingCall, reply: ReplyEnvelope, worker: () => string | undefined): void {
-    const own = (): boolean => worker() === this.env.workerId;
+  /**
+   * Takes a reply to `call`; `sender` is the message it came in (whose `Agent-Worker` header is read
+   * only when it matters: decoding the headers is a good part of a reply's cost), or the worker's id.
+   */
+  private receive(call: PendingCall, reply: ReplyEnvelope, sender: Msg | string | undefined): void {
     const lifecycle = this.env.lifecycle;
-    if (!call.remote && !own()) {
+    if (!call.remote && !this.own(sender)) {
       call.remote = true; // another process serves a type this one hosts too
       lifecycle.sent(call);
     }
-    if (!call.acked) this.acknowledged(call, worker);
+    if (!call.acked) this.acknowledged(call, sender);
     if (reply.type === 'status') {
       if (!call.remote) return;
       if (reply.status === 'progress') return lifecycle.status(call, progressOf(reply));
@@ -371,7 +374,7 @@ export class RequestCaller implements SendTransport {
     // an answer with no acknowledgment before it: its worker took it and ran its handler in one turn
     // (the answer says both levels, see PendingAcks), or replays an answer stored by an earlier delivery
     if (call.remote && !call.received) this.reportEarlyLevels(call);
-    const local = this.env.localOutcomes.has(call.key) && own() ? this.env.localOutcomes.get(call.key) : undefined;
+    const local = this.env.localOutcomes.has(call.key) && this.own(sender) ? this.env.localOutcomes.get(call.key) : undefined;
     this.env.localOutcomes.delete(call.key);
     // served here: the outcome itself (a value without wire form included); else the wire's copy
     if (local !== undefined) return this.settle(call, local.ok, local.outcome);
@@ -385,6 +388,11 @@ export class RequestCaller implements SendTransport {
     this.settle(call, false, error);
   }
 
+  /** True when this process's own worker sent the reply. */
+  private own(sender: Msg | string | undefined): boolean {
+    return workerOf(sender) === this.env.workerId;
+  }
+
   /** Reports the `received` and `processing` levels of `call` that its answer implies. */
   private reportEarlyLevels(call: PendingCall): void {
     call.received = true;
@@ -396,11 +404,11 @@ export class RequestCaller implements SendTransport {
    * The serving process acknowledged the call (its first reply): it was picked up — so stored by
    * the broker, whose PubAck this reply overtook if `accepted` was not reported yet.
    */
-  private acknowledged(call: PendingCall, worker: () => string | undefined): void {
+  private acknowledged(call: PendingCall, sender: Msg | string | undefined): void {
     call.acked = true;
     if (call.remote && !call.stored) {
       call.stored = true;
-      this.env.lifecycle.accepted(call, `taken from the stream by ${worker() ?? 'a worker'}`);
+      this.env.lifecycle.accepted(call, `taken from the stream by ${workerOf(sender) ?? 'a worker'}`);
     }
     if (call.pickup === undefined) return;
     this.deadlines.remove(call.pickup);
