@@ -18,6 +18,7 @@ import type { SendTransport, TransportAttempt, TransportedRun } from '../runtime
 import type { Msg } from '@nats-io/transport-node';
 import type { Clock } from '../util/Clock.js';
 import { DeadlineScheduler, type DeadlineEntry } from '../util/DeadlineScheduler.js';
+import { envelopeLimits } from '../protocol/envelopeLimits.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
 import { attemptKey } from './attemptKey.js';
 import { newRequestId } from './newRequestId.js';
@@ -211,7 +212,7 @@ export class RequestCaller implements SendTransport {
     let encoded: EncodedEnvelope<RequestEnvelope>;
     try {
       if (this.pending.has(call.key)) throw this.inFlightAlready(call);
-      encoded = this.env.codec.encode(call.message, { type: 'request', to: call.recipient, from: call.sender, requestId: call.messageId, metadata: this.metadata(call, deadline) });
+      encoded = this.env.codec.encodeOwn(call.message, { type: 'request', to: call.recipient, from: call.sender, requestId: call.messageId, metadata: this.metadata(call, deadline) });
     } catch (error) {
       if (call.run !== undefined) throw error; // the run reports an attempt that cannot be sent
       this.refuse(call, error);
@@ -238,7 +239,7 @@ export class RequestCaller implements SendTransport {
     }
     if (call.run !== undefined) metadata.attempt = call.send;
     const parent = call.parent;
-    if (parent !== undefined) metadata.call_chain = [...(this.env.chainOf(parent.messageId) ?? []), parent.messageId].slice(-64);
+    if (parent !== undefined) metadata.call_chain = [...(this.env.chainOf(parent.messageId) ?? []), parent.messageId].slice(-envelopeLimits.callChain);
     return metadata;
   }
 

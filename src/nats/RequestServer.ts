@@ -432,7 +432,7 @@ export class RequestServer {
   private completed(envelope: RequestEnvelope, key: string, replyTo: string | undefined, value: unknown): EncodedEnvelope<ResponseEnvelope> {
     this.keepLocal(key, replyTo, { ok: true, outcome: value }); // a caller in this process gets the value even if it has no wire form
     try {
-      return this.env.codec.encode(value, answerTo(envelope));
+      return this.env.codec.encodeOwn(value, answerTo(envelope));
     } catch (error) {
       // the answer has no wire form: callers elsewhere (and a replay) learn why
       return this.env.codec.encodeFailure(error, answerTo(envelope));

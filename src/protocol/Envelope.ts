@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AGENT_ADDRESS_PATTERN, TOPIC_ADDRESS_PATTERN } from './addresses.js';
 import { EnvelopeMetadataSchema, StatusMetadataSchema } from './EnvelopeMetadata.js';
+import { envelopeLimits } from './envelopeLimits.js';
 import { isJsonValue, type JsonValue } from './JsonValue.js';
 import { WireErrorSchema } from './WireError.js';
 
@@ -15,10 +16,10 @@ import { WireErrorSchema } from './WireError.js';
 export const ENVELOPE_VERSION = 1;
 
 const version = z.literal(ENVELOPE_VERSION, { error: `expected the envelope version marker "v": ${ENVELOPE_VERSION}` });
-const agent = z.string().max(1024).regex(AGENT_ADDRESS_PATTERN, 'expected an agent address "type/key"');
-const topic = z.string().max(1024).regex(TOPIC_ADDRESS_PATTERN, 'expected a topic address "type/source"');
-const requestId = z.string().min(1).max(256);
-const action = z.string().min(1).max(256);
+const agent = z.string().max(envelopeLimits.address).regex(AGENT_ADDRESS_PATTERN, 'expected an agent address "type/key"');
+const topic = z.string().max(envelopeLimits.address).regex(TOPIC_ADDRESS_PATTERN, 'expected a topic address "type/source"');
+const requestId = z.string().min(1).max(envelopeLimits.id);
+const action = z.string().min(1).max(envelopeLimits.action);
 const payload = z.custom<JsonValue>((value) => isCheckedPayload(value) || isJsonValue(value), { error: 'expected a JSON value' });
 
 /** The payload object `parseEnvelope` has just walked under the caller's limits, while it runs the schema. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { envelopeLimits } from './envelopeLimits.js';
 
 /** Delivery priority, from the seed protocol: `low`, `normal` (the default when absent), `high`, `critical`. */
 export const PrioritySchema = z.enum(['low', 'normal', 'high', 'critical']);
@@ -19,7 +20,7 @@ export const TraceContextSchema = z.object({
 export type TraceContext = z.output<typeof TraceContextSchema>;
 
 const millis = z.int().min(0);
-const id = z.string().min(1).max(256);
+const id = z.string().min(1).max(envelopeLimits.id);
 
 /**
  * Delivery metadata shared by every envelope type. Every field is optional; times are integer
@@ -37,7 +38,7 @@ export const EnvelopeMetadataSchema = z.object({
   /** Delivery attempt, 1 for the first; retries keep the `request_id`. */
   attempt: z.int().min(1).optional(),
   /** Request ids up the call chain, for call-chain reentrancy and cycle detection. */
-  call_chain: z.array(id).max(64).optional(),
+  call_chain: z.array(id).max(envelopeLimits.callChain).optional(),
   /** Tracing context. */
   trace: TraceContextSchema.optional(),
 });

@@ -5,10 +5,11 @@ import { formatAgentAddress, formatTopicAddress } from './addresses.js';
 import { describeThrown, isAgentwireErrorInstance, unreadableIssue } from './describeThrown.js';
 import { describeValue } from '../util/describeValue.js';
 import { ENVELOPE_VERSION, type Envelope, type FailedResponseEnvelope } from './Envelope.js';
-import type { EnvelopeAddressing, EnvelopeFor, ResponseAddressing } from './EnvelopeAddressing.js';
+import type { EnvelopeAddressing, EnvelopeFor, RequestAddressing, ResponseAddressing } from './EnvelopeAddressing.js';
 import { FORBIDDEN_KEYS, isPlainObject } from './inspectJsonValue.js';
 import type { JsonValue } from './JsonValue.js';
-import { encodeChecked, type EncodedEnvelope } from './encodeEnvelope.js';
+import { encodeChecked, writeEnvelope, type EncodedEnvelope } from './encodeEnvelope.js';
+import { isEvidentlyValid } from './isEvidentlyValid.js';
 import { parseWithLimits } from './parseEnvelope.js';
 import { convertToJson } from './toJsonValue.js';
 import { UnknownPayload } from './UnknownPayload.js';
@@ -134,6 +135,21 @@ export class MessageCodec {
   }
 
   /**
+   * @internal {@link encode} for a request or completed response a runtime addresses itself (agent ids
+   * it checked, ids it made or decoded, metadata it computed): the message is converted and checked as
+   * `encode` does, and an envelope that {@link isEvidentlyValid} is written without being walked and
+   * parsed by the schema a second time. Anything else — a message that fails its conversion, an
+   * `UnknownPayload`, addressing out of range — takes `encode`'s path, with its errors. The envelope
+   * equals `encode`'s but for the order of its metadata's keys.
+   */
+  encodeOwn<A extends RequestAddressing | ResponseAddressing>(message: unknown, addressing: A): EncodedEnvelope<EnvelopeFor<A>> {
+    const envelope = message instanceof UnknownPayload ? undefined : guarded('Envelope', () => this.buildOwn(message, addressing));
+    if (envelope === undefined || !isEvidentlyValid(envelope)) return this.encode(message, addressing);
+    const built = envelope as unknown as EnvelopeFor<A>;
+    return { envelope: built, text: writeEnvelope(built, this.limits.maxBytes) };
+  }
+
+  /**
    * Builds the failed response for a thrown value (see {@link toWireError}), whatever was thrown.
    *
    * @throws {@link MessageValidationError} when an address is invalid.
@@ -172,14 +188,7 @@ export class MessageCodec {
   encodePayload(message: unknown): { action: string; payload: JsonValue } {
     return guarded('Message', () => {
       if (message instanceof UnknownPayload) return { action: message.action, payload: message.payload };
-      const name = this.registeredName(message);
-      if (name !== undefined) return { action: name, payload: convertToJson(message, `Message ${name}`, this.limits) };
-      if (isPlainValue(message)) {
-        return { action: JSON_ACTION, payload: convertToJson(message ?? null, `Message ${JSON_ACTION}`, this.limits) };
-      }
-      throw new ConfigurationError(
-        `Cannot encode ${describeClassOf(message)}: its class is not registered. Call codec.register(${describeClassOf(message)}).`,
-      );
+      return this.convert(message, this.limits);
     });
   }
 
@@ -213,6 +222,34 @@ export class MessageCodec {
     if (existing !== undefined) {
       throw new ConfigurationError(`Class ${String(classNameOf(messageClass))} is already registered as "${existing}".`);
     }
+  }
+
+  /** The `action` and JSON `payload` of `message` (not an `UnknownPayload`), converted under `limits`. */
+  private convert(message: unknown, limits: WireLimits): { action: string; payload: JsonValue } {
+    const name = this.registeredName(message);
+    if (name !== undefined) return { action: name, payload: convertToJson(message, `Message ${name}`, limits) };
+    if (isPlainValue(message)) return { action: JSON_ACTION, payload: convertToJson(message ?? null, `Message ${JSON_ACTION}`, limits) };
+    throw new ConfigurationError(`Cannot encode ${describeClassOf(message)}: its class is not registered. Call codec.register(${describeClassOf(message)}).`);
+  }
+
+  /**
+   * The envelope of `message` as {@link encodeOwn} builds it, its payload converted one level
+   * shallower than `maxDepth` (in the envelope it sits one level down, where the envelope's limit
+   * applies); `undefined` when that conversion fails (`encode` then says why).
+   */
+  private buildOwn(message: unknown, addressing: RequestAddressing | ResponseAddressing): Record<string, unknown> | undefined {
+    checkAddressing(addressing);
+    let converted: { action: string; payload: JsonValue };
+    try {
+      converted = this.convert(message, { maxDepth: this.limits.maxDepth - 1, maxBytes: this.limits.maxBytes });
+    } catch {
+      return undefined;
+    }
+    const envelope = this.header(addressing);
+    envelope.action = converted.action;
+    envelope.payload = converted.payload;
+    envelope.metadata = this.metadata(addressing);
+    return envelope;
   }
 
   /** The envelope of `message`, not checked yet. */

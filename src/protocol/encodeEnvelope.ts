@@ -35,8 +35,19 @@ export interface EncodedEnvelope<E extends Envelope = Envelope> {
 export function encodeChecked(input: unknown, limits: WireLimits): EncodedEnvelope {
   const result = parseWithLimits(input, limits, true);
   if (!result.success) throw result.error;
-  const text = JSON.stringify(result.envelope);
-  const issues = sizeIssues(Buffer.byteLength(text, 'utf8'), limits.maxBytes);
-  if (issues.length > 0) throw new MessageValidationError('Envelope', issues, { messageId: result.envelope.request_id });
-  return { envelope: result.envelope, text };
+  return { envelope: result.envelope, text: writeEnvelope(result.envelope, limits.maxBytes) };
+}
+
+/**
+ * @internal The JSON text of a checked envelope.
+ *
+ * @throws {@link MessageValidationError} (`too_big`) when it is over `maxBytes` UTF-8 bytes.
+ */
+export function writeEnvelope(envelope: Envelope, maxBytes: number): string {
+  const text = JSON.stringify(envelope);
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only text that might be too big is measured.
+  if (text.length * 3 <= maxBytes) return text;
+  const issues = sizeIssues(Buffer.byteLength(text, 'utf8'), maxBytes);
+  if (issues.length > 0) throw new MessageValidationError('Envelope', issues, { messageId: envelope.request_id });
+  return text;
 }
