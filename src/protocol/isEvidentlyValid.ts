@@ -3,15 +3,19 @@ import { ENVELOPE_VERSION } from './Envelope.js';
 import { envelopeLimits } from './envelopeLimits.js';
 
 /**
- * @internal A cheap, conservative stand-in for the envelope schema on the envelopes a runtime builds
- * itself (`MessageCodec.encodeOwn`): true only when `EnvelopeSchema` accepts `envelope` and returns
- * the same fields — a `request` or completed `response` with agent addresses, ids and action in range,
- * and metadata holding only the fields a runtime sets (`timestamp`, `timeout_ms`, `deadline`,
- * `attempt`, `call_chain`) with values in range. Its payload is not looked at: the codec converted it
- * already. False only means "let the schema decide" (and name what is wrong).
- * `test/protocol/isEvidentlyValid.properties.test.ts` holds it to the schema.
+ * @internal A cheap, conservative stand-in for the envelope schema: true only when `EnvelopeSchema`
+ * accepts `value` and returns the same fields — a `request` or completed `response` with agent
+ * addresses, ids and action in range, and metadata holding only the fields a runtime sets
+ * (`timestamp`, `timeout_ms`, `deadline`, `attempt`, `call_chain`) with values in range, no other
+ * field. Its payload is not looked at: it must be JSON data already (converted by the codec, parsed
+ * from text, or copied by the structural walk). False only means "let the schema decide" (and name
+ * what is wrong). Used for the envelopes of the request path (`MessageCodec.encodeOwn`, and
+ * `parseWithLimits` on its own JSON data); `test/protocol/isEvidentlyValid.properties.test.ts`
+ * holds it to the schema.
  */
-export function isEvidentlyValid(envelope: Readonly<Record<string, unknown>>): boolean {
+export function isEvidentlyValid(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const envelope = value as Readonly<Record<string, unknown>>;
   if (envelope.v !== ENVELOPE_VERSION) return false;
   const type = envelope.type;
   if (type === 'request') {

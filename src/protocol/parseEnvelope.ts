@@ -3,6 +3,7 @@ import { MessageValidationError, type ValidationIssue } from '../errors/MessageV
 import { unreadableIssue } from './describeThrown.js';
 import { ENVELOPE_VERSION, EnvelopeSchema, withCheckedPayload, type Envelope } from './Envelope.js';
 import { checkJsonValue } from './inspectJsonValue.js';
+import { isEvidentlyValid } from './isEvidentlyValid.js';
 import { resolveWireLimits, type WireLimits } from './WireLimits.js';
 
 /** Options of {@link parseEnvelope} and {@link safeParseEnvelope}. */
@@ -70,6 +71,8 @@ function parseChecked(input: unknown, limits: WireLimits, snapshot: boolean, fro
   const value = structural.value;
   const version = versionIssues(value);
   if (version.length > 0) return fail(value, version);
+  // JSON data of its own (parsed from text, or the walk's copy) that the schema evidently takes as it is: not parsed a second time.
+  if ((snapshot || fromJson) && isEvidentlyValid(value)) return { success: true, envelope: value as Envelope };
   const parsed = withCheckedPayload(payloadOf(value), () => EnvelopeSchema.safeParse(value));
   return parsed.success ? { success: true, envelope: parsed.data } : fail(value, zodIssues(parsed.error));
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isEvidentlyValid } from '../../src/protocol/isEvidentlyValid.js';
-import { EnvelopeSchema, MessageCodec, UnknownPayload, type EnvelopeMetadata } from '../../src/protocol/index.js';
+import { EnvelopeSchema, MessageCodec, UnknownPayload, decodeEnvelope, type EnvelopeMetadata } from '../../src/protocol/index.js';
 import { MessageValidationError } from '../../src/errors/MessageValidationError.js';
 
 const agentType = fc.stringMatching(/^[\w\-.]{1,12}$/);
@@ -69,6 +69,18 @@ describe('isEvidentlyValid (the envelope schema skipped for envelopes a runtime 
         expect(parsed.data).toStrictEqual(envelope);
       }),
       { numRuns: 3_000 },
+    );
+  });
+
+  it('leaves decodeEnvelope answering what the schema answers for the parsed text', () => {
+    fc.assert(
+      fc.property(candidate, (envelope) => {
+        const text = JSON.stringify(envelope);
+        const expected = EnvelopeSchema.safeParse(JSON.parse(text));
+        if (expected.success) expect(decodeEnvelope(text)).toStrictEqual(expected.data);
+        else expect(() => decodeEnvelope(text)).toThrow(MessageValidationError);
+      }),
+      { numRuns: 1_000 },
     );
   });
 
