@@ -44,13 +44,18 @@ export class AgentTypeRegistry {
     this.known.add(type);
   }
 
+  /** True when `type` is known to be announced already ({@link knows} without asking the bucket). */
+  knowsAlready(type: string): boolean {
+    return this.known.has(type);
+  }
+
   /**
    * True when some process announced `type` (remembered once seen).
    *
    * @throws {@link ConfigurationError} when the type is served with another partition count.
    */
   async knows(type: string): Promise<boolean> {
-    if (this.known.has(type)) return true;
+    if (this.knowsAlready(type)) return true;
     if ((await this.announced(type)) === undefined) return false;
     this.known.add(type);
     return true;

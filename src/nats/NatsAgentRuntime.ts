@@ -70,6 +70,8 @@ function requestQueueOptionsOf(options: NatsAgentRuntimeOptions): RequestQueueOp
 interface Running {
   /** Resolves once connected, with the request stream, inbox and result store ready. */
   readonly session: Promise<NatsSession>;
+  /** That session, once it resolved. */
+  open: NatsSession | undefined;
   /** Resolves once every hosted type's consumers pull (or with the first failure). */
   readonly serving: Promise<void>;
   server: RequestServer | undefined;
@@ -188,6 +190,7 @@ export class NatsAgentRuntime implements AgentRuntime {
       localOutcomes: this.localOutcomes,
       localMessages: this.localMessages,
       session: () => this.session(),
+      sessionNow: () => this.running?.open,
       hosts: (type) => this.hosted.has(type),
       cancelServed: (key, reason) => this.running?.server?.cancel(key, reason) ?? false,
       serving: (key) => this.running?.server?.serving(key) ?? false,
@@ -255,10 +258,11 @@ export class NatsAgentRuntime implements AgentRuntime {
     if (this.running !== undefined) throw new RuntimeStateError('The runtime is already started: call stop() before starting it again.');
     this.engine.start();
     const session = NatsSession.open(this.options, this.queue, this.workerId);
-    const running: Running = { session, serving: Promise.resolve(), server: undefined, deadLetters: undefined, events: undefined, router: Promise.resolve(undefined), workers: [], leases: undefined, connection: undefined, failure: undefined, snapshots: undefined, warned: false };
+    const running: Running = { session, open: undefined, serving: Promise.resolve(), server: undefined, deadLetters: undefined, events: undefined, router: Promise.resolve(undefined), workers: [], leases: undefined, connection: undefined, failure: undefined, snapshots: undefined, warned: false };
     session.catch((error: unknown) => (running.failure ??= error)); // reported to each send that waits for it, and by health()
     (running as { serving: Promise<void> }).serving = session.then(
       async (open) => {
+        running.open = open;
         running.connection = ConnectionWatch.start(open.connection, { events: this.engine.events, clock: this.engine.clock, reconnected: () => this.reconnected(running) });
         const deadLetters = new RequestDeadLetters({ session: open, codec: this.codec, workerId: this.workerId, maxDeliver: this.queue.maxDeliver, redeliveryDelaysMs: this.redeliveryDelaysMs });
         running.deadLetters = deadLetters;

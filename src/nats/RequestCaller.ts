@@ -53,6 +53,8 @@ export interface RequestCallerEnvironment {
   readonly localMessages: Map<string, unknown>;
   /** The session once connected (rejects when connecting failed). */
   session(): Promise<NatsSession>;
+  /** The session when connected already, else `undefined` (then {@link session} waits for it). */
+  sessionNow(): NatsSession | undefined;
   /** Ends the attempt `key` with `reason` if this very process serves it (at once, as in-process); false when it does not. */
   cancelServed(key: string, reason: unknown): boolean;
   /** True when this very process is serving the attempt `key` (its engine has it). */
@@ -227,7 +229,7 @@ export class RequestCaller implements SendTransport {
       this.deadlines.add(call, now + timeoutMs, now);
     }
     this.listenForCancel(call, signal);
-    void this.publish(call, encoded);
+    this.publish(call, encoded);
   }
 
   private metadata(call: PendingCall, deadline: number | undefined): EnvelopeMetadata {
@@ -243,7 +245,15 @@ export class RequestCaller implements SendTransport {
     return metadata;
   }
 
-  private async publish(call: PendingCall, encoded: EncodedEnvelope<RequestEnvelope>): Promise<void> {
+  /** Publishes the call: at once when connected and its recipient's type is known (the usual case), else once they are. */
+  private publish(call: PendingCall, encoded: EncodedEnvelope<RequestEnvelope>): void {
+    const session = this.env.sessionNow();
+    if (session !== undefined && (!call.remote || session.types.knowsAlready(call.recipient.type))) void this.publishIn(session, call, encoded);
+    else void this.publishOnceKnown(call, encoded);
+  }
+
+  /** Publishes the call once connected, unless no process ever announced its recipient's type (then it is refused). */
+  private async publishOnceKnown(call: PendingCall, encoded: EncodedEnvelope<RequestEnvelope>): Promise<void> {
     let session: NatsSession;
     try {
       session = await this.env.session();
@@ -256,6 +266,10 @@ export class RequestCaller implements SendTransport {
       return this.settle(call, false, error);
     }
     if (call.done) return;
+    return this.publishIn(session, call, encoded);
+  }
+
+  private async publishIn(session: NatsSession, call: PendingCall, encoded: EncodedEnvelope<RequestEnvelope>): Promise<void> {
     call.session = session;
     if (!call.remote) this.env.localMessages.set(call.key, call.message);
     call.unexpect = session.inbox.expectReplies(call.key, (reply, message) => this.receive(call, reply, message));
