@@ -49,6 +49,11 @@ const FAILURE_STATES: Partial<Record<FailureReason, RequestState>> = {
 export class RequestLifecycle {
   /** False while nobody listens to the lifecycle's events and no request is recorded: the hot path skips everything. */
   private active = false;
+  /**
+   * @internal Told as each attempt of a handler starts, whether anyone listens to events or not: a
+   * distributed runtime relays it to the caller in another process (without turning the lifecycle on).
+   */
+  onProcessing: ((s: LifecycleSubject) => void) | undefined = undefined;
 
   constructor(
     private readonly events: RuntimeEmitter,
@@ -101,6 +106,7 @@ export class RequestLifecycle {
 
   /** An attempt of the handler started (after any breaker admitted it). */
   processing(s: LifecycleSubject): void {
+    this.onProcessing?.(s);
     if (!this.active) return;
     this.ack(s, 'processing', undefined, undefined);
     this.move(s, 'processing', `attempt ${s.attempt}`, undefined);

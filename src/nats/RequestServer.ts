@@ -2,7 +2,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import { AgentId } from '../core/AgentId.js';
 import type { SendOptions } from '../core/SendOptions.js';
-import type { AckEvent, StatusEvent } from '../core/RuntimeEvents.js';
+import type { StatusEvent } from '../core/RuntimeEvents.js';
 import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import type { EncodedEnvelope } from '../protocol/encodeEnvelope.js';
@@ -125,8 +125,9 @@ export class RequestServer {
   /** The fences of the turns the engine started for them (by its delivery, the handler's context), as long as a handler holds one. */
   private readonly turnFences = new WeakMap<OnceCall, () => boolean>();
   private readonly cancelSubscription: Subscription;
-  private readonly onAck = (ack: AckEvent): void => this.acknowledge(ack);
   private readonly onStatus = (report: StatusEvent): void => this.progress(report);
+  /** True once the engine's `status` events are followed (from the first request served with a reply inbox). */
+  private relaying = false;
   private stopped = false;
   /** Requests being served (pulled and not yet acked). */
   private inFlight = 0;
@@ -141,8 +142,8 @@ export class RequestServer {
 
   constructor(private readonly env: RequestServerEnvironment) {
     this.heartbeat = WorkingHeartbeat.forAckWait(env.ackWaitMs);
-    env.engine.events.on('ack', this.onAck);
-    env.engine.events.on('status', this.onStatus);
+    // Not the engine's `ack` events: listening to them would turn its whole lifecycle on for every request.
+    env.seam.observeProcessing((requestId) => this.processing(requestId));
     this.cancelSubscription = requestCancels.subscribe(env.session.connection, (requestId) => this.cancel(requestId));
   }
 
@@ -187,8 +188,9 @@ export class RequestServer {
   stop(): void {
     this.stopped = true;
     this.stored.flush();
-    this.env.engine.events.off('ack', this.onAck);
-    this.env.engine.events.off('status', this.onStatus);
+    this.env.seam.observeProcessing(undefined);
+    if (this.relaying) this.env.engine.events.off('status', this.onStatus);
+    this.relaying = false;
     this.cancelSubscription.unsubscribe();
   }
 
@@ -352,7 +354,7 @@ export class RequestServer {
       return { kind: 'dead-letter', reason: `its message cannot be decoded: ${describeValue(error)}` };
     }
     const chain = envelope.metadata.call_chain;
-    if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
+    if (replyTo !== undefined) this.relayTo(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
     if (chain !== undefined) this.chains.set(requestId, chain);
     this.heartbeat.hold(message);
     const served: BeingServed = { delivery: undefined, attempt: false, unstarted: false, fresh };
@@ -394,6 +396,14 @@ export class RequestServer {
         'This copy of the agent was dropped, the turn is not committed, and the stream delivers the request again.',
     );
     return { kind: 'redeliver', delayMs: 0 };
+  }
+
+  /** Sends the acknowledgments and progress reports of request `requestId` to `target` while it is served (following the engine's events from the first one). */
+  private relayTo(requestId: string, target: ReplyTarget): void {
+    this.replying.set(requestId, target);
+    if (this.relaying || this.stopped) return;
+    this.relaying = true;
+    this.env.engine.events.on('status', this.onStatus);
   }
 
   /** True when the caller's deadline (wall-clock, on this runtime's clock) has passed. */
@@ -462,12 +472,11 @@ export class RequestServer {
     sendReply(this.env.session.connection, replyTo, answer, this.env.workerId);
   }
 
-  /** The engine's `processing` acknowledgment of a request being served (each attempt of its handler), relayed to its caller. */
-  private acknowledge(ack: AckEvent): void {
-    if (ack.level !== 'processing') return;
-    const target = this.replying.get(ack.messageId);
+  /** The engine's `processing` level of a request being served (each attempt of its handler), relayed to its caller. */
+  private processing(requestId: string): void {
+    const target = this.replying.get(requestId);
     if (target === undefined) return;
-    this.acks.note(target.replyTo, { to: target.from, request_id: ack.messageId, metadata: { attempt: target.attempt } }, 'processing');
+    this.acks.note(target.replyTo, { to: target.from, request_id: requestId, metadata: { attempt: target.attempt } }, 'processing');
   }
 
   /** A handler's `ctx.reportStatus(…)` on a request being served, relayed to its caller as a `progress` status. */

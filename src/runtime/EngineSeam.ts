@@ -71,6 +71,11 @@ export class EngineSeam {
     return this.parts.publisher;
   }
 
+  /** Tells `observer` the id of each request whose handler attempt starts (its `processing` level), whoever listens to the engine's events; `undefined` stops. */
+  observeProcessing(observer: ((messageId: string) => void) | undefined): void {
+    this.parts.lifecycle.onProcessing = observer === undefined ? undefined : (s) => observer(s.messageId);
+  }
+
   /** Asks `admit` as each turn is about to start (fencing: a worker must not start the handlers of a partition it may have lost). */
   admitTurns(admit: TurnAdmission): void {
     this.parts.dispatcher.admitTurn = admit;

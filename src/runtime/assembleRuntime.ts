@@ -98,7 +98,7 @@ export function assembleRuntime(owner: AgentRuntime, events: RuntimeEmitter, clo
   const persistence = persistenceOf(options, { clock, events, log, slots: () => directory.slots() });
   directory.persistence = persistence;
   if (persistence?.savesTurns === true) dispatcher.afterTurn = persistence.afterTurn;
-  const parts = { persistence, requests, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions, log };
+  const parts = { persistence, requests, lifecycle, deadLetters, directory, subscriptions, dispatcher, sender, publisher, handlerStacks, interventions, log };
   keepRuntimeParts(owner, parts);
   return parts;
 }

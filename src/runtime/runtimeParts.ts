@@ -1,4 +1,5 @@
 import type { DeadLetterQueue } from '../core/DeadLetterQueue.js';
+import type { RequestLifecycle } from '../core/RequestLifecycle.js';
 import type { RequestTracker } from '../core/RequestTracker.js';
 import type { AgentDirectory } from './AgentDirectory.js';
 import type { AgentPersistence } from './AgentPersistence.js';
@@ -15,6 +16,8 @@ export interface RuntimeParts {
   /** The state store's side (the `stateStore` and `passivateAfterMs` options), if configured. */
   readonly persistence: AgentPersistence | undefined;
   readonly requests: RequestTracker;
+  /** The request state machine (acks, events, records). */
+  readonly lifecycle: RequestLifecycle;
   readonly deadLetters: DeadLetterQueue;
   readonly directory: AgentDirectory;
   readonly subscriptions: SubscriptionManager;
