@@ -122,6 +122,8 @@ export class RequestServer {
   private readonly fences = new Map<string, () => boolean>();
   /** The requests being served, by request id: whether the partition each was pulled from is being handed over (a turn not started then never starts). */
   private readonly handovers = new Map<string, () => boolean>();
+  /** The requests whose turn {@link admit} refused (by request id): their handler never started, so they are handed back, not failed. */
+  private readonly refusedAtStart = new Set<string>();
   /** The fences of the turns the engine started for them (by its delivery, the handler's context), as long as a handler holds one. */
   private readonly turnFences = new WeakMap<OnceCall, () => boolean>();
   private readonly cancelSubscription: Subscription;
@@ -167,8 +169,9 @@ export class RequestServer {
    * `fresh` (fencing) is checked as the handler's turn starts ({@link admit}), in `ctx.once` ({@link fenced})
    * and before the answer is stored: when the partition's lease is no longer fresh
    * the handler does not start, the effect does not run, the answer is dropped and the request
-   * nak'ed, so its owner serves it. `handingOver` (a drain) is checked as the turn starts: a turn that
-   * has not started when its partition is being handed over does not start, and the request is nak'ed for the next owner.
+   * nak'ed, so its owner serves it — handed back ({@link handBack}) when its handler never started, so
+   * its deliveries are not used up. `handingOver` (a drain) is checked as the turn starts: a turn that
+   * has not started when its partition is being handed over does not start, and the request is handed back for the next owner.
    */
   readonly serve = (message: JsMsg, fresh: () => boolean = () => true, handingOver: () => boolean = () => false): Promise<void> => {
     this.inFlight++;
@@ -212,10 +215,15 @@ export class RequestServer {
   admit(turn: OnceCall): FencedError | undefined {
     const fresh = this.fences.get(turn.messageId);
     if (fresh === undefined) return undefined;
-    if (!fresh()) return fencedTurn(turn.messageId);
-    if (this.handovers.get(turn.messageId)?.() === true) return handedOverTurn(turn.messageId);
+    if (!fresh()) return this.refuseStart(turn.messageId, fencedTurn(turn.messageId));
+    if (this.handovers.get(turn.messageId)?.() === true) return this.refuseStart(turn.messageId, handedOverTurn(turn.messageId));
     this.turnFences.set(turn, fresh);
     return undefined;
+  }
+
+  private refuseStart(requestId: string, error: FencedError): FencedError {
+    this.refusedAtStart.add(requestId);
+    return error;
   }
 
   /**
@@ -374,14 +382,15 @@ export class RequestServer {
         value = await serving.promise;
       } catch (error) {
         if (this.stopped) return undefined;
-        if (served.unstarted) return HANDED_BACK; // dropped before it started: the partition's owner serves it
-        if (error instanceof FencedError && this.handovers.get(requestId)?.() === true) return HANDED_BACK; // not started: the next owner serves it
+        // Never started — dropped while queued, or its turn refused (a stale lease, a handover): the partition's owner serves it, its deliveries not used up.
+        if (served.unstarted || this.refusedAtStart.has(requestId)) return HANDED_BACK;
         if (isAgentwireError(error) && error.code === 'STATE_CONFLICT') return this.staleState(requestId, envelope.to);
         const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));
         return verdict.kind === 'answer' ? this.failed(envelope, key, replyTo, error) : verdict;
       }
       return this.completed(envelope, key, replyTo, value);
     } finally {
+      this.refusedAtStart.delete(requestId);
       this.heartbeat.release(message);
       this.replying.delete(requestId);
       this.chains.delete(requestId);

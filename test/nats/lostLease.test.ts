@@ -1,7 +1,7 @@
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { expect, it } from 'vitest';
-import { AgentId, type AckEvent, CancelledError, type MessageContext, RoutedAgent, type SendEvent, messageHandler } from '../../src/index.js';
+import { AgentId, type AckEvent, CancelledError, type Clock, type MessageContext, RoutedAgent, type SendEvent, type TimerHandle, messageHandler } from '../../src/index.js';
 import { DeadLetteredError, FencedError, MessageCodec, NatsAgentRuntime, PartitionLeases } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useConnection } from './support/useConnection.js';
@@ -111,7 +111,76 @@ natsSuite('NatsAgentRuntime: a partition lease lost while its requests are pulle
     expect(started.filter((n) => n !== 0).sort()).toEqual([1, 2]);
     await stop();
   }, 20_000);
+
+  it('hands back the requests whose turn found the lease stale (the process paused while they were queued) without using up their deliveries (maxDeliver 1)', async () => {
+    const type = 'pauser';
+    const options = { servers: server().url, codec: new MessageCodec().register(Job), partitions: 1, leaseTtlMs: 1_500, ackWaitMs: 2_000, pullExpiresMs: 1_000, maxDeliver: 1 };
+    const clock = new PausedClock();
+    const started: number[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const worker = new NatsAgentRuntime({ ...options, workerId: 'worker-p', clock });
+    await worker.registerFactory(type, () => new Pauser(started, released, clock));
+    const queued: string[] = [];
+    worker.events.on('send', (sent: SendEvent) => queued.push(sent.messageId));
+    worker.start();
+    await worker.ready();
+    const client = new NatsAgentRuntime({ ...options, workerId: 'client-p' });
+    client.start();
+    const agent = new AgentId(type, 'k');
+    const answers = [0, 1, 2].map((n) => client.sendMessage<number>(new Job(n), agent));
+    for (const answer of answers) answer.catch(() => undefined);
+    await until(() => queued.length === 3 && started.length === 1); // job 0 running, jobs 1 and 2 waiting in the mailbox
+    release(); // job 0 "pauses" the process for 2 s (past 0.75 × the TTL) and returns: jobs 1 and 2 start on a stale lease
+
+    await expect(answers[0]).rejects.toBeInstanceOf(DeadLetteredError); // its handler ran, its answer was not stored (stale): its one delivery is spent
+    expect(await Promise.all(answers.slice(1))).toEqual([1, 2]); // refused at their turn's start, handed back, served once the lease was renewed
+    expect(started.filter((n) => n !== 0).sort()).toEqual([1, 2]); // and run once each
+    await client.stopWhenIdle();
+    await worker.stopWhenIdle();
+  }, 20_000);
 });
+
+/** The real clock, but for a pause of the process that {@link PausedClock.pause} adds at once (as a SIGSTOP would, seen from inside). */
+class PausedClock implements Clock {
+  private skipped = 0;
+  now(): number {
+    return performance.now() + this.skipped;
+  }
+  toWallTime(at: number): number {
+    return Date.now() - (this.now() - at);
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return setTimeout(fn, ms);
+  }
+  clearTimeout(handle: TimerHandle): void {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  }
+  pause(ms: number): void {
+    this.skipped += ms;
+  }
+}
+
+/** Job 0 waits for `release`, then the process "pauses" past its lease's freshness before job 0 returns: the jobs queued behind it reach a stale lease. */
+class Pauser extends RoutedAgent {
+  constructor(
+    private readonly started: number[],
+    private readonly release: Promise<void>,
+    private readonly clock: PausedClock,
+  ) {
+    super('pauses the process in its first job');
+  }
+
+  @messageHandler()
+  async run(job: Job): Promise<number> {
+    this.started.push(job.n);
+    if (job.n === 0 && this.started.length === 1) {
+      await this.release;
+      this.clock.pause(2_000);
+    }
+    return job.n;
+  }
+}
 
 /** Resolves once `condition` holds, checking after each turn of the event loop. */
 async function until(condition: () => boolean): Promise<void> {
