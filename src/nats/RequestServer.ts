@@ -124,8 +124,6 @@ export class RequestServer {
   private readonly handovers = new Map<string, () => boolean>();
   /** The requests whose turn {@link admit} refused (by request id): their handler never started, so they are handed back, not failed. */
   private readonly refusedAtStart = new Set<string>();
-  /** The fences of the turns the engine started for them (by its delivery, the handler's context), as long as a handler holds one. */
-  private readonly turnFences = new WeakMap<OnceCall, () => boolean>();
   private readonly cancelSubscription: Subscription;
   private readonly onStatus = (report: StatusEvent): void => this.progress(report);
   /** True once the engine's `status` events are followed (from the first request served with a reply inbox). */
@@ -217,7 +215,7 @@ export class RequestServer {
     if (fresh === undefined) return undefined;
     if (!fresh()) return this.refuseStart(turn.messageId, fencedTurn(turn.messageId));
     if (this.handovers.get(turn.messageId)?.() === true) return this.refuseStart(turn.messageId, handedOverTurn(turn.messageId));
-    this.turnFences.set(turn, fresh);
+    this.env.seam.tagTurn(turn, fresh); // the turn keeps its fence for as long as its handler holds its context
     return undefined;
   }
 
@@ -232,7 +230,8 @@ export class RequestServer {
    * after its request was dropped stays fenced.
    */
   fenced(call: OnceCall): boolean {
-    const fresh = this.turnFences.get(call) ?? this.fences.get(call.messageId);
+    const tag = this.env.seam.tagOf(call);
+    const fresh = typeof tag === 'function' ? (tag as () => boolean) : this.fences.get(call.messageId);
     return fresh !== undefined && !fresh();
   }
 

@@ -62,6 +62,8 @@ export class DeliveryExtras {
   startedAt = 0;
   /** Wakes the publish that waits for this delivery to get room in a full mailbox. */
   admitted: (() => void) | undefined = undefined;
+  /** What the turn admission hook attached to this turn (`EngineSeam.tagTurn`): a distributed runtime's fence. */
+  admission: unknown = undefined;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { AgentId } from '../core/AgentId.js';
 import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { SendOptions } from '../core/SendOptions.js';
 import { runtimeParts, type RuntimeParts } from './runtimeParts.js';
-import type { ChildRequest, Delivery } from './Delivery.js';
+import type { OnceCall } from '../core/OnceStore.js';
+import { Delivery, type ChildRequest } from './Delivery.js';
 import { NEW, QUEUED, SETTLED } from './deliveryStates.js';
 import type { RuntimeLog } from './RuntimeLog.js';
 import type { Publisher, PublishTransport } from './Publisher.js';
@@ -79,6 +80,19 @@ export class EngineSeam {
   /** Asks `admit` as each turn is about to start (fencing: a worker must not start the handlers of a partition it may have lost). */
   admitTurns(admit: TurnAdmission): void {
     this.parts.dispatcher.admitTurn = admit;
+  }
+
+  /**
+   * Attaches `tag` to `turn` (a turn the {@link admitTurns} hook admits), for as long as the turn itself
+   * lives — not in a map that would keep every turn alive past young-generation collections.
+   */
+  tagTurn(turn: OnceCall, tag: unknown): void {
+    if (turn instanceof Delivery) turn.more().admission = tag;
+  }
+
+  /** What {@link tagTurn} attached to the turn behind `call` (a handler's `ctx.once`), if anything. */
+  tagOf(call: OnceCall): unknown {
+    return call instanceof Delivery ? call.extras?.admission : undefined;
   }
 
   /** The engine's caller-side breakers (the `circuitBreaker` send option), with their recipients. */

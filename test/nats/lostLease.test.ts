@@ -16,6 +16,8 @@ class Holder extends RoutedAgent {
     private readonly started: number[],
     private readonly signals: AbortSignal[],
     private readonly release: Promise<void>,
+    /** What job 0's first run does with `ctx.once` once released (after its request was dropped): the effects run, and its outcome. */
+    private readonly late: { effects: number[]; outcome?: unknown },
   ) {
     super('holds its first job');
   }
@@ -26,6 +28,10 @@ class Holder extends RoutedAgent {
     if (job.n === 0 && this.signals.length === 0) {
       this.signals.push(ctx.signal);
       await this.release;
+      this.late.outcome = await ctx.once('late-effect', () => this.late.effects.push(0)).then(
+        () => 'ran',
+        (error: unknown) => error,
+      );
     }
     return job.n;
   }
@@ -37,6 +43,8 @@ interface LostLease {
   readonly signals: AbortSignal[];
   readonly fenced: Map<string, unknown>;
   readonly answers: Promise<number>[];
+  /** Job 0's first run's `ctx.once` after its release: the effects it ran (none when fenced) and its outcome. */
+  readonly late: { effects: number[]; outcome?: unknown };
   /** Lets job 0's first run end (after it was aborted: its value goes nowhere). */
   release(): void;
   stop(): Promise<void>;
@@ -54,7 +62,8 @@ async function loseLeaseWhileHolding(url: string, connection: NatsConnection, ty
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   const worker = new NatsAgentRuntime({ ...options, workerId: 'worker-a' });
-  await worker.registerFactory(type, () => new Holder(started, signals, released));
+  const late: { effects: number[]; outcome?: unknown } = { effects: [] };
+  await worker.registerFactory(type, () => new Holder(started, signals, released, late));
   const queued: string[] = [];
   worker.events.on('send', (sent: SendEvent) => queued.push(sent.messageId));
   const fenced = new Map<string, unknown>();
@@ -80,14 +89,14 @@ async function loseLeaseWhileHolding(url: string, connection: NatsConnection, ty
     await client.stopWhenIdle();
     await worker.stopWhenIdle();
   };
-  return { started, signals, fenced, answers, release, stop };
+  return { started, signals, fenced, answers, late, release, stop };
 }
 
 natsSuite('NatsAgentRuntime: a partition lease lost while its requests are pulled', (server) => {
   const nats = useConnection(server);
 
   it('drops what it pulled from a partition whose lease it lost: the running handler is aborted, the queued ones never start, all go to the owner', async () => {
-    const { started, signals, fenced, answers, release, stop } = await loseLeaseWhileHolding(server().url, nats().connection, 'holder');
+    const { started, signals, fenced, answers, late, release, stop } = await loseLeaseWhileHolding(server().url, nats().connection, 'holder');
     expect(started).toEqual([0]); // the queued jobs never started
     expect(signals[0]!.aborted).toBe(true);
     for (const error of fenced.values()) {
@@ -95,7 +104,10 @@ natsSuite('NatsAgentRuntime: a partition lease lost while its requests are pulle
       expect((error as CancelledError).cause).toBeInstanceOf(FencedError);
       expect(((error as CancelledError).cause as FencedError).message).toMatch(/^Dropped request .*lease of its partition is stale/);
     }
-    release(); // the aborted handler finishes late: its value goes nowhere
+    release(); // the aborted handler goes on: its value goes nowhere, and its turn stays fenced
+    await until(() => late.outcome !== undefined);
+    expect(late.outcome).toBeInstanceOf(FencedError); // ctx.once after its request was dropped: the effect does not run
+    expect(late.effects).toEqual([]);
 
     // the usurper never renews: once its lease expires this worker takes the partition back and serves the nak'ed requests
     expect(await Promise.all(answers)).toEqual([0, 1, 2]);
