@@ -143,7 +143,7 @@ export class MessageCodec {
    * equals `encode`'s but for the order of its metadata's keys.
    */
   encodeOwn<A extends RequestAddressing | ResponseAddressing>(message: unknown, addressing: A): EncodedEnvelope<EnvelopeFor<A>> {
-    const envelope = message instanceof UnknownPayload ? undefined : guarded('Envelope', () => this.buildOwn(message, addressing));
+    const envelope = message instanceof UnknownPayload ? undefined : this.buildOwn(message, addressing);
     if (envelope === undefined || !isEvidentlyValid(envelope)) return this.encode(message, addressing);
     const built = envelope as unknown as EnvelopeFor<A>;
     return { envelope: built, text: writeEnvelope(built, this.limits.maxBytes) };
@@ -186,10 +186,7 @@ export class MessageCodec {
 
   /** Converts a message to its `action` and JSON `payload`. */
   encodePayload(message: unknown): { action: string; payload: JsonValue } {
-    return guarded('Message', () => {
-      if (message instanceof UnknownPayload) return { action: message.action, payload: message.payload };
-      return this.convert(message, this.limits);
-    });
+    return this.payloadOf(message, this.limits);
   }
 
   /**
@@ -224,40 +221,36 @@ export class MessageCodec {
     }
   }
 
-  /** The `action` and JSON `payload` of `message` (not an `UnknownPayload`), converted under `limits`. */
-  private convert(message: unknown, limits: WireLimits): { action: string; payload: JsonValue } {
-    const name = this.registeredName(message);
-    if (name !== undefined) return { action: name, payload: convertToJson(message, `Message ${name}`, limits) };
-    if (isPlainValue(message)) return { action: JSON_ACTION, payload: convertToJson(message ?? null, `Message ${JSON_ACTION}`, limits) };
-    throw new ConfigurationError(`Cannot encode ${describeClassOf(message)}: its class is not registered. Call codec.register(${describeClassOf(message)}).`);
+  /** The `action` and JSON `payload` of `message`, converted under `limits` (an `UnknownPayload` as it is). */
+  private payloadOf(message: unknown, limits: WireLimits): { action: string; payload: JsonValue } {
+    return guarded('Message', () => {
+      if (message instanceof UnknownPayload) return { action: message.action, payload: message.payload };
+      const name = this.registeredName(message);
+      if (name !== undefined) return { action: name, payload: convertToJson(message, `Message ${name}`, limits) };
+      if (isPlainValue(message)) return { action: JSON_ACTION, payload: convertToJson(message ?? null, `Message ${JSON_ACTION}`, limits) };
+      throw new ConfigurationError(`Cannot encode ${describeClassOf(message)}: its class is not registered. Call codec.register(${describeClassOf(message)}).`);
+    });
   }
 
   /**
    * The envelope of `message` as {@link encodeOwn} builds it, its payload converted one level
    * shallower than `maxDepth` (in the envelope it sits one level down, where the envelope's limit
-   * applies); `undefined` when that conversion fails (`encode` then says why).
+   * applies); `undefined` when building it fails (`encode` then says why).
    */
   private buildOwn(message: unknown, addressing: RequestAddressing | ResponseAddressing): Record<string, unknown> | undefined {
-    checkAddressing(addressing);
-    let converted: { action: string; payload: JsonValue };
     try {
-      converted = this.convert(message, { maxDepth: this.limits.maxDepth - 1, maxBytes: this.limits.maxBytes });
+      return this.build(message, addressing, { maxDepth: this.limits.maxDepth - 1, maxBytes: this.limits.maxBytes });
     } catch {
       return undefined;
     }
-    const envelope = this.header(addressing);
-    envelope.action = converted.action;
-    envelope.payload = converted.payload;
-    envelope.metadata = this.metadata(addressing);
-    return envelope;
   }
 
-  /** The envelope of `message`, not checked yet. */
-  private build(message: unknown, addressing: EnvelopeAddressing): Record<string, unknown> {
+  /** The envelope of `message`, not checked yet, its payload converted under `limits`. */
+  private build(message: unknown, addressing: EnvelopeAddressing, limits = this.limits): Record<string, unknown> {
     checkAddressing(addressing);
     const envelope = this.header(addressing);
     if (addressing.type !== 'status' || message !== undefined) {
-      const { action, payload } = this.encodePayload(message);
+      const { action, payload } = this.payloadOf(message, limits);
       envelope.action = action;
       envelope.payload = payload;
     }
