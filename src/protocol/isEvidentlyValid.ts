@@ -7,7 +7,7 @@ import { envelopeLimits } from './envelopeLimits.js';
  * accepts `value` and returns the same fields — a `request` or completed `response` with agent
  * addresses, ids and action in range, and metadata holding only the fields a runtime sets
  * (`timestamp`, `timeout_ms`, `deadline`, `attempt`, `call_chain`) with values in range, no other
- * field. Its payload is not looked at: it must be JSON data already (converted by the codec, parsed
+ * field, `v` first. Its payload is not looked at: it must be JSON data already (converted by the codec, parsed
  * from text, or copied by the structural walk). False only means "let the schema decide" (and name
  * what is wrong). Used for the envelopes of the request path (`MessageCodec.encodeOwn`, and
  * `parseWithLimits` on its own JSON data); `test/protocol/isEvidentlyValid.properties.test.ts`
@@ -16,7 +16,7 @@ import { envelopeLimits } from './envelopeLimits.js';
 export function isEvidentlyValid(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const envelope = value as Readonly<Record<string, unknown>>;
-  if (envelope.v !== ENVELOPE_VERSION) return false;
+  if (envelope.v !== ENVELOPE_VERSION || !startsWithVersion(envelope)) return false;
   const type = envelope.type;
   if (type === 'request') {
     if (envelope.status !== undefined || (envelope.from !== undefined && !isAddress(envelope.from)) || !isAddress(envelope.to)) return false;
@@ -26,6 +26,12 @@ export function isEvidentlyValid(value: unknown): boolean {
     return false;
   }
   return isText(envelope.request_id, envelopeLimits.id) && isText(envelope.action, envelopeLimits.action) && 'payload' in envelope && hasOwnMetadata(envelope.metadata) && fieldCount(envelope) === (type === 'response' ? 9 : 8) - (envelope.from === undefined || envelope.to === undefined ? 1 : 0);
+}
+
+/** True when `v` is the first key (the schema's copy puts it first, and `encodeEnvelope` writes it first). */
+function startsWithVersion(envelope: object): boolean {
+  for (const key in envelope) return key === 'v';
+  return false;
 }
 
 function isAddress(value: unknown): boolean {

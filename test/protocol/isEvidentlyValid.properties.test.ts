@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isEvidentlyValid } from '../../src/protocol/isEvidentlyValid.js';
-import { EnvelopeSchema, MessageCodec, UnknownPayload, decodeEnvelope, type EnvelopeMetadata } from '../../src/protocol/index.js';
+import { EnvelopeSchema, MessageCodec, UnknownPayload, decodeEnvelope, encodeEnvelope, type Envelope, type EnvelopeMetadata } from '../../src/protocol/index.js';
 import { MessageValidationError } from '../../src/errors/MessageValidationError.js';
 import { payload } from './fixtures.js';
 
@@ -70,6 +70,17 @@ describe('isEvidentlyValid (the envelope schema skipped for envelopes a runtime 
         expect(parsed.data).toStrictEqual(envelope);
       }),
       { numRuns: 3_000 },
+    );
+  });
+
+  it('leaves encodeEnvelope writing v first, whatever the order of the fields it is given', () => {
+    fc.assert(
+      fc.property(built, fc.boolean(), (envelope, versionLast) => {
+        const { v, ...rest } = envelope;
+        const input = versionLast ? { ...rest, v } : envelope;
+        expect(encodeEnvelope(input as Envelope).startsWith('{"v":1,')).toBe(true);
+      }),
+      { numRuns: 300 },
     );
   });
 
