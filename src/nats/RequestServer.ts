@@ -126,8 +126,6 @@ export class RequestServer {
   private readonly refusedAtStart = new Set<string>();
   private readonly cancelSubscription: Subscription;
   private readonly onStatus = (report: StatusEvent): void => this.progress(report);
-  /** True once the engine's `status` events are followed (from the first request served with a reply inbox). */
-  private relaying = false;
   private stopped = false;
   /** Requests being served (pulled and not yet acked). */
   private inFlight = 0;
@@ -144,6 +142,7 @@ export class RequestServer {
     this.heartbeat = WorkingHeartbeat.forAckWait(env.ackWaitMs);
     // Not the engine's `ack` events: listening to them would turn its whole lifecycle on for every request.
     env.seam.observeProcessing((requestId) => this.processing(requestId));
+    env.engine.events.on('status', this.onStatus); // costs nothing unless a handler reports its status
     this.cancelSubscription = requestCancels.subscribe(env.session.connection, (requestId) => this.cancel(requestId));
   }
 
@@ -190,8 +189,7 @@ export class RequestServer {
     this.stopped = true;
     this.stored.flush();
     this.env.seam.observeProcessing(undefined);
-    if (this.relaying) this.env.engine.events.off('status', this.onStatus);
-    this.relaying = false;
+    this.env.engine.events.off('status', this.onStatus);
     this.cancelSubscription.unsubscribe();
   }
 
@@ -361,7 +359,7 @@ export class RequestServer {
       return { kind: 'dead-letter', reason: `its message cannot be decoded: ${describeValue(error)}` };
     }
     const chain = envelope.metadata.call_chain;
-    if (replyTo !== undefined) this.relayTo(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
+    if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
     if (chain !== undefined) this.chains.set(requestId, chain);
     this.heartbeat.hold(message);
     const served: BeingServed = { delivery: undefined, attempt: false, unstarted: false, fresh };
@@ -404,14 +402,6 @@ export class RequestServer {
         'This copy of the agent was dropped, the turn is not committed, and the stream delivers the request again.',
     );
     return { kind: 'redeliver', delayMs: 0 };
-  }
-
-  /** Sends the acknowledgments and progress reports of request `requestId` to `target` while it is served (following the engine's events from the first one). */
-  private relayTo(requestId: string, target: ReplyTarget): void {
-    this.replying.set(requestId, target);
-    if (this.relaying || this.stopped) return;
-    this.relaying = true;
-    this.env.engine.events.on('status', this.onStatus);
   }
 
   /** True when the caller's deadline (wall-clock, on this runtime's clock) has passed. */
