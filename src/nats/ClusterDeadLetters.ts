@@ -42,7 +42,7 @@ const DEAD_LETTER_HEADERS = new Set(
  * leave the mirror when the runtime stops.
  *
  * `replay(id)` takes the request out of `AGENT_DLQ` and back into the request stream: its original
- * body and headers, the replaying process's inbox as `Agent-Reply-To`, no deadline (its `timeout_ms`
+ * body and headers, the replaying process's inbox as `Agent-Reply-To` (and `metadata.reply_to`), no deadline (its `timeout_ms`
  * still limits the handler), the same request id — so a result stored for it and effects done with
  * `ctx.once` count — and the `Nats-Msg-Id` `<request id>[#<attempt>]/replay/<sequence>`: unique per dead letter
  * (the request id alone would be dropped as a duplicate within the stream's duplicate window) and
@@ -104,7 +104,7 @@ export class ClusterDeadLetters implements DeadLetterSource {
     const answer = requestId === undefined || key === undefined ? undefined : this.answerTo(session, requestId, key, record);
     answer?.promise.catch(() => undefined); // awaited below, after the requeue
     try {
-      const accepted = await session.client.publish(subject, replayBody(stored.data), {
+      const accepted = await session.client.publish(subject, replayBody(stored.data, session.inbox.subject), {
         headers: replayHeaders(stored.header, session.inbox.subject),
         msgID: `${key ?? `${deadLetterQueue.stream}/${seq}`}/replay/${seq}`,
         expect: { streamName: requestQueue.stream },
@@ -222,12 +222,15 @@ function requestEnvelope(data: Uint8Array): RequestEnvelope | undefined {
   }
 }
 
-/** The request's body for a replay: without its deadline (long past, typically), else as it was. */
-function replayBody(data: Uint8Array): Uint8Array | string {
+/**
+ * The request's body for a replay: without its deadline (long past, typically) and answered to
+ * `replyTo` (the envelope's `reply_to` counts before the header); as it was when it does not decode.
+ */
+function replayBody(data: Uint8Array, replyTo: string): Uint8Array | string {
   const envelope = requestEnvelope(data);
-  if (envelope?.metadata.deadline === undefined) return data;
+  if (envelope === undefined) return data;
   const { deadline: _deadline, ...metadata } = envelope.metadata;
-  return encodeEnvelope({ ...envelope, metadata });
+  return encodeEnvelope({ ...envelope, metadata: { ...metadata, reply_to: replyTo } });
 }
 
 /** The request's own headers for a replay, answering to `replyTo`. */

@@ -6,6 +6,7 @@ import type { MessageCodec } from '../protocol/MessageCodec.js';
 import { reportUncaught } from '../util/reportUncaught.js';
 import type { LocalEvents } from './LocalEvents.js';
 import type { NatsSession } from './NatsSession.js';
+import { decodePulled, type PulledBody } from './decodePulled.js';
 import { readEvent, type ReceivedEvent } from './readEvent.js';
 import { WorkingHeartbeat } from './WorkingHeartbeat.js';
 
@@ -49,8 +50,8 @@ export class EventServer {
   }
 
   /** Serves one pulled copy; resolves once it is settled (never rejects). `fresh` is checked before the completion is stored (fencing). */
-  readonly serve = (message: JsMsg, fresh: () => boolean): Promise<void> =>
-    this.handle(message, fresh).catch((error: unknown) => {
+  readonly serve = (message: JsMsg, fresh: () => boolean, body: PulledBody = decodePulled(message)): Promise<void> =>
+    this.handle(message, fresh, body).catch((error: unknown) => {
       if (!this.stopped) (this.env.failed ?? reportUncaught)(error);
     });
 
@@ -59,11 +60,11 @@ export class EventServer {
     this.stopped = true;
   }
 
-  private async handle(message: JsMsg, fresh: () => boolean): Promise<void> {
+  private async handle(message: JsMsg, fresh: () => boolean, body: PulledBody): Promise<void> {
     let event: ReceivedEvent;
     let payload: unknown;
     try {
-      event = readEvent(message);
+      event = readEvent(message, body);
       payload = this.payloadOf(event);
     } catch {
       message.term(); // it will never decode; no reason: nats-server 2.9 ignores a term that carries one

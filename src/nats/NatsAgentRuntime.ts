@@ -26,6 +26,7 @@ import type { CircuitBreakerPolicy } from '../policies/CircuitBreakerPolicy.js';
 import type { TimeoutPolicy } from '../policies/TimeoutPolicy.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { JsMsg } from '@nats-io/jetstream';
+import { createInbox } from '@nats-io/transport-node';
 import type { NatsAgentRuntimeOptions } from './NatsAgentRuntimeOptions.js';
 import { NatsOnceStore } from './NatsOnceStore.js';
 import { NatsAgentStateStore } from './NatsAgentStateStore.js';
@@ -54,7 +55,7 @@ import { assessHealth, type RuntimeHealth } from './RuntimeHealth.js';
 import { takeClusterSnapshot } from './takeClusterSnapshot.js';
 import type { ClusterSnapshot } from '../core/ClusterSnapshot.js';
 import { wallTimeOf } from '../util/wallTimeOf.js';
-import { isEventCopy } from './readEvent.js';
+import { decodePulled, isEventCopy } from './decodePulled.js';
 import { SubscriptionRegistry } from './SubscriptionRegistry.js';
 
 /** How long `stop()` lets the turns running finish by default, in ms. */
@@ -163,6 +164,8 @@ export class NatsAgentRuntime implements AgentRuntime {
   private waitingForStart: Array<(session: Promise<NatsSession>) => void> = [];
   /** The stop under way (draining), and how to cut its drain short. */
   private stopping: { readonly done: Promise<void>; readonly cut: () => void } | undefined = undefined;
+  /** The subject of this runtime's reply inbox, the same in every session: its requests name it (`metadata.reply_to`) before it is connected. */
+  private readonly inbox = createInbox();
 
   constructor(private readonly options: NatsAgentRuntimeOptions) {
     this.engine = new SingleThreadedAgentRuntime({
@@ -182,6 +185,7 @@ export class NatsAgentRuntime implements AgentRuntime {
       codec: this.codec,
       clock: this.engine.clock,
       workerId: this.workerId,
+      replyTo: this.inbox,
       partitions: this.queue.partitions,
       pickupTimeoutMs: options.pickupTimeoutMs === false ? undefined : (options.pickupTimeoutMs ?? 30_000),
       publishTimeoutMs: options.publishTimeoutMs ?? 2_000,
@@ -257,7 +261,7 @@ export class NatsAgentRuntime implements AgentRuntime {
   start(): void {
     if (this.running !== undefined) throw new RuntimeStateError('The runtime is already started: call stop() before starting it again.');
     this.engine.start();
-    const session = NatsSession.open(this.options, this.queue, this.workerId);
+    const session = NatsSession.open(this.options, this.queue, this.workerId, this.inbox);
     const running: Running = { session, open: undefined, serving: Promise.resolve(), server: undefined, deadLetters: undefined, events: undefined, router: Promise.resolve(undefined), workers: [], leases: undefined, connection: undefined, failure: undefined, snapshots: undefined, warned: false };
     session.catch((error: unknown) => (running.failure ??= error)); // reported to each send that waits for it, and by health()
     (running as { serving: Promise<void> }).serving = session.then(
@@ -636,7 +640,10 @@ export class NatsAgentRuntime implements AgentRuntime {
     await this.stateStore?.open(running.session);
     await session.types.announce(type, this.workerId);
     const leases = await this.leasesOf(running, session);
-    const serve = (message: JsMsg, fresh: () => boolean, handingOver: () => boolean): Promise<void> => (isEventCopy(message) ? running.events!.serve(message, fresh) : running.server!.serve(message, fresh, handingOver));
+    const serve = (message: JsMsg, fresh: () => boolean, handingOver: () => boolean): Promise<void> => {
+      const body = decodePulled(message); // once, for whichever server takes it
+      return isEventCopy(message, body) ? running.events!.serve(message, fresh, body) : running.server!.serve(message, fresh, handingOver, body);
+    };
     const lost = (partition: number): void => {
       running.server?.dropFenced();
       void this.deactivatePartitions(type, [partition], false); // their in-memory state may be stale by the time the partition comes back

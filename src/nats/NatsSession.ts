@@ -35,8 +35,8 @@ export class NatsSession {
     readonly publisher: StreamPublisher,
   ) {}
 
-  /** Connects, opens JetStream, ensures the streams, opens the inbox, the result store (`resultTtlMs`: its TTL) and the registries. */
-  static async open(options: NatsConnectionOptions & { readonly resultTtlMs?: number | undefined }, queue: RequestQueueOptions, workerId: string): Promise<NatsSession> {
+  /** Connects, opens JetStream, ensures the streams, opens the inbox (on `inboxSubject`, else a fresh one), the result store (`resultTtlMs`: its TTL) and the registries. */
+  static async open(options: NatsConnectionOptions & { readonly resultTtlMs?: number | undefined }, queue: RequestQueueOptions, workerId: string, inboxSubject?: string): Promise<NatsSession> {
     const { servers, name = `agentwire ${workerId}`, connectTimeoutMs, client: clientOptions } = options;
     const connection = await connectNats({ servers, name, connectTimeoutMs, client: clientOptions });
     try {
@@ -44,7 +44,7 @@ export class NatsSession {
       const publisher = new StreamPublisher(connection);
       await Promise.all([ensureRequestStream(manager, queue), ensureEventStream(manager, queue), ensureDeadLetterStream(manager, queue.replicas === undefined ? {} : { replicas: queue.replicas })]);
       const [inbox, results, types, idempotency, subscriptions] = await Promise.all([
-        ReplyInbox.open(connection),
+        ReplyInbox.open(connection, inboxSubject === undefined ? {} : { subject: inboxSubject }),
         ResultStore.open(connection, options.resultTtlMs === undefined ? {} : { ttlMs: options.resultTtlMs }, publisher),
         AgentTypeRegistry.open(connection, resolveRequestQueueOptions(queue).partitions),
         IdempotencyStore.open(connection),

@@ -20,6 +20,11 @@ export interface ReplyInboxOptions extends Partial<WireLimits> {
    * a listener threw. Default: report it as an uncaught exception on a new macrotask (never silent).
    */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The subject to subscribe. Default: a fresh `_INBOX.…`. A runtime keeps one for its lifetime, so
+   * the requests it encodes before it is connected already name it (`metadata.reply_to`).
+   */
+  readonly subject?: string;
 }
 
 /**
@@ -44,7 +49,7 @@ export class ReplyInbox {
    * one sent before would be lost.
    */
   static async open(connection: NatsConnection, options: ReplyInboxOptions = {}): Promise<ReplyInbox> {
-    const inbox = new ReplyInbox(createInbox(), options);
+    const inbox = new ReplyInbox(options.subject ?? createInbox(), options);
     inbox.subscription = connection.subscribe(inbox.subject, { callback: (error, message) => inbox.receive(error, message) });
     await connection.flush();
     return inbox;

@@ -18,6 +18,7 @@ import { WorkingHeartbeat } from './WorkingHeartbeat.js';
 import { handBack, type HandBackTarget } from './handBack.js';
 import { agentHeaders } from './agentHeaders.js';
 import { attemptKey } from './attemptKey.js';
+import { decodePulled, type PulledBody } from './decodePulled.js';
 import type { Delivery } from '../runtime/Delivery.js';
 import type { TransportedRun } from '../runtime/SendTransport.js';
 import type { EngineSeam } from '../runtime/EngineSeam.js';
@@ -25,7 +26,7 @@ import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentR
 import type { NatsSession } from './NatsSession.js';
 import { PendingAcks, type AcknowledgedRequest, type EarlyAckLevel } from './PendingAcks.js';
 import { publishReply, sendReply } from './publishReply.js';
-import { readRequest } from './readRequest.js';
+import { receivedRequest, type ReceivedRequest } from './readRequest.js';
 import { requestCancels } from './requestCancels.js';
 import type { FailureVerdict, RequestDeadLetters } from './RequestDeadLetters.js';
 
@@ -170,9 +171,9 @@ export class RequestServer {
    * its deliveries are not used up. `handingOver` (a drain) is checked as the turn starts: a turn that
    * has not started when its partition is being handed over does not start, and the request is handed back for the next owner.
    */
-  readonly serve = (message: JsMsg, fresh: () => boolean = () => true, handingOver: () => boolean = () => false): Promise<void> => {
+  readonly serve = (message: JsMsg, fresh: () => boolean = () => true, handingOver: () => boolean = () => false, body: PulledBody = decodePulled(message)): Promise<void> => {
     this.inFlight++;
-    return this.handle(message, fresh, handingOver).then(
+    return this.handle(message, fresh, handingOver, body).then(
       () => {
         this.inFlight--;
       },
@@ -253,14 +254,14 @@ export class RequestServer {
     return true;
   }
 
-  private async handle(message: JsMsg, fresh: () => boolean, handingOver: () => boolean): Promise<void> {
-    let envelope: RequestEnvelope;
-    let deliveryCount: number;
+  private async handle(message: JsMsg, fresh: () => boolean, handingOver: () => boolean, body: PulledBody): Promise<void> {
+    let request: ReceivedRequest;
     try {
-      ({ envelope, deliveryCount } = readRequest(message));
+      request = receivedRequest(message, body);
     } catch (error) {
       return this.unanswered(message, undefined, undefined, { kind: 'dead-letter', reason: `it cannot be decoded: ${describeValue(error)}` }, fresh);
     }
+    const { envelope } = request;
     const key = attemptKey(envelope.request_id, envelope.metadata.attempt);
     // The stream may deliver a request again while this process still serves it (after a nak, or a
     // server delivering one sequence twice): that delivery waits until the first one is finished,
@@ -269,7 +270,7 @@ export class RequestServer {
     if (again) await this.afterEarlierDelivery(key, message);
     this.inHand.set(key, undefined);
     try {
-      await this.handleDelivery(message, envelope, key, deliveryCount, again, fresh, handingOver);
+      await this.handleDelivery(message, request, key, again, fresh, handingOver);
     } finally {
       const waiting = this.inHand.get(key);
       this.inHand.delete(key);
@@ -287,8 +288,8 @@ export class RequestServer {
     }
   }
 
-  private async handleDelivery(message: JsMsg, envelope: RequestEnvelope, key: string, deliveryCount: number, again: boolean, fresh: () => boolean, handingOver: () => boolean): Promise<void> {
-    const replyTo = message.headers?.get(agentHeaders.replyTo) || undefined;
+  private async handleDelivery(message: JsMsg, request: ReceivedRequest, key: string, again: boolean, fresh: () => boolean, handingOver: () => boolean): Promise<void> {
+    const { envelope, replyTo, deliveryCount } = request;
     // A redelivery may have been answered already: replay the stored answer. A first delivery goes
     // to its mailbox at once (no round trip first), so requests keep their order per partition.
     const stored = deliveryCount > 1 || again ? await this.env.session.results.find(envelope.request_id, envelope.metadata.attempt) : undefined;

@@ -35,7 +35,10 @@ export interface PublishRequestOptions extends Partial<WireLimits> {
   readonly partitions?: number;
   /** How long to wait for the PubAck, in ms. Default: the client's (5 s). */
   readonly timeoutMs?: number;
-  /** Where the worker sends the request's acknowledgments and answer: the caller's `ReplyInbox` subject. */
+  /**
+   * Where the worker sends the request's acknowledgments and answer: the caller's `ReplyInbox` subject.
+   * Sent in the `Agent-Reply-To` header, and in the envelope's `metadata.reply_to` unless it names one already (then that one counts).
+   */
   readonly replyTo?: string;
 }
 
@@ -49,7 +52,9 @@ export interface PublishRequestOptions extends Partial<WireLimits> {
  * @throws {@link BrokerMisconfiguredError} when no stream captures the subject (run {@link ensureRequestStream}).
  */
 export async function publishRequest(client: JetStreamClient, envelope: RequestEnvelope, options: PublishRequestOptions = {}): Promise<RequestAccepted> {
-  return publishEncodedRequest(client, { envelope, text: encodeEnvelope(envelope, options) }, options);
+  const replyTo = envelope.metadata.reply_to ?? options.replyTo;
+  const sent = replyTo === envelope.metadata.reply_to ? envelope : { ...envelope, metadata: { ...envelope.metadata, reply_to: replyTo } };
+  return publishEncodedRequest(client, { envelope: sent, text: encodeEnvelope(sent, options) }, { ...options, replyTo });
 }
 
 /** @internal {@link publishRequest} of an envelope encoded already (`MessageCodec.encode`). */

@@ -8,7 +8,7 @@ import { attemptKey } from './attemptKey.js';
 export interface QueuedRequestAddress {
   /** The request id, when known (`Agent-Request-Id`, else the envelope's). */
   readonly requestId: string | undefined;
-  /** The caller's inbox (`Agent-Reply-To`), when someone waits for the answer. */
+  /** The caller's inbox (the envelope's `reply_to`, else `Agent-Reply-To`), when someone waits for the answer. */
   readonly replyTo: string | undefined;
   /** The recipient (`Agent-Target-Type` / `Agent-Target-Key`, else the envelope's `to`), when it can be told. */
   readonly recipient: AgentId | undefined;
@@ -31,7 +31,7 @@ export function queuedRequestAddress(headers: MsgHdrs | undefined, envelope?: Re
   const attempt = envelope === undefined ? attemptOf(headers?.get('Nats-Msg-Id'), requestId) : envelope.metadata.attempt;
   return {
     requestId,
-    replyTo: headers?.get(agentHeaders.replyTo) || undefined,
+    replyTo: envelope?.metadata.reply_to ?? (headers?.get(agentHeaders.replyTo) || undefined),
     recipient: agentId(() => (type !== undefined && key !== undefined ? new AgentId(type, key) : AgentId.fromString(envelope?.to ?? ''))),
     sender: envelope?.from === undefined ? undefined : agentId(() => AgentId.fromString(envelope.from!)),
     attempt,

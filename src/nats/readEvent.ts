@@ -3,9 +3,9 @@ import { AgentId } from '../core/AgentId.js';
 import { TopicId } from '../core/TopicId.js';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
 import { decodeEnvelope } from '../protocol/decodeEnvelope.js';
-import type { BroadcastEnvelope } from '../protocol/Envelope.js';
-import type { WireLimits } from '../protocol/WireLimits.js';
+import type { BroadcastEnvelope, Envelope } from '../protocol/Envelope.js';
 import { agentHeaders } from './agentHeaders.js';
+import type { PulledBody } from './decodePulled.js';
 
 /** One subscriber's copy of a published message, as its partition's owner pulled it from the request stream. */
 export interface ReceivedEvent {
@@ -23,20 +23,16 @@ export interface ReceivedEvent {
   readonly deliveryCount: number;
 }
 
-/** Whether a message pulled from the request stream is a published message's copy (`Agent-Kind: event`) rather than a request. */
-export function isEventCopy(message: JsMsg): boolean {
-  return message.headers?.get(agentHeaders.kind) === 'event';
-}
-
 /**
  * Decodes an event copy pulled from the request stream (distributed.md §5.1: the router's
- * republish). Does not acknowledge it.
+ * republish), or reads its `body` decoded already ({@link decodePulled}). Does not acknowledge it.
  *
  * @throws {@link MessageValidationError} when the body is not a valid broadcast envelope or the
  *   recipient headers are missing (it will never decode: terminate it).
  */
-export function readEvent(message: JsMsg, limits: Partial<WireLimits> = {}): ReceivedEvent {
-  const envelope = decodeEnvelope(message.data, limits);
+export function readEvent(message: JsMsg, body: PulledBody | Envelope = decodeEnvelope(message.data)): ReceivedEvent {
+  if (body instanceof MessageValidationError) throw body;
+  const envelope = body;
   const type = message.headers?.get(agentHeaders.targetType) ?? '';
   const key = message.headers?.get(agentHeaders.targetKey) ?? '';
   if (envelope.type !== 'broadcast' || type === '' || key === '') {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { REPLY_ADDRESS_PATTERN } from './addresses.js';
 import { envelopeLimits } from './envelopeLimits.js';
 
 /** Delivery priority, from the seed protocol: `low`, `normal` (the default when absent), `high`, `critical`. */
@@ -41,6 +42,12 @@ export const EnvelopeMetadataSchema = z.object({
   call_chain: z.array(id).max(envelopeLimits.callChain).optional(),
   /** Tracing context. */
   trace: TraceContextSchema.optional(),
+  /**
+   * Where the recipient sends its acknowledgments and answer: the caller's reply address on a broker
+   * (a NATS subject, repeated in the `Agent-Reply-To` header). Absent in-process and for a request
+   * nobody answers.
+   */
+  reply_to: z.string().max(envelopeLimits.replyTo).regex(REPLY_ADDRESS_PATTERN, 'expected a reply subject: dot-separated tokens without whitespace or wildcards').optional(),
 });
 
 /** Delivery metadata of an envelope. */

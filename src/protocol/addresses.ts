@@ -14,6 +14,13 @@ export const AGENT_ADDRESS_PATTERN = /^[\w\-.]+\/[\s\S]+$/;
  */
 export const TOPIC_ADDRESS_PATTERN = /^[\w\-.:=]+\/[\s\S]+$/;
 
+/**
+ * A reply address on the wire (`metadata.reply_to`): the broker subject a recipient publishes its
+ * acknowledgments and answer to — tokens separated by `.`, none empty, no whitespace and no
+ * wildcard (`*`, `>`).
+ */
+export const REPLY_ADDRESS_PATTERN = /^[^\s.*>]+(?:\.[^\s.*>]+)*$/;
+
 /** An agent address as a `type/key` string or any object with `type` and `key` (e.g. an `AgentId`). */
 export type AgentAddressLike = string | { readonly type: string; readonly key: string };
 

@@ -9,6 +9,8 @@ export const envelopeLimits = {
   id: 256,
   /** Most characters of an `action` (a message type name). */
   action: 256,
+  /** Most characters of a reply address (`metadata.reply_to`). */
+  replyTo: 256,
   /** Most request ids a call chain holds. */
   callChain: 64,
 } as const;

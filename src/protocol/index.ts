@@ -13,7 +13,7 @@ export type { CompletedResponseEnvelope, FailedResponseEnvelope, StatusEnvelope,
 export { EnvelopeMetadataSchema, StatusMetadataSchema, PrioritySchema, TraceContextSchema } from './EnvelopeMetadata.js';
 export type { EnvelopeMetadata, StatusMetadata, Priority, TraceContext } from './EnvelopeMetadata.js';
 export { WireErrorSchema, toWireError, type WireError } from './WireError.js';
-export { AGENT_ADDRESS_PATTERN, TOPIC_ADDRESS_PATTERN, formatAgentAddress, formatTopicAddress } from './addresses.js';
+export { AGENT_ADDRESS_PATTERN, REPLY_ADDRESS_PATTERN, TOPIC_ADDRESS_PATTERN, formatAgentAddress, formatTopicAddress } from './addresses.js';
 export type { AgentAddressLike, TopicAddressLike } from './addresses.js';
 export { isJsonValue, type JsonValue, type JsonObject } from './JsonValue.js';
 export { DEFAULT_WIRE_LIMITS, type WireLimits } from './WireLimits.js';

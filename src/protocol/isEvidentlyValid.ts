@@ -1,4 +1,4 @@
-import { AGENT_ADDRESS_PATTERN } from './addresses.js';
+import { AGENT_ADDRESS_PATTERN, REPLY_ADDRESS_PATTERN } from './addresses.js';
 import { ENVELOPE_VERSION } from './Envelope.js';
 import { envelopeLimits } from './envelopeLimits.js';
 
@@ -6,7 +6,7 @@ import { envelopeLimits } from './envelopeLimits.js';
  * @internal A cheap, conservative stand-in for the envelope schema: true only when `EnvelopeSchema`
  * accepts `value` and returns the same fields — a `request` or completed `response` with agent
  * addresses, ids and action in range, and metadata holding only the fields a runtime sets
- * (`timestamp`, `timeout_ms`, `deadline`, `attempt`, `call_chain`) with values in range, no other
+ * (`timestamp`, `timeout_ms`, `deadline`, `attempt`, `call_chain`, `reply_to`) with values in range, no other
  * field, `v` first. Its payload is not looked at: it must be JSON data already (converted by the codec, parsed
  * from text, or copied by the structural walk). False only means "let the schema decide" (and name
  * what is wrong). Used for the envelopes of the request path (`MessageCodec.encodeOwn`, and
@@ -59,6 +59,9 @@ function hasOwnMetadata(metadata: unknown): boolean {
         break;
       case 'call_chain':
         if (!isChain(value)) return false;
+        break;
+      case 'reply_to':
+        if (!isText(value, envelopeLimits.replyTo) || !REPLY_ADDRESS_PATTERN.test(value as string)) return false;
         break;
       default:
         return false;

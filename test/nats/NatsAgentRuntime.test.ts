@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import {
   AgentId,
@@ -11,9 +12,10 @@ import {
   SimulatedClock,
   TimeoutError,
   UndeliverableError,
+  encodeEnvelope,
   messageHandler,
 } from '../../src/index.js';
-import { BrokerUnreachableError, NatsAgentRuntime, requestQueue } from './natsApi.js';
+import { BrokerUnreachableError, isFinalReply, NatsAgentRuntime, partitionOf, ReplyInbox, requestQueue, type ReplyEnvelope } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useConnection } from './support/useConnection.js';
 
@@ -157,6 +159,23 @@ natsSuite('NatsAgentRuntime', (server) => {
     await expect(runtime.sendMessage(new Trouble('reject'), id)).rejects.toBeInstanceOf(RejectedError);
     await expect(runtime.sendMessage(new Unknown(), id)).rejects.toBeInstanceOf(CantHandleError);
     await runtime.stopWhenIdle();
+  });
+
+  it('a worker answers at the reply address the request’s envelope names (metadata.reply_to), without an Agent-Reply-To header', async () => {
+    const worker = new NatsAgentRuntime({ servers: server().url, codec: codec(), workerId: 'worker-r', ...queue });
+    await Sage.register(worker, 'sage3', () => new Sage());
+    worker.start();
+    await worker.ready();
+    const { client, connection } = nats();
+    const inbox = await ReplyInbox.open(connection);
+    const request = codec().toEnvelope(new Question('where'), { type: 'request', to: { type: 'sage3', key: 'k' }, requestId: randomUUID(), metadata: { reply_to: inbox.subject } });
+    const answered = new Promise<ReplyEnvelope>((resolve) => inbox.expect(request.request_id, (reply) => isFinalReply(reply) && resolve(reply)));
+    await client.publish(requestQueue.subject('sage3', partitionOf('sage3', 'k', queue.partitions)), encodeEnvelope(request), { msgID: request.request_id });
+
+    const answer = await answered;
+    expect(answer).toMatchObject({ type: 'response', status: 'completed', request_id: request.request_id, action: 'Answer', payload: { text: 'WHERE', by: 'sage3/k' } });
+    inbox.close();
+    await worker.stopWhenIdle();
   });
 
   it('two processes: a client without registrations sends to a worker; answers and typed errors cross the wire, acks reach the client', async () => {

@@ -142,13 +142,13 @@ natsSuite('poison requests across processes', (server) => {
     expect(fixed.deadLetters.get(second.id)?.messageId).toBe('report-1'); // listed by a process started after it was dead-lettered
     expect(fixed.deadLetters.get(record.id)).toBeUndefined(); // replayed before that process started
 
-    await client.deadLetters.replay(second.id); // resolves with its answer
+    await fixed.deadLetters.replay(second.id); // resolves with its answer, in the replaying process (not the original caller)
     expect(archivist.filed).toEqual(['q3']);
-    expect(client.deadLetters.get(second.id)).toBeUndefined();
+    expect(fixed.deadLetters.get(second.id)).toBeUndefined();
     expect(await stored(second.id)).toBeNull();
     const late = await started(new NatsAgentRuntime(options(server().url)));
     expect(late.deadLetters.get(second.id)).toBeUndefined(); // settled for every process
-    await expect(fixed.deadLetters.replay(second.id)).rejects.toBeInstanceOf(ConfigurationError); // replayed already (its mirror may not have dropped it yet)
+    await expect(client.deadLetters.replay(second.id)).rejects.toBeInstanceOf(ConfigurationError); // replayed already (its mirror may not have dropped it yet)
 
     await Promise.all([late.stop(), client.stopWhenIdle(), fixed.stopWhenIdle()]);
   }, 15_000); // five runtimes start on a possibly loaded machine

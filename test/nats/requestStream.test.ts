@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AckPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
 import { beforeEach, expect, it } from 'vitest';
 import {
   agentHeaders,
@@ -115,6 +116,42 @@ natsSuite('the durable request stream on a real server', (server) => {
 
     expect(await message.ackAck()).toBe(true);
     expect((await manager.streams.info(requestQueue.stream)).state.messages).toBe(0); // work queue: acked means gone
+  });
+
+  it('names where to answer in the envelope and in the Agent-Reply-To header; an envelope naming its own keeps it', async () => {
+    await ensureRequestStream(manager, TEST_QUEUE);
+    const accepted = await publishRequest(client, requestFor('k1'), { replyTo: '_INBOX.caller' });
+    const message = await pull(accepted);
+    expect(message.headers?.get(agentHeaders.replyTo)).toBe('_INBOX.caller');
+    const received = readRequest(message);
+    expect(received.replyTo).toBe('_INBOX.caller');
+    expect(received.envelope.metadata.reply_to).toBe('_INBOX.caller');
+    message.term();
+
+    const own = requestFor('k1');
+    const named = await publishRequest(client, { ...own, metadata: { ...own.metadata, reply_to: '_INBOX.own' } }, { replyTo: '_INBOX.other' });
+    const namedMessage = await pull(named);
+    expect(namedMessage.headers?.get(agentHeaders.replyTo)).toBe('_INBOX.own');
+    expect(readRequest(namedMessage).replyTo).toBe('_INBOX.own');
+    namedMessage.term();
+  });
+
+  it('reads where to answer from the Agent-Reply-To header when the envelope names nowhere (a producer that sets only the header)', async () => {
+    await ensureRequestStream(manager, TEST_QUEUE);
+    const h = headers();
+    h.set(agentHeaders.replyTo, '_INBOX.header-only');
+    await client.publish(requestQueue.subject('researcher', 12), JSON.stringify(requestFor('k1')), { headers: h });
+    const message = await pull({ partition: 12 } as RequestAccepted);
+    expect(readRequest(message)).toMatchObject({ replyTo: '_INBOX.header-only', envelope: { metadata: { deadline: 1_767_225_630_000 } } });
+    message.term();
+  });
+
+  it('refuses a reply address that is not a subject to publish on, before anything is published', async () => {
+    await ensureRequestStream(manager, TEST_QUEUE);
+    for (const replyTo of ['_INBOX.*', 'with space', 'a..b']) {
+      await expect(publishRequest(client, requestFor('k1'), { replyTo })).rejects.toThrow(/expected a reply subject.*at metadata\.reply_to/s);
+    }
+    expect((await manager.streams.info(requestQueue.stream)).state.messages).toBe(0);
   });
 
   it('redelivers a request that was not acknowledged, counting the deliveries', async () => {

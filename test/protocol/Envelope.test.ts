@@ -73,6 +73,14 @@ describe('EnvelopeSchema', () => {
     });
   });
 
+  it('carries a reply address (a subject to publish on) and refuses one with wildcards, whitespace or empty tokens', () => {
+    const replying = { ...request, metadata: { reply_to: '_INBOX.Xk2kQ9pLmN3.replies' } };
+    expect(parseEnvelope(replying)).toEqual(replying);
+    for (const replyTo of ['_INBOX.*', 'a.>', 'with space', 'a..b', '.a', '', 'x'.repeat(257)]) {
+      expect(issuesOf({ ...request, metadata: { reply_to: replyTo } })[0]).toMatchObject({ path: ['metadata', 'reply_to'] });
+    }
+  });
+
   it('drops unknown fields (tolerant reader within a version)', () => {
     expect(parseEnvelope({ ...request, added_in_1_1: true })).toEqual(request);
   });

@@ -96,6 +96,7 @@ const metadataFields = {
   attempt: fc.integer({ min: 1, max: 100 }),
   call_chain: fc.array(id, { maxLength: 5 }),
   trace,
+  reply_to: fc.array(fc.stringMatching(/^[\w-]{1,8}$/), { minLength: 1, maxLength: 4 }).map((tokens) => tokens.join('.')),
 };
 const metadata = fc.record(metadataFields, { requiredKeys: [] });
 const statusMetadata = fc.record({ ...metadataFields, eta_ms: millis }, { requiredKeys: [] });

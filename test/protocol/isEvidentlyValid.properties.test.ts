@@ -13,6 +13,12 @@ const longId = fc.integer({ min: 250, max: 260 }).map((length) => 'i'.repeat(len
 /** Addresses the schema takes and ones it refuses (too long, no key, not a string, a topic's type). */
 const address = fc.oneof(agent, agent, longAddress, fc.constantFrom('no-slash', 'a:b/c', '/k', ''), fc.integer());
 const text = fc.oneof(id, id, longId, fc.constant(''), fc.integer());
+/** Reply subjects as a runtime writes them (`_INBOX.<nuid>`), and ones the schema refuses (empty tokens, whitespace, wildcards, too long). */
+const replySubject = fc.oneof(
+  fc.array(fc.stringMatching(/^[\w-]{1,8}$/), { minLength: 1, maxLength: 4 }).map((tokens) => tokens.join('.')),
+  fc.stringMatching(/^[A-Za-z0-9]{22}$/).map((nuid) => `_INBOX.${nuid}`),
+);
+const replyTo = fc.oneof(replySubject, replySubject, fc.constantFrom('', 'a b', '_INBOX.*', 'a.>', 'a..b', '.a', 'a.', 'x'.repeat(257)), fc.integer());
 const count = fc.oneof(fc.nat(), fc.nat(), fc.constantFrom(-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60, '1'));
 const chain = fc.oneof(fc.array(id, { maxLength: 4 }), fc.array(text, { maxLength: 4 }), fc.constant(Array.from({ length: 65 }, (_, i) => `id-${i}`)), fc.constant('id'));
 const metadata = fc.oneof(
@@ -23,6 +29,7 @@ const metadata = fc.oneof(
       deadline: count,
       attempt: count,
       call_chain: chain,
+      reply_to: replyTo,
       priority: fc.constantFrom('high', 'urgent'),
       trace: fc.constant({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }),
       extra: fc.jsonValue({ maxDepth: 1 }),
@@ -35,7 +42,7 @@ const metadata = fc.oneof(
 /** Requests and completed responses as a runtime builds them. */
 const built = fc.oneof(
   fc.record(
-    { v: fc.constant(1), type: fc.constant('request'), from: agent, to: agent, request_id: id, action: id, payload, metadata: fc.record({ timestamp: fc.nat(), timeout_ms: fc.nat(), deadline: fc.nat(), attempt: fc.integer({ min: 1, max: 9 }), call_chain: fc.array(id, { maxLength: 64 }) }, { requiredKeys: ['timestamp'], noNullPrototype: true }) },
+    { v: fc.constant(1), type: fc.constant('request'), from: agent, to: agent, request_id: id, action: id, payload, metadata: fc.record({ timestamp: fc.nat(), timeout_ms: fc.nat(), deadline: fc.nat(), attempt: fc.integer({ min: 1, max: 9 }), call_chain: fc.array(id, { maxLength: 64 }), reply_to: replySubject }, { requiredKeys: ['timestamp'], noNullPrototype: true }) },
     { requiredKeys: ['v', 'type', 'to', 'request_id', 'action', 'payload', 'metadata'] },
   ),
   fc.record(
@@ -48,13 +55,24 @@ const built = fc.oneof(
 const field = fc.constantFrom('v', 'type', 'status', 'from', 'to', 'request_id', 'action', 'metadata', 'unknown');
 const value: fc.Arbitrary<unknown> = fc.oneof(address, text, metadata, fc.constantFrom(1, 2, '1', 'request', 'response', 'status', 'broadcast', 'completed', 'failed', undefined, null));
 // A payload is JSON data the wire takes: the codec converted it, or the walk checked it (the check does not look at it).
-const change = fc.oneof(fc.tuple(field, value), fc.tuple(fc.constant('payload'), fc.oneof(payload, fc.constant(undefined))));
+/** One metadata field set to a value right or wrong (`metadata.<field>`), the others kept as built. */
+const metadataChange = fc
+  .oneof(
+    fc.tuple(fc.constantFrom('timestamp', 'timeout_ms', 'deadline', 'attempt'), count),
+    fc.tuple(fc.constant('call_chain'), chain),
+    fc.tuple(fc.constant('reply_to'), replyTo),
+    fc.tuple(fc.constant('priority'), fc.constantFrom<unknown>('high', 'urgent')),
+  )
+  .map(([key, to]): [string, unknown] => [`metadata.${key}`, to]);
+const change = fc.oneof(fc.tuple(field, value), fc.tuple(fc.constant('payload'), fc.oneof(payload, fc.constant(undefined))), metadataChange);
 
 /** Envelopes as a runtime builds them, and the same with a field or two changed: right and wrong in every field the check looks at. */
 const candidate = fc.tuple(built, fc.array(change, { maxLength: 2 })).map(([envelope, changes]) => {
   const changed: Record<string, unknown> = { ...envelope };
   for (const [key, to] of changes) {
-    if (to === undefined) delete changed[key];
+    if (key.startsWith('metadata.')) {
+      if (typeof changed.metadata === 'object' && changed.metadata !== null) changed.metadata = { ...changed.metadata, [key.slice('metadata.'.length)]: to };
+    } else if (to === undefined) delete changed[key];
     else changed[key] = to;
   }
   return changed;
@@ -114,7 +132,7 @@ describe('MessageCodec.encodeOwn', () => {
   /** A small depth limit, so messages at the limit, and one level over it, come up often. */
   const codec = new MessageCodec({ now: () => now, maxDepth: 4, maxBytes: 4_000 }).register(Note);
   const message = fc.oneof(fc.jsonValue({ maxDepth: 5 }), fc.jsonValue({ maxDepth: 5 }).map((body) => new Note(body)), fc.constant(new Date(now)), fc.constant(() => 1));
-  const ownMetadata: fc.Arbitrary<EnvelopeMetadata> = fc.record({ timeout_ms: fc.nat(), deadline: fc.nat(), attempt: fc.integer({ min: 1, max: 9 }), call_chain: fc.array(fc.oneof(id, longId), { maxLength: 3 }) }, { requiredKeys: [] });
+  const ownMetadata: fc.Arbitrary<EnvelopeMetadata> = fc.record({ timeout_ms: fc.nat(), deadline: fc.nat(), attempt: fc.integer({ min: 1, max: 9 }), call_chain: fc.array(fc.oneof(id, longId), { maxLength: 3 }), reply_to: replyTo.filter((to) => typeof to === 'string') }, { requiredKeys: [] });
   const addressing = fc.oneof(
     fc.record({ type: fc.constant('request' as const), to: fc.oneof(agent, longAddress), from: fc.option(agent, { nil: undefined }), requestId: fc.oneof(id, longId, fc.constant('')), metadata: ownMetadata }),
     fc.record({ type: fc.constant('response' as const), from: fc.oneof(agent, longAddress), to: fc.option(agent, { nil: undefined }), requestId: fc.oneof(id, longId), metadata: fc.record({ attempt: fc.integer({ min: 1, max: 9 }) }, { requiredKeys: [] }) }),
