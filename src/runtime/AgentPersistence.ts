@@ -1,4 +1,5 @@
 import type { Agent } from '../core/Agent.js';
+import { BaseAgent } from '../agents/BaseAgent.js';
 import type { AgentId } from '../core/AgentId.js';
 import type { AgentStateStore } from '../core/AgentStateStore.js';
 import type { AgentDeactivationReason } from '../core/RuntimeEvents.js';
@@ -88,7 +89,8 @@ export class AgentPersistence {
 
   /**
    * The dispatcher's hook as a handler's turn ends (policy `'turn'`): saves the agent's state when it
-   * changed, the turn settling once it is stored; `undefined` when there is nothing to wait for. Rejects
+   * changed, the turn settling once it is stored; `undefined` when there is nothing to wait for (nor to
+   * look at: an agent with `BaseAgent`'s `saveState` keeps no state — measured, ≈1.5 % of bench 10a). Rejects
    * (the turn fails with it) when the write is refused — a {@link StaleStateError}: the agent is dropped.
    */
   readonly afterTurn = (d: Delivery): Promise<void> | undefined => {
@@ -96,7 +98,7 @@ export class AgentPersistence {
     const slot = d.slot;
     const record = slot.persisted;
     const agent = slot.instance;
-    if (record === undefined || agent === undefined) return undefined;
+    if (record === undefined || agent === undefined || keepsNoState(agent)) return undefined;
     return this.queueSave(slot, record, agent).then(() => {
       if (this.staleTurns.has(d)) throw staleTurn(slot.id); // dropped while its state was being saved
     });
@@ -231,6 +233,11 @@ function isIdle(slot: Slot, record: PersistedState): boolean {
 }
 
 /** `state` as JSON text, to tell whether it changed; undefined when it has none (cycles, BigInt): then it is always saved. */
+/** True when `agent` has `BaseAgent`'s `saveState` (always `{}`, counted as saved at activation): a turn has nothing to save. */
+function keepsNoState(agent: Agent): boolean {
+  return agent.saveState === BaseAgent.prototype.saveState;
+}
+
 function jsonText(state: unknown): string | undefined {
   try {
     return JSON.stringify(state);
