@@ -3,7 +3,7 @@ import { AgentId } from '../core/AgentId.js';
 import { TopicId } from '../core/TopicId.js';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
 import { decodeEnvelope } from '../protocol/decodeEnvelope.js';
-import type { BroadcastEnvelope, Envelope } from '../protocol/Envelope.js';
+import type { BroadcastEnvelope } from '../protocol/Envelope.js';
 import { agentHeaders } from './agentHeaders.js';
 import type { PulledBody } from './decodePulled.js';
 
@@ -30,7 +30,7 @@ export interface ReceivedEvent {
  * @throws {@link MessageValidationError} when the body is not a valid broadcast envelope or the
  *   recipient headers are missing (it will never decode: terminate it).
  */
-export function readEvent(message: JsMsg, body: PulledBody | Envelope = decodeEnvelope(message.data)): ReceivedEvent {
+export function readEvent(message: JsMsg, body: PulledBody = decodeEnvelope(message.data)): ReceivedEvent {
   if (body instanceof MessageValidationError) throw body;
   const envelope = body;
   const type = message.headers?.get(agentHeaders.targetType) ?? '';

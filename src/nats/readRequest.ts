@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { MessageValidationError } from '../errors/MessageValidationError.js';
 import { decodeEnvelope } from '../protocol/decodeEnvelope.js';
-import type { Envelope, RequestEnvelope } from '../protocol/Envelope.js';
+import type { RequestEnvelope } from '../protocol/Envelope.js';
 import type { WireLimits } from '../protocol/WireLimits.js';
 import { agentHeaders } from './agentHeaders.js';
 import type { PulledBody } from './decodePulled.js';
@@ -36,7 +36,7 @@ export function readRequest(message: JsMsg, limits: Partial<WireLimits> = {}): R
  * @internal {@link readRequest} of a body decoded already ({@link decodePulled}). Reads the headers
  * only for a request whose envelope names no reply address (decoding them costs a served request ≈3 %).
  */
-export function receivedRequest(message: JsMsg, body: PulledBody | Envelope): ReceivedRequest {
+export function receivedRequest(message: JsMsg, body: PulledBody): ReceivedRequest {
   if (body instanceof MessageValidationError) throw body;
   if (body.type !== 'request') {
     const issue = { code: 'invalid_type', path: ['type'], message: `expected a "request" envelope in the request stream, received "${body.type}"` };
