@@ -2,7 +2,6 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import { AgentId } from '../core/AgentId.js';
 import type { SendOptions } from '../core/SendOptions.js';
-import type { StatusEvent } from '../core/RuntimeEvents.js';
 import type { RequestEnvelope, ResponseEnvelope } from '../protocol/Envelope.js';
 import type { MessageCodec } from '../protocol/MessageCodec.js';
 import type { EncodedEnvelope } from '../protocol/encodeEnvelope.js';
@@ -24,8 +23,7 @@ import type { TransportedRun } from '../runtime/SendTransport.js';
 import type { EngineSeam } from '../runtime/EngineSeam.js';
 import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import type { NatsSession } from './NatsSession.js';
-import { PendingAcks, type AcknowledgedRequest, type EarlyAckLevel } from './PendingAcks.js';
-import { publishReply, sendReply } from './publishReply.js';
+import { CallerReplies } from './CallerReplies.js';
 import { receivedRequest, type ReceivedRequest } from './readRequest.js';
 import { requestCancels } from './requestCancels.js';
 import type { FailureVerdict, RequestDeadLetters } from './RequestDeadLetters.js';
@@ -81,14 +79,6 @@ const HANDED_BACK: HandedBack = { kind: 'hand-back' };
  */
 const REMOTE_DEADLINE_GRACE_MS = 1_000;
 
-/** Where the acknowledgments of a request being served go. */
-interface ReplyTarget {
-  readonly replyTo: string;
-  readonly from: string;
-  /** The caller-side attempt it is (its replies carry it, for the caller's inbox). */
-  readonly attempt: number | undefined;
-}
-
 /** A request being served: how to end it when its caller gives it up. */
 interface BeingServed {
   /** The engine's delivery of it (what a cancel ends; none when the engine refused it). */
@@ -106,17 +96,15 @@ interface BeingServed {
  * the answer (distributed.md §4.3): a stored answer is replayed without running the handler;
  * otherwise the request is sent to the in-process engine with its request id, sender and time
  * limit (so mailboxes, turns, handler policies, lifecycle and dead letters are the engine's), its
- * `received` and `processing` acknowledgments go to the caller's inbox (see {@link PendingAcks}), the
+ * `received` and `processing` acknowledgments go to the caller's inbox (see {@link CallerReplies}), the
  * delivery is kept alive with `working()` while the handler runs, and the answer is stored, then
  * replied, then acked.
  */
 export class RequestServer {
-  /** Where the acknowledgments of the requests being served go, by request id. */
-  private readonly replying = new Map<string, ReplyTarget>();
   /** The requests being served, by {@link attemptKey}, to cancel them when their caller asks (`agent.ctl.cancel`). */
   private readonly cancels = new Map<string, BeingServed>();
-  /** The `received` / `processing` acknowledgments not said yet: said at the end of the event loop's turn, or with the answer. */
-  private readonly acks = new PendingAcks((replyTo, request, level) => this.status(replyTo, request, level));
+  /** What is said to the callers of the requests being served: acknowledgments, progress reports, answers. */
+  private readonly callers: CallerReplies;
   /** The call chains (request ids up the chain) of the requests being served, by request id. */
   private readonly chains = new Map<string, readonly string[]>();
   /** The requests being served, by request id: whether the lease of the partition each was pulled from may still be acted on. */
@@ -126,7 +114,6 @@ export class RequestServer {
   /** The requests whose turn {@link admit} refused (by request id): their handler never started, so they are handed back, not failed. */
   private readonly refusedAtStart = new Set<string>();
   private readonly cancelSubscription: Subscription;
-  private readonly onStatus = (report: StatusEvent): void => this.progress(report);
   private stopped = false;
   /** Requests being served (pulled and not yet acked). */
   private inFlight = 0;
@@ -141,9 +128,10 @@ export class RequestServer {
 
   constructor(private readonly env: RequestServerEnvironment) {
     this.heartbeat = WorkingHeartbeat.forAckWait(env.ackWaitMs);
+    this.callers = new CallerReplies(env.session.connection, env.workerId);
     // Not the engine's `ack` events: listening to them would turn its whole lifecycle on for every request.
-    env.seam.observeProcessing((requestId) => this.processing(requestId));
-    env.engine.events.on('status', this.onStatus); // costs nothing unless a handler reports its status
+    env.seam.observeProcessing((requestId) => this.callers.processing(requestId));
+    env.engine.events.on('status', this.callers.progress); // costs nothing unless a handler reports its status
     this.cancelSubscription = requestCancels.subscribe(env.session.connection, (requestId) => this.cancel(requestId));
   }
 
@@ -190,7 +178,7 @@ export class RequestServer {
     this.stopped = true;
     this.stored.flush();
     this.env.seam.observeProcessing(undefined);
-    this.env.engine.events.off('status', this.onStatus);
+    this.env.engine.events.off('status', this.callers.progress);
     this.cancelSubscription.unsubscribe();
   }
 
@@ -299,13 +287,14 @@ export class RequestServer {
       message.term(); // its caller has given up: never run it (distributed.md §5.4); no reason, as above
       return;
     }
-    if (replyTo !== undefined) this.acks.note(replyTo, envelope, 'received'); // the owner took it: into its recipient's mailbox
+    if (replyTo !== undefined) this.callers.received(replyTo, envelope); // the owner took it: into its recipient's mailbox
     this.fences.set(envelope.request_id, fresh);
     this.handovers.set(envelope.request_id, handingOver);
     let answer: EncodedEnvelope<ResponseEnvelope> | Unanswered | undefined;
     try {
       answer = await this.run(envelope, key, replyTo, message, fresh, deliveryCount);
     } finally {
+      this.callers.done(envelope.request_id);
       if (this.fences.get(envelope.request_id) === fresh) this.fences.delete(envelope.request_id); // not a later delivery's
       if (this.handovers.get(envelope.request_id) === handingOver) this.handovers.delete(envelope.request_id);
     }
@@ -346,7 +335,7 @@ export class RequestServer {
     if (verdict.kind === 'redeliver') return void message.nak(verdict.delayMs);
     const error = await this.env.deadLetters.giveUp(message, verdict.reason, envelope);
     if (envelope !== undefined) this.keepLocal(attemptKey(envelope.request_id, envelope.metadata.attempt), replyTo, { ok: false, outcome: error });
-    if (envelope !== undefined) this.acks.sayBefore(envelope.request_id);
+    if (envelope !== undefined) this.callers.sayBefore(envelope.request_id);
     this.env.deadLetters.answer(message.headers, error, envelope);
   }
 
@@ -360,7 +349,6 @@ export class RequestServer {
       return { kind: 'dead-letter', reason: `its message cannot be decoded: ${describeValue(error)}` };
     }
     const chain = envelope.metadata.call_chain;
-    if (replyTo !== undefined) this.replying.set(requestId, { replyTo, from: envelope.to, attempt: envelope.metadata.attempt });
     if (chain !== undefined) this.chains.set(requestId, chain);
     this.heartbeat.hold(message);
     const served: BeingServed = { delivery: undefined, attempt: false, unstarted: false, fresh };
@@ -390,7 +378,6 @@ export class RequestServer {
     } finally {
       this.refusedAtStart.delete(requestId);
       this.heartbeat.release(message);
-      this.replying.delete(requestId);
       this.chains.delete(requestId);
       this.cancels.delete(key);
     }
@@ -464,36 +451,10 @@ export class RequestServer {
     this.stored.add(message);
   }
 
-  /** Sends the answer to the caller's inbox (after the request's unsaid acknowledgment, unless the answer implies it). */
+  /** Sends the answer to the caller's inbox, with the acks of the answers stored since the last one. */
   private reply(replyTo: string, answer: EncodedEnvelope<ResponseEnvelope>): void {
-    this.acks.answering(answer.envelope.request_id);
     this.stored.send();
-    sendReply(this.env.session.connection, replyTo, answer, this.env.workerId);
-  }
-
-  /** The engine's `processing` level of a request being served (each attempt of its handler), relayed to its caller. */
-  private processing(requestId: string): void {
-    const target = this.replying.get(requestId);
-    if (target === undefined) return;
-    this.acks.note(target.replyTo, { to: target.from, request_id: requestId, metadata: { attempt: target.attempt } }, 'processing');
-  }
-
-  /** A handler's `ctx.reportStatus(…)` on a request being served, relayed to its caller as a `progress` status. */
-  private progress(report: StatusEvent): void {
-    const target = this.replying.get(report.messageId);
-    if (target === undefined) return;
-    this.acks.sayBefore(report.messageId); // `processing` first
-    const metadata = { ...(target.attempt === undefined ? {} : { attempt: target.attempt }), ...(report.etaMs === undefined ? {} : { eta_ms: Math.max(0, Math.round(report.etaMs)) }) };
-    const payload = { ...(report.detail === undefined ? {} : { detail: report.detail }), ...(report.progress === undefined ? {} : { progress: report.progress }) };
-    const reply = { v: 1 as const, type: 'status' as const, status: 'progress' as const, from: target.from, request_id: report.messageId, action: 'StatusReport', payload, metadata };
-    publishReply(this.env.session.connection, target.replyTo, reply, { worker: this.env.workerId });
-  }
-
-  /** Sends an acknowledgment of the request to its caller's inbox (with its caller-side attempt, for the inbox's routing). */
-  private status(replyTo: string, request: AcknowledgedRequest, status: EarlyAckLevel): void {
-    const attempt = request.metadata.attempt;
-    const metadata = attempt === undefined ? {} : { attempt };
-    publishReply(this.env.session.connection, replyTo, { v: 1, type: 'status', status, from: request.to, request_id: request.request_id, metadata }, { worker: this.env.workerId });
+    this.callers.answer(replyTo, answer);
   }
 }
 
