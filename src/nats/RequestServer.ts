@@ -24,6 +24,7 @@ import type { EngineSeam } from '../runtime/EngineSeam.js';
 import type { SingleThreadedAgentRuntime } from '../runtime/SingleThreadedAgentRuntime.js';
 import type { NatsSession } from './NatsSession.js';
 import { CallerReplies } from './CallerReplies.js';
+import { TurnFences } from './TurnFences.js';
 import { receivedRequest, type ReceivedRequest } from './readRequest.js';
 import { requestCancels } from './requestCancels.js';
 import type { FailureVerdict, RequestDeadLetters } from './RequestDeadLetters.js';
@@ -107,12 +108,8 @@ export class RequestServer {
   private readonly callers: CallerReplies;
   /** The call chains (request ids up the chain) of the requests being served, by request id. */
   private readonly chains = new Map<string, readonly string[]>();
-  /** The requests being served, by request id: whether the lease of the partition each was pulled from may still be acted on. */
-  private readonly fences = new Map<string, () => boolean>();
-  /** The requests being served, by request id: whether the partition each was pulled from is being handed over (a turn not started then never starts). */
-  private readonly handovers = new Map<string, () => boolean>();
-  /** The requests whose turn {@link admit} refused (by request id): their handler never started, so they are handed back, not failed. */
-  private readonly refusedAtStart = new Set<string>();
+  /** The fences of the requests being served: the engine's turn admission and `ctx.once` read them. */
+  private readonly fences: TurnFences;
   private readonly cancelSubscription: Subscription;
   private stopped = false;
   /** Requests being served (pulled and not yet acked). */
@@ -129,6 +126,7 @@ export class RequestServer {
   constructor(private readonly env: RequestServerEnvironment) {
     this.heartbeat = WorkingHeartbeat.forAckWait(env.ackWaitMs);
     this.callers = new CallerReplies(env.session.connection, env.workerId);
+    this.fences = new TurnFences(env.seam);
     // Not the engine's `ack` events: listening to them would turn its whole lifecycle on for every request.
     env.seam.observeProcessing((requestId) => this.callers.processing(requestId));
     env.engine.events.on('status', this.callers.progress); // costs nothing unless a handler reports its status
@@ -192,34 +190,14 @@ export class RequestServer {
     return this.chains.get(requestId);
   }
 
-  /**
-   * The engine's `admitTurn` hook: a {@link FencedError} when `turn` is a request served here whose
-   * partition's lease is no longer fresh (its handler must not start), else `undefined`. An admitted
-   * turn keeps its request's fence for {@link fenced}, for as long as its handler holds its context.
-   */
+  /** The engine's `admitTurn` hook (see {@link TurnFences.admit}): a stale or handed-over request's handler does not start. */
   admit(turn: OnceCall): FencedError | undefined {
-    const fresh = this.fences.get(turn.messageId);
-    if (fresh === undefined) return undefined;
-    if (!fresh()) return this.refuseStart(turn.messageId, fencedTurn(turn.messageId));
-    if (this.handovers.get(turn.messageId)?.() === true) return this.refuseStart(turn.messageId, handedOverTurn(turn.messageId));
-    this.env.seam.tagTurn(turn, fresh); // the turn keeps its fence for as long as its handler holds its context
-    return undefined;
+    return this.fences.admit(turn);
   }
 
-  private refuseStart(requestId: string, error: FencedError): FencedError {
-    this.refusedAtStart.add(requestId);
-    return error;
-  }
-
-  /**
-   * True when the handler behind `call` (a turn of a request served here) may no longer act: its
-   * partition's lease is stale or lost (`ctx.once` does not run its effect). A handler that goes on
-   * after its request was dropped stays fenced.
-   */
+  /** True when the handler behind `call` may no longer act (see {@link TurnFences.fenced}): `ctx.once` does not run its effect. */
   fenced(call: OnceCall): boolean {
-    const tag = this.env.seam.tagOf(call);
-    const fresh = typeof tag === 'function' ? (tag as () => boolean) : this.fences.get(call.messageId);
-    return fresh !== undefined && !fresh();
+    return this.fences.fenced(call);
   }
 
   /** Cancels every request served here whose partition's lease is no longer fresh (queued: never run; running: its signal aborts); each is nak'ed for the owner. */
@@ -288,15 +266,13 @@ export class RequestServer {
       return;
     }
     if (replyTo !== undefined) this.callers.received(replyTo, envelope); // the owner took it: into its recipient's mailbox
-    this.fences.set(envelope.request_id, fresh);
-    this.handovers.set(envelope.request_id, handingOver);
+    this.fences.hold(envelope.request_id, fresh, handingOver);
     let answer: EncodedEnvelope<ResponseEnvelope> | Unanswered | undefined;
     try {
       answer = await this.run(envelope, key, replyTo, message, fresh, deliveryCount);
     } finally {
       this.callers.done(envelope.request_id);
-      if (this.fences.get(envelope.request_id) === fresh) this.fences.delete(envelope.request_id); // not a later delivery's
-      if (this.handovers.get(envelope.request_id) === handingOver) this.handovers.delete(envelope.request_id);
+      this.fences.release(envelope.request_id, fresh, handingOver);
     }
     if (answer === undefined || this.stopped) return this.leave(message, replyTo);
     if ('kind' in answer) return this.unanswered(message, envelope, replyTo, answer, fresh);
@@ -369,14 +345,13 @@ export class RequestServer {
       } catch (error) {
         if (this.stopped) return undefined;
         // Never started — dropped while queued, or its turn refused (a stale lease, a handover): the partition's owner serves it, its deliveries not used up.
-        if (served.unstarted || this.refusedAtStart.has(requestId)) return HANDED_BACK;
+        if (served.unstarted || this.fences.refusedAtStart(requestId)) return HANDED_BACK;
         if (isAgentwireError(error) && error.code === 'STATE_CONFLICT') return this.staleState(requestId, envelope.to);
         const verdict = this.env.deadLetters.judge(error, decoded, deliveryCount, this.timeLeft(envelope));
         return verdict.kind === 'answer' ? this.failed(envelope, key, replyTo, error) : verdict;
       }
       return this.completed(envelope, key, replyTo, value);
     } finally {
-      this.refusedAtStart.delete(requestId);
       this.heartbeat.release(message);
       this.chains.delete(requestId);
       this.cancels.delete(key);
@@ -464,29 +439,11 @@ function answerTo(envelope: RequestEnvelope): { type: 'response'; from: string; 
   return { type: 'response', from: envelope.to, to: envelope.from, requestId: envelope.request_id, metadata: attempt === undefined ? {} : { attempt } };
 }
 
-/** Why the handler of request `requestId` did not start: the lease of its partition is stale. */
-function fencedTurn(requestId: string): FencedError {
-  return new FencedError(
-    `Did not start the handler of request ${requestId}: this worker's lease of its partition is stale (lost, or not renewed in time), another worker may own it. ` +
-      'The request is left to the owner (it is redelivered).',
-    { messageId: requestId },
-  );
-}
-
 /** Why request `requestId` was dropped, queued or running: the lease of its partition is stale. */
 function droppedFenced(requestId: string): FencedError {
   return new FencedError(
     `Dropped request ${requestId}: this worker's lease of its partition is stale (lost, or not renewed in time), another worker may own it. ` +
       'Its handler, if it was running, is aborted (ctx.signal); the request is left to the owner (it is redelivered).',
-    { messageId: requestId },
-  );
-}
-
-/** Why the handler of request `requestId` did not start: its partition is being handed over (this worker drains it). */
-function handedOverTurn(requestId: string): FencedError {
-  return new FencedError(
-    `Did not start the handler of request ${requestId}: this worker is handing its partition over (it drains: stop(), or rebalancing). ` +
-      'The request is left to the next owner (it is redelivered at once).',
     { messageId: requestId },
   );
 }
