@@ -4,6 +4,7 @@ import { NatsAgentRuntime } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useWorkerProcesses } from './support/WorkerProcess.js';
 import { eventIds as ids } from './support/eventIds.js';
+import { turnsLogged } from './support/turnsLogged.js';
 import { counterCodec, CountItem, type ItemCounted } from './workers/counterMessages.js';
 
 // distributed.md §6.2 case 4: a worker SIGKILLed after storing an answer, before replying and acking it.
@@ -29,6 +30,7 @@ natsSuite('NatsAgentRuntime: a worker killed after storing an answer (distribute
     const successor = spawnWorker('effectWorker', { ...env, WORKER_ID: 'worker-b' });
 
     const answered = await answers;
+    await turnsLogged([doomed, successor], answered, 'done'); // a worker's last events may reach the test after its answers
     expect(answered.map((answer) => answer.item)).toEqual(Array.from({ length: 6 }, (_, i) => `item${i}`));
     const item = doomed.eventsNamed('done').find((event) => event.id === stored)!.item;
     expect(answered.find((answer) => answer.item === item)!.worker).toBe('worker-a'); // the dead worker's stored answer

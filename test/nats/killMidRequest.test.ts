@@ -4,6 +4,7 @@ import { NatsAgentRuntime } from './natsApi.js';
 import { natsSuite } from './support/natsSuite.js';
 import { useWorkerProcesses } from './support/WorkerProcess.js';
 import { eventIds as ids } from './support/eventIds.js';
+import { turnsLogged } from './support/turnsLogged.js';
 import { counterCodec, CountItem, type ItemCounted } from './workers/counterMessages.js';
 
 // distributed.md §6.2 case 3: a worker SIGKILLed in the middle of a request, right after its side effect.
@@ -30,6 +31,7 @@ natsSuite('NatsAgentRuntime: a worker killed mid-request (distributed.md §6.2 c
 
     const answered = await answers;
     const recoveryMs = performance.now() - killedAt;
+    await turnsLogged([doomed, other, restarted], answered, 'done'); // a worker's last events may reach the test after its answers
     expect(answered.map((answer) => answer.item)).toEqual(Array.from({ length: 60 }, (_, i) => `item${i}`));
     const all = [...doomed.events, ...other.events, ...restarted.events];
     const effects = ids(all, 'effect');

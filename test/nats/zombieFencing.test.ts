@@ -7,6 +7,7 @@ import { heldBy } from './support/heldBy.js';
 import { useConnection } from './support/useConnection.js';
 import { useWorkerProcesses } from './support/WorkerProcess.js';
 import { eventIds as ids } from './support/eventIds.js';
+import { turnsLogged } from './support/turnsLogged.js';
 import { counterCodec, CountItem, type ItemCounted } from './workers/counterMessages.js';
 
 // distributed.md §6.2 case 5: a worker frozen (SIGSTOP) beyond lease TTL + ack wait, then resumed: a zombie.
@@ -35,6 +36,7 @@ natsSuite('NatsAgentRuntime: a frozen worker resumed after losing its partitions
     const owner = spawnWorker('effectWorker', { ...env, WORKER_ID: 'worker-b' });
     const answers = await Promise.all([first, ...queued]); // after the zombie's leases expired and its deliveries timed out
     expect(answers.map((answer) => [answer.item, answer.worker])).toEqual([['item0', 'worker-b'], ['item1', 'worker-b'], ['item2', 'worker-b']]);
+    await turnsLogged([owner], answers, 'done'); // a worker's last events may reach the test after its answers
 
     await zombie.resume();
     await zombie.waitFor('resumed');
@@ -63,7 +65,9 @@ natsSuite('NatsAgentRuntime: a frozen worker resumed after losing its partitions
 
     await zombie.resume(); // its handler goes on to ctx.once before the owner got the request
     await zombie.waitFor((event) => event.event === 'fenced' && event.id === held);
-    expect(await answer).toEqual(expect.objectContaining({ item: 'item0', worker: 'worker-b' }));
+    const answered = await answer;
+    expect(answered).toEqual(expect.objectContaining({ item: 'item0', worker: 'worker-b' }));
+    await turnsLogged([owner], [answered], 'done'); // a worker's last events may reach the test after its answers
     expect(ids(zombie.events, 'effect')).toEqual([]); // fenced: the zombie never did the effect
     expect(ids(owner.events, 'effect')).toEqual([held]);
     await client.stopWhenIdle();
