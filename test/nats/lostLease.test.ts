@@ -50,13 +50,32 @@ interface LostLease {
   stop(): Promise<void>;
 }
 
+/** The settings of these tests: one partition, short lease and ack wait (a lost lease shows within seconds). */
+function leaseTestOptions(url: string, extra: { maxDeliver?: number } = {}) {
+  return { servers: url, codec: new MessageCodec().register(Job), partitions: 1, leaseTtlMs: 1_500, ackWaitMs: 2_000, pullExpiresMs: 1_000, ...extra };
+}
+
+/**
+ * A client (`workerId`) sending jobs 0, 1 and 2 to agent `type/k`; resolves once job 0 runs and jobs 1 and 2
+ * wait in the agent's mailbox (`queued`: the worker's sends, `started`: the jobs its agent started).
+ */
+async function holdThreeJobs(options: ReturnType<typeof leaseTestOptions>, workerId: string, type: string, queued: readonly string[], started: readonly number[]) {
+  const client = new NatsAgentRuntime({ ...options, workerId });
+  client.start();
+  const agent = new AgentId(type, 'k');
+  const answers = [0, 1, 2].map((n) => client.sendMessage<number>(new Job(n), agent));
+  for (const answer of answers) answer.catch(() => undefined); // checked by the tests
+  await until(() => queued.length === 3 && started.length === 1); // job 0 running, jobs 1 and 2 waiting in the mailbox
+  return { client, answers };
+}
+
 /**
  * One worker holding `type`'s only partition runs job 0 (which waits) with jobs 1 and 2 queued behind
  * it; then another worker takes the lease (as after a network partition), so the worker's next renewal
  * fails. Resolves once the worker dropped all three.
  */
 async function loseLeaseWhileHolding(url: string, connection: NatsConnection, type: string, extra: { maxDeliver?: number } = {}): Promise<LostLease> {
-  const options = { servers: url, codec: new MessageCodec().register(Job), partitions: 1, leaseTtlMs: 1_500, ackWaitMs: 2_000, pullExpiresMs: 1_000, ...extra };
+  const options = leaseTestOptions(url, extra);
   const started: number[] = [];
   const signals: AbortSignal[] = [];
   let release!: () => void;
@@ -76,13 +95,7 @@ async function loseLeaseWhileHolding(url: string, connection: NatsConnection, ty
   });
   worker.start();
   await worker.ready();
-  const client = new NatsAgentRuntime({ ...options, workerId: 'client' });
-  client.start();
-
-  const agent = new AgentId(type, 'k');
-  const answers = [0, 1, 2].map((n) => client.sendMessage<number>(new Job(n), agent));
-  for (const answer of answers) answer.catch(() => undefined); // checked by the tests
-  await until(() => queued.length === 3 && started.length === 1); // job 0 running, jobs 1 and 2 waiting in the mailbox
+  const { client, answers } = await holdThreeJobs(options, 'client', type, queued, started);
   await (await new Kvm(connection).open('agent_leases')).put(PartitionLeases.keyOf(type, 0), JSON.stringify({ worker: 'usurper' }));
   await threeFenced;
   const stop = async (): Promise<void> => {
@@ -126,7 +139,7 @@ natsSuite('NatsAgentRuntime: a partition lease lost while its requests are pulle
 
   it('hands back the requests whose turn found the lease stale (the process paused while they were queued) without using up their deliveries (maxDeliver 1)', async () => {
     const type = 'pauser';
-    const options = { servers: server().url, codec: new MessageCodec().register(Job), partitions: 1, leaseTtlMs: 1_500, ackWaitMs: 2_000, pullExpiresMs: 1_000, maxDeliver: 1 };
+    const options = leaseTestOptions(server().url, { maxDeliver: 1 });
     const clock = new PausedClock();
     const started: number[] = [];
     let release!: () => void;
@@ -137,12 +150,7 @@ natsSuite('NatsAgentRuntime: a partition lease lost while its requests are pulle
     worker.events.on('send', (sent: SendEvent) => queued.push(sent.messageId));
     worker.start();
     await worker.ready();
-    const client = new NatsAgentRuntime({ ...options, workerId: 'client-p' });
-    client.start();
-    const agent = new AgentId(type, 'k');
-    const answers = [0, 1, 2].map((n) => client.sendMessage<number>(new Job(n), agent));
-    for (const answer of answers) answer.catch(() => undefined);
-    await until(() => queued.length === 3 && started.length === 1); // job 0 running, jobs 1 and 2 waiting in the mailbox
+    const { client, answers } = await holdThreeJobs(options, 'client-p', type, queued, started);
     release(); // job 0 "pauses" the process for 2 s (past 0.75 × the TTL) and returns: jobs 1 and 2 start on a stale lease
 
     await expect(answers[0]).rejects.toBeInstanceOf(DeadLetteredError); // its handler ran, its answer was not stored (stale): its one delivery is spent
